@@ -1,0 +1,48 @@
+"""torch2paddle: translate PyTorch source to PaddlePaddle, convert weights, verify the result.
+
+Library use::
+
+    import translator
+    t = translator.translate_source(code, path="model.py")
+    t.code, t.status, t.diagnostics
+    translator.translate_path("src/", "out/")             # -> list[Translation]
+    translator.convert_state_dict(state_dict, paddle_layer)  # -> dict[str, numpy.ndarray]
+    translator.verify(torch_model, paddle_model, inputs, atol=1e-5, rtol=1e-5)
+
+Translation needs only libcst; weight conversion and verification import numpy, paddle (and
+torch for verify) when first used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .diagnostics import MARKER, Diagnostic, Severity, Status, Translation
+from .engine import translate_source
+from .paths import translate_path
+
+__all__ = [
+    "MARKER",
+    "Diagnostic",
+    "Severity",
+    "Status",
+    "Translation",
+    "convert_state_dict",
+    "translate_path",
+    "translate_source",
+    "verify",
+]
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # weight conversion and verification pull in numpy/paddle/torch: import them on first use
+    if name == "convert_state_dict":
+        from .weights import convert_state_dict
+
+        return convert_state_dict
+    if name == "verify":
+        from .verify import verify
+
+        return verify
+    raise AttributeError(f"module 'translator' has no attribute {name!r}")

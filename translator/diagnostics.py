@@ -1,0 +1,71 @@
+"""Diagnostics and typed results: data, not strings."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections import Counter
+
+__all__ = ["Diagnostic", "Severity", "Status", "Translation", "MARKER"]
+
+# Every untranslated or to-be-reviewed spot in the output carries this marker, so
+# `grep -rn "TODO(torch2paddle)"` lists them.
+MARKER = "TODO(torch2paddle)"
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"  # left untranslated: the code still refers to torch
+    WARNING = "warning"  # translated, but a person should check it
+
+
+class Status(str, enum.Enum):
+    TRANSLATED = "translated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"  # the input could not be read or parsed; nothing was produced
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    code: str  # the torch API or rule concerned, e.g. "torch.nn.Conv2d" or "syntax"
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}"
+
+    def to_json(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+
+@dataclasses.dataclass
+class Translation:
+    """The result of translating one source."""
+
+    path: str
+    source: str
+    code: str  # the Paddle source; equal to ``source`` when unchanged or failed
+    status: Status
+    diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
+    rules_applied: Counter = dataclasses.field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return self.code != self.source
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "status": self.status.value,
+            "changed": self.changed,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "rules_applied": dict(sorted(self.rules_applied.items())),
+        }

@@ -1,0 +1,1157 @@
+"""The translation engine: one LibCST transformer driven by the rule table.
+
+Passes, in order:
+
+1. ``Prepass`` (``resolve.py``): import bindings and per-scope local names.
+2. ``_Translator``: rewrites references (``nn.Conv2d`` -> ``nn.Conv2D``), calls (binds the
+   arguments against the torch signature, then renames, drops and rewrites them), method calls
+   whose receiver is known to be a tensor or a layer, and import statements.  What it cannot
+   translate it leaves in place, marks with a ``# TODO(torch2paddle): ...`` comment line and
+   reports as a diagnostic.
+3. Tidy imports: torch imports that nothing refers to any more are removed; ``import paddle``
+   and emitted support code are added once.
+4. Safety: the output must parse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from typing import Callable, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from . import support as support_code
+from .diagnostics import MARKER, Diagnostic, Severity, Status, Translation
+from .resolve import ImportBinding, Prepass, all_params, dotted_name, is_torch_name, package_of
+from .rules import ApiRule, Param, RuleTable, load_table
+
+__all__ = ["translate_source", "TranslateContext", "HANDLERS", "handler", "SourceError"]
+
+HandlerFn = Callable[["TranslateContext", cst.Call, ApiRule], "cst.BaseExpression | None"]
+HANDLERS: dict[str, HandlerFn] = {}
+
+
+def handler(name: str) -> Callable[[HandlerFn], HandlerFn]:
+    """Register a named Python rewrite that rule entries refer to with ``handler = "name"``."""
+
+    def deco(fn: HandlerFn) -> HandlerFn:
+        if name in HANDLERS:
+            raise ValueError(f"handler {name!r} registered twice")
+        HANDLERS[name] = fn
+        return fn
+
+    return deco
+
+
+class SourceError(Exception):
+    """The input cannot be translated at all (syntax error, not text)."""
+
+    def __init__(self, path: str, line: int, col: int, message: str) -> None:
+        super().__init__(f"{path}:{line}:{col}: {message}")
+        self.path, self.line, self.col, self.message = path, line, col, message
+
+
+class RuleCrash(Exception):
+    def __init__(self, rule: str, node: cst.CSTNode, exc: BaseException) -> None:
+        super().__init__(f"rule {rule} crashed: {type(exc).__name__}: {exc}")
+        self.rule, self.node, self.exc = rule, node, exc
+
+
+REMOVE_STATEMENT = object()
+
+# Tensor methods whose result is not a tensor (used by the receiver evidence).
+_NON_TENSOR_METHODS = frozenset(
+    "size dim ndimension item tolist numpy numel nelement is_contiguous data_ptr get_device element_size"
+    " stride storage_offset is_floating_point is_complex".split()
+)
+# torch functions whose result is not a tensor.
+_NON_TENSOR_FUNCTIONS = frozenset(
+    "device no_grad enable_grad set_grad_enabled inference_mode manual_seed save load is_tensor numel"
+    " get_default_dtype set_default_dtype is_grad_enabled seed initial_seed get_rng_state set_rng_state"
+    " is_floating_point set_printoptions Size dtype finfo iinfo".split()
+)
+_TENSOR_FUNCTION_MODULES = ("torch", "torch.nn.functional", "torch.linalg", "torch.fft", "torch.special")
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+_NO_SPACE = cst.SimpleWhitespace("")
+
+
+def make_chain(dotted: str) -> cst.BaseExpression:
+    parts = dotted.split(".")
+    node: cst.BaseExpression = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
+
+
+@dataclasses.dataclass
+class BoundArg:
+    arg: cst.Arg
+    param: Param | None
+    index: int | None  # position among the positional arguments, for positional ones
+
+
+class TranslateContext:
+    """What a handler may use: emitting references and diagnostics, binding arguments."""
+
+    def __init__(self, tr: "_Translator") -> None:
+        self._tr = tr
+
+    def ref(self, target: str) -> cst.BaseExpression:
+        return self._tr.ref(target)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return _code(node)
+
+    def error(self, node: cst.CSTNode, code: str, message: str) -> None:
+        self._tr.report(node, code, message, Severity.ERROR)
+
+    def warn(self, node: cst.CSTNode, code: str, message: str) -> None:
+        self._tr.report(node, code, message, Severity.WARNING)
+
+    def support(self, name: str) -> str:
+        self._tr.need_support(name)
+        return name
+
+    def remove_statement(self) -> object:
+        return REMOVE_STATEMENT
+
+    def bind(self, call: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | None:
+        """Bind a call's arguments to the rule's torch signature: name -> value expression.
+
+        Returns None (after reporting) when the call cannot be bound, e.g. ``*args``.
+        """
+        bound = self._tr.bind_args(call, rule)
+        if bound is None:
+            return None
+        out: dict[str, cst.BaseExpression] = {}
+        for b in bound:
+            if b.param is None:
+                self.error(call, rule.torch, "arguments passed with * or ** cannot be translated by this rule")
+                return None
+            out[b.param.name] = b.arg.value
+        return out
+
+    @property
+    def result_unused(self) -> bool:
+        """True when the call being translated is a whole expression statement."""
+        return self._tr.current_call_is_statement
+
+    def is_tensor(self, expr: cst.BaseExpression) -> bool:
+        return self._tr.is_tensor_expr(expr)
+
+    @property
+    def in_layer_class(self) -> bool:
+        return self._tr.current_class_is_layer()
+
+    @property
+    def rules(self) -> RuleTable:
+        return self._tr.table
+
+
+class _Scope:
+    __slots__ = ("kind", "names", "node", "is_layer", "tensors")
+
+    def __init__(self, kind: str, names: set[str], node: cst.CSTNode, is_layer: bool = False) -> None:
+        self.kind = kind
+        self.names = names
+        self.node = node
+        self.is_layer = is_layer
+        self.tensors: set[str] = set()
+
+
+class _Translator(cst.CSTTransformer):
+    def __init__(self, table: RuleTable, pre: Prepass, path: str) -> None:
+        super().__init__()
+        self.table = table
+        self.pre = pre
+        self.path = path
+        self.ctx = TranslateContext(self)
+        self.diags: list[tuple[cst.CSTNode, str, str, Severity]] = []
+        self.applied: Counter = Counter()
+        self.supports: list[str] = []
+        self.need_paddle_import = False
+        self.scopes: list[_Scope] = []
+        self.stmt_markers: list[list[str]] = []
+        self.skip_names: set[int] = set()
+        self.inner_chain: set[int] = set()
+        self.call_funcs: set[int] = set()
+        self.statement_calls: set[int] = set()
+        self.current_call_is_statement = False
+        self.remove_stmt = False
+        self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
+        # paddle qualname -> local name, for the imports this translation writes
+        self.out_bindings: dict[str, str] = {}
+        self.import_plan: dict[int, list[cst.BaseSmallStatement]] = {}
+        self._plan_imports()
+
+    # ---------------------------------------------------------------- diagnostics -------
+    def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity) -> None:
+        self.diags.append((node, code, message, severity))
+        if self.stmt_markers:
+            marker = f"# {MARKER}: {code}: {message}"
+            if marker not in self.stmt_markers[-1]:
+                self.stmt_markers[-1].append(marker)
+
+    # ---------------------------------------------------------------- imports ----------
+    def _paddle_module_for(self, qual: str) -> str | None:
+        rule = self.table.modules.get(qual)
+        return rule.paddle if rule else None
+
+    def _simple_target(self, qual: str) -> str | None:
+        """The Paddle name a from-import of ``qual`` can import directly, if any."""
+        rule = self.table.apis.get(qual)
+        if rule is None or rule.paddle is None or rule.support is not None:
+            return None
+        if rule.kind != "function" or "." not in rule.paddle:
+            return None
+        if rule.handler is not None and not rule.paddle.startswith("paddle."):
+            return None
+        return rule.paddle
+
+    def _plan_imports(self) -> None:
+        """Decide, per torch import statement, what Paddle imports replace it."""
+        for stmt in self.pre.import_nodes:
+            new: list[cst.BaseSmallStatement] = []
+            if isinstance(stmt, cst.Import):
+                for alias in stmt.names:
+                    qual = dotted_name(alias.name) or ""
+                    target = self._paddle_module_for(qual) if is_torch_name(qual) else None
+                    if target is None:
+                        continue
+                    if alias.asname is not None:
+                        local = alias.asname.name.value  # type: ignore[union-attr]
+                        new.append(cst.Import(names=[cst.ImportAlias(make_chain(target), asname=alias.asname)]))  # type: ignore[arg-type]
+                        self.out_bindings.setdefault(target, local)
+                    else:
+                        new.append(cst.Import(names=[cst.ImportAlias(make_chain(target))]))  # type: ignore[arg-type]
+                        self.out_bindings.setdefault(target.split(".")[0], target.split(".")[0])
+            else:
+                assert isinstance(stmt, cst.ImportFrom)
+                groups: dict[str, list[cst.ImportAlias]] = {}
+                for alias in stmt.names:  # type: ignore[union-attr]
+                    local = alias.asname.name.value if alias.asname else alias.name.value  # type: ignore[union-attr]
+                    binding = self.pre.bindings.get(local)
+                    if binding is None or binding.alias is not alias:
+                        continue
+                    target = self._paddle_module_for(binding.qualname) or self._simple_target(binding.qualname)
+                    if target is None or "." not in target:
+                        continue
+                    mod, name = target.rsplit(".", 1)
+                    asname = cst.AsName(cst.Name(local)) if local != name else None
+                    groups.setdefault(mod, []).append(cst.ImportAlias(cst.Name(name), asname=asname))
+                    self.out_bindings.setdefault(target, local)
+                for mod, aliases in groups.items():
+                    new.append(cst.ImportFrom(module=make_chain(mod), names=aliases))  # type: ignore[arg-type]
+            self.import_plan[id(stmt)] = new
+
+    def ref(self, target: str) -> cst.BaseExpression:
+        """An expression for the Paddle name ``target`` using the imports the output has."""
+        if target in self.out_bindings and not self._shadowed(self.out_bindings[target]):
+            return cst.Name(self.out_bindings[target])
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:i])
+            local = self.out_bindings.get(prefix)
+            if local is not None and not self._shadowed(local):
+                return make_chain(".".join([local, *parts[i:]]))
+        if parts[0] == "paddle":
+            self.need_paddle_import = True
+            self.out_bindings["paddle"] = "paddle"
+        return make_chain(target)
+
+    def need_support(self, name: str) -> None:
+        for dep in support_code.closure(name):
+            if dep not in self.supports:
+                self.supports.append(dep)
+        if support_code.needs_paddle(name):
+            self.need_paddle_import = True
+
+    # ---------------------------------------------------------------- resolution -------
+    def _shadowed(self, name: str) -> bool:
+        innermost = True
+        for scope in reversed(self.scopes):
+            if scope.kind == "class" and not innermost:
+                continue
+            innermost = False
+            if name in scope.names:
+                return True
+        return False
+
+    def resolve(self, node: cst.BaseExpression) -> str | None:
+        """The torch qualified name an expression refers to, or None."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        binding = self.pre.bindings.get(head)
+        if binding is None or head in self.pre.module_locals or self._shadowed(head):
+            return None
+        return binding.qualname + ("." + rest if rest else "")
+
+    def current_class_is_layer(self) -> bool:
+        for scope in reversed(self.scopes):
+            if scope.kind == "class":
+                return scope.is_layer
+        return False
+
+    def _current_function(self) -> _Scope | None:
+        for scope in reversed(self.scopes):
+            if scope.kind == "function":
+                return scope
+            if scope.kind == "class":
+                return None
+        return None
+
+    # ---------------------------------------------------------------- tensor evidence --
+    def is_tensor_expr(self, expr: cst.BaseExpression) -> bool:
+        fn = self._current_function()
+        tensors = fn.tensors if fn else set()
+        return self._is_tensor(expr, tensors)
+
+    def _is_tensor(self, expr: cst.BaseExpression, tensors: set[str]) -> bool:
+        if isinstance(expr, cst.Name):
+            return expr.value in tensors
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            qual = self.resolve(func)
+            if qual is not None:
+                mod, _, name = qual.rpartition(".")
+                return mod in _TENSOR_FUNCTION_MODULES and name[:1].islower() and name not in _NON_TENSOR_FUNCTIONS
+            if isinstance(func, cst.Attribute):
+                recv = func.value
+                if isinstance(recv, cst.Name) and recv.value == "self" and self.current_class_is_layer():
+                    return True  # a sublayer's forward or a helper of the layer
+                if isinstance(recv, cst.Attribute) and isinstance(recv.value, cst.Name):
+                    if recv.value.value == "self" and self.current_class_is_layer():
+                        return func.attr.value not in _NON_TENSOR_METHODS and func.attr.value in self.table.methods
+                if func.attr.value in self.table.methods and func.attr.value not in _NON_TENSOR_METHODS:
+                    return self._is_tensor(recv, tensors)
+            return False
+        if isinstance(expr, cst.BinaryOperation):
+            return self._is_tensor(expr.left, tensors) or self._is_tensor(expr.right, tensors)
+        if isinstance(expr, cst.UnaryOperation):
+            return self._is_tensor(expr.expression, tensors)
+        if isinstance(expr, cst.Subscript):
+            return self._is_tensor(expr.value, tensors)
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in ("T", "data", "grad", "mT"):
+                return self._is_tensor(expr.value, tensors)
+            return False
+        return False
+
+    def _collect_tensors(self, fn: cst.FunctionDef, scope: _Scope) -> None:
+        for param in all_params(fn.params):
+            ann = param.annotation.annotation if param.annotation else None
+            if ann is not None and self.resolve(ann) == "torch.Tensor":
+                scope.tensors.add(param.name.value)
+        parent_is_layer = len(self.scopes) >= 2 and self.scopes[-2].kind == "class" and self.scopes[-2].is_layer
+        if parent_is_layer and fn.name.value == "forward":
+            # By convention a layer's forward receives tensors; stated in docs/coverage.md.
+            for param in all_params(fn.params)[1:]:
+                scope.tensors.add(param.name.value)
+        assigns = _Assignments()
+        fn.body.visit(assigns)
+        for _ in range(3):
+            bad: set[str] = set()
+            good: set[str] = set()
+            for name, value in assigns.items:
+                if value is not None and self._is_tensor(value, scope.tensors):
+                    good.add(name)
+                else:
+                    bad.add(name)
+            new = (good - bad) | scope.tensors
+            if new == scope.tensors:
+                break
+            scope.tensors = new
+
+    # ---------------------------------------------------------------- visitors ---------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.stmt_markers.append([])
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            markers = self.stmt_markers.pop()
+            if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                existing = {line.comment.value for line in result.leading_lines if line.comment}
+                lines = [
+                    cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
+                    for m in markers
+                    if m not in existing
+                ]
+                result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
+        return result
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        if self.remove_stmt:
+            self.remove_stmt = False
+            body = [s for s in updated_node.body if not isinstance(s, cst.Expr) or not _is_removed(s)]
+            if not body:
+                return cst.RemoveFromParent()
+            updated_node = updated_node.with_changes(body=body)
+        new_body: list[cst.BaseSmallStatement] = []
+        changed = False
+        for orig, upd in zip(original_node.body, updated_node.body):
+            plan = self.import_plan.get(id(orig))
+            if plan is None:
+                new_body.append(upd)
+                continue
+            changed = True
+            new_body.extend(plan)
+            new_body.append(upd)  # the torch import stays until the tidy pass knows it is unused
+        if not changed:
+            return updated_node
+        lines = []
+        for i, small in enumerate(new_body):
+            small = small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            if i == 0:
+                lines.append(updated_node.with_changes(body=[small]))
+            else:
+                lines.append(cst.SimpleStatementLine(body=[small]))
+        return cst.FlattenSentinel(lines)
+
+    def leave_IndentedBlock(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        if not updated_node.body:
+            return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+        return updated_node
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.skip_names.add(id(node.name))
+        is_layer = False
+        for base in node.bases:
+            qual = self.resolve(base.value)
+            if qual == "torch.nn.Module" or (isinstance(base.value, cst.Name) and base.value.value in self.layer_classes):
+                is_layer = True
+            elif qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis:
+                is_layer = True  # subclass of a torch layer
+        if is_layer:
+            self.layer_classes.add(node.name.value)
+        self.scopes.append(_Scope("class", self.pre.scope_locals.get(id(node), set()), node, is_layer))
+
+    def leave_ClassDef(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.skip_names.add(id(node.name))
+        scope = _Scope("function", self.pre.scope_locals.get(id(node), set()), node)
+        self.scopes.append(scope)
+        self._collect_tensors(node, scope)
+
+    def leave_FunctionDef(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.scopes.append(_Scope("function", self.pre.scope_locals.get(id(node), set()), node))
+
+    def leave_Lambda(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    def _visit_comp(self, node: cst.CSTNode) -> None:
+        self.scopes.append(_Scope("comp", self.pre.scope_locals.get(id(node), set()), node))
+
+    def _leave_comp(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp  # type: ignore[assignment]
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.statement_calls.add(id(node.value))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.call_funcs.add(id(node.func))
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.skip_names.add(id(node.name))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.skip_names.add(id(node.keyword))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.skip_names.add(id(node.attr))
+        self.inner_chain.add(id(node.value))
+
+    def visit_Global(self, node: cst.Global) -> bool:
+        return False
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
+        return False
+
+    # ---------------------------------------------------------------- references -------
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if id(original_node) in self.skip_names or id(original_node) in self.inner_chain:
+            return updated_node
+        return self._rewrite_reference(original_node, updated_node)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if id(original_node) in self.inner_chain:
+            return updated_node
+        return self._rewrite_reference(original_node, updated_node)
+
+    def _rewrite_reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        qual = self.resolve(original)
+        if qual is None:
+            return updated
+        parts = qual.split(".")
+        for i in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:i])
+            rest = parts[i:]
+            rule = self.table.apis.get(prefix)
+            if rule is not None:
+                if rule.kind != "function":
+                    continue
+                target = self._reference_target(rule, original)
+                if target is None:
+                    return updated if id(original) in self.call_funcs else original
+                self.applied[rule.torch] += 1
+                node = target
+                for attr in rest:
+                    node = cst.Attribute(value=node, attr=cst.Name(attr))
+                return _keep_parens(original, node)
+            module = self.table.modules.get(prefix)
+            if module is not None:
+                if rest:
+                    self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
+                    return original
+                if module.paddle is None:
+                    self.report(original, qual, "this torch module has no Paddle counterpart; left unchanged", Severity.ERROR)
+                    return original
+                return _keep_parens(original, self.ref(module.paddle))
+        self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
+        return original
+
+    def _reference_target(self, rule: ApiRule, node: cst.CSTNode) -> cst.BaseExpression | None:
+        if rule.support is not None:
+            self.need_support(rule.support)
+            return cst.Name(rule.support)
+        if rule.paddle is not None and rule.handler is None:
+            return self.ref(rule.paddle)
+        if id(node) in self.call_funcs:
+            return None  # translated as a whole by the call's handler
+        if rule.paddle is not None:
+            return self.ref(rule.paddle)
+        self.report(node, rule.torch, "only calls of this API can be translated; left unchanged", Severity.ERROR)
+        return None
+
+    # ---------------------------------------------------------------- calls ------------
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        qual = self.resolve(original_node.func)
+        rule: ApiRule | None = None
+        if qual is not None:
+            rule = self.table.apis.get(qual)
+            if rule is None or rule.kind != "function":
+                return updated_node
+        elif isinstance(original_node.func, cst.Attribute):
+            rule = self._method_rule(original_node)
+            if rule is None:
+                return updated_node
+        else:
+            return updated_node
+        self.current_call_is_statement = id(original_node) in self.statement_calls
+        try:
+            result = self._apply_call_rule(rule, original_node, updated_node)
+        except (RuleCrash, SourceError):
+            raise
+        except Exception as exc:  # a rule bug must name the rule and the place
+            raise RuleCrash(rule.torch, original_node, exc) from exc
+        if result is REMOVE_STATEMENT:
+            self.remove_stmt = True
+            self.applied[rule.torch] += 1
+            return _REMOVED_MARK.deep_clone()
+        if result is None:
+            if rule.kind == "function" and qual is not None:
+                return original_node  # keep the torch call as written
+            return updated_node
+        self.applied[rule.torch] += 1
+        return result  # type: ignore[return-value]
+
+    def _method_rule(self, call: cst.Call) -> ApiRule | None:
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        candidates = self.table.methods.get(func.attr.value)
+        if not candidates:
+            return None
+        recv = func.value
+        if self.resolve(recv) is not None:
+            return None  # a module attribute such as torch.view, not a method call
+        for rule in candidates:
+            if rule.kind != "method":
+                continue
+            if self._receiver_matches(rule.receiver, recv):
+                return rule
+        if any(r.kind == "method" for r in candidates):
+            rule = next(r for r in candidates if r.kind == "method")
+            if _changes_something(rule):
+                self.report(
+                    call,
+                    rule.torch,
+                    f"receiver {_code(recv)!r} is not known to be a {rule.receiver}; left unchanged",
+                    Severity.WARNING,
+                )
+        return None
+
+    def _receiver_matches(self, receiver: str, recv: cst.BaseExpression) -> bool:
+        if receiver == "any":
+            return True
+        if receiver == "tensor":
+            return self.is_tensor_expr(recv)
+        if receiver == "layer":
+            if isinstance(recv, cst.Name) and recv.value == "self":
+                return self.current_class_is_layer()
+            if isinstance(recv, cst.Call) and isinstance(recv.func, cst.Name) and recv.func.value == "super":
+                return self.current_class_is_layer()
+            return False
+        return False
+
+    def _apply_call_rule(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> object:
+        if rule.handler is not None:
+            fn = HANDLERS.get(rule.handler)
+            if fn is None:
+                raise RuntimeError(f"rule {rule.source} names unknown handler {rule.handler!r}")
+            if rule.support is not None:
+                self.need_support(rule.support)
+            return fn(self.ctx, updated, rule)
+        new_args = self.rewrite_args(rule, original, updated)
+        if new_args is None:
+            return None
+        if rule.kind == "method":
+            func = updated.func
+            assert isinstance(func, cst.Attribute)
+            if rule.paddle is not None:
+                func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
+            return updated.with_changes(func=func, args=new_args)
+        return updated.with_changes(args=new_args)
+
+    def bind_args(self, call: cst.Call, rule: ApiRule) -> list[BoundArg] | None:
+        params = rule.params
+        if params is None:
+            return [BoundArg(a, None, None) for a in call.args]
+        positional = [p for p in params if p.kind == "positional"]
+        varargs = next((p for p in params if p.kind == "varargs"), None)
+        varkw = next((p for p in params if p.kind == "varkw"), None)
+        out: list[BoundArg] = []
+        i = 0
+        after_star = False
+        for arg in call.args:
+            if arg.star == "*":
+                after_star = True
+                out.append(BoundArg(arg, None, None))
+            elif arg.star == "**":
+                out.append(BoundArg(arg, None, None))
+            elif arg.keyword is None:
+                if after_star:
+                    out.append(BoundArg(arg, None, None))
+                elif i < len(positional):
+                    out.append(BoundArg(arg, positional[i], i))
+                    i += 1
+                elif varargs is not None:
+                    out.append(BoundArg(arg, varargs, i))
+                    i += 1
+                else:
+                    self.report(call, rule.torch, f"too many positional arguments for {rule.torch}; left unchanged", Severity.ERROR)
+                    return None
+            else:
+                p = rule.param(arg.keyword.value)
+                if p is None or p.kind in ("varargs", "varkw"):
+                    if varkw is None:
+                        self.report(
+                            call, rule.torch, f"unexpected keyword argument {arg.keyword.value!r}; left unchanged", Severity.ERROR
+                        )
+                        return None
+                    out.append(BoundArg(arg, varkw, None))
+                else:
+                    out.append(BoundArg(arg, p, None))
+        return out
+
+    def rewrite_args(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> list[cst.Arg] | None:
+        bound = self.bind_args(updated, rule)
+        if bound is None:
+            return None
+        has_arg_rules = bool(rule.rename or rule.drop or rule.drop_if or rule.transform or rule.unsupported)
+        if has_arg_rules and any(b.arg.star for b in bound):
+            star_kinds = {b.arg.star for b in bound if b.arg.star}
+            if "**" in star_kinds and (rule.rename or rule.drop or rule.unsupported):
+                self.report(original, rule.torch, "keys passed through **kwargs are not renamed; check them", Severity.WARNING)
+            if "*" in star_kinds and rule.positional_prefix < len([p for p in rule.params or () if p.kind == "positional"]):
+                self.report(original, rule.torch, "arguments passed through *args are not checked; check them", Severity.WARNING)
+        new: list[cst.Arg] = []
+        for b in bound:
+            arg, p = b.arg, b.param
+            if p is None or p.kind in ("varargs", "varkw"):
+                new.append(arg)
+                continue
+            value_code = _code(arg.value)
+            if p.name in rule.unsupported:
+                if p.default is not None and _same_literal(value_code, p.default):
+                    continue
+                self.report(original, rule.torch, f"{p.name}={value_code}: {rule.unsupported[p.name]}; left unchanged", Severity.ERROR)
+                return None
+            if p.name in rule.drop:
+                continue
+            if p.name in rule.drop_if and _same_literal(value_code, rule.drop_if[p.name]):
+                continue
+            value = arg.value
+            if p.name in rule.transform:
+                value = _apply_transform(rule.transform[p.name], arg.value)
+            new_name = rule.rename.get(p.name, p.name)
+            if b.index is not None and b.index < rule.positional_prefix and arg.keyword is None:
+                new.append(arg.with_changes(value=value))
+            elif arg.keyword is not None:
+                new.append(arg.with_changes(keyword=cst.Name(new_name), value=value))
+            else:
+                new.append(
+                    arg.with_changes(
+                        keyword=cst.Name(new_name),
+                        equal=cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE),
+                        value=value,
+                    )
+                )
+        for extra_name, extra_value in _extras(rule):
+            new.append(
+                cst.Arg(
+                    keyword=cst.Name(extra_name),
+                    equal=cst.AssignEqual(whitespace_before=_NO_SPACE, whitespace_after=_NO_SPACE),
+                    value=cst.parse_expression(extra_value),
+                )
+            )
+        return fix_commas(updated.args, new)
+
+
+def _extras(rule: ApiRule) -> list[tuple[str, str]]:
+    return list(rule.extra.items())
+
+
+def fix_commas(old: Sequence[cst.Arg], new: list[cst.Arg]) -> list[cst.Arg]:
+    """Give the new last argument the old last argument's comma (trailing or none)."""
+    if not new:
+        return new
+    last_comma = old[-1].comma if old else cst.MaybeSentinel.DEFAULT
+    out = []
+    for i, arg in enumerate(new):
+        if i == len(new) - 1:
+            out.append(arg.with_changes(comma=last_comma))
+        elif arg.comma is cst.MaybeSentinel.DEFAULT:
+            out.append(arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+        else:
+            out.append(arg)
+    return out
+
+
+def _changes_something(rule: ApiRule) -> bool:
+    if rule.handler is not None:
+        return True
+    if rule.paddle is not None and rule.paddle.rsplit(".", 1)[-1] != rule.name:
+        return True
+    return bool(rule.rename or rule.drop or rule.drop_if or rule.transform or rule.unsupported)
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d*)?([eE][-+]?\d+)?$")
+
+
+def _same_literal(code: str, expected: str) -> bool:
+    if code == expected:
+        return True
+    if _NUMBER.match(code) and _NUMBER.match(expected):
+        return float(code) == float(expected)
+    return False
+
+
+def _apply_transform(template: str, value: cst.BaseExpression) -> cst.BaseExpression:
+    code = _code(value)
+    if _NUMBER.match(code):
+        result = eval(template.format(code), {"__builtins__": {}})  # numbers only, checked above
+        text = repr(round(result, 12))
+        return cst.parse_expression(text)
+    if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+        code = f"({code})"
+    return cst.parse_expression(template.format(code))
+
+
+def _keep_parens(original: cst.BaseExpression, node: cst.BaseExpression) -> cst.BaseExpression:
+    if getattr(original, "lpar", None):
+        return node.with_changes(lpar=original.lpar, rpar=original.rpar)  # type: ignore[attr-defined]
+    return node
+
+
+_REMOVED_MARK = cst.Name("__torch2paddle_removed__")
+
+
+def _is_removed(stmt: cst.Expr) -> bool:
+    return isinstance(stmt.value, cst.Name) and stmt.value.value == _REMOVED_MARK.value
+
+
+class _Assignments(cst.CSTVisitor):
+    """Name assignments in a function body (not in nested functions or classes)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, cst.BaseExpression | None]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                self.items.append((t.target.value, node.value))
+            else:
+                for name in _target_names(t.target):
+                    self.items.append((name, None))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.items.append((node.target.value, node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            # x += t keeps x a tensor when x was one; it does not make it one
+            self.items.append((node.target.value, cst.BinaryOperation(node.target, cst.Add(), node.value)))
+
+    def visit_For(self, node: cst.For) -> None:
+        for name in _target_names(node.target):
+            self.items.append((name, None))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            for name in _target_names(node.asname.name):
+                self.items.append((name, None))
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[str] = []
+        for el in target.elements:
+            out.extend(_target_names(el.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+# ------------------------------------------------------------------------- tidy imports ---
+class _UsedNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.used: Counter = Counter()
+        self._skip: set[int] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._skip.add(id(node.attr))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._skip.add(id(node.keyword))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._skip:
+            self.used[node.value] += 1
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        # names listed in __all__ count as used
+        value = node.value.strip("'\"")
+        if value.isidentifier():
+            self.used[value] += 0
+
+
+def _import_locals(stmt: cst.BaseSmallStatement) -> list[tuple[cst.ImportAlias, str]]:
+    out = []
+    if isinstance(stmt, (cst.Import, cst.ImportFrom)) and not isinstance(stmt.names, cst.ImportStar):
+        for alias in stmt.names:
+            if alias.asname is not None:
+                local = alias.asname.name.value  # type: ignore[union-attr]
+            elif isinstance(stmt, cst.Import):
+                local = (dotted_name(alias.name) or "").split(".")[0]
+            else:
+                local = alias.name.value  # type: ignore[union-attr]
+            out.append((alias, local))
+    return out
+
+
+def _is_torch_import(stmt: cst.BaseSmallStatement, package: str | None) -> bool:
+    from .resolve import resolve_relative
+
+    if isinstance(stmt, cst.Import):
+        return any(is_torch_name(dotted_name(a.name) or "") for a in stmt.names)
+    if isinstance(stmt, cst.ImportFrom):
+        base = resolve_relative(package, len(stmt.relative), dotted_name(stmt.module) if stmt.module else "")
+        return base is not None and is_torch_name(base or "_")
+    return False
+
+
+def _is_paddle_import(stmt: cst.BaseSmallStatement) -> bool:
+    if isinstance(stmt, cst.Import):
+        return any((dotted_name(a.name) or "").split(".")[0] == "paddle" for a in stmt.names)
+    if isinstance(stmt, cst.ImportFrom) and stmt.module is not None and not stmt.relative:
+        return (dotted_name(stmt.module) or "").split(".")[0] == "paddle"
+    return False
+
+
+class _TidyImports(cst.CSTTransformer):
+    """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""
+
+    def __init__(self, used: Counter, package: str | None, new_import_ids: set[int], provided: set[str]) -> None:
+        super().__init__()
+        self.provided = provided  # names the emitted support code defines
+        self.used = used
+        self.package = package
+        self.new_import_ids = new_import_ids
+        self.seen_paddle: set[str] = set()
+        self.bound_by_paddle: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return True
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        body = []
+        for stmt in updated_node.body:
+            if _is_torch_import(stmt, self.package):
+                keep = []
+                for alias, local in _import_locals(stmt):
+                    if self.used.get(local, 0) > 0 and local not in self.bound_by_paddle and local not in self.provided:
+                        keep.append(alias)
+                if not keep:
+                    continue
+                stmt = stmt.with_changes(names=_fix_alias_commas(keep))  # type: ignore[union-attr]
+            elif _is_paddle_import(stmt) and id(stmt) in self.new_import_ids:
+                keep = []
+                for alias, local in _import_locals(stmt):
+                    key = _code(stmt.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))  # type: ignore[union-attr]
+                    if self.used.get(local, 0) > 0 and key not in self.seen_paddle:
+                        keep.append(alias)
+                        self.seen_paddle.add(key)
+                        self.bound_by_paddle.add(local)
+                if not keep:
+                    continue
+                stmt = stmt.with_changes(names=_fix_alias_commas(keep))  # type: ignore[union-attr]
+            elif _is_paddle_import(stmt):
+                for alias, local in _import_locals(stmt):
+                    self.seen_paddle.add(_code(stmt.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])))  # type: ignore[union-attr]
+                    self.bound_by_paddle.add(local)
+            body.append(stmt)
+        if not body:
+            return cst.RemoveFromParent()
+        if len(body) != len(updated_node.body):
+            body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(body=body)
+
+
+def _fix_alias_commas(aliases: list[cst.ImportAlias]) -> list[cst.ImportAlias]:
+    out = []
+    for i, alias in enumerate(aliases):
+        if i == len(aliases) - 1:
+            out.append(alias.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+        elif alias.comma is cst.MaybeSentinel.DEFAULT:
+            out.append(alias.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+        else:
+            out.append(alias)
+    return out
+
+
+def _header_end(module: cst.Module) -> int:
+    """Index of the first statement after the docstring, __future__ imports and imports."""
+    idx = 0
+    body = module.body
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
+        if isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            idx = 1
+    while idx < len(body):
+        stmt = body[idx]
+        if isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            idx += 1
+            continue
+        break
+    return idx
+
+
+def _first_import_index(module: cst.Module) -> int:
+    body = module.body
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            if any(isinstance(s, cst.ImportFrom) and dotted_name(s.module or cst.Name("_")) == "__future__" for s in stmt.body):
+                continue
+            return i
+    return _header_end(module)
+
+
+def _add_header(module: cst.Module, need_paddle: bool, supports: list[str]) -> cst.Module:
+    body = list(module.body)
+    if supports:
+        idx = _header_end(module)
+        snippet_stmts = support_code.render(supports, existing=_defined_names(module))
+        if snippet_stmts:
+            # the standard-library imports the support code needs, minus names already bound
+            bound = _import_bound_names(body[:idx])
+            imports = []
+            for stmt in snippet_stmts:
+                if _is_import_line(stmt):
+                    stmt = _without_bound(stmt, bound)
+                    if stmt is not None:
+                        imports.append(stmt)
+            code = [s for s in snippet_stmts if not _is_import_line(s)]
+            if code:
+                blank = cst.EmptyLine(indent=False, whitespace=_NO_SPACE)
+                first = code[0]
+                code[0] = first.with_changes(leading_lines=[blank, blank, *first.leading_lines])
+                if idx < len(body):
+                    nxt = body[idx]
+                    lead = list(nxt.leading_lines)
+                    while lead and lead[0].comment is None:
+                        lead.pop(0)
+                    end = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.FOOTER))
+                    body[idx] = nxt.with_changes(leading_lines=[blank, blank, end, blank, blank, *lead])
+            body[idx:idx] = imports + code
+    if need_paddle and not _binds_paddle(module):
+        pos = _first_import_index(module)
+        line = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(cst.Name("paddle"))])])
+        if pos < len(body) and body[pos].leading_lines:
+            line = line.with_changes(leading_lines=body[pos].leading_lines)
+            body[pos] = body[pos].with_changes(leading_lines=[])
+        body.insert(pos, line)
+    return module.with_changes(body=body)
+
+
+def _import_bound_names(stmts: Sequence[cst.CSTNode]) -> set[str]:
+    names: set[str] = set()
+    for stmt in stmts:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                names.update(local for _, local in _import_locals(small))
+    return names
+
+
+def _without_bound(stmt: cst.SimpleStatementLine, bound: set[str]) -> cst.SimpleStatementLine | None:
+    small = stmt.body[0]
+    keep = [alias for alias, local in _import_locals(small) if local not in bound]
+    bound.update(local for _, local in _import_locals(small))
+    if not keep:
+        return None
+    return stmt.with_changes(body=[small.with_changes(names=_fix_alias_commas(keep))])
+
+
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+
+
+def _binds_paddle(module: cst.Module) -> bool:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if alias.asname is None and (dotted_name(alias.name) or "").split(".")[0] == "paddle":
+                            return True
+                        if alias.asname is not None and alias.asname.name.value == "paddle":  # type: ignore[union-attr]
+                            return True
+    return False
+
+
+def _defined_names(module: cst.Module) -> set[str]:
+    names: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            names.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        names.update(_target_names(t.target))
+    return names
+
+
+# ------------------------------------------------------------------------- entry point ----
+def translate_source(code: str, *, path: str | None = None, table: RuleTable | None = None) -> Translation:
+    """Translate one torch source text; never raises for bad input (status FAILED instead)."""
+    shown = path or "<string>"
+    if "torch" not in code:
+        # fast path: nothing here can refer to torch or torchvision
+        return Translation(shown, code, code, Status.UNCHANGED)
+    try:
+        module = cst.parse_module(code)
+    except cst.ParserSyntaxError as exc:
+        diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "syntax", _one_line(exc.message), Severity.ERROR)
+        return Translation(shown, code, code, Status.FAILED, [diag])
+    table = table or load_table()
+    from . import handlers  # noqa: F401  (registers the handlers)
+
+    package = package_of(path)
+    pre = Prepass(package)
+    module.visit(pre)
+    if not pre.uses_torch:
+        return Translation(shown, code, code, Status.UNCHANGED)
+    tr = _Translator(table, pre, shown)
+    try:
+        out = module.visit(tr)
+    except RuleCrash as crash:
+        line, col = _position(module, crash.node)
+        diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
+        return Translation(shown, code, code, Status.FAILED, [diag])
+    planned_ids = {id(s) for plan in tr.import_plan.values() for s in plan}
+    used = _UsedNames()
+    out.visit(used)
+    out = _add_header(out, tr.need_paddle_import, tr.supports)
+    # the support code and header may use names too
+    used = _UsedNames()
+    out.visit(used)
+    if tr.need_paddle_import:
+        used.used["paddle"] += 1
+    tidy = _TidyImports(used.used, package, planned_ids, set(tr.supports))
+    out = out.visit(tidy)
+    new_code = out.code
+    try:
+        cst.parse_module(new_code)
+    except cst.ParserSyntaxError as exc:  # pragma: no cover - a bug in the engine
+        diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "internal", "translation produced invalid Python")
+        return Translation(shown, code, code, Status.FAILED, [diag])
+    diags: list[Diagnostic] = []
+    if tr.diags:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        for node, dcode, message, severity in tr.diags:
+            pos = positions.get(node)
+            line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
+            diags.append(Diagnostic(shown, line, col, dcode, message, severity))
+        diags.sort(key=lambda d: (d.line, d.col, d.code, d.message))
+        diags = list(dict.fromkeys(diags))
+    status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
+    return Translation(shown, code, new_code, status, diags, tr.applied)
+
+
+def _position(module: cst.Module, node: cst.CSTNode) -> tuple[int, int]:
+    pos = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider).get(node)
+    return (pos.start.line, pos.start.column + 1) if pos else (0, 0)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

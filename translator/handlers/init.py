@@ -1,0 +1,94 @@
+"""``torch.nn.init.*`` -> Paddle initializers applied to the parameter in place.
+
+``nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")`` becomes
+``nn.initializer.KaimingNormal(fan_in=_torch_fan(w, "fan_out"), nonlinearity="relu")(w)``:
+the initializer object is called on the existing parameter, which re-initializes it in
+dynamic mode.  (Setting ``weight_attr`` on a layer that already exists has no effect, which is
+why hand ports that do so silently keep the default initialization.)
+
+Distributions match torch's:
+
+* ``uniform_(w, a, b)`` -> ``Uniform(low=a, high=b)``; ``normal_`` -> ``Normal(mean, std)``;
+  ``constant_``/``zeros_``/``ones_`` -> ``Constant``.
+* ``xavier_*_(w, gain)`` -> ``Xavier*(gain=gain)``: both use fan_in + fan_out.
+* ``kaiming_*_(w, a, mode, nonlinearity)``: gain = calculate_gain(nonlinearity, a) on both
+  sides; Paddle always divides by "fan_in", so ``mode="fan_out"`` passes the fan_out as
+  ``fan_in`` (computed at run time by the emitted ``_torch_fan`` helper).  torch's default
+  ``nonlinearity="leaky_relu"`` with ``a=0`` has the same gain as Paddle's default ``"relu"``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..engine import TranslateContext, handler
+from ..rules import ApiRule
+
+_EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+
+def _kw(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(value=value, keyword=cst.Name(name), equal=_EQ)
+
+
+def _apply(ctx: TranslateContext, call: cst.Call, rule: ApiRule, cls: str, args: list[cst.Arg], tensor: cst.BaseExpression) -> cst.BaseExpression:
+    if not ctx.result_unused:
+        ctx.warn(call, rule.torch, "Paddle initializers return None, not the tensor; the result is used here")
+    init = cst.Call(func=ctx.ref(f"paddle.nn.initializer.{cls}"), args=_commas(args))
+    return cst.Call(func=init, args=[cst.Arg(tensor)])
+
+
+def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    out = []
+    for i, a in enumerate(args):
+        comma = cst.MaybeSentinel.DEFAULT if i == len(args) - 1 else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        out.append(a.with_changes(comma=comma))
+    return out
+
+
+def _float(value: float) -> cst.BaseExpression:
+    return cst.Float(repr(float(value)))
+
+
+@handler("init")
+def init(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    if bound.get("generator") is not None and ctx.code(bound["generator"]) != "None":
+        ctx.error(call, rule.torch, "generator= has no Paddle equivalent; left unchanged")
+        return None
+    tensor = bound["tensor"]
+    name = rule.name
+    if name in ("constant_", "zeros_", "ones_"):
+        value = bound["val"] if name == "constant_" else _float(0.0 if name == "zeros_" else 1.0)
+        return _apply(ctx, call, rule, "Constant", [cst.Arg(value)], tensor)
+    if name == "normal_":
+        args = [_kw(k, bound[k]) for k in ("mean", "std") if k in bound]
+        return _apply(ctx, call, rule, "Normal", args, tensor)
+    if name == "uniform_":
+        low = bound.get("a", _float(0.0))
+        high = bound.get("b", _float(1.0))
+        return _apply(ctx, call, rule, "Uniform", [_kw("low", low), _kw("high", high)], tensor)
+    if name in ("xavier_uniform_", "xavier_normal_"):
+        cls = "XavierUniform" if name == "xavier_uniform_" else "XavierNormal"
+        args = [_kw("gain", bound["gain"])] if "gain" in bound else []
+        return _apply(ctx, call, rule, cls, args, tensor)
+    if name in ("kaiming_uniform_", "kaiming_normal_"):
+        cls = "KaimingUniform" if name == "kaiming_uniform_" else "KaimingNormal"
+        args: list[cst.Arg] = []
+        mode = bound.get("mode")
+        if mode is not None and ctx.code(mode).strip("'\"") != "fan_in":
+            fan = cst.Call(func=cst.Name(ctx.support("_torch_fan")), args=_commas([cst.Arg(tensor), cst.Arg(mode)]))
+            args.append(_kw("fan_in", fan))
+        a = bound.get("a")
+        nonlinearity = bound.get("nonlinearity")
+        if a is not None:
+            args.append(_kw("negative_slope", a))
+        if nonlinearity is not None:
+            args.append(_kw("nonlinearity", nonlinearity))
+        elif a is not None:
+            args.append(_kw("nonlinearity", cst.SimpleString('"leaky_relu"')))
+        return _apply(ctx, call, rule, cls, args, tensor)
+    ctx.error(call, rule.torch, "no Paddle initializer rewrite for this function; left unchanged")
+    return None

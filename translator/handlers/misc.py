@@ -1,0 +1,24 @@
+"""Rewrites that remove or replace whole statements and library idioms."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..engine import TranslateContext, handler
+from ..rules import ApiRule
+
+
+@handler("remove_statement")
+def remove_statement(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+    """Calls with no Paddle meaning (torchvision's API usage logging) are removed."""
+    return ctx.remove_statement()
+
+
+@handler("support_call")
+def support_call(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """Calls to a function the translation emits as support code, with a review note."""
+    assert rule.support is not None
+    ctx.support(rule.support)
+    if rule.note:
+        ctx.warn(call, rule.torch, rule.note)
+    return call.with_changes(func=cst.Name(rule.support))

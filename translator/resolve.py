@@ -1,0 +1,262 @@
+"""Cheap name resolution: which names in a module mean torch or torchvision APIs.
+
+LibCST's ``QualifiedNameProvider`` computes full scope metadata for every node; on
+torchvision's models folder that costs several times the parse.  Translation only needs to
+know two things, which one visitor pass collects:
+
+* the import bindings: local name -> qualified name, for imports of ``torch``/``torchvision``
+  (relative imports are resolved against the file's package first), and
+* for every function, lambda, comprehension and class scope, the names it binds itself, so
+  that a parameter or a local variable called ``nn`` or a class called ``Conv2d`` is never
+  mistaken for the import.
+
+A name bound at module level by anything other than an import (``torch = None``, ``class
+Conv2d``) is not treated as torch anywhere: flow-sensitive guesses are not worth a wrong
+rewrite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import libcst as cst
+
+__all__ = ["ImportBinding", "Prepass", "dotted_name", "package_of", "resolve_relative", "TORCH_ROOTS"]
+
+TORCH_ROOTS = ("torch", "torchvision")
+
+
+def is_torch_name(qualname: str) -> bool:
+    head = qualname.split(".", 1)[0]
+    return head in TORCH_ROOTS
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of Names and Attributes, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def module_name(node: cst.BaseExpression | None) -> str:
+    if node is None:
+        return ""
+    name = dotted_name(node)
+    assert name is not None
+    return name
+
+
+def package_of(path: str | None) -> str | None:
+    """The dotted package a file lives in, found by walking up ``__init__.py`` files."""
+    if not path:
+        return None
+    p = Path(path).resolve()
+    parts: list[str] = []
+    d = p.parent
+    while (d / "__init__.py").is_file():
+        parts.append(d.name)
+        if d.parent == d:
+            break
+        d = d.parent
+    if not parts:
+        return None
+    return ".".join(reversed(parts))
+
+
+def resolve_relative(package: str | None, level: int, module: str) -> str | None:
+    if level == 0:
+        return module
+    if package is None:
+        return None
+    pkg_parts = package.split(".")
+    if level - 1 > len(pkg_parts) - 1 and level - 1 >= len(pkg_parts):
+        return None
+    base = pkg_parts[: len(pkg_parts) - (level - 1)]
+    if not base:
+        return None
+    return ".".join(base + ([module] if module else []))
+
+
+@dataclasses.dataclass
+class ImportBinding:
+    local: str  # the name the import binds
+    qualname: str  # what it means: "torch.nn", "torch.nn.Conv2d", "torchvision.models._api.Weights"
+    is_module_import: bool  # `import a.b` / `import a.b as c` rather than `from a import b`
+    statement: cst.CSTNode  # the Import/ImportFrom node
+    alias: cst.ImportAlias
+
+
+_SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+class Prepass(cst.CSTVisitor):
+    """One pass over the module: import bindings and per-scope local names."""
+
+    def __init__(self, package: str | None) -> None:
+        self.package = package
+        self.bindings: dict[str, ImportBinding] = {}
+        self.import_nodes: list[cst.CSTNode] = []  # torch/torchvision import statements
+        self.scope_locals: dict[int, set[str]] = {}  # id(scope node) -> names bound there
+        self.module_locals: set[str] = set()  # names bound at module level by non-imports
+        self.uses_torch = False
+        self._stack: list[set[str]] = []
+
+    # -- scopes ---------------------------------------------------------------------------
+    def _bind(self, name: str) -> None:
+        if self._stack:
+            self._stack[-1].add(name)
+        else:
+            self.module_locals.add(name)
+
+    def _push(self, node: cst.CSTNode) -> None:
+        names: set[str] = set()
+        self.scope_locals[id(node)] = names
+        self._stack.append(names)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._bind(node.name.value)
+        # decorators, defaults and annotations belong to the enclosing scope; visit them there
+        for dec in node.decorators:
+            dec.visit(self)
+        for param in _all_params(node.params):
+            if param.default is not None:
+                param.default.visit(self)
+            if param.annotation is not None:
+                param.annotation.visit(self)
+        if node.returns is not None:
+            node.returns.visit(self)
+        self._push(node)
+        for param in _all_params(node.params):
+            self._bind(param.name.value)
+        node.body.visit(self)
+        self._stack.pop()
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        for param in _all_params(node.params):
+            if param.default is not None:
+                param.default.visit(self)
+        self._push(node)
+        for param in _all_params(node.params):
+            self._bind(param.name.value)
+        node.body.visit(self)
+        self._stack.pop()
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._bind(node.name.value)
+        for dec in node.decorators:
+            dec.visit(self)
+        for base in (*node.bases, *node.keywords):
+            base.visit(self)
+        self._push(node)
+        node.body.visit(self)
+        self._stack.pop()
+        return False
+
+    def _visit_comp(self, node: cst.CSTNode) -> None:
+        self._push(node)
+
+    def _leave_comp(self, node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp  # type: ignore[assignment]
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
+
+    def _bind_target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._bind_target(el.value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._bind_target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind_target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_target(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_target(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target)
+
+    # -- imports --------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> bool:
+        found = False
+        for alias in node.names:
+            qual = module_name(alias.name)
+            if alias.asname is not None:
+                local = alias.asname.name.value  # type: ignore[union-attr]
+                bound_qual = qual
+            else:
+                local = qual.split(".", 1)[0]
+                bound_qual = local
+            if is_torch_name(qual):
+                found = True
+                self.bindings[local] = ImportBinding(local, bound_qual, True, node, alias)
+            elif self._stack:
+                self._bind(local)
+            else:
+                self.module_locals.add(local)
+        if found:
+            self.import_nodes.append(node)
+            self.uses_torch = True
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        level = len(node.relative)
+        base = resolve_relative(self.package, level, module_name(node.module))
+        if isinstance(node.names, cst.ImportStar) or base is None:
+            return False
+        found = False
+        for alias in node.names:
+            name = alias.name.value  # type: ignore[union-attr]
+            local = alias.asname.name.value if alias.asname is not None else name  # type: ignore[union-attr]
+            qual = f"{base}.{name}" if base else name
+            if is_torch_name(qual):
+                found = True
+                self.bindings[local] = ImportBinding(local, qual, False, node, alias)
+            elif self._stack:
+                self._bind(local)
+            else:
+                self.module_locals.add(local)
+        if found:
+            self.import_nodes.append(node)
+            self.uses_torch = True
+        return False
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    out = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if isinstance(params.star_arg, cst.Param):
+        out.append(params.star_arg)
+    if params.star_kwarg is not None:
+        out.append(params.star_kwarg)
+    return out
+
+
+all_params = _all_params
