@@ -174,7 +174,9 @@ class _Translator(cst.CSTTransformer):
         self.pre = pre
         self.path = path
         self.ctx = TranslateContext(self)
-        self.diags: list[tuple[cst.CSTNode, str, str, Severity]] = []
+        self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity]] = []
+        self.current_call: cst.CSTNode | None = None
+        self.new_imports: set[str] = set()  # code of the Paddle imports this translation wrote
         self.applied: Counter = Counter()
         self.supports: list[str] = []
         self.need_paddle_import = False
@@ -194,7 +196,8 @@ class _Translator(cst.CSTTransformer):
 
     # ---------------------------------------------------------------- diagnostics -------
     def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity) -> None:
-        self.diags.append((node, code, message, severity))
+        # handlers see updated nodes, which have no position: fall back to the call's original
+        self.diags.append((node, self.current_call, code, message, severity))
         if self.stmt_markers:
             marker = f"# {MARKER}: {code}: {message}"
             if marker not in self.stmt_markers[-1]:
@@ -405,21 +408,23 @@ class _Translator(cst.CSTTransformer):
             if not body:
                 return cst.RemoveFromParent()
             updated_node = updated_node.with_changes(body=body)
-        new_body: list[cst.BaseSmallStatement] = []
+        new_body: list[tuple[cst.BaseSmallStatement, bool]] = []  # (statement, written by us)
         changed = False
         for orig, upd in zip(original_node.body, updated_node.body):
             plan = self.import_plan.get(id(orig))
             if plan is None:
-                new_body.append(upd)
+                new_body.append((upd, False))
                 continue
             changed = True
-            new_body.extend(plan)
-            new_body.append(upd)  # the torch import stays until the tidy pass knows it is unused
+            new_body.extend((p, True) for p in plan)
+            new_body.append((upd, False))  # the torch import stays until the tidy pass knows it is unused
         if not changed:
             return updated_node
         lines = []
-        for i, small in enumerate(new_body):
+        for i, (small, is_new) in enumerate(new_body):
             small = small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            if is_new:
+                self.new_imports.add(_code(small).strip())
             if i == 0:
                 lines.append(updated_node.with_changes(body=[small]))
             else:
@@ -569,12 +574,14 @@ class _Translator(cst.CSTTransformer):
         else:
             return updated_node
         self.current_call_is_statement = id(original_node) in self.statement_calls
+        self.current_call = original_node
         try:
             result = self._apply_call_rule(rule, original_node, updated_node)
         except (RuleCrash, SourceError):
             raise
         except Exception as exc:  # a rule bug must name the rule and the place
             raise RuleCrash(rule.torch, original_node, exc) from exc
+        self.current_call = None
         if result is REMOVE_STATEMENT:
             self.remove_stmt = True
             self.applied[rule.torch] += 1
@@ -922,12 +929,12 @@ def _is_paddle_import(stmt: cst.BaseSmallStatement) -> bool:
 class _TidyImports(cst.CSTTransformer):
     """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""
 
-    def __init__(self, used: Counter, package: str | None, new_import_ids: set[int], provided: set[str]) -> None:
+    def __init__(self, used: Counter, package: str | None, new_imports: set[str], provided: set[str]) -> None:
         super().__init__()
         self.provided = provided  # names the emitted support code defines
         self.used = used
         self.package = package
-        self.new_import_ids = new_import_ids
+        self.new_imports = new_imports
         self.seen_paddle: set[str] = set()
         self.bound_by_paddle: set[str] = set()
 
@@ -945,7 +952,7 @@ class _TidyImports(cst.CSTTransformer):
                 if not keep:
                     continue
                 stmt = stmt.with_changes(names=_fix_alias_commas(keep))  # type: ignore[union-attr]
-            elif _is_paddle_import(stmt) and id(stmt) in self.new_import_ids:
+            elif _is_paddle_import(stmt) and _code(stmt).strip() in self.new_imports:
                 keep = []
                 for alias, local in _import_locals(stmt):
                     key = _code(stmt.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))  # type: ignore[union-attr]
@@ -1014,25 +1021,24 @@ def _add_header(module: cst.Module, need_paddle: bool, supports: list[str]) -> c
         if snippet_stmts:
             # the standard-library imports the support code needs, minus names already bound
             bound = _import_bound_names(body[:idx])
-            imports = []
-            for stmt in snippet_stmts:
-                if _is_import_line(stmt):
-                    stmt = _without_bound(stmt, bound)
-                    if stmt is not None:
-                        imports.append(stmt)
-            code = [s for s in snippet_stmts if not _is_import_line(s)]
-            if code:
-                blank = cst.EmptyLine(indent=False, whitespace=_NO_SPACE)
-                first = code[0]
-                code[0] = first.with_changes(leading_lines=[blank, blank, *first.leading_lines])
-                if idx < len(body):
-                    nxt = body[idx]
-                    lead = list(nxt.leading_lines)
-                    while lead and lead[0].comment is None:
-                        lead.pop(0)
-                    end = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.FOOTER))
-                    body[idx] = nxt.with_changes(leading_lines=[blank, blank, end, blank, blank, *lead])
-            body[idx:idx] = imports + code
+            imports = [s for s in (_without_bound(s, bound) for s in snippet_stmts if _is_import_line(s)) if s]
+            code = [s.with_changes(leading_lines=[]) for s in snippet_stmts if not _is_import_line(s)]
+            blank = cst.EmptyLine(indent=False, whitespace=_NO_SPACE)
+            header = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.HEADER))
+            footer = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.FOOTER))
+            code = [c.with_changes(leading_lines=[blank, blank]) if i else c for i, c in enumerate(code)]
+            block: list[cst.BaseStatement] = [*imports, *code]
+            block[0] = block[0].with_changes(leading_lines=[blank, blank, header])
+            if imports and code:
+                code_start = len(imports)
+                block[code_start] = block[code_start].with_changes(leading_lines=[blank, blank])
+            if idx < len(body):
+                nxt = body[idx]
+                lead = list(nxt.leading_lines)
+                while lead and lead[0].comment is None:
+                    lead.pop(0)
+                body[idx] = nxt.with_changes(leading_lines=[blank, blank, footer, blank, blank, *lead])
+            body[idx:idx] = block
     if need_paddle and not _binds_paddle(module):
         pos = _first_import_index(module)
         line = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(cst.Name("paddle"))])])
@@ -1118,7 +1124,6 @@ def translate_source(code: str, *, path: str | None = None, table: RuleTable | N
         line, col = _position(module, crash.node)
         diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
         return Translation(shown, code, code, Status.FAILED, [diag])
-    planned_ids = {id(s) for plan in tr.import_plan.values() for s in plan}
     used = _UsedNames()
     out.visit(used)
     out = _add_header(out, tr.need_paddle_import, tr.supports)
@@ -1127,7 +1132,7 @@ def translate_source(code: str, *, path: str | None = None, table: RuleTable | N
     out.visit(used)
     if tr.need_paddle_import:
         used.used["paddle"] += 1
-    tidy = _TidyImports(used.used, package, planned_ids, set(tr.supports))
+    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports))
     out = out.visit(tidy)
     new_code = out.code
     try:
@@ -1138,8 +1143,8 @@ def translate_source(code: str, *, path: str | None = None, table: RuleTable | N
     diags: list[Diagnostic] = []
     if tr.diags:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        for node, dcode, message, severity in tr.diags:
-            pos = positions.get(node)
+        for node, fallback, dcode, message, severity in tr.diags:
+            pos = positions.get(node) or (positions.get(fallback) if fallback is not None else None)
             line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
             diags.append(Diagnostic(shown, line, col, dcode, message, severity))
         diags.sort(key=lambda d: (d.line, d.col, d.code, d.message))

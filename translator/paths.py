@@ -91,4 +91,3 @@ def translate_path(src: str | os.PathLike, dst: str | os.PathLike | None = None)
     return results
 
 
-_ = Severity  # re-exported for callers that build diagnostics

@@ -243,7 +243,7 @@ def load_state_dict_from_url(url: str, model_dir: str | None = None, map_locatio
 _add(
     "_torch_fan",
     '''
-def _torch_fan(tensor: "paddle.Tensor", mode: str) -> int:
+def _torch_fan(tensor: Any, mode: str) -> int:
     """fan_in or fan_out of a weight, as torch.nn.init computes them.
 
     Paddle stores Linear weights as (in, out), torch as (out, in); both agree on which
@@ -259,11 +259,27 @@ def _torch_fan(tensor: "paddle.Tensor", mode: str) -> int:
         fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
     return fan_in if mode == "fan_in" else fan_out
 ''',
-    imports=("import math",),
-    paddle=True,
+    imports=("import math", "from typing import Any"),
 )
 
 _add("_IMAGENET_CATEGORIES", literal_from=("models/_meta.py", "_IMAGENET_CATEGORIES"))
+
+
+def strip_support(code: str) -> str:
+    """The code without the emitted support block (for examples and reviews)."""
+    lines = code.splitlines(keepends=True)
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.rstrip("\n") == HEADER)
+        end = next(i for i, ln in enumerate(lines) if ln.rstrip("\n") == FOOTER)
+    except StopIteration:
+        return code
+    while start > 0 and not lines[start - 1].strip():
+        start -= 1
+    end += 1
+    if start == 0:
+        while end < len(lines) and not lines[end].strip():
+            end += 1
+    return "".join(lines[:start]) + "".join(lines[end:])
 
 
 def closure(name: str) -> list[str]:
@@ -338,6 +354,6 @@ def render(names: list[str], existing: set[str]) -> list[cst.BaseStatement]:
     if not blocks:
         return []
     imports.sort(key=lambda s: (s.startswith("from"), s))
-    text = "\n".join(imports) + "\n" + HEADER + "\n" + "\n\n".join(blocks)
+    text = "".join(i + "\n" for i in imports) + "\n\n".join(blocks)
     module = cst.parse_module(text)
     return list(module.body)
