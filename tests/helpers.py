@@ -1,0 +1,92 @@
+"""Test helpers: import torchvision's pure-Python models and translated Paddle modules."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+
+_LIB = None
+
+
+def import_torchvision_models(name: str) -> types.ModuleType:
+    """``torchvision.models.<name>`` where torchvision's compiled ops do not load.
+
+    torchvision registers the ``nms``/``qnms`` op schemas from its C++ library at import; with
+    the CPU torch here that library fails to load, so the schemas are defined first.
+    """
+    global _LIB
+    import torch
+
+    if _LIB is None:
+        try:
+            torch.library.Library("torchvision", "DEF")  # probe: fails if already defined
+        except RuntimeError:
+            pass
+        _LIB = torch.library.Library("torchvision", "FRAGMENT")
+        for schema in (
+            "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+            "qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor",
+        ):
+            try:
+                _LIB.define(schema)
+            except RuntimeError:
+                pass
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return importlib.import_module(f"torchvision.models.{name}")
+
+
+def load_module_from_code(code: str, name: str, tmp_path: Path) -> types.ModuleType:
+    path = tmp_path / f"{name}.py"
+    path.write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def randomize(torch_model, seed: int = 0) -> None:
+    """Random weights everywhere, and random BatchNorm running statistics."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for mod in torch_model.modules():
+            is_bn = isinstance(mod, torch.nn.modules.batchnorm._BatchNorm)
+            for name, p in mod.named_parameters(recurse=False):
+                scale = 0.1 if is_bn or p.dim() < 2 else (1.0 / p[0].numel()) ** 0.5
+                p.copy_(torch.randn(p.shape, generator=g) * scale + (1.0 if is_bn and name == "weight" else 0.0))
+            if is_bn:
+                mod.running_mean.copy_(torch.randn(mod.running_mean.shape, generator=g) * 0.1)
+                mod.running_var.copy_(torch.rand(mod.running_var.shape, generator=g) + 0.5)
+
+
+def torch_to_paddle(torch_model, paddle_model) -> None:
+    from translator.weights import convert_state_dict
+
+    state = {k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()}
+    converted = convert_state_dict(state, paddle_model)
+    missing, unexpected = paddle_model.set_state_dict(converted)
+    assert not missing and not unexpected, (missing, unexpected)
+
+
+def run_both(torch_model, paddle_model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import paddle
+    import torch
+
+    torch_model.eval()
+    paddle_model.eval()
+    with torch.no_grad():
+        t = torch_model(torch.from_numpy(x)).numpy()
+    with paddle.no_grad():
+        p = paddle_model(paddle.to_tensor(x)).numpy()
+    return t, p
