@@ -286,7 +286,7 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
                       ("torch.nn.parameter", "Parameter"), ("torch.nn", "Parameter")):
         table[(mod, name)] = _Marker(f"{mod}.{name}")
     table[("collections", "OrderedDict")] = collections.OrderedDict
-    for name in ("set", "frozenset", "complex", "slice", "bytearray"):
+    for name in ("set", "frozenset", "complex", "slice"):
         table[("builtins", name)] = getattr(builtins, name)
     table[("_codecs", "encode")] = _latin1_encode
     table.update(_numpy_globals())
@@ -355,12 +355,12 @@ def _read_zip(path: str, buf: mmap.mmap, notes: list[str]) -> Any:
     with zf:
         names = zf.namelist()
         pkl = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
+        if any(n.endswith("/constants.pkl") for n in names) or any("/code/" in n for n in names):
+            raise CheckpointError(
+                f"{path}: a TorchScript archive, not a state dict; load it with torch.jit.load "
+                "and save `model.state_dict()`"
+            )
         if not pkl:
-            if any(n.endswith("/constants.pkl") for n in names) or any("/code/" in n for n in names):
-                raise CheckpointError(
-                    f"{path}: a TorchScript archive, not a state dict; load it with torch.jit.load "
-                    "and save `model.state_dict()`"
-                )
             raise CheckpointError(f"{path}: zip archive without data.pkl; not a torch checkpoint")
         prefix = pkl[0][: -len("data.pkl")]
         infos = {info.filename: info for info in zf.infolist()}

@@ -52,6 +52,8 @@ __all__ = [
     "build_paddle_model",
     "compare_init",
     "load_module_from_file",
+    "load_translated_module",
+    "locate_divergence",
     "load_torchvision_module",
     "main_verify",
     "make_inputs",
@@ -1028,7 +1030,30 @@ def _main_verify(args: argparse.Namespace, workdir: str) -> int:
     return 0 if report.match else 1
 
 
+def load_translated_module(source_path: str | os.PathLike[str], directory: str | os.PathLike[str]) -> Any:
+    """Translate a torch source file, write the result into ``directory`` and import it.
+
+    Returns the module; its ``__translation__`` attribute is the ``Translation``. Errors from
+    translating or importing propagate.
+    """
+    from translator import translate_source
+
+    source_path = Path(source_path)
+    translation = translate_source(source_path.read_text(encoding="utf-8"), path=str(source_path))
+    module = _import_translation(translation.code, source_path.stem, directory)
+    module.__translation__ = translation
+    return module
+
+
+def _import_translation(code: str, stem: str, directory: str | os.PathLike[str]) -> Any:
+    out = Path(directory) / f"{stem}.py"
+    out.write_text(code, encoding="utf-8")
+    digest = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:8]
+    return load_module_from_file(out, name=f"_t2p_translated_{stem}_{digest}")
+
+
 def _translate_and_import(source_path: Path, workdir: str, save_to: str | None) -> tuple[Any, str]:
+    """The CLI's :func:`load_translated_module`: failures become exit codes."""
     from translator import translate_source
 
     try:
@@ -1043,11 +1068,9 @@ def _translate_and_import(source_path: Path, workdir: str, save_to: str | None) 
         print(f"{diag}", file=sys.stderr)
     if save_to:
         Path(save_to).write_text(translation.code, encoding="utf-8")
-    out = Path(workdir) / f"{source_path.stem}.py"
-    out.write_text(translation.code, encoding="utf-8")
     label = f"translation of {source_path}"
     try:
-        module = load_module_from_file(out, name=f"_t2p_translated_{source_path.stem}_{os.path.basename(workdir)[-8:]}")
+        module = _import_translation(translation.code, source_path.stem, workdir)
     except Exception as exc:
         hint = f" (saved at {save_to})" if save_to else " (use --save-translation FILE.py to inspect it)"
         raise _Exit(1, f"{label} does not import{hint}: {type(exc).__name__}: {exc}") from None
