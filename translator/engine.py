@@ -510,9 +510,31 @@ class _Translator(cst.CSTTransformer):
         return self._rewrite_reference(original_node, updated_node)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
-        if id(original_node) in self.inner_chain:
+        if id(original_node) in self.inner_chain and self.resolve(original_node) is not None:
             return updated_node
+        if self.resolve(original_node) is None:
+            return self._rewrite_tensor_attribute(original_node, updated_node)
         return self._rewrite_reference(original_node, updated_node)
+
+    def _rewrite_tensor_attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        """``x.T``, ``x.data``, ``x.shape``: attribute rules, applied when ``x`` is a tensor."""
+        if id(original) in self.call_funcs:
+            return updated
+        rules = [r for r in self.table.methods.get(original.attr.value, ()) if r.kind == "attribute"]
+        if not rules:
+            return updated
+        rule = rules[0]
+        if not self._receiver_matches(rule.receiver, original.value):
+            return updated
+        self.applied[rule.torch] += 1
+        if rule.handler is not None:
+            fn = HANDLERS[rule.handler]
+            result = fn(self.ctx, updated, rule)  # type: ignore[arg-type]
+            return updated if result is None else result  # type: ignore[return-value]
+        new_name = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else original.attr.value
+        if new_name == original.attr.value:
+            return updated
+        return updated.with_changes(attr=cst.Name(new_name))
 
     def _rewrite_reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         qual = self.resolve(original)

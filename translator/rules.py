@@ -24,6 +24,7 @@ An ``[[api]]`` entry::
     weights = { transpose = ["weight"] }      # how checkpoints of this layer convert
     note = "..."                              # semantic differences, shown in the docs
     example = { before = "...", after = "..." }
+    check = { setup = "...", run = "out = ...", inputs = { x = "float32[2,3]" } }
 """
 
 from __future__ import annotations
@@ -69,6 +70,23 @@ class WeightRule:
 
 
 @dataclasses.dataclass(frozen=True)
+class Check:
+    """A numeric check: torch code run as written and as translated, on the same inputs.
+
+    ``setup`` builds objects (torch layers get random weights, copied to the Paddle side by
+    the weight converter); ``run`` must set ``out``; ``inputs`` maps names to specs such as
+    ``"float32[2,3,8,8]"``, ``"float32[4]:0.1:2"`` (uniform range) or ``"int64[5]:0:10"``.
+    """
+
+    setup: str
+    run: str
+    inputs: dict[str, str]
+    atol: float
+    rtol: float
+    compare: str
+
+
+@dataclasses.dataclass(frozen=True)
 class ModuleRule:
     torch: str
     paddle: str | None
@@ -97,6 +115,7 @@ class ApiRule:
     example_after: str
     example_diagnostics: tuple[str, ...]
     min_paddle: str | None
+    check: Check | None
     source: str  # "rules/nn.toml:[[api]] #3 (torch.nn.Conv2d)"
 
     @property
@@ -150,7 +169,10 @@ _API_KEYS = {
     "note": str,
     "example": dict,
     "min_paddle": str,
+    "check": dict,
 }
+_CHECK_KEYS = {"setup": str, "run": str, "inputs": dict, "atol": float, "rtol": float, "compare": str}
+_CHECK_COMPARE = ("values", "shape")
 _MODULE_KEYS = {"torch": str, "paddle": str}
 _EXAMPLE_KEYS = {"before": str, "after": str, "diagnostics": list}
 _WEIGHT_KEYS = {"rename": dict, "drop": list, "transpose": list}
@@ -293,7 +315,32 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         example_after=example["after"],
         example_diagnostics=_str_tuple(example.get("diagnostics", ()), "example.diagnostics", where),
         min_paddle=entry.get("min_paddle"),
+        check=_build_check(entry.get("check"), where),
         source=where,
+    )
+
+
+def _build_check(check: dict[str, Any] | None, where: str) -> Check | None:
+    if check is None:
+        return None
+    _check_keys(check, _CHECK_KEYS, f"{where}.check")
+    if "run" not in check:
+        raise RuleTableError(f"{where}: check needs 'run' (torch code that sets `out`)")
+    compare = check.get("compare", "values")
+    if compare not in _CHECK_COMPARE:
+        raise RuleTableError(f"{where}: check.compare must be one of {_CHECK_COMPARE}")
+    for key in ("setup", "run"):
+        try:
+            ast.parse(check.get(key, ""))
+        except SyntaxError as exc:
+            raise RuleTableError(f"{where}: check.{key} is not valid Python: {exc.msg}") from None
+    return Check(
+        setup=check.get("setup", ""),
+        run=check["run"],
+        inputs=_str_dict(check, "inputs", f"{where}.check"),
+        atol=check.get("atol", 1e-5),
+        rtol=check.get("rtol", 1e-5),
+        compare=compare,
     )
 
 
