@@ -235,13 +235,11 @@ def _convert_for_model(
         transpose = rule is not None and (src_leaf in rule.transpose or dst_leaf in rule.transpose)
         shape = tuple(value.shape)
         want = target[dst][0]
-        if transpose and value.ndim != 2:
-            report.mismatched.append(ShapeMismatch(src, dst, shape, want, False))
-            return True
-        if (shape[::-1] if transpose else shape) != want:
-            if by_order:
+        fits = (shape[::-1] if transpose else shape) == want and (not transpose or value.ndim == 2)
+        if not fits:
+            if by_order:  # a candidate pairing, not a claim that these two belong together
                 return False
-            report.mismatched.append(ShapeMismatch(src, dst, shape, want, transpose))
+            report.mismatched.append(ShapeMismatch(src, dst, shape, want, transpose and value.ndim == 2))
             return True
         filled[dst] = _transposed(value) if transpose else value
         if transpose:
