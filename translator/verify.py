@@ -648,7 +648,7 @@ def _copy_weights(torch_model: Any, paddle_model: Any, report: VerifyReport) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         conv = convert_state_dict_report(torch_model.state_dict(), paddle_model)
-    paddle_model.set_state_dict(conv.state_dict)
+        paddle_model.set_state_dict(conv.state_dict)  # what it skips, the report lists
     report.weights = {
         "converted": len(conv.state_dict),
         "renamed": len(conv.renamed),
