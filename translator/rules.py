@@ -368,7 +368,7 @@ def rules_dir() -> Path:
     """The rule table's folder: ``rules/`` in a checkout, ``translator/_rules`` in a wheel."""
     here = Path(__file__).resolve().parent
     checkout = here.parent / "rules"
-    if checkout.is_dir():
+    if checkout.is_dir() and (here.parent / "pyproject.toml").is_file():
         return checkout
     return here / "_rules"
 
