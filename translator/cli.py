@@ -1,24 +1,34 @@
 """The ``torch2paddle`` command line.
 
-Exit codes: 0 ok; 1 ``--check`` would change files, ``--strict`` found untranslated code, or
-``verify`` found a mismatch; 2 bad usage or bad input (nothing is written for a bad file).
+Exit codes: 0 ok; 1 ``--check`` would change files, ``--strict`` found untranslated code,
+``sync`` updated (or would update) outputs, or ``verify`` found a mismatch; 2 bad usage or bad
+input (nothing is written for a bad file, and the other files are still handled).
+
+Output: translated code and diffs go to stdout; diagnostics, per-file status lines, the progress
+bar and the summary go to stderr.  Diagnostics read ``path:line:col: KIND: CODE: message`` with
+KIND one of ``error`` (the file was not translated), ``untranslated`` (code left as it was,
+marked in the output) and ``warning`` (translated, worth a look).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import json
 import os
 import sys
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+import time
 from pathlib import Path
-from typing import Sequence
+from typing import IO, Sequence
 
 from .diagnostics import Diagnostic, Severity, Status, Translation
+from .report import REPORT_SCHEMA_VERSION, FileOutcome, Summary, build_report
 
-REPORT_SCHEMA_VERSION = 1
+__all__ = ["main", "build_parser", "format_diagnostic", "REPORT_SCHEMA_VERSION"]
+
+STDIN = Path("-")
+PROGRESS_MIN_FILES = 20  # a progress bar only for runs longer than this (and only on a terminal)
 
 
 def _translate_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,16 +39,32 @@ def _translate_parser(sub: argparse._SubParsersAction) -> None:
         " '-' reads stdin. Directories are mirrored into -o OUT_DIR.",
     )
     p.add_argument("src", nargs="+", help="a .py file, a directory, or - for stdin")
-    p.add_argument("-o", "--output", help="output file (one file) or directory (trees)")
-    p.add_argument("--in-place", action="store_true", help="rewrite the inputs")
+    p.add_argument("-o", "--output", help="output file (one file) or directory (trees; end with / for a new one)")
+    p.add_argument("--in-place", action="store_true", help="rewrite the inputs (only those that change)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
-    p.add_argument("--diff", action="store_true", help="write nothing; print a unified diff")
-    p.add_argument("--report", metavar="FILE.json", help="write a JSON report (schema in README)")
+    p.add_argument("--diff", action="store_true", help="write nothing; print a unified diff (may go with --check)")
+    p.add_argument("--report", metavar="FILE.json", help="write a JSON report (schema: docs/report-schema.md)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any code is left untranslated")
     p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel (output identical)")
-    p.add_argument("--copy-other", action="store_true", help="with a directory, copy non-.py files too")
-    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    p.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
+    p.add_argument("--copy-other", action="store_true", help="with a directory and -o, copy non-.py files too")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
+
+
+def _sync_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sync",
+        help="regenerate the Paddle outputs configured in pyproject.toml",
+        description="Translate each [[tool.torch2paddle.sync]] source into its destination, writing only"
+        " files whose translation differs. Exit 1 when anything was (or, with --check, would be) updated.",
+    )
+    p.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read (default: nearest one upward)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if an output is out of date")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="torch2paddle 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _translate_parser(sub)
+    _sync_parser(sub)
     sub.add_parser("convert-weights", help="convert a torch checkpoint to .pdparams", add_help=False)
     sub.add_parser("verify", help="translate, weight-load and diff-test a model", add_help=False)
     return parser
@@ -66,188 +93,233 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return 2 if exc.code not in (0, None) else 0
-    if args.command != "translate":
-        parser.print_help(sys.stderr)
-        return 2
-    return _run_translate(args)
+    if args.command == "translate":
+        try:
+            return _run_translate(args)
+        except BrokenPipeError:  # e.g. `torch2paddle translate --diff ... | head`
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+            return 2
+    if args.command == "sync":
+        from .sync import main_sync
+
+        return main_sync(args)
+    parser.print_help(sys.stderr)
+    return 2
+
+
+class UsageError(Exception):
+    """Bad arguments or unsafe outputs: reported as one line, exit 2, nothing done."""
 
 
 def _err(msg: str) -> None:
     print(f"torch2paddle: error: {msg}", file=sys.stderr)
 
 
-def _translate_one(item: tuple[str, str | None]) -> Translation:
-    from .engine import translate_source
-    from .paths import translate_file
+def format_diagnostic(d: Diagnostic, *, failed: bool = False) -> str:
+    """``path:line:col: KIND: CODE: message`` (no ``:line:col`` when there is no position)."""
+    where = f"{d.path}:{d.line}:{d.col}" if d.line else d.path
+    kind = "error" if failed else ("untranslated" if d.severity is Severity.ERROR else "warning")
+    return f"{where}: {kind}: {d.code}: {d.message}"
 
-    path, stdin_text = item
-    if stdin_text is not None:
-        return translate_source(stdin_text, path="-")
-    return translate_file(Path(path))
+
+class Progress:
+    """``[#####     ] 12/40 path`` redrawn in place on stderr; every other line goes through ``write``."""
+
+    def __init__(self, total: int, stream: IO[str], enabled: bool) -> None:
+        self.total, self.stream, self.enabled = total, stream, enabled
+        self.done = 0
+        self._shown = False
+        self._last = 0.0
+
+    def advance(self, label: str) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.05 and self.done < self.total:
+            return
+        self._last = now
+        width = 30
+        filled = width * self.done // max(1, self.total)
+        label = label if len(label) <= 50 else "..." + label[-47:]
+        self.stream.write(f"\r\x1b[K[{'#' * filled}{' ' * (width - filled)}] {self.done}/{self.total} {label}")
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+    def write(self, line: str) -> None:
+        self.clear()
+        print(line, file=self.stream)
+
+
+def _plan_translate(args: argparse.Namespace) -> tuple[list, str]:
+    """(planned files, mode); raises UsageError for anything unsafe or contradictory."""
+    from .paths import OutputPlanError, PlannedFile, plan_outputs
+
+    if args.in_place and (args.check or args.diff):
+        raise UsageError("--in-place cannot be combined with --check or --diff")
+    if args.output and (args.in_place or args.check or args.diff):
+        raise UsageError("-o cannot be combined with --in-place, --check or --diff")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.copy_other and not args.output:
+        raise UsageError("--copy-other needs -o OUT_DIR")
+    use_stdin = "-" in args.src
+    if use_stdin and len(args.src) > 1:
+        raise UsageError("'-' (stdin) cannot be combined with other inputs")
+    if use_stdin and args.in_place:
+        raise UsageError("--in-place needs files, not stdin")
+    srcs = [Path(s) for s in args.src if s != "-"]
+    for s in srcs:
+        if not s.exists():
+            raise UsageError(f"{s}: no such file or directory")
+    if args.check:
+        mode = "check"
+    elif args.diff:
+        mode = "diff"
+    elif args.in_place:
+        mode = "in-place"
+    elif args.output:
+        mode = "output"
+    elif use_stdin or (len(srcs) == 1 and not srcs[0].is_dir()):
+        mode = "stdout"
+    else:
+        raise UsageError("translating a directory or several files needs -o OUT_DIR, --in-place, --check or --diff")
+    out = Path(args.output) if args.output else None
+    tree_out = len(srcs) > 1 or any(s.is_dir() for s in srcs)
+    if out is not None and tree_out and out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: not a directory")
+    if use_stdin:
+        if out is not None and (out.is_dir() or args.output.endswith(("/", os.sep))):
+            raise UsageError(f"{out}: with stdin, -o names the output file, not a directory")
+        return [PlannedFile(STDIN, out)], mode
+    try:
+        plan = plan_outputs(
+            srcs,
+            out,
+            out_is_dir=bool(args.output) and args.output.endswith(("/", os.sep)),
+            include_other=args.copy_other,
+        )
+    except OutputPlanError as exc:
+        raise UsageError(str(exc)) from None
+    if mode == "in-place":
+        plan = [dataclasses.replace(p, target=p.src) for p in plan]
+    if args.report:
+        report = Path(args.report).resolve()
+        if any(p.src.resolve() == report for p in plan):
+            raise UsageError(f"{args.report}: the report would overwrite an input")
+    return plan, mode
 
 
 def _run_translate(args: argparse.Namespace) -> int:
-    from .paths import iter_python_files, write_atomic
+    from .paths import copy_atomic, decode_source, translate_many, translate_text, with_failure, write_if_changed
 
-    modes = sum(bool(x) for x in (args.in_place, args.check, args.diff))
-    if modes > 1:
-        _err("--in-place, --check and --diff are exclusive")
+    try:
+        plan, mode = _plan_translate(args)
+    except UsageError as exc:
+        _err(str(exc))
         return 2
-    if args.output and (args.in_place or args.check or args.diff):
-        _err("-o cannot be combined with --in-place, --check or --diff")
-        return 2
-    if args.jobs < 1:
-        _err("--jobs must be at least 1")
-        return 2
-    srcs = [Path(s) for s in args.src if s != "-"]
-    use_stdin = "-" in args.src
-    if use_stdin and len(args.src) > 1:
-        _err("'-' (stdin) cannot be combined with other inputs")
-        return 2
-    for s in srcs:
-        if not s.exists():
-            _err(f"{s}: no such file or directory")
-            return 2
-    writes_files = not (args.check or args.diff)
-    to_stdout = False
-    out_root: Path | None = Path(args.output) if args.output else None
-    if not args.in_place and writes_files and out_root is None:
-        if use_stdin or (len(srcs) == 1 and srcs[0].is_file()):
-            to_stdout = True
+    copies = [p for p in plan if p.copy]
+    plan = [p for p in plan if not p.copy]
+    stderr = sys.stderr
+    progress = Progress(
+        len(plan), stderr, enabled=len(plan) > PROGRESS_MIN_FILES and not args.quiet and stderr.isatty()
+    )
+    if plan and plan[0].src == STDIN:
+        text, error = decode_source(sys.stdin.buffer.read(), "-")
+        if error is not None:
+            results = iter([Translation("-", "", "", Status.FAILED, [error])])
         else:
-            _err("translating a directory or several files needs -o OUT_DIR, --in-place, --check or --diff")
-            return 2
-    if use_stdin and args.in_place:
-        _err("--in-place needs files, not stdin")
-        return 2
-    if out_root is not None:
-        resolved_out = out_root.resolve()
-        for s in srcs:
-            rs = s.resolve()
-            if s.is_dir() and (resolved_out == rs or rs in resolved_out.parents):
-                _err(f"{out_root}: output directory is inside the input tree {s}")
-                return 2
-            if s.is_file() and resolved_out == rs:
-                _err(f"{out_root}: output would overwrite the input; use --in-place")
-                return 2
-        if len(srcs) > 1 or any(s.is_dir() for s in srcs):
-            if out_root.exists() and not out_root.is_dir():
-                _err(f"{out_root}: not a directory")
-                return 2
-
-    # (input path, stdin text, output path)
-    jobs: list[tuple[Path | None, Path | None]] = []
-    stdin_text = None
-    if use_stdin:
-        stdin_text = sys.stdin.read()
-        jobs.append((None, None))
-    for s in srcs:
-        for f in iter_python_files(s):
-            if out_root is None:
-                target = f if args.in_place else None
-            elif s.is_dir():
-                target = out_root / s.name / f.relative_to(s) if len(srcs) > 1 else out_root / f.relative_to(s)
-            elif len(srcs) > 1 or out_root.is_dir():
-                target = out_root / f.name
-            else:
-                target = out_root
-            jobs.append((f, target))
-
-    items = [(str(f) if f else "-", stdin_text if f is None else None) for f, _ in jobs]
-    if args.jobs > 1 and len(items) > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(_translate_one, items, chunksize=max(1, len(items) // (args.jobs * 4))))
+            results = iter([translate_text(text or "", "-")])
     else:
-        results = [_translate_one(it) for it in items]
+        results = translate_many([p.src for p in plan], args.jobs)
 
-    failed = changed = untranslated = 0
-    missing: Counter = Counter()
-    for (src, target), result in zip(jobs, results):
-        for d in result.diagnostics:
-            if d.severity is Severity.ERROR or not args.quiet:
-                print(str(d), file=sys.stderr)
-            if d.severity is Severity.ERROR and result.status is not Status.FAILED:
-                missing[d.code] += 1
+    summary = Summary()
+    outcomes: list[FileOutcome] = []
+    show_notes = not args.quiet or args.strict
+    for item, result in zip(plan, results):
+        progress.advance(str(item.src))
+        outcome = FileOutcome(result, str(item.target) if item.target is not None else None)
         if result.status is Status.FAILED:
-            failed += 1
-            continue
-        untranslated += len(result.errors)
-        if result.changed:
-            changed += 1
+            for d in result.diagnostics:
+                progress.write(format_diagnostic(d, failed=True))
+        else:
+            if show_notes:
+                for d in result.diagnostics:
+                    if d.severity is Severity.ERROR or not args.quiet:
+                        progress.write(format_diagnostic(d))
+            if mode == "check" and result.changed and not args.quiet:
+                progress.write(f"would translate {result.path}")
+            if args.diff and result.changed:
+                progress.clear()
+                sys.stdout.writelines(_unified_diff(result))
+                sys.stdout.flush()
+            elif mode == "stdout":
+                sys.stdout.write(result.code)
+            elif mode in ("output", "in-place") and item.target is not None:
+                if mode == "output" or result.changed:
+                    try:
+                        outcome.written = write_if_changed(item.target, result.code)
+                    except OSError as exc:
+                        diag = Diagnostic(str(item.target), 0, 0, "io", f"cannot write: {exc.strerror or exc}")
+                        outcome = FileOutcome(with_failure(result, diag), outcome.output)
+                        progress.write(format_diagnostic(diag, failed=True))
         if args.verbose:
-            print(f"{result.path}: {result.status.value}", file=sys.stderr)
-        if args.diff and result.changed:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    result.source.splitlines(keepends=True),
-                    result.code.splitlines(keepends=True),
-                    fromfile=f"a/{result.path}",
-                    tofile=f"b/{result.path}",
-                )
-            )
-        elif to_stdout:
-            sys.stdout.write(result.code)
-        elif writes_files and target is not None:
-            if args.in_place and not result.changed:
-                continue
-            try:
-                write_atomic(target, result.code)
-            except OSError as exc:
-                _err(f"{target}: cannot write: {exc.strerror or exc}")
-                failed += 1
-    if args.copy_other and out_root is not None:
-        _copy_other(srcs, out_root)
+            state = outcome.result.status.value
+            if mode in ("check", "diff") and outcome.result.changed:
+                state = "would be translated"
+            progress.write(f"{outcome.result.path}: {state}")
+        summary.add(outcome.result)
+        outcomes.append(outcome)
+    progress.clear()
+
+    copy_failed = 0
+    for item in copies:
+        assert item.target is not None
+        try:
+            copy_atomic(item.src, item.target)
+        except OSError as exc:
+            copy_failed += 1
+            _err(f"{item.target}: cannot copy {item.src}: {exc.strerror or exc}")
+
+    if summary.failed or copy_failed:
+        code = 2
+    elif mode == "check" and any(o.result.changed for o in outcomes):
+        code = 1
+    elif args.strict and summary.untranslated:
+        code = 1
+    else:
+        code = 0
     if args.report:
-        _write_report(Path(args.report), results)
-    if not args.quiet and not to_stdout:
-        verb = "would change" if args.check or args.diff else "changed"
-        summary = f"{len(results)} file(s): {changed} {verb}, {len(results) - changed - failed} unchanged, {failed} failed"
-        if untranslated:
-            top = ", ".join(f"{k} ({v})" for k, v in missing.most_common(5))
-            summary += f"; {untranslated} untranslated spot(s), most often: {top}"
-        print(summary, file=sys.stderr)
-    if failed:
-        return 2
-    if args.check and changed:
-        return 1
-    if args.strict and untranslated:
-        return 1
-    return 0
+        from .paths import write_atomic
+
+        report = build_report(outcomes, summary, mode=mode, exit_code=code)
+        try:
+            write_atomic(Path(args.report), json.dumps(report, indent=2) + "\n")
+        except OSError as exc:
+            _err(f"{args.report}: cannot write the report: {exc.strerror or exc}")
+            code = 2
+    if not args.quiet and (mode != "stdout" or args.verbose):
+        print(summary.line(would=mode in ("check", "diff")), file=stderr)
+    return code
 
 
-def _copy_other(srcs: list[Path], out_root: Path) -> None:
-    import shutil
-
-    for s in srcs:
-        if not s.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(s):
-            dirnames[:] = [d for d in dirnames if d not in {".git", "__pycache__"}]
-            for name in filenames:
-                if name.endswith(".py"):
-                    continue
-                src = Path(dirpath) / name
-                dst = out_root / src.relative_to(s)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dst)
-
-
-def _write_report(path: Path, results: list[Translation]) -> None:
-    from .paths import write_atomic
-
-    counts = Counter(r.status.value for r in results)
-    report = {
-        "schema": REPORT_SCHEMA_VERSION,
-        "files": [r.to_json() for r in results],
-        "summary": {
-            "files": len(results),
-            "translated": counts.get("translated", 0),
-            "unchanged": counts.get("unchanged", 0),
-            "failed": counts.get("failed", 0),
-            "untranslated": sum(len(r.errors) for r in results),
-        },
-    }
-    write_atomic(path, json.dumps(report, indent=2) + "\n")
+def _unified_diff(result: Translation) -> list[str]:
+    lines = list(
+        difflib.unified_diff(
+            result.source.splitlines(keepends=True),
+            result.code.splitlines(keepends=True),
+            fromfile=f"a/{result.path}",
+            tofile=f"b/{result.path}",
+        )
+    )
+    return [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,52 +1,160 @@
-"""Translating files and trees: reading, atomic writing, mirroring a directory."""
+"""Translating files and trees: reading, atomic writing, mirroring a directory.
+
+Rules every caller relies on:
+
+- a file that cannot be read as UTF-8 Python source gives a FAILED :class:`Translation`
+  (never an exception), and nothing is written for it;
+- every write goes to a temporary file in the target's folder that is then renamed over the
+  target, so a target is either its old content or its complete new content;
+- one file failing (to read, to parse, to translate, to write) never stops the others.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
-from .diagnostics import Diagnostic, Severity, Status, Translation
+from .diagnostics import Diagnostic, Status, Translation
 from .engine import translate_source
 from .rules import RuleTable
 
-__all__ = ["read_source", "translate_file", "translate_path", "write_atomic", "iter_python_files"]
+__all__ = [
+    "OutputPlanError",
+    "PlannedFile",
+    "copy_atomic",
+    "decode_source",
+    "translate_many",
+    "translate_text",
+    "iter_other_files",
+    "iter_python_files",
+    "plan_outputs",
+    "read_source",
+    "translate_file",
+    "translate_path",
+    "with_failure",
+    "write_atomic",
+    "write_if_changed",
+]
+
+# Folders never entered when walking a tree (besides every folder whose name starts with ".").
+SKIP_DIRS = frozenset({"__pycache__", "venv", "node_modules"})
+
+
+class OutputPlanError(ValueError):
+    """The requested outputs are unsafe (inside the input tree, over an input, ...)."""
 
 
 def read_source(path: Path) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it cannot be read as Python source."""
     try:
-        data = path.read_bytes()
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        return None, Diagnostic(str(path), 0, 0, "io", "is a directory, not a Python file")
     except OSError as exc:
-        return None, Diagnostic(str(path), 0, 0, "io", exc.strerror or str(exc))
+        return None, Diagnostic(str(path), 0, 0, "io", f"cannot read: {exc.strerror or exc}")
+    return decode_source(data, str(path))
+
+
+def decode_source(data: bytes, shown: str) -> tuple[str | None, Diagnostic | None]:
+    """Bytes as Python source text (UTF-8, optional BOM), or why they are not."""
     if b"\x00" in data:
-        return None, Diagnostic(str(path), 0, 0, "encoding", "binary file (contains NUL bytes), not Python source")
+        return None, Diagnostic(shown, 0, 0, "encoding", "binary file (contains NUL bytes), not Python source")
     try:
         text = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Diagnostic(str(path), line, col, "encoding", "not valid UTF-8")
+        return None, Diagnostic(
+            shown, line, col, "encoding", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        )
     return text, None
 
 
 def translate_file(path: Path, *, table: RuleTable | None = None) -> Translation:
+    """Read and translate one file; a FAILED result (never an exception) when it cannot be."""
     text, error = read_source(path)
     if error is not None:
         return Translation(str(path), "", "", Status.FAILED, [error])
     assert text is not None
-    return translate_source(text, path=str(path), table=table)
+    return translate_text(text, str(path), table=table)
+
+
+def translate_text(text: str, shown: str, *, table: RuleTable | None = None) -> Translation:
+    """``translate_source`` that turns even an unexpected engine exception into a FAILED result."""
+    try:
+        return translate_source(text, path=shown, table=table)
+    except RecursionError:
+        diag = Diagnostic(shown, 0, 0, "internal", "expression nesting too deep to translate")
+    except Exception as exc:  # an engine bug must not stop the other files of a tree
+        diag = Diagnostic(shown, 0, 0, "internal", f"internal error: {type(exc).__name__}: {exc}")
+    return Translation(shown, text, text, Status.FAILED, [diag])
+
+
+def _translate_file_str(path: str) -> Translation:
+    return translate_file(Path(path))
+
+
+def translate_many(paths: list[Path], jobs: int = 1) -> Iterator[Translation]:
+    """``translate_file`` for each path, in order; with ``jobs > 1`` in worker processes.
+
+    The results (and so everything written from them) are the same for any ``jobs``.
+    """
+    if jobs <= 1 or len(paths) < 2:
+        for p in paths:
+            yield translate_file(p)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import handlers  # noqa: F401  (loaded before the workers fork)
+    from .rules import load_table
+
+    load_table()
+    workers = min(jobs, len(paths))
+    chunk = max(1, len(paths) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_translate_file_str, [str(p) for p in paths], chunksize=chunk)
+
+
+def with_failure(result: Translation, diag: Diagnostic) -> Translation:
+    """``result`` turned FAILED by a later step (writing it), keeping what it had."""
+    return dataclasses.replace(
+        result, code=result.source, status=Status.FAILED, diagnostics=[*result.diagnostics, diag]
+    )
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file stands where a folder is needed
+        raise NotADirectoryError(errno.ENOTDIR, f"{exc.filename} is a file, not a directory", str(path)) from None
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: never a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write via a temporary file in the same folder and rename: never a partial file.
+
+    The new file keeps the old one's permission bits; raises ``OSError`` (the target is then
+    untouched and no temporary file is left behind).
+    """
+    path = Path(path)
+    _make_parent(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -56,38 +164,139 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def iter_python_files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    skip = {".git", "__pycache__", ".venv", "venv", ".tox", "node_modules", ".mypy_cache", ".pytest_cache"}
-    out = []
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds exactly it; True if written."""
+    try:
+        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+            return False
+    except OSError:
+        pass
+    write_atomic(path, text)
+    return True
+
+
+def copy_atomic(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` via a temporary file and a rename, like :func:`write_atomic`."""
+    _make_parent(dst)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    try:
+        shutil.copy2(src, tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every file under ``root``, in a stable order, skipping hidden and tool folders."""
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in skip and not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
-            if name.endswith(".py"):
-                out.append(Path(dirpath) / name)
-    return out
+            yield Path(dirpath) / name
 
 
-def translate_path(src: str | os.PathLike, dst: str | os.PathLike | None = None) -> list[Translation]:
+def iter_python_files(root: Path) -> list[Path]:
+    """``root`` itself when it is a file, else the ``.py`` files of its tree in a stable order."""
+    root = Path(root)
+    if not root.is_dir():
+        return [root]
+    return [p for p in _walk(root) if p.name.endswith(".py")]
+
+
+def iter_other_files(root: Path) -> list[Path]:
+    """The files of a tree that are not ``.py`` files (copied with ``--copy-other``)."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return [p for p in _walk(root) if not p.name.endswith(".py") and not p.name.endswith((".pyc", ".pyo"))]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedFile:
+    src: Path
+    target: Path | None  # None: nothing is written (stdout, --check, --diff)
+    copy: bool = False  # a non-Python file copied as it is (``--copy-other``)
+
+
+def plan_outputs(
+    srcs: list[Path], out: Path | None, *, out_is_dir: bool = False, include_other: bool = False
+) -> list[PlannedFile]:
+    """What to translate (and, with ``include_other``, to copy) and where to write it.
+
+    ``out=None`` plans no outputs.  A directory input is mirrored into ``out`` (into
+    ``out/<name>`` when there are several inputs); a file input goes to ``out`` itself, or into
+    it when ``out`` is (or must be) a directory.  Raises :class:`OutputPlanError` when an output
+    would land inside an input tree or on an input file, or two inputs on one output.
+    """
+    several = len(srcs) > 1
+    plan: list[PlannedFile] = []
+    for src in srcs:
+        files = [(f, False) for f in iter_python_files(src)]
+        if include_other:
+            files += [(f, True) for f in iter_other_files(src)]
+        for f, copy in files:
+            if out is None:
+                target = None
+            elif src.is_dir():
+                target = (out / src.name if several else out) / f.relative_to(src)
+            elif several or out_is_dir or out.is_dir():
+                target = out / f.name
+            else:
+                target = out
+            plan.append(PlannedFile(f, target, copy))
+    if out is not None:
+        resolved_out = out.resolve()
+        for src in srcs:
+            if src.is_dir() and _inside(resolved_out, src.resolve()):
+                raise OutputPlanError(f"{out}: output directory is inside the input tree {src}")
+        inputs = {p.src.resolve() for p in plan}
+        seen: dict[Path, Path] = {}
+        for p in plan:
+            assert p.target is not None
+            rt = p.target.resolve()
+            if rt in inputs:
+                raise OutputPlanError(f"{p.target}: output would overwrite the input {p.src}; use --in-place")
+            if rt in seen:
+                raise OutputPlanError(f"{p.target}: both {seen[rt]} and {p.src} would be written there")
+            seen[rt] = p.src
+    return plan
+
+
+def translate_path(
+    src: str | os.PathLike, dst: str | os.PathLike | None = None, *, copy_other: bool = False
+) -> list[Translation]:
     """Translate a file or a tree into ``dst`` (mirroring the tree); returns one result per file.
 
-    Failed files are reported in their result and nothing is written for them; the others
-    are written atomically.  With ``dst=None`` nothing is written.
+    Failed files are reported in their result (status FAILED, a diagnostic saying why) and
+    nothing is written for them; the others are written atomically, only when their content
+    changes.  A file that cannot be written becomes a FAILED result too.  With ``dst=None``
+    nothing is written.  Raises ``FileNotFoundError`` for a missing ``src`` and
+    :class:`OutputPlanError` (a ``ValueError``) when ``dst`` is inside the ``src`` tree.
     """
     src_path = Path(src)
     if not src_path.exists():
         raise FileNotFoundError(f"{src_path}: no such file or directory")
+    plan = plan_outputs([src_path], Path(dst) if dst is not None else None, include_other=copy_other)
     results = []
-    for file in iter_python_files(src_path):
-        result = translate_file(file)
-        results.append(result)
-        if dst is None or result.status is Status.FAILED:
+    for item in plan:
+        if item.copy:
+            assert item.target is not None
+            copy_atomic(item.src, item.target)
             continue
-        target = Path(dst) if src_path.is_file() else Path(dst) / file.relative_to(src_path)
-        if src_path.is_file() and Path(dst).is_dir():
-            target = Path(dst) / file.name
-        write_atomic(target, result.code)
+        result = translate_file(item.src)
+        if item.target is not None and result.status is not Status.FAILED:
+            try:
+                write_if_changed(item.target, result.code)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                result = with_failure(result, Diagnostic(str(item.target), 0, 0, "io", f"cannot write: {reason}"))
+        results.append(result)
     return results
-
-
