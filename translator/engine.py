@@ -139,6 +139,23 @@ class TranslateContext:
             out[b.param.name] = b.arg.value
         return out
 
+    def rewrite(self, call: cst.Call, rule: ApiRule) -> cst.Call | None:
+        """``call`` rewritten by ``rule``'s data (rename, drop, transform, extra, ...) as if the
+        rule had no handler; None after reporting.
+
+        A handler settles the arguments the data cannot express, then hands the rest back with
+        an adjusted copy of its rule (``dataclasses.replace(rule, drop=..., extra=...)``).
+        """
+        new_args = self._tr.rewrite_args(rule, call, call)
+        if new_args is None:
+            return None
+        func = call.func
+        if rule.kind == "function" and rule.paddle is not None:
+            func = self.ref(rule.paddle)
+        elif rule.kind == "method" and rule.paddle is not None and isinstance(func, cst.Attribute):
+            func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
+        return call.with_changes(func=func, args=new_args)
+
     @property
     def result_unused(self) -> bool:
         """True when the call being translated is a whole expression statement."""
@@ -244,10 +261,13 @@ class _Translator(cst.CSTTransformer):
                     binding = self.pre.bindings.get(local)
                     if binding is None or binding.alias is not alias:
                         continue
-                    target = self._paddle_module_for(binding.qualname) or self._simple_target(binding.qualname)
+                    module_target = self._paddle_module_for(binding.qualname)
+                    target = module_target or self._simple_target(binding.qualname)
                     if target is None or "." not in target:
                         continue
                     mod, name = target.rsplit(".", 1)
+                    if alias.asname is None and module_target is None:
+                        local = name  # `from torch.nn import Conv2d` -> `from paddle.nn import Conv2D`
                     asname = cst.AsName(cst.Name(local)) if local != name else None
                     groups.setdefault(mod, []).append(cst.ImportAlias(cst.Name(name), asname=asname))
                     self.out_bindings.setdefault(target, local)
