@@ -1,0 +1,156 @@
+"""Generate the coverage page and the rule reference from the rule table.
+
+    python -m translator.docs            # writes docs/coverage.md and docs/rules.md
+    python -m translator.docs --check    # exit 1 if they are stale (the test suite runs this)
+
+The table is the single source: every row comes from an entry, its example and its check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from .rules import ApiRule, RuleTable, load_table
+
+ROOT = Path(__file__).resolve().parent.parent
+AREAS = {
+    "nn_layers.toml": "torch.nn layers",
+    "nn_losses.toml": "torch.nn losses",
+    "nn_init.toml": "torch.nn.init",
+    "nn_functional.toml": "torch.nn.functional",
+    "torch_functions.toml": "torch.* functions and dtypes",
+    "tensor_methods.toml": "Tensor and Module methods and attributes",
+    "training.toml": "Training: optim, lr_scheduler, data, save/load, devices, grad modes",
+    "torchvision.toml": "torchvision internals",
+}
+
+
+def _area(rule: ApiRule) -> str:
+    return rule.source.split(":", 1)[0]
+
+
+def _paddle_form(rule: ApiRule) -> str:
+    if rule.support:
+        return f"`{rule.support}` (emitted support code)"
+    if rule.handler and not rule.paddle:
+        return f"rewrite `{rule.handler}`"
+    if rule.handler:
+        return f"`{rule.paddle}` (rewrite `{rule.handler}`)"
+    return f"`{rule.paddle}`"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def coverage_page(table: RuleTable) -> str:
+    by_area: dict[str, list[ApiRule]] = defaultdict(list)
+    for rule in table.all_rules():
+        by_area[_area(rule)].append(rule)
+    lines = [
+        "# Coverage",
+        "",
+        "Generated from `rules/*.toml` by `python -m translator.docs`; do not edit by hand",
+        "(`tests/test_docs.py` fails when this page is stale).",
+        "",
+        "Every entry's before/after example runs in `tests/test_rule_examples.py`; entries with a",
+        "numeric check run the torch snippet and its translation on the same inputs in",
+        "`tests/test_rule_checks.py` (values, shapes and dtypes compared). Paddle versions: the",
+        "numeric checks run on the Paddle of the test environment (3.3.1 by default); `min Paddle`",
+        "names entries that need a newer Paddle than 2.6.",
+        "",
+        "| area | entries | with numeric check |",
+        "|---|---:|---:|",
+    ]
+    order = [a for a in AREAS if a in by_area] + sorted(a for a in by_area if a not in AREAS)
+    total = checked = 0
+    for area in order:
+        rules = by_area[area]
+        n_checked = sum(r.check is not None for r in rules)
+        total += len(rules)
+        checked += n_checked
+        lines.append(f"| {AREAS.get(area, area)} | {len(rules)} | {n_checked} |")
+    lines.append(f"| **total** | **{total}** | **{checked}** |")
+    for area in order:
+        lines += ["", f"## {AREAS.get(area, area)} (`rules/{area}`)", ""]
+        lines += ["| torch | Paddle | numeric check | min Paddle | notes |", "|---|---|---|---|---|"]
+        for rule in by_area[area]:
+            check = "yes" if rule.check is not None else "—"
+            if rule.check is not None and rule.check.compare == "shape":
+                check = "shape/dtype"
+            kind = "" if rule.kind == "function" else f" ({rule.kind}, receiver: {rule.receiver})"
+            lines.append(
+                f"| `{rule.torch}`{kind} | {_paddle_form(rule)} | {check} | {rule.min_paddle or ''} | {_cell(rule.note)} |"
+            )
+    modules = sorted(table.modules.values(), key=lambda m: m.torch)
+    lines += ["", "## Modules", "", "| torch module | Paddle module |", "|---|---|"]
+    for m in modules:
+        lines.append(f"| `{m.torch}` | {f'`{m.paddle}`' if m.paddle else 'none: uses are reported'} |")
+    return "\n".join(lines) + "\n"
+
+
+def rules_page(table: RuleTable) -> str:
+    lines = [
+        "# Rule reference",
+        "",
+        "Generated from `rules/*.toml` by `python -m translator.docs`; do not edit by hand.",
+        "Each entry: what it translates, the Paddle form, argument handling, notes, and its",
+        "example (the same example the test suite runs).",
+    ]
+    for rule in table.all_rules():
+        lines += ["", f"## `{rule.torch}`", "", f"Becomes {_paddle_form(rule)}. Source: `rules/{_area(rule)}`."]
+        if rule.kind != "function":
+            lines.append(f"A {rule.kind}; translated when the receiver is known to be: {rule.receiver}.")
+        if rule.params is not None:
+            lines.append(f"Torch signature bound before rewriting: `({', '.join(p.name for p in rule.params)})`.")
+        for key, what in (("rename", "renamed"), ("transform", "rewritten"), ("extra", "added")):
+            value = getattr(rule, key)
+            if value:
+                lines.append(f"Arguments {what}: " + ", ".join(f"`{k}` -> `{v}`" for k, v in value.items()) + ".")
+        if rule.drop:
+            lines.append("Dropped: " + ", ".join(f"`{d}`" for d in rule.drop) + ".")
+        if rule.drop_if:
+            lines.append("Dropped when default: " + ", ".join(f"`{k}={v}`" for k, v in rule.drop_if.items()) + ".")
+        for key, why in rule.unsupported.items():
+            lines.append(f"Not translated when `{key}` is given a non-default value: {why}.")
+        if rule.weights is not None:
+            w = rule.weights
+            parts = [f"`{k}` -> `{v}`" for k, v in w.rename.items()]
+            parts += [f"`{d}` dropped" for d in w.drop] + [f"`{t}` transposed" for t in w.transpose]
+            lines.append("Checkpoints: " + ", ".join(parts) + ".")
+        if rule.note:
+            lines += ["", rule.note]
+        lines += ["", "```python", "# before", rule.example_before.strip("\n"), "", "# after", rule.example_after.strip("\n"), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def pages(table: RuleTable | None = None) -> dict[Path, str]:
+    table = table or load_table()
+    return {ROOT / "docs" / "coverage.md": coverage_page(table), ROOT / "docs" / "rules.md": rules_page(table)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m translator.docs")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the pages are stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in pages().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            stale.append(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    for path in stale:
+        print(f"{path.relative_to(ROOT)} is stale: run python -m translator.docs", file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
