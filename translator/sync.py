@@ -140,6 +140,10 @@ def main_sync(args: argparse.Namespace) -> int:
         _err(f"{pyproject}: no such file")
         return 2
     try:
+        pyproject = Path(os.path.relpath(pyproject))  # messages name paths as the user sees them
+    except ValueError:  # another drive
+        pass
+    try:
         entries = load_sync_config(pyproject)
         plans = [
             (e, plan_outputs([e.src], e.dst, out_is_dir=e.dst_is_dir, include_other=e.copy_other)) for e in entries
@@ -160,9 +164,11 @@ def main_sync(args: argparse.Namespace) -> int:
                 for d in result.diagnostics:
                     print(format_diagnostic(d, failed=True), file=sys.stderr)
                 continue
-            errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
             if entry.strict:
+                errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
                 untranslated += len(errors)
+                for d in errors:  # these make the run fail: shown even when the output is up to date
+                    print(format_diagnostic(d), file=sys.stderr)
             try:
                 current = item.target.read_bytes() if item.target.is_file() else None
             except OSError:
@@ -181,9 +187,9 @@ def main_sync(args: argparse.Namespace) -> int:
                     continue
             updated += 1
             say(f"{_rel(item.target)}: {would}update from {_rel(item.src)}")
-            if entry.strict or not args.quiet:
+            if not args.quiet:
                 for d in result.diagnostics:
-                    if d.severity is Severity.ERROR or not args.quiet:
+                    if not (entry.strict and d.severity is Severity.ERROR):  # those were shown above
                         print(format_diagnostic(d), file=sys.stderr)
         for item in (p for p in plan if p.copy):
             assert item.target is not None
