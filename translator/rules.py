@@ -21,7 +21,8 @@ An ``[[api]]`` entry::
     handler = "tensor_view"                   # a named Python rewrite instead of the above
     support = "WeightsEnum"                   # the target is emitted support code
     receiver = "tensor"                       # methods: what the receiver must be known to be
-    weights = { transpose = ["weight"] }      # how checkpoints of this layer convert
+    weights = { transpose = ["weight"] }      # how checkpoints of this layer convert (rename, drop,
+                                              # transpose, reshape: same size, Paddle's shape)
     note = "..."                              # semantic differences, shown in the docs
     example = { before = "...", after = "..." }
     check = { setup = "...", run = "out = ...", inputs = { x = "float32[2,3]" } }
@@ -67,6 +68,8 @@ class WeightRule:
     rename: dict[str, str]
     drop: tuple[str, ...]
     transpose: tuple[str, ...]
+    # stored with another shape of the same size (LayerNorm over several dims keeps a flat weight)
+    reshape: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +178,7 @@ _CHECK_KEYS = {"setup": str, "run": str, "inputs": dict, "atol": float, "rtol": 
 _CHECK_COMPARE = ("values", "shape")
 _MODULE_KEYS = {"torch": str, "paddle": str}
 _EXAMPLE_KEYS = {"before": str, "after": str, "diagnostics": list}
-_WEIGHT_KEYS = {"rename": dict, "drop": list, "transpose": list}
+_WEIGHT_KEYS = {"rename": dict, "drop": list, "transpose": list, "reshape": list}
 
 
 def parse_signature(text: str) -> tuple[Param, ...]:
@@ -293,6 +296,7 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
             rename=_str_dict(w, "rename", f"{where}.weights"),
             drop=_str_tuple(w.get("drop", ()), "drop", where),
             transpose=_str_tuple(w.get("transpose", ()), "transpose", where),
+            reshape=_str_tuple(w.get("reshape", ()), "reshape", where),
         )
     return ApiRule(
         torch=entry["torch"],

@@ -2,9 +2,10 @@
 
 Names are mapped by *layer type*: for every Paddle sublayer whose class has a weight rule in the
 rule table (``rules/*.toml``, ``weights = {...}`` on the layer's entry) the rule's renames
-(BatchNorm ``running_mean`` -> ``_mean``), drops (``num_batches_tracked``) and transpositions
-(Linear ``weight``) apply to the checkpoint keys under that sublayer's name. Nothing is ever
-transposed because of its name or because it happens to be square.
+(BatchNorm ``running_mean`` -> ``_mean``), drops (``num_batches_tracked``), transpositions
+(Linear ``weight``) and reshapes (LayerNorm over several dims keeps a flat weight) apply to the
+checkpoint keys under that sublayer's name. Nothing is ever transposed because of its name or
+because it happens to be square.
 
 What does not fit is reported, not guessed: :class:`ConversionReport` lists missing,
 unexpected and shape-mismatched keys. When names differ but the remaining keys agree in order,
@@ -235,6 +236,9 @@ def _convert_for_model(
         transpose = rule is not None and (src_leaf in rule.transpose or dst_leaf in rule.transpose)
         shape = tuple(value.shape)
         want = target[dst][0]
+        reshape = rule is not None and (src_leaf in rule.reshape or dst_leaf in rule.reshape)
+        if reshape and not transpose and shape != want and value.size == int(np.prod(want)):
+            value, shape = value.reshape(want), want  # same data, the layout Paddle declares
         fits = (shape[::-1] if transpose else shape) == want and (not transpose or value.ndim == 2)
         if not fits:
             if by_order:  # a candidate pairing, not a claim that these two belong together
@@ -265,6 +269,13 @@ def _convert_for_model(
         else:
             leftovers.append(key)
 
+    # Paddle layers may list one parameter under two names (the RNN layers' ``weight_ih_l0`` is
+    # also ``0.cell.weight_ih``): an alias is filled with the value its twin received.
+    for alias, first in _aliases(paddle_layer).items():
+        if alias not in filled and first in filled:
+            filled[alias] = filled[first]
+        elif first not in filled and alias in filled:
+            filled[first] = filled[alias]
     missing = [k for k in target if k not in filled and not any(m.target == k for m in report.mismatched)]
     if match_by_order and leftovers and missing:
         leftovers, missing = _pair_by_order(leftovers, missing, source, rule_of, all_drops, report, place)
@@ -276,6 +287,17 @@ def _convert_for_model(
     report.missing = missing
     report.state_dict = {k: filled[k] for k in target if k in filled}
     return report
+
+
+def _aliases(paddle_layer: Any) -> dict[str, str]:
+    """State-dict keys that name the same tensor as an earlier key: ``{alias: first key}``."""
+    first: dict[int, str] = {}
+    out: dict[str, str] = {}
+    for key, value in paddle_layer.state_dict().items():
+        seen = first.setdefault(id(value), key)
+        if seen != key:
+            out[key] = seen
+    return out
 
 
 def _pair_by_order(leftovers, missing, source, rule_of, all_drops, report, place):
@@ -317,7 +339,9 @@ def _convert_without_model(source: dict[str, np.ndarray], rules: Mapping[str, An
     for key in source:
         prefix, leaf = _split(key)
         groups.setdefault(prefix, set()).add(leaf)
-    specific = [r for r in rules.values() if r.rename or r.drop]
+    # ``weight``/``bias`` alone identify nothing (InstanceNorm's ``weight`` -> ``scale`` must not
+    # rename every conv's weight): such rules need the model
+    specific = [r for r in rules.values() if (set(r.rename) | set(r.drop)) - {"weight", "bias"}]
     actions: dict[str, dict[str, str | None]] = {}  # prefix -> leaf -> new leaf (None: drop)
     for prefix, leaves in groups.items():
         chosen: dict[str, set] = {}

@@ -1,0 +1,370 @@
+"""``torch.nn`` layers whose arguments the rule table's data cannot map one to one.
+
+Each handler settles the arguments that need a decision (``affine=False`` becomes two Paddle
+arguments, ``batch_first`` flips into ``time_major``, ``count_include_pad`` into ``exclusive``)
+and hands the rest back to the table's data with :meth:`TranslateContext.rewrite`.  A flag
+that changes what Paddle code to write must be a literal ``True``/``False`` (or be omitted);
+anything else is reported and the call is left unchanged.
+
+Layers whose Paddle counterpart behaves differently at *call* time (the RNN cells return
+``(h, state)``, ``MultiheadAttention`` is batch-first and returns only the output, masks mean
+the opposite) cannot be fixed at the call site, whose receiver type is unknown: they are
+translated to small Paddle layers emitted as support code (``TorchLSTMCell``, ...) that keep
+torch's calling convention and torch's parameter names, so checkpoints convert name for name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping
+
+import libcst as cst
+
+from .. import support as support_code
+from ..engine import TranslateContext, handler
+from ..rules import ApiRule
+
+_UNSET = object()
+
+
+def _derive(rule: ApiRule, *, consumed: tuple[str, ...] = (), extra: Mapping[str, str] | None = None) -> ApiRule:
+    """The rule as plain data, with ``consumed`` arguments settled by the handler and dropped."""
+    return dataclasses.replace(
+        rule,
+        handler=None,
+        drop=tuple(rule.drop) + tuple(c for c in consumed if c not in rule.drop),
+        unsupported={k: v for k, v in rule.unsupported.items() if k not in consumed},
+        extra={**rule.extra, **(extra or {})},
+    )
+
+
+def _flag(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict, name: str, default: bool) -> bool | None:
+    """A boolean argument that decides what to write: its literal value, or None after an error."""
+    value = bound.get(name)
+    if value is None:
+        return default
+    text = ctx.code(value).strip()
+    if text in ("True", "False"):
+        return text == "True"
+    ctx.error(call, rule.torch, f"{name}={text}: write True or False here to translate this layer; left unchanged")
+    return None
+
+
+def _is_none(ctx: TranslateContext, value: cst.BaseExpression | None) -> bool:
+    return value is not None and ctx.code(value).strip() == "None"
+
+
+def _string(ctx: TranslateContext, value: cst.BaseExpression | None) -> str | None:
+    """The value of a plain string literal, else None."""
+    if isinstance(value, cst.SimpleString):
+        return value.evaluated_value if isinstance(value.evaluated_value, str) else None
+    return None
+
+
+def _paddle_has(rule: ApiRule, name: str) -> bool:
+    return any(p.name == name for p in rule.paddle_params or ())
+
+
+# ------------------------------------------------------------------------- normalization ---
+@handler("batch_norm")
+def batch_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """BatchNorm*d: ``affine=False`` -> ``weight_attr=False, bias_attr=False``;
+    ``track_running_stats=False`` -> ``use_global_stats=False`` (batch statistics in eval too)."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    if _is_none(ctx, bound.get("momentum")):
+        ctx.error(call, rule.torch, "momentum=None (a cumulative moving average) has no Paddle equivalent; left unchanged")
+        return None
+    affine = _flag(ctx, call, rule, bound, "affine", True)
+    bias = _flag(ctx, call, rule, bound, "bias", True)
+    track = _flag(ctx, call, rule, bound, "track_running_stats", True)
+    if affine is None or bias is None or track is None:
+        return None
+    extra: dict[str, str] = {}
+    if not affine:
+        extra.update(weight_attr="False", bias_attr="False")
+    elif not bias:
+        extra["bias_attr"] = "False"
+    if not track:
+        if not _paddle_has(rule, "use_global_stats"):
+            ctx.error(call, rule.torch, f"track_running_stats=False: {rule.paddle} always keeps running statistics; left unchanged")
+            return None
+        extra["use_global_stats"] = "False"
+    return ctx.rewrite(call, _derive(rule, consumed=("affine", "bias", "track_running_stats"), extra=extra))
+
+
+@handler("instance_norm")
+def instance_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """InstanceNorm*d: torch defaults to ``affine=False``, Paddle to a learnable scale and bias."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    affine = _flag(ctx, call, rule, bound, "affine", False)
+    bias = _flag(ctx, call, rule, bound, "bias", True)
+    track = _flag(ctx, call, rule, bound, "track_running_stats", False)
+    if affine is None or bias is None or track is None:
+        return None
+    if track:
+        ctx.error(
+            call,
+            rule.torch,
+            "track_running_stats=True: Paddle's InstanceNorm always normalizes with the statistics of each"
+            " sample (no running averages in eval mode); left unchanged",
+        )
+        return None
+    if affine and not bias:
+        ctx.error(call, rule.torch, "affine=True, bias=False: Paddle's InstanceNorm has both scale and bias or neither; left unchanged")
+        return None
+    extra = {} if affine else {"weight_attr": "False", "bias_attr": "False"}
+    return ctx.rewrite(call, _derive(rule, consumed=("affine", "bias", "track_running_stats", "momentum"), extra=extra))
+
+
+@handler("layer_norm")
+def layer_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """LayerNorm: ``elementwise_affine=False`` -> no weight and no bias; ``bias=False`` -> no bias."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    affine = _flag(ctx, call, rule, bound, "elementwise_affine", True)
+    bias = _flag(ctx, call, rule, bound, "bias", True)
+    if affine is None or bias is None:
+        return None
+    extra: dict[str, str] = {}
+    if not affine:
+        extra.update(weight_attr="False", bias_attr="False")
+    elif not bias:
+        extra["bias_attr"] = "False"
+    return ctx.rewrite(call, _derive(rule, consumed=("elementwise_affine", "bias"), extra=extra))
+
+
+@handler("group_norm")
+def group_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """GroupNorm: ``affine=False`` -> ``weight_attr=False, bias_attr=False``."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    affine = _flag(ctx, call, rule, bound, "affine", True)
+    bias = _flag(ctx, call, rule, bound, "bias", True)
+    if affine is None or bias is None:
+        return None
+    extra: dict[str, str] = {}
+    if not affine:
+        extra.update(weight_attr="False", bias_attr="False")
+    elif not bias:
+        extra["bias_attr"] = "False"
+    return ctx.rewrite(call, _derive(rule, consumed=("affine", "bias"), extra=extra))
+
+
+# ------------------------------------------------------------------------- convolutions ----
+def _int_tuple(value: cst.BaseExpression | None, n: int, default: int) -> tuple[int, ...] | None:
+    """``3`` or ``(3, 1)`` as an n-tuple of ints; None when not a literal."""
+    if value is None:
+        return (default,) * n
+    if isinstance(value, cst.Integer):
+        return (int(value.value),) * n
+    if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == n:
+        out = []
+        for el in value.elements:
+            if not isinstance(el.value, cst.Integer):
+                return None
+            out.append(int(el.value.value))
+        return tuple(out)
+    return None
+
+
+@handler("conv")
+def conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """Conv*d: ``padding="same"`` with a dilation is written as explicit padding, because
+    Paddle's "same" pads for the undilated kernel (torch pads ``dilation * (k - 1)``)."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    padding, dilation = bound.get("padding"), bound.get("dilation")
+    if _string(ctx, padding) != "same" or dilation is None or ctx.code(dilation).strip() == "1":
+        return ctx.rewrite(call, _derive(rule))
+    n = 3 if rule.name.endswith("3d") else 2 if rule.name.endswith("2d") else 1
+    kernel = _int_tuple(bound.get("kernel_size"), n, 1)
+    dil = _int_tuple(dilation, n, 1)
+    totals = None if kernel is None or dil is None else [d * (k - 1) for k, d in zip(kernel, dil)]
+    if totals is None or any(t % 2 for t in totals):
+        ctx.error(
+            call,
+            rule.torch,
+            "padding='same' with dilation: Paddle's 'same' ignores the dilation; write the padding"
+            " explicitly (needs literal kernel_size and dilation with an even total); left unchanged",
+        )
+        return None
+    pads = [str(t // 2) for t in totals]
+    new = pads[0] if len(set(pads)) == 1 else "(" + ", ".join(pads) + ")"
+    args = []
+    for arg in call.args:
+        if arg.value is padding:
+            arg = arg.with_changes(value=cst.parse_expression(new))
+        args.append(arg)
+    return ctx.rewrite(call.with_changes(args=args), _derive(rule))
+
+
+# ------------------------------------------------------------------------- pooling ---------
+@handler("avg_pool")
+def avg_pool(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """AvgPool*d: ``count_include_pad=c`` -> ``exclusive=not c``; torch's default (True) is written
+    as ``exclusive=False`` because Paddle's default is the opposite."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    value = bound.get("count_include_pad")
+    text = ctx.code(value).strip() if value is not None else "True"
+    if text == "True":
+        extra = {"exclusive": "False"}
+    elif text == "False":
+        extra = {}
+    else:
+        extra = {"exclusive": f"not ({text})"}
+    return ctx.rewrite(call, _derive(rule, consumed=("count_include_pad",), extra=extra))
+
+
+# ------------------------------------------------------------------------- activations -----
+@handler("gelu")
+def gelu(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """GELU: ``approximate="tanh"`` -> ``approximate=True`` (Paddle 2.6 takes a bool)."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    value = bound.get("approximate")
+    extra: dict[str, str] = {}
+    if value is not None:
+        text = _string(ctx, value)
+        if text == "tanh":
+            extra["approximate"] = "True"
+        elif text is None:
+            extra["approximate"] = f"({ctx.code(value)}) == 'tanh'"
+        elif text != "none":
+            ctx.error(call, rule.torch, f"approximate={text!r} is not one of 'none', 'tanh'; left unchanged")
+            return None
+    return ctx.rewrite(call, _derive(rule, consumed=("approximate",), extra=extra))
+
+
+@handler("softmax_dim")
+def softmax_dim(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """Softmax/LogSoftmax/Softmin: ``dim`` -> ``axis``; an omitted ``dim`` is refused.
+
+    Without ``dim`` torch picks the axis from the input's rank at call time (0 for 0-, 1- and
+    3-d inputs, else 1; deprecated), Paddle always uses the last axis.
+    """
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    dim = bound.get("dim")
+    if dim is None or _is_none(ctx, dim):
+        ctx.error(
+            call,
+            rule.torch,
+            "no dim: torch picks the axis from the input's rank (deprecated), Paddle uses the last"
+            " axis; pass dim= explicitly; left unchanged",
+        )
+        return None
+    if rule.support is not None:
+        ctx.support(rule.support)
+    return ctx.rewrite(call, _derive(rule))
+
+
+@handler("threshold")
+def threshold(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """Threshold(t, 0) -> ThresholdedReLU(t); Paddle 2.6 cannot replace by another value."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    value = bound.get("value")
+    text = ctx.code(value).strip() if value is not None else ""
+    try:
+        is_zero = float(text) == 0.0
+    except ValueError:
+        is_zero = False
+    if not is_zero:
+        ctx.error(call, rule.torch, f"value={text}: Paddle 2.6's ThresholdedReLU always replaces with 0; left unchanged")
+        return None
+    return ctx.rewrite(call, _derive(rule, consumed=("value",)))
+
+
+# ------------------------------------------------------------------------- resampling ------
+_RANK_FORMATS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+_MODE_FORMATS = {"linear": "NCW", "bilinear": "NCHW", "bicubic": "NCHW", "trilinear": "NCDHW"}
+
+
+@handler("upsample")
+def upsample(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """Upsample: Paddle 2.6 needs ``data_format`` for 3-d and 5-d inputs, taken from the mode
+    (``linear``, ``trilinear``) or from the length of a literal ``size``/``scale_factor``."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    consumed = ["align_corners", "recompute_scale_factor"]
+    recompute = bound.get("recompute_scale_factor")
+    if recompute is not None and ctx.code(recompute).strip() not in ("None", "False"):
+        ctx.error(call, rule.torch, "recompute_scale_factor=True has no Paddle 2.6 equivalent; left unchanged")
+        return None
+    mode_node = bound.get("mode")
+    mode = "nearest" if mode_node is None else _string(ctx, mode_node)
+    if mode_node is not None and mode is None:
+        ctx.error(call, rule.torch, "mode must be a string literal to translate this layer; left unchanged")
+        return None
+    if mode not in ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area"):
+        ctx.error(call, rule.torch, f"mode={mode!r} has no Paddle equivalent; left unchanged")
+        return None
+    extra: dict[str, str] = {}
+    align = bound.get("align_corners")
+    if align is not None and not _is_none(ctx, align):
+        consumed.remove("align_corners")
+    fmt = _MODE_FORMATS.get(mode)
+    for key in ("size", "scale_factor"):
+        value = bound.get(key)
+        if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) in _RANK_FORMATS:
+            fmt = _RANK_FORMATS[len(value.elements)]
+    if fmt is not None and fmt != "NCHW":
+        extra["data_format"] = repr(fmt)
+    return ctx.rewrite(call, _derive(rule, consumed=tuple(consumed), extra=extra))
+
+
+# ------------------------------------------------------------------------- containers ------
+@handler("sequential")
+def sequential(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """Sequential: Paddle 2.6 takes ``(name, layer)`` pairs, not an OrderedDict:
+    ``nn.Sequential(OrderedDict(...))`` -> ``nn.Sequential(*OrderedDict(...).items())``."""
+    args = list(call.args)
+    if len(args) == 1 and args[0].keyword is None and not args[0].star and _is_ordered_dict(ctx, args[0].value):
+        items = cst.Call(func=cst.Attribute(value=args[0].value, attr=cst.Name("items")))
+        return call.with_changes(func=ctx.ref(rule.paddle or "paddle.nn.Sequential"), args=[args[0].with_changes(value=items, star="*")])
+    return ctx.rewrite(call, _derive(rule))
+
+
+def _is_ordered_dict(ctx: TranslateContext, value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.Dict):
+        return True
+    if isinstance(value, cst.Call):
+        name = ctx.code(value.func).strip()
+        return name in ("OrderedDict", "collections.OrderedDict", "dict")
+    return False
+
+
+# ------------------------------------------------------------------------- support code ----
+def _snippet(name: str, code: str, *, imports: tuple[str, ...] = (), deps: tuple[str, ...] = ()) -> None:
+    if name in support_code.SNIPPETS:
+        raise ValueError(f"support snippet {name!r} defined twice")
+    support_code.SNIPPETS[name] = support_code.Snippet(code=code.strip("\n") + "\n", imports=imports, deps=deps, paddle=True)
+
+
+_snippet(
+    "TorchSoftmin",
+    '''
+class TorchSoftmin(paddle.nn.Layer):
+    """torch.nn.Softmin: softmax of the negated input along ``axis``."""
+
+    def __init__(self, axis: int) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: "paddle.Tensor") -> "paddle.Tensor":
+        return paddle.nn.functional.softmax(-x, axis=self.axis)
+''',
+)
