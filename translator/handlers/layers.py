@@ -347,6 +347,35 @@ def _is_ordered_dict(ctx: TranslateContext, value: cst.BaseExpression) -> bool:
     return False
 
 
+@handler("parameter")
+def parameter(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``nn.Parameter(data, requires_grad)`` -> ``as_parameter(data, requires_grad)``, a support
+    function around ``paddle.create_parameter``; as a type (``isinstance``) it is Paddle's
+    parameter class, the rule's ``paddle`` target."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    if "data" not in bound or _is_none(ctx, bound["data"]):
+        ctx.error(call, rule.torch, "a parameter without data has no Paddle equivalent; left unchanged")
+        return None
+    args = [cst.Arg(bound["data"])]
+    grad = bound.get("requires_grad")
+    if grad is not None and ctx.code(grad).strip() != "True":
+        args.append(cst.Arg(grad, keyword=cst.Name("requires_grad"), equal=_EQ))
+    return cst.Call(func=cst.Name(ctx.support("as_parameter")), args=_commas(args))
+
+
+_EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+
+def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    out = []
+    for i, a in enumerate(args):
+        comma = cst.MaybeSentinel.DEFAULT if i == len(args) - 1 else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        out.append(a.with_changes(comma=comma))
+    return out
+
+
 # ------------------------------------------------------------------------- support code ----
 def _snippet(name: str, code: str, *, imports: tuple[str, ...] = (), deps: tuple[str, ...] = ()) -> None:
     if name in support_code.SNIPPETS:
@@ -366,5 +395,19 @@ class TorchSoftmin(paddle.nn.Layer):
 
     def forward(self, x: "paddle.Tensor") -> "paddle.Tensor":
         return paddle.nn.functional.softmax(-x, axis=self.axis)
+''',
+)
+
+
+_snippet(
+    "as_parameter",
+    '''
+def as_parameter(data: "paddle.Tensor", requires_grad: bool = True) -> "paddle.Tensor":
+    """torch.nn.Parameter(data, requires_grad): a Paddle parameter holding a copy of ``data``."""
+    param = paddle.create_parameter(
+        shape=data.shape, dtype=data.dtype, default_initializer=paddle.nn.initializer.Assign(data)
+    )
+    param.stop_gradient = not requires_grad
+    return param
 ''',
 )
