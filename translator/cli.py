@@ -13,6 +13,7 @@ marked in the output) and ``warning`` (translated, worth a look).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import difflib
 import json
@@ -47,9 +48,38 @@ def _translate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 when any code is left untranslated")
     p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel (output identical)")
     p.add_argument("--copy-other", action="store_true", help="with a directory and -o, copy non-.py files too")
+    p.add_argument(
+        "--paddle-version",
+        metavar="X.Y",
+        type=_paddle_version,
+        help="oldest Paddle the output must run on (e.g. 2.6): APIs that need a newer one are left and reported",
+    )
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
+
+
+def _paddle_version(text: str) -> str:
+    if not text.replace(".", "").isdigit() or text.count(".") > 2 or "" in text.split("."):
+        raise argparse.ArgumentTypeError(f"expected a version such as 2.6 or 3.0, got {text!r}")
+    return text
+
+
+@contextlib.contextmanager
+def _paddle_version_env(version: str | None):
+    """``--paddle-version`` reaches ``translate_source`` (and worker processes) through the environment."""
+    from .engine import PADDLE_VERSION_ENV
+
+    saved = os.environ.get(PADDLE_VERSION_ENV)
+    if version:
+        os.environ[PADDLE_VERSION_ENV] = version
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(PADDLE_VERSION_ENV, None)
+        else:
+            os.environ[PADDLE_VERSION_ENV] = saved
 
 
 def _sync_parser(sub: argparse._SubParsersAction) -> None:
@@ -95,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if exc.code not in (0, None) else 0
     if args.command == "translate":
         try:
-            return _run_translate(args)
+            with _paddle_version_env(args.paddle_version):
+                return _run_translate(args)
         except BrokenPipeError:  # e.g. `torch2paddle translate --diff ... | head`
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
