@@ -67,7 +67,16 @@ REMOVE_STATEMENT = object()
 _NON_TENSOR_METHODS = frozenset(
     "size dim ndimension item tolist numpy numel nelement is_contiguous data_ptr get_device element_size"
     " stride storage_offset is_floating_point is_complex".split()
+    # results of layer/optimizer methods and tensor methods that return Python values or handles
+    + " equal allclose backward register_hook retain_grad parameters named_parameters buffers named_buffers"
+    " children named_children modules named_modules state_dict load_state_dict train eval apply zero_grad"
+    " add_module register_buffer register_forward_hook register_forward_pre_hook".split()
 )
+# Layer methods that return the layer itself (receiver evidence: `model.to(device)` is a layer).
+_SELF_RETURNING_LAYER_METHODS = frozenset("to train eval float double half bfloat16 cuda cpu requires_grad_ apply type".split())
+# torch.nn names that are tensors, not layers
+_NN_TENSOR_CLASSES = frozenset(("Parameter", "UninitializedParameter", "Buffer", "UninitializedBuffer"))
+_TORCHVISION_NON_MODEL_FUNCTIONS = frozenset(("get_weight", "get_model_weights", "list_models", "get_model_builder"))
 # torch functions whose result is not a tensor.
 _NON_TENSOR_FUNCTIONS = frozenset(
     "device no_grad enable_grad set_grad_enabled inference_mode manual_seed save load is_tensor numel"
@@ -165,6 +174,17 @@ class TranslateContext:
     def is_tensor(self, expr: cst.BaseExpression) -> bool:
         return self._tr.is_tensor_expr(expr)
 
+    def is_layer(self, expr: cst.BaseExpression) -> bool:
+        """Known to be an nn.Module (see the evidence in rules/tensor_methods.toml)."""
+        return self._tr.is_layer_expr(expr)
+
+    def is_optimizer(self, expr: cst.BaseExpression) -> bool:
+        return self._tr.is_optimizer_expr(expr)
+
+    def is_device(self, expr: cst.BaseExpression) -> bool:
+        """A ``torch.device`` value: a ``torch.device(...)`` call or a name only assigned one."""
+        return self._tr.is_device_expr(expr)
+
     @property
     def in_layer_class(self) -> bool:
         return self._tr.current_class_is_layer()
@@ -175,7 +195,7 @@ class TranslateContext:
 
 
 class _Scope:
-    __slots__ = ("kind", "names", "node", "is_layer", "tensors")
+    __slots__ = ("kind", "names", "node", "is_layer", "tensors", "layers", "optimizers", "devices")
 
     def __init__(self, kind: str, names: set[str], node: cst.CSTNode, is_layer: bool = False) -> None:
         self.kind = kind
@@ -183,6 +203,9 @@ class _Scope:
         self.node = node
         self.is_layer = is_layer
         self.tensors: set[str] = set()
+        self.layers: set[str] = set()  # names known to hold an nn.Module
+        self.optimizers: set[str] = set()  # names known to hold a torch.optim optimizer
+        self.devices: set[str] = set()  # names known to hold a torch.device
 
 
 class _Translator(cst.CSTTransformer):
@@ -208,6 +231,8 @@ class _Translator(cst.CSTTransformer):
         self.current_call_is_statement = False
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
+        self.module_scope = _Scope("module", set(), cst.Module(body=[]))  # module-level evidence
+        self.store_attrs: set[int] = set()  # attributes that are assignment targets
         # paddle qualname -> local name, for the imports this translation writes
         self.out_bindings: dict[str, str] = {}
         self.import_plan: dict[int, list[cst.BaseSmallStatement]] = {}
@@ -338,18 +363,69 @@ class _Translator(cst.CSTTransformer):
     # ---------------------------------------------------------------- tensor evidence --
     def is_tensor_expr(self, expr: cst.BaseExpression) -> bool:
         fn = self._current_function()
-        tensors = fn.tensors if fn else set()
+        tensors = fn.tensors if fn else self.module_scope.tensors
         return self._is_tensor(expr, tensors)
+
+    def _has(self, kind: str, name: str) -> bool:
+        """``name`` holds a ``kind`` here: by the current function's evidence, or the module's
+        evidence for a name the function does not bind itself."""
+        fn = self._current_function()
+        if fn is not None:
+            if name in getattr(fn, kind):
+                return True
+            if name in fn.names:
+                return False
+        return name in getattr(self.module_scope, kind) and not self._shadowed(name)
+
+    def is_layer_expr(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Name):
+            if expr.value == "self":
+                return self.current_class_is_layer()
+            return self._has("layers", expr.value)
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Name) and func.value == "super":
+                return self.current_class_is_layer()
+            qual = self.resolve(func)
+            if qual is not None:
+                return _is_layer_class(qual)
+            if isinstance(func, cst.Name):
+                return func.value in self.layer_classes and not self._shadowed(func.value)
+            if isinstance(func, cst.Attribute) and func.attr.value in _SELF_RETURNING_LAYER_METHODS:
+                return self.is_layer_expr(func.value)
+        return False
+
+    def is_optimizer_expr(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Name):
+            return self._has("optimizers", expr.value)
+        if isinstance(expr, cst.Call):
+            qual = self.resolve(expr.func)
+            return qual is not None and _is_optimizer_class(qual)
+        return False
+
+    def is_device_expr(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Name):
+            return self._has("devices", expr.value)
+        if isinstance(expr, cst.Call):
+            return self.resolve(expr.func) == "torch.device"
+        return False
 
     def _is_tensor(self, expr: cst.BaseExpression, tensors: set[str]) -> bool:
         if isinstance(expr, cst.Name):
-            return expr.value in tensors
+            if expr.value in tensors:
+                return True
+            fn = self._current_function()
+            return fn is not None and expr.value not in fn.names and expr.value in self.module_scope.tensors
         if isinstance(expr, cst.Call):
             func = expr.func
             qual = self.resolve(func)
             if qual is not None:
                 mod, _, name = qual.rpartition(".")
+                if mod == "torch.nn" and name in _NN_TENSOR_CLASSES:
+                    return True
                 return mod in _TENSOR_FUNCTION_MODULES and name[:1].islower() and name not in _NON_TENSOR_FUNCTIONS
+            if not (isinstance(func, cst.Name) and func.value == "super") and self.is_layer_expr(func):
+                return True  # calling a layer runs its forward
             if isinstance(func, cst.Attribute):
                 recv = func.value
                 if isinstance(recv, cst.Name) and recv.value == "self" and self.current_class_is_layer():
@@ -375,8 +451,15 @@ class _Translator(cst.CSTTransformer):
     def _collect_tensors(self, fn: cst.FunctionDef, scope: _Scope) -> None:
         for param in all_params(fn.params):
             ann = param.annotation.annotation if param.annotation else None
-            if ann is not None and self.resolve(ann) == "torch.Tensor":
+            qual = self.resolve(ann) if ann is not None else None
+            if qual == "torch.Tensor":
                 scope.tensors.add(param.name.value)
+            elif qual is not None and _is_layer_class(qual):
+                scope.layers.add(param.name.value)
+            elif qual is not None and _is_optimizer_class(qual):
+                scope.optimizers.add(param.name.value)
+            elif qual == "torch.device":
+                scope.devices.add(param.name.value)
         parent_is_layer = len(self.scopes) >= 2 and self.scopes[-2].kind == "class" and self.scopes[-2].is_layer
         if parent_is_layer and fn.name.value == "forward":
             # By convention a layer's forward receives tensors; stated in docs/coverage.md.
@@ -384,18 +467,56 @@ class _Translator(cst.CSTTransformer):
                 scope.tensors.add(param.name.value)
         assigns = _Assignments()
         fn.body.visit(assigns)
+        self._collect_evidence(assigns.items, scope)
+
+    def _collect_evidence(self, items: list, scope: _Scope) -> None:
+        """Names only ever assigned values of one kind hold that kind (a small fixpoint)."""
+        tests = (
+            ("tensors", lambda v: self._is_tensor(v, scope.tensors)),
+            ("layers", self.is_layer_expr),
+            ("optimizers", self.is_optimizer_expr),
+            ("devices", self.is_device_expr),
+        )
         for _ in range(3):
-            bad: set[str] = set()
-            good: set[str] = set()
-            for name, value in assigns.items:
-                if value is not None and self._is_tensor(value, scope.tensors):
-                    good.add(name)
-                else:
-                    bad.add(name)
-            new = (good - bad) | scope.tensors
-            if new == scope.tensors:
+            changed = False
+            for kind, test in tests:
+                bad: set[str] = set()
+                good: set[str] = set()
+                for name, value in items:
+                    if isinstance(value, _ElementOf):
+                        ok = kind == "tensors" and self._is_parameter_iter(value)
+                    else:
+                        ok = value is not None and test(value)
+                    (good if ok else bad).add(name)
+                current = getattr(scope, kind)
+                new = (good - bad) | current
+                if new != current:
+                    setattr(scope, kind, new)
+                    changed = True
+            if not changed:
                 break
-            scope.tensors = new
+
+    def _is_parameter_iter(self, elem: "_ElementOf") -> bool:
+        """``for p in model.parameters()`` / ``for n, p in model.named_parameters()``: p is a tensor."""
+        call = elem.iterable
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+            return False
+        method = call.func.attr.value
+        if method in ("parameters", "buffers") and elem.index is None:
+            return self.is_layer_expr(call.func.value)
+        if method in ("named_parameters", "named_buffers") and elem.index == 1:
+            return self.is_layer_expr(call.func.value)
+        return False
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # Classes that subclass nn.Module are known before any function body is read, so that
+        # `model = Net()` anywhere in the file is layer evidence.
+        for stmt in node.body:
+            if isinstance(stmt, cst.ClassDef) and self._class_is_layer(stmt):
+                self.layer_classes.add(stmt.name.value)
+        assigns = _Assignments()
+        node.visit(assigns)
+        self._collect_evidence(assigns.items, self.module_scope)
 
     # ---------------------------------------------------------------- visitors ---------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -458,15 +579,18 @@ class _Translator(cst.CSTTransformer):
             return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
         return updated_node
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.skip_names.add(id(node.name))
-        is_layer = False
+    def _class_is_layer(self, node: cst.ClassDef) -> bool:
         for base in node.bases:
             qual = self.resolve(base.value)
             if qual == "torch.nn.Module" or (isinstance(base.value, cst.Name) and base.value.value in self.layer_classes):
-                is_layer = True
-            elif qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis:
-                is_layer = True  # subclass of a torch layer
+                return True
+            if qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis:
+                return True  # subclass of a torch layer
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.skip_names.add(id(node.name))
+        is_layer = self._class_is_layer(node)
         if is_layer:
             self.layer_classes.add(node.name.value)
         self.scopes.append(_Scope("class", self.pre.scope_locals.get(id(node), set()), node, is_layer))
@@ -538,9 +662,40 @@ class _Translator(cst.CSTTransformer):
             return self._rewrite_tensor_attribute(original_node, updated_node)
         return self._rewrite_reference(original_node, updated_node)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Attribute):
+                self.store_attrs.add(id(t.target))
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign):  # type: ignore[no-untyped-def]
+        """``x.requires_grad = False``: an attribute rule's handler gets the whole assignment."""
+        if len(original_node.targets) != 1:
+            return updated_node
+        target = original_node.targets[0].target
+        if not isinstance(target, cst.Attribute) or self.resolve(target) is not None:
+            return updated_node
+        rules = [r for r in self.table.methods.get(target.attr.value, ()) if r.kind == "attribute"]
+        if not rules or rules[0].handler is None or not self._receiver_matches(rules[0].receiver, target.value):
+            return updated_node
+        rule = rules[0]
+        self.current_call = original_node
+        try:
+            result = HANDLERS[rule.handler](self.ctx, updated_node, rule)  # type: ignore[arg-type,index]
+        except Exception as exc:
+            raise RuleCrash(rule.torch, original_node, exc) from exc
+        finally:
+            self.current_call = None
+        if result is None:
+            return updated_node
+        self.applied[rule.torch] += 1
+        return result
+
     def _rewrite_tensor_attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        """``x.T``, ``x.data``, ``x.shape``: attribute rules, applied when ``x`` is a tensor."""
-        if id(original) in self.call_funcs:
+        """``x.T``, ``x.data``, ``x.shape``: attribute rules, applied when ``x`` is a tensor.
+
+        An assigned attribute (``x.requires_grad = False``) is left to ``leave_Assign``.
+        """
+        if id(original) in self.call_funcs or id(original) in self.store_attrs:
             return updated
         rules = [r for r in self.table.methods.get(original.attr.value, ()) if r.kind == "attribute"]
         if not rules:
@@ -664,7 +819,8 @@ class _Translator(cst.CSTTransformer):
         recv = func.value
         if self.resolve(recv) is not None:
             return None  # a module attribute such as torch.view, not a method call
-        for rule in candidates:
+        # rules for a specific receiver (tensor, layer, optimizer) before catch-all ones
+        for rule in sorted(candidates, key=lambda r: r.receiver == "any"):
             if rule.kind != "method":
                 continue
             if self._receiver_matches(rule.receiver, recv):
@@ -686,11 +842,9 @@ class _Translator(cst.CSTTransformer):
         if receiver == "tensor":
             return self.is_tensor_expr(recv)
         if receiver == "layer":
-            if isinstance(recv, cst.Name) and recv.value == "self":
-                return self.current_class_is_layer()
-            if isinstance(recv, cst.Call) and isinstance(recv.func, cst.Name) and recv.func.value == "super":
-                return self.current_class_is_layer()
-            return False
+            return self.is_layer_expr(recv)
+        if receiver == "optimizer":
+            return self.is_optimizer_expr(recv)
         return False
 
     def _apply_call_rule(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> object:
@@ -807,6 +961,32 @@ class _Translator(cst.CSTTransformer):
         return fix_commas(updated.args, new)
 
 
+def _is_layer_class(qual: str) -> bool:
+    """A torch name whose call builds a layer: ``torch.nn.Conv2d``, ``torchvision.models.resnet18``."""
+    mod, _, name = qual.rpartition(".")
+    if mod == "torch.nn" or mod.startswith("torch.nn.modules"):
+        return name[:1].isupper() and name not in _NN_TENSOR_CLASSES
+    if mod == "torchvision.models" or mod.startswith("torchvision.models."):
+        return name[:1].islower() and not name.startswith("_") and name not in _TORCHVISION_NON_MODEL_FUNCTIONS
+    return False
+
+
+def _is_optimizer_class(qual: str) -> bool:
+    """``torch.optim.SGD``, ``torch.optim.Optimizer``; not the lr_scheduler classes."""
+    mod, _, name = qual.rpartition(".")
+    if mod != "torch.optim" and not (mod.startswith("torch.optim.") and not mod.startswith("torch.optim.lr_scheduler")):
+        return False
+    return name[:1].isupper()
+
+
+@dataclasses.dataclass(frozen=True)
+class _ElementOf:
+    """The loop variable of ``for p in <iterable>`` (``index``: position in a tuple target)."""
+
+    iterable: cst.BaseExpression
+    index: int | None
+
+
 def _extras(rule: ApiRule) -> list[tuple[str, str]]:
     return list(rule.extra.items())
 
@@ -903,6 +1083,13 @@ class _Assignments(cst.CSTVisitor):
             self.items.append((node.target.value, cst.BinaryOperation(node.target, cst.Add(), node.value)))
 
     def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self.items.append((node.target.value, _ElementOf(node.iter, None)))
+            return
+        if isinstance(node.target, cst.Tuple) and all(isinstance(e.value, cst.Name) for e in node.target.elements):
+            for i, el in enumerate(node.target.elements):
+                self.items.append((el.value.value, _ElementOf(node.iter, i)))  # type: ignore[attr-defined]
+            return
         for name in _target_names(node.target):
             self.items.append((name, None))
 
