@@ -70,6 +70,21 @@ def two_heads(**kwargs):
 
 def broken_on_purpose(**kwargs):
     raise RuntimeError("factory fails")
+
+
+class Cancel(nn.Module):
+    # Loses precision on purpose: in float32, (x + 1e4) - 1e4 keeps about 3 decimals of x.
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.fc((x + 1e4) - 1e4)
+
+
+def cancel(**kwargs):
+    return Cancel()
 """
 
 PADDLE_SRC = """
@@ -137,6 +152,26 @@ def two_heads_bad(**kwargs):
 
 def bigger(**kwargs):
     return Net(wide=9, **kwargs)
+
+
+class Cancel(nn.Layer):
+    def __init__(self, pinned=False):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.pinned = pinned
+
+    def forward(self, x):
+        if self.pinned:  # a float32 constant that cannot follow the model to float64
+            x = paddle.matmul(x, paddle.eye(4, dtype="float32"))
+        return self.fc(x)
+
+
+def cancel(**kwargs):
+    return Cancel()
+
+
+def cancel_pinned(**kwargs):
+    return Cancel(pinned=True)
 """
 
 
@@ -212,6 +247,23 @@ def test_tuple_and_dict_outputs_are_compared_leaf_by_leaf(pair):
     assert {leaf.path: leaf.ok for leaf in report.outputs} == {
         "out[0]": True, "out[1]['features']": False, "out[1]['logits']": True,
     }
+
+
+def test_float32_rounding_is_told_from_a_real_difference(pair):
+    x = [np.random.default_rng(0).standard_normal((3, 4), dtype=np.float32)]
+    t_model, p_model = _models(pair, "cancel", "cancel")
+    report = verify(t_model, p_model, x)
+    leaf = report.outputs[0]
+    assert leaf.max_abs > 1e-4 and leaf.float64_max_abs < 1e-9
+    assert report.match and report.precision == "float64" and leaf.ok
+    assert "float64" in report.format_table()
+    assert next(t_model.parameters()).dtype == torch.float32  # the caller's models stay float32
+
+    # A port that cannot run in float64 is judged on its float32 outputs.
+    t_model, p_model = _models(pair, "cancel", "cancel_pinned")
+    report = verify(t_model, p_model, x)
+    assert not report.match and report.precision == "float32"
+    assert any("could not re-run in float64" in n for n in report.notes)
 
 
 def test_weights_that_do_not_fit_are_a_mismatch(pair):
