@@ -9,6 +9,7 @@ The table is the single source: every row comes from an entry, its example and i
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -42,6 +43,27 @@ def _paddle_form(rule: ApiRule) -> str:
     return f"`{rule.paddle}`"
 
 
+# per rule and per end-to-end model, the numeric check's result on each Paddle version
+# (written by `python scripts/paddle_compat.py --update-docs`)
+PADDLE_VERSIONS = ROOT / "docs" / "paddle_versions.json"
+
+
+def _paddle_results() -> dict:
+    if not PADDLE_VERSIONS.is_file():
+        return {"versions": [], "models": {}, "rules": {}}
+    return json.loads(PADDLE_VERSIONS.read_text(encoding="utf-8"))
+
+
+def _tested_on(results: dict[str, str] | None) -> str:
+    """``{"2.6.2": "fail", "3.3.1": "pass"}`` -> ``3.3.1 (fails on 2.6.2)``."""
+    if not results:
+        return "not recorded"
+    passed = [v for v, r in results.items() if r == "pass"]
+    failed = [v for v, r in results.items() if r != "pass"]
+    text = ", ".join(passed) or "none"
+    return text + (f" (fails on {', '.join(failed)})" if failed else "")
+
+
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
@@ -50,6 +72,8 @@ def coverage_page(table: RuleTable) -> str:
     by_area: dict[str, list[ApiRule]] = defaultdict(list)
     for rule in table.all_rules():
         by_area[_area(rule)].append(rule)
+    tested = _paddle_results()
+    models = ", ".join(f"`{m}`: {_tested_on(r)}" for m, r in tested["models"].items()) or "not recorded"
     lines = [
         "# Coverage",
         "",
@@ -58,9 +82,11 @@ def coverage_page(table: RuleTable) -> str:
         "",
         "Every entry's before/after example runs in `tests/test_rule_examples.py`; entries with a",
         "numeric check run the torch snippet and its translation on the same inputs in",
-        "`tests/test_rule_checks.py` (values, shapes and dtypes compared). Paddle versions: the",
-        "numeric checks run on the Paddle of the test environment (3.3.1 by default); `min Paddle`",
-        "names entries that need a newer Paddle than 2.6.",
+        "`tests/test_rule_checks.py` (values, shapes and dtypes compared). `tested on Paddle` lists",
+        "the Paddle versions whose run of that check passed, as recorded in `docs/paddle_versions.json`",
+        f"by `python scripts/paddle_compat.py --update-docs` (versions: {', '.join(tested['versions']) or 'none'};",
+        "see `docs/paddle-versions.md`); `min Paddle` names entries that need a newer Paddle than 2.6.",
+        f"End-to-end torchvision models (translated, converted weights, atol = rtol = 1e-5): {models}.",
         "",
         "| area | entries | with numeric check |",
         "|---|---:|---:|",
@@ -76,14 +102,16 @@ def coverage_page(table: RuleTable) -> str:
     lines.append(f"| **total** | **{total}** | **{checked}** |")
     for area in order:
         lines += ["", f"## {AREAS.get(area, area)} (`rules/{area}`)", ""]
-        lines += ["| torch | Paddle | numeric check | min Paddle | notes |", "|---|---|---|---|---|"]
+        lines += ["| torch | Paddle | numeric check | tested on Paddle | min Paddle | notes |", "|---|---|---|---|---|---|"]
         for rule in by_area[area]:
             check = "yes" if rule.check is not None else "—"
             if rule.check is not None and rule.check.compare == "shape":
                 check = "shape/dtype"
             kind = "" if rule.kind == "function" else f" ({rule.kind}, receiver: {rule.receiver})"
+            versions = _tested_on(tested["rules"].get(rule.torch)) if rule.check is not None else "—"
             lines.append(
-                f"| `{rule.torch}`{kind} | {_paddle_form(rule)} | {check} | {rule.min_paddle or ''} | {_cell(rule.note)} |"
+                f"| `{rule.torch}`{kind} | {_paddle_form(rule)} | {check} | {versions} | {rule.min_paddle or ''}"
+                f" | {_cell(rule.note)} |"
             )
     modules = sorted(table.modules.values(), key=lambda m: m.torch)
     lines += ["", "## Modules", "", "| torch module | Paddle module |", "|---|---|"]
