@@ -73,7 +73,10 @@ def coverage_page(table: RuleTable) -> str:
     for rule in table.all_rules():
         by_area[_area(rule)].append(rule)
     tested = _paddle_results()
-    models = ", ".join(f"`{m}`: {_tested_on(r)}" for m, r in tested["models"].items()) or "not recorded"
+    by_result: dict[str, list[str]] = defaultdict(list)
+    for name, result in tested["models"].items():
+        by_result[_tested_on(result)].append(f"`{name}`")
+    models = "; ".join(f"{', '.join(names)} on {text}" for text, names in by_result.items()) or "not recorded"
     lines = [
         "# Coverage",
         "",
