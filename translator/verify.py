@@ -229,11 +229,13 @@ def _factory(module: Any, name: str, spec: str) -> Callable[..., Any]:
     return factory
 
 
-def build_paddle_model(spec: str, kwargs: dict[str, Any] | None = None) -> Any:
+def build_paddle_model(spec: str, kwargs: dict[str, Any] | None = None, *, lazy: bool = False) -> Any:
     """Import ``FILE.py:FACTORY`` (or ``module:FACTORY``) and return ``FACTORY(**kwargs)``.
 
-    A missing file, module or factory is a :class:`TargetError`; errors raised by the code
-    itself propagate, except that for a file they are wrapped in ``TargetError`` too.
+    Any failure (no such file, module or factory; the code raising while importing or
+    building) is a :class:`TargetError` naming the target. With ``lazy``, the model is built
+    under ``paddle.LazyGuard`` so its parameters get names and shapes but are not initialised
+    (all the weight converter needs); if that fails, it is built normally.
     """
     module, name = _split_target(spec)
     try:
@@ -243,6 +245,16 @@ def build_paddle_model(spec: str, kwargs: dict[str, Any] | None = None) -> Any:
     except Exception as exc:
         raise TargetError(f"{spec}: import failed: {type(exc).__name__}: {exc}") from exc
     factory = _factory(mod, name, spec)
+    if lazy:
+        import paddle
+
+        guard = getattr(paddle, "LazyGuard", None)
+        if guard is not None:
+            try:
+                with guard():
+                    return factory(**(kwargs or {}))
+            except Exception:
+                pass  # some code cannot run on uninitialised parameters: build it for real
     try:
         return factory(**(kwargs or {}))
     except Exception as exc:

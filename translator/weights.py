@@ -487,7 +487,7 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
         from translator.verify import TargetError, build_paddle_model
 
         try:
-            model = build_paddle_model(args.model, kwargs)
+            model = build_paddle_model(args.model, kwargs, lazy=True)  # names and shapes suffice
         except TargetError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
