@@ -139,11 +139,55 @@ def torch_args(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Base
             lit = _literal(ctx, arg.value)
             if template is None or lit is ... or isinstance(lit, (int, float)) and not isinstance(lit, bool):
                 continue  # numbers are folded by the engine
-            folded = eval(template.format(repr(lit)), {"__builtins__": {}})  # a literal, see above
-            args[i] = arg.with_changes(value=cst.parse_expression(repr(folded)))
             del transform[name]
+            try:
+                folded = eval(template.format(repr(lit)), {"__builtins__": {"bool": bool}})  # a literal, see above
+            except Exception:  # e.g. an optional tensor given as None: keep it
+                continue
+            args[i] = arg.with_changes(value=cst.parse_expression(repr(folded)))
     new_rule = _without(rule, "inplace", extra=extra, transform=transform, paddle=target)
     return ctx.rewrite(call.with_changes(args=args), new_rule)
+
+
+@handler("fn_cross_entropy")
+def cross_entropy(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """As ``fn_torch_args``; class weights together with label smoothing weigh the smoothing term
+    differently in Paddle, so that combination is reported."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    smoothing = bound.get("label_smoothing")
+    if bound.get("weight") is not None and _literal(ctx, bound["weight"]) is not None and smoothing is not None \
+            and _literal(ctx, smoothing) != 0:
+        ctx.error(call, rule.torch, "weight= with label_smoothing=: Paddle weighs the smoothing term differently; left unchanged")
+        return None
+    return torch_args(ctx, call, rule)
+
+
+_INTERP_FORMATS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+_INTERP_MODES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+@handler("fn_interpolate")
+def interpolate(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """As ``fn_torch_args``, plus ``data_format`` for 3-d and 5-d inputs when the mode or the size
+    tells the rank (Paddle 2.6 assumes NCHW; Paddle 3 infers it)."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    spatial = None
+    mode = _literal(ctx, bound["mode"]) if "mode" in bound else "nearest"
+    if mode in _INTERP_MODES:
+        spatial = _INTERP_MODES[mode]
+    for key in ("size", "scale_factor"):
+        lit = _literal(ctx, bound[key]) if key in bound else ...
+        if isinstance(lit, (tuple, list)):
+            spatial = len(lit)
+    new = torch_args(ctx, call, rule)
+    if new is None or spatial in (None, 2) or not isinstance(new, cst.Call):
+        return new
+    return new.with_changes(args=[*new.args[:-1], new.args[-1].with_changes(comma=_COMMA),
+                                  _kw("data_format", cst.SimpleString(f'"{_INTERP_FORMATS[spatial]}"'))])
 
 
 @handler("fn_softmax_dim")
@@ -747,7 +791,8 @@ def _torch_pad(x, pad, mode="constant", value=None):
     value = 0.0 if value is None else value
     if len(pad) == 2 * (nd - 2) and nd > 2:
         # Paddle's spatial form uses torch's order (last dim first)
-        return paddle.nn.functional.pad(x, pad, mode=mode, value=value)
+        fmt = {3: "NCL", 4: "NCHW", 5: "NCDHW"}[nd]
+        return paddle.nn.functional.pad(x, pad, mode=mode, value=value, data_format=fmt)
     if mode != "constant":
         raise ValueError(f"padding mode {mode!r} needs pad for every spatial dim of a {nd}-d input")
     full = [0] * (2 * nd)
