@@ -1,0 +1,156 @@
+"""torch.* and torch.nn.functional rules beyond their own examples: what is reported instead of
+translated, import forms, and a small functional model run in both frameworks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from translator import translate_source
+from translator.support import strip_support
+
+HEAD = "import torch\nimport torch.nn.functional as F\n"
+
+
+def _translate(body: str):
+    return translate_source(HEAD + body, path="t.py")
+
+
+@pytest.mark.parametrize(
+    "call, code",
+    [
+        ("torch.sum(x, out=y)", "torch.sum"),
+        ("torch.add(a, b, out=c)", "torch.add"),
+        ("torch.max(x, n)", "torch.max"),  # n: a dim or a tensor?
+        ("torch.sort(x, stable=True)", "torch.sort"),
+        ("torch.argsort(x, stable=True)", "torch.argsort"),
+        ("torch.std(x, correction=2)", "torch.std"),
+        ("torch.div(a, b, rounding_mode='trunc')", "torch.div"),
+        ("torch.meshgrid(a, b, indexing='xy')", "torch.meshgrid"),
+        ("torch.linalg.norm(x, ord=2)", "torch.linalg.norm"),
+        ("torch.linalg.norm(x, 'nuc', (0, 1))", "torch.linalg.norm"),
+        ("torch.linalg.vector_norm(x, 1, (0, 1))", "torch.linalg.vector_norm"),
+        ("torch.round(x, decimals=2)", "torch.round"),
+        ("torch.randn(2, generator=g)", "torch.randn"),
+        ("torch.scatter(x, 0, i, s, reduce='mean')", "torch.scatter"),
+        ("torch.index_add(x, 0, i, s, alpha=2)", "torch.index_add"),
+        ("F.softmax(x)", "torch.nn.functional.softmax"),
+        ("F.log_softmax(x, dim=None)", "torch.nn.functional.log_softmax"),
+        ("F.cross_entropy(x, y, weight=w, label_smoothing=0.1)", "torch.nn.functional.cross_entropy"),
+        ("F.cross_entropy(x, y, size_average=False)", "torch.nn.functional.cross_entropy"),
+        ("F.max_pool2d(x, 2, dilation=2)", "torch.nn.functional.max_pool2d"),
+        ("F.interpolate(x, scale_factor=2, antialias=True)", "torch.nn.functional.interpolate"),
+        ("F.embedding(i, w, max_norm=1.0)", "torch.nn.functional.embedding"),
+        ("F.kl_div(a, b, log_target=True)", "torch.nn.functional.kl_div"),
+        ("F.binary_cross_entropy_with_logits(z, y, pos_weight=p)", "torch.nn.functional.binary_cross_entropy_with_logits"),
+        ("F.one_hot(f(y))", "torch.nn.functional.one_hot"),
+        ("F.hardswish(x, inplace=True)", "torch.nn.functional.hardswish"),
+    ],
+)
+def test_reported_and_left_unchanged(call, code):
+    """What Paddle cannot express is an error diagnostic, and the call is kept as written."""
+    stmt = call if call.startswith("F.hardswish") else f"r = {call}"
+    result = _translate(stmt + "\n")
+    assert code in {d.code for d in result.errors}, [str(d) for d in result.diagnostics]
+    assert stmt in result.code
+
+
+@pytest.mark.parametrize(
+    "call, expected, warning",
+    [
+        ("torch.zeros(n)", "paddle.zeros(n)", "torch.zeros"),
+        ("torch.full((2,), v)", "paddle.full((2,), v)", "torch.full"),
+        ("F.linear(x, self.fc.weight)", "F.linear(x, self.fc.weight.T)", "torch.nn.functional.linear"),
+    ],
+)
+def test_translated_with_a_warning(call, expected, warning):
+    result = _translate(f"r = {call}\n")
+    assert expected in result.code
+    assert warning in {d.code for d in result.diagnostics}
+    assert not result.errors
+
+
+def test_inplace_activation_statement_uses_the_inplace_variant():
+    result = _translate("def f(x):\n    F.relu(x, inplace=True)\n    y = F.relu(x, inplace=True)\n    return y\n")
+    assert "    F.relu_(x)\n    y = F.relu(x)\n" in result.code
+    assert not result.diagnostics
+
+
+def test_from_imports():
+    src = (
+        "from torch import zeros, max as tmax\n"
+        "from torch.nn.functional import relu, softmax\n"
+        "def f(x: 'T', n):\n"
+        "    return relu(zeros(2, n)), softmax(x, dim=1), tmax(x, 1)\n"
+    )
+    result = translate_source(src, path="t.py")
+    code = strip_support(result.code)
+    assert "from paddle import zeros\n" in code  # tmax is replaced by the emitted _torch_max
+    assert "from paddle.nn.functional import relu, softmax" in code
+    assert "return relu(zeros([2, n])), softmax(x, axis=1), _torch_max(x, 1)" in code
+    assert not result.errors
+
+
+def test_support_code_is_emitted_once_and_imports_paddle():
+    src = HEAD + "def f(x):\n    a, b = torch.max(x, 1)\n    c, d = torch.max(x, 0)\n    return torch.split(x, 2), F.pad(x, (1, 1))\n"
+    result = translate_source(src, path="t.py")
+    assert result.code.count("def _torch_max(") == 1
+    assert "def _torch_split(" in result.code and "def _torch_pad(" in result.code
+    assert "import torch" not in result.code
+    compile(result.code, "t.py", "exec")
+
+
+MODEL = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(8, 3, 3, 3) * 0.2)
+        self.w2 = nn.Parameter(torch.randn(10, 8) * 0.2)
+        self.b2 = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x, y):
+        h = F.conv2d(x, self.w1, padding=1)
+        h = F.batch_norm(h, torch.zeros(8), torch.ones(8), training=False)
+        h = F.max_pool2d(F.gelu(h, approximate="tanh"), 2)
+        h = F.interpolate(h, scale_factor=2, mode="bilinear", align_corners=False)
+        h = F.pad(h, (1, 0, 0, 1))
+        h = F.adaptive_avg_pool2d(h, 1)
+        h = torch.flatten(h, 1)
+        logits = F.linear(F.dropout(h, 0.5, training=self.training), self.w2, self.b2)
+        loss = F.cross_entropy(logits, y, label_smoothing=0.1)
+        v, i = torch.max(F.softmax(logits, dim=-1), dim=1)
+        parts = torch.split(logits, 3, dim=1)
+        s = torch.std(logits, dim=0, keepdim=True, correction=0)
+        t = torch.where(logits > 0, logits, 0.0)
+        return loss, v, i, torch.cat(parts, dim=1), s, torch.clamp(t, max=0.5).sum(), torch.sum(t, (0, 1))
+'''
+
+
+def test_functional_model_matches_torch():
+    torch = pytest.importorskip("torch")
+    paddle = pytest.importorskip("paddle")
+
+    result = translate_source(MODEL, path="model.py")
+    assert not result.errors, [str(d) for d in result.errors]
+    assert "import torch" not in result.code
+    t_ns: dict = {}
+    exec(compile(MODEL, "model.py", "exec"), t_ns)
+    p_ns: dict = {}
+    exec(compile(result.code, "model_paddle.py", "exec"), p_ns)
+    tnet = t_ns["Net"]().eval()
+    pnet = p_ns["Net"]()
+    pnet.eval()
+    for name, value in tnet.state_dict().items():
+        dict(pnet.named_parameters())[name].set_value(value.detach().numpy())
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 8, 8)).astype("float32")
+    y = rng.integers(0, 10, size=2)
+    t_out = tnet(torch.from_numpy(x), torch.from_numpy(y))
+    p_out = pnet(paddle.to_tensor(x), paddle.to_tensor(y))
+    for a, b in zip(t_out, p_out):
+        np.testing.assert_allclose(b.numpy(), a.detach().numpy(), atol=1e-5, rtol=1e-5)
