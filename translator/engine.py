@@ -72,6 +72,12 @@ _NON_TENSOR_METHODS = frozenset(
     " children named_children modules named_modules state_dict load_state_dict train eval apply zero_grad"
     " add_module register_buffer register_forward_hook register_forward_pre_hook".split()
 )
+# Methods only layers have: called on an attribute of a layer (`self.backbone.eval()`,
+# `model.fc.parameters()`), the attribute is taken to be a sublayer.
+_LAYER_ONLY_METHODS = frozenset(
+    "parameters named_parameters buffers named_buffers children named_children modules named_modules state_dict"
+    " load_state_dict train eval zero_grad add_module register_forward_hook register_forward_pre_hook".split()
+)
 # Layer methods that return the layer itself (receiver evidence: `model.to(device)` is a layer).
 _SELF_RETURNING_LAYER_METHODS = frozenset("to train eval float double half bfloat16 cuda cpu requires_grad_ apply type".split())
 # torch.nn names that are tensors, not layers
@@ -477,17 +483,31 @@ class _Translator(cst.CSTTransformer):
             ("optimizers", self.is_optimizer_expr),
             ("devices", self.is_device_expr),
         )
+
+        def holds(kind: str, test: Callable[[cst.BaseExpression], bool], name: str, value: object, assume_self: bool) -> bool:
+            if isinstance(value, _ElementOf):
+                return kind == "tensors" and self._is_parameter_iter(value)
+            if value is None:
+                return False
+            if not assume_self or name in getattr(scope, kind):
+                return test(value)  # type: ignore[arg-type]
+            # `m = m.to(device)`: the name's own earlier value is assumed to be of the kind
+            getattr(scope, kind).add(name)
+            try:
+                return test(value)  # type: ignore[arg-type]
+            finally:
+                getattr(scope, kind).discard(name)
+
         for _ in range(3):
             changed = False
             for kind, test in tests:
                 bad: set[str] = set()
                 good: set[str] = set()
                 for name, value in items:
-                    if isinstance(value, _ElementOf):
-                        ok = kind == "tensors" and self._is_parameter_iter(value)
-                    else:
-                        ok = value is not None and test(value)
-                    (good if ok else bad).add(name)
+                    if holds(kind, test, name, value, assume_self=False):
+                        good.add(name)
+                    elif not holds(kind, test, name, value, assume_self=True):
+                        bad.add(name)
                 current = getattr(scope, kind)
                 new = (good - bad) | current
                 if new != current:
@@ -675,9 +695,15 @@ class _Translator(cst.CSTTransformer):
         if not isinstance(target, cst.Attribute) or self.resolve(target) is not None:
             return updated_node
         rules = [r for r in self.table.methods.get(target.attr.value, ()) if r.kind == "attribute"]
-        if not rules or rules[0].handler is None or not self._receiver_matches(rules[0].receiver, target.value):
+        if not rules or rules[0].handler is None:
             return updated_node
         rule = rules[0]
+        if not self._receiver_matches(rule.receiver, target.value):
+            self.report(
+                original_node, rule.torch,
+                f"receiver {_code(target.value)!r} is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
+            )
+            return updated_node
         self.current_call = original_node
         try:
             result = HANDLERS[rule.handler](self.ctx, updated_node, rule)  # type: ignore[arg-type,index]
@@ -785,6 +811,7 @@ class _Translator(cst.CSTTransformer):
         elif isinstance(original_node.func, cst.Attribute):
             rule = self._method_rule(original_node)
             if rule is None:
+                self._warn_unknown_receiver(original_node, updated_node)
                 return updated_node
         else:
             return updated_node
@@ -825,16 +852,46 @@ class _Translator(cst.CSTTransformer):
                 continue
             if self._receiver_matches(rule.receiver, recv):
                 return rule
-        if any(r.kind == "method" for r in candidates):
-            rule = next(r for r in candidates if r.kind == "method")
-            if _changes_something(rule):
-                self.report(
-                    call,
-                    rule.torch,
-                    f"receiver {_code(recv)!r} is not known to be a {rule.receiver}; left unchanged",
-                    Severity.WARNING,
-                )
+            if rule.receiver == "layer" and rule.name in _LAYER_ONLY_METHODS and isinstance(recv, (cst.Attribute, cst.Subscript)):
+                if self.is_layer_expr(recv.value):
+                    return rule  # `model.backbone.parameters()`: only layers have this method
         return None
+
+    def _warn_unknown_receiver(self, original: cst.Call, updated: cst.Call) -> None:
+        """A method rule exists but the receiver is not known to be what it needs: warn, unless
+        the rule would leave this very call unchanged (``x.reshape([2, 3])`` is already valid
+        Paddle; re-translating a translation must not add warnings)."""
+        func = original.func
+        assert isinstance(func, cst.Attribute)
+        candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
+        if not candidates or self.resolve(func.value) is not None:
+            return
+        rule = candidates[0]
+        if not _changes_something(rule) or not self._would_change(rule, original, updated):
+            return
+        self.report(
+            original, rule.torch, f"receiver {_code(func.value)!r} is not known to be a {rule.receiver}; left unchanged", Severity.WARNING
+        )
+
+    def _would_change(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> bool:
+        """Dry run of ``rule`` on the call, with every side effect undone."""
+        saved = (len(self.diags), list(self.supports), self.need_paddle_import, dict(self.out_bindings), Counter(self.applied),
+                 [list(m) for m in self.stmt_markers], self.current_call, self.current_call_is_statement, self.remove_stmt)
+        self.current_call, self.current_call_is_statement = original, id(original) in self.statement_calls
+        try:
+            result = self._apply_call_rule(rule, original, updated)
+        except Exception:
+            result = None
+        finally:
+            (n, supports, need, bindings, applied, markers, cur, stmt, remove) = saved
+            del self.diags[n:]
+            self.supports[:] = supports
+            self.need_paddle_import, self.out_bindings, self.applied = need, bindings, applied
+            self.stmt_markers[:] = markers
+            self.current_call, self.current_call_is_statement, self.remove_stmt = cur, stmt, remove
+        if result is None or result is REMOVE_STATEMENT:
+            return True
+        return _code(result) != _code(updated)  # type: ignore[arg-type]
 
     def _receiver_matches(self, receiver: str, recv: cst.BaseExpression) -> bool:
         if receiver == "any":

@@ -265,6 +265,88 @@ def _torch_fan(tensor: Any, mode: str) -> int:
 _add("_IMAGENET_CATEGORIES", literal_from=("models/_meta.py", "_IMAGENET_CATEGORIES"))
 
 
+# --- training and tensor-method helpers (area C: rules/training.toml, rules/tensor_methods.toml) ---
+_add(
+    "_attach_lr_scheduler",
+    '''
+def _attach_lr_scheduler(optimizer: Any, scheduler: Any) -> Any:
+    """Make ``optimizer`` follow ``scheduler`` and return the scheduler.
+
+    torch schedulers are built on an optimizer and change its learning rate; Paddle optimizers
+    read their learning rate from a scheduler.  ``scheduler.step()`` works as in torch.
+    """
+    optimizer.set_lr_scheduler(scheduler)
+    return scheduler
+''',
+    imports=("from typing import Any",),
+)
+
+_add(
+    "_split_sizes",
+    '''
+def _split_sizes(total: int, size: int) -> list[int]:
+    """torch's ``x.split(size)``: pieces of ``size`` along the dim, the last one smaller."""
+    return [size] * (total // size) + ([total % size] if total % size else [])
+''',
+)
+
+_add(
+    "_requires_grad_",
+    '''
+def _requires_grad_(obj: Any, requires_grad: bool = True) -> Any:
+    """torch's ``requires_grad_`` for a tensor or a layer (all its parameters); returns ``obj``."""
+    tensors = obj.parameters() if isinstance(obj, paddle.nn.Layer) else [obj]
+    for t in tensors:
+        t.stop_gradient = not requires_grad
+    return obj
+''',
+    imports=("from typing import Any",),
+    paddle=True,
+)
+
+_add(
+    "_copy_",
+    '''
+def _copy_(dst: Any, src: Any) -> Any:
+    """torch's ``dst.copy_(src)``: ``src`` broadcast to ``dst``'s shape and cast to its dtype,
+    written into ``dst`` in place; returns ``dst``."""
+    if not isinstance(src, paddle.Tensor):
+        src = paddle.to_tensor(src)
+    paddle.assign(src.astype(dst.dtype).expand(dst.shape), dst)
+    return dst
+''',
+    imports=("from typing import Any",),
+    paddle=True,
+)
+
+_add(
+    "_train_mode",
+    '''
+def _train_mode(layer: Any, mode: bool = True) -> Any:
+    """torch's ``layer.train(mode)`` / ``layer.eval()``, returning the layer (Paddle 2.6 returns None)."""
+    if mode:
+        layer.train()
+    else:
+        layer.eval()
+    return layer
+''',
+    imports=("from typing import Any",),
+)
+
+_add(
+    "_paddle_device",
+    '''
+def _paddle_device(device: Any, index: Any = None) -> str:
+    """A torch device name ("cuda", "cuda:1", "cpu") as Paddle's ("gpu", "gpu:1", "cpu")."""
+    name = str(device)
+    if index is not None and ":" not in name:
+        name = f"{name}:{index}"
+    return "gpu" + name[4:] if name.startswith("cuda") else name
+''',
+    imports=("from typing import Any",),
+)
+
+
 def strip_support(code: str) -> str:
     """The code without the emitted support block (for examples and reviews)."""
     lines = code.splitlines(keepends=True)

@@ -5,4 +5,4 @@ Each module registers its functions with ``@handler("name")``; a rule entry refe
 and returns the replacement expression, or None after reporting why it could not translate.
 """
 
-from . import functions, init, layers, misc, tensor  # noqa: F401
+from . import functions, init, layers, methods, misc, tensor, training  # noqa: F401

@@ -523,6 +523,26 @@ def dtype_str(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
     return new.with_changes(args=args)
 
 
+@handler("fn_astype")
+def astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """The data rewrite plus the dtype torch returns, where Paddle 2.6 returns another one:
+    matrix_rank is int64 (Paddle 2.6: int32); quantile keeps the input's dtype (Paddle 2.6: float64)."""
+    bound = _bind(ctx, call, rule)
+    if bound is None:
+        return None
+    new = ctx.rewrite(call, _without(rule))
+    if new is None:
+        return None
+    if rule.name == "matrix_rank":
+        dtype: cst.BaseExpression = cst.SimpleString('"int64"')
+    else:
+        x = bound[(rule.params or ())[0].name]
+        if not _simple(x):
+            return new
+        dtype = cst.Attribute(x, cst.Name("dtype"))
+    return _call(cst.Attribute(new, cst.Name("astype")), [cst.Arg(dtype)])
+
+
 @handler("fn_tuple_result")
 def tuple_result(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """torch returns a tuple where Paddle stacks the results into one tensor: ``tuple(...)``."""
@@ -559,8 +579,10 @@ def pow_(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpres
 # ------------------------------------------------------------------ indexing and joining ----
 @handler("fn_where")
 def where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
-    """``torch.where(c)`` is ``nonzero(c, as_tuple=True)``; a float number next to a tensor becomes
-    ``paddle.full_like`` (Paddle 2.6 would promote the result to float64)."""
+    """``torch.where(c)`` is ``nonzero(c, as_tuple=True)``.  Number operands become tensors
+    (Paddle's where does not promote a Python number to the other operand's dtype): a float is
+    ``paddle.to_tensor(0.5)`` (float32, which float32/float64 tensors absorb), an int next to a
+    tensor name is ``paddle.full_like(x, 0)`` (the tensor's dtype, as torch gives)."""
     bound = _bind(ctx, call, rule)
     if bound is None:
         return None
@@ -570,10 +592,16 @@ def where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpre
     if x is None or y is None:
         ctx.error(call, rule.torch, "torch.where needs both input and other, or neither; left unchanged")
         return None
-    if isinstance(_literal(ctx, y), float) and _simple(x):
-        y = _call(ctx.ref("paddle.full_like"), [cst.Arg(x), cst.Arg(y)])
-    elif isinstance(_literal(ctx, x), float) and _simple(y):
-        x = _call(ctx.ref("paddle.full_like"), [cst.Arg(y), cst.Arg(x)])
+
+    def as_tensor(value: cst.BaseExpression, other: cst.BaseExpression) -> cst.BaseExpression:
+        lit = _literal(ctx, value)
+        if isinstance(lit, bool) or not isinstance(lit, (int, float)):
+            return value
+        if isinstance(lit, int) and _simple(other) and not isinstance(_literal(ctx, other), (int, float)):
+            return _call(ctx.ref("paddle.full_like"), [cst.Arg(other), cst.Arg(value)])
+        return _call(ctx.ref("paddle.to_tensor"), [cst.Arg(value)])
+
+    x, y = as_tensor(x, y), as_tensor(y, x)
     return _call(ctx.ref("paddle.where"), [cst.Arg(bound["condition"]), cst.Arg(x), cst.Arg(y)])
 
 

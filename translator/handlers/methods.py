@@ -1,0 +1,806 @@
+"""Tensor (and layer) method rewrites the rule table's data cannot express.
+
+Each handler gets the method call with its receiver and arguments already translated, and
+returns the Paddle expression (or None after reporting why it left the call alone).  The
+receiver evidence that decides whether a rule applies at all is the engine's; it is described
+at the top of ``rules/tensor_methods.toml``.
+
+Conventions used here:
+
+* A receiver is *simple* when it is a name or a chain of attributes (``x``, ``self.w``): only
+  simple receivers are repeated in the output (``(x.max(1), x.argmax(1))``), so nothing is
+  evaluated twice.  Other receivers are reported and left alone.
+* Device arguments are dropped: the translation chooses the device once, globally
+  (``torch.device(...)`` becomes ``paddle.device.set_device(...)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+from ..engine import TranslateContext, handler
+from ..resolve import dotted_name
+from ..rules import ApiRule
+
+_EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+_SPACE = cst.SimpleWhitespace(" ")
+
+# torch dtype names (as the dtype rules translate them) and legacy tensor type strings
+_DTYPE_NAMES = frozenset(
+    "float32 float float64 double float16 half bfloat16 int8 uint8 int16 short int32 int int64 long bool"
+    " complex64 complex128 cfloat cdouble".split()
+)
+_TYPE_STRINGS = {
+    "torch.FloatTensor": "float32",
+    "torch.DoubleTensor": "float64",
+    "torch.HalfTensor": "float16",
+    "torch.BFloat16Tensor": "bfloat16",
+    "torch.ByteTensor": "uint8",
+    "torch.CharTensor": "int8",
+    "torch.ShortTensor": "int16",
+    "torch.IntTensor": "int32",
+    "torch.LongTensor": "int64",
+    "torch.BoolTensor": "bool",
+}
+
+
+# ----------------------------------------------------------------------------- helpers -----
+def kw(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(value=value, keyword=cst.Name(name), equal=_EQ)
+
+
+def commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    out = []
+    for i, a in enumerate(args):
+        comma = cst.MaybeSentinel.DEFAULT if i == len(args) - 1 else cst.Comma(whitespace_after=_SPACE)
+        out.append(a.with_changes(comma=comma))
+    return out
+
+
+def receiver(call: cst.Call) -> cst.BaseExpression:
+    assert isinstance(call.func, cst.Attribute)
+    return call.func.value
+
+
+def is_simple(expr: cst.BaseExpression) -> bool:
+    return dotted_name(expr) is not None and not getattr(expr, "lpar", None)
+
+
+def method_call(call: cst.Call, name: str, args: list[cst.Arg]) -> cst.Call:
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    return cst.Call(func=func.with_changes(attr=cst.Name(name)), args=commas(args))
+
+
+def call_on(recv: cst.BaseExpression, name: str, args: list[cst.Arg]) -> cst.Call:
+    return cst.Call(func=cst.Attribute(value=_atom(recv), attr=cst.Name(name)), args=commas(args))
+
+
+def paren(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])  # type: ignore[attr-defined]
+
+
+def _atom(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` usable as the value of an attribute (parenthesized when it is an operation)."""
+    if isinstance(expr, (cst.BinaryOperation, cst.UnaryOperation, cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda)):
+        if not getattr(expr, "lpar", None):
+            return paren(expr)
+    return expr
+
+
+def int_literal(expr: cst.BaseExpression | None) -> int | None:
+    if isinstance(expr, cst.Integer):
+        return int(expr.evaluated_value)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) and isinstance(expr.expression, cst.Integer):
+        return -int(expr.expression.evaluated_value)
+    return None
+
+
+def number_literal(expr: cst.BaseExpression | None) -> bool:
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return True
+    return isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)) and number_literal(expr.expression)
+
+
+def literal_is(expr: cst.BaseExpression | None, *values: str) -> bool:
+    return expr is not None and cst.Module(body=[]).code_for_node(expr) in values
+
+
+def looks_like_dtype(ctx: TranslateContext, expr: cst.BaseExpression) -> bool:
+    """A dtype as the dtype rules write it (``paddle.float32``) or a dtype string."""
+    code = ctx.code(expr)
+    last = code.rsplit(".", 1)[-1]
+    if code.startswith("paddle.") and last in _DTYPE_NAMES:
+        return True
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "dtype":
+        return True  # other.dtype
+    return False
+
+
+def looks_like_device(ctx: TranslateContext, expr: cst.BaseExpression) -> bool:
+    """A device: a device string, ``torch.device(...)``, a name only assigned a device, an int
+    (a CUDA index), or a name/attribute called ``device`` (``device``, ``self.device``,
+    ``args.device``, ``*_device``)."""
+    if isinstance(expr, cst.SimpleString):
+        text = expr.evaluated_value
+        return isinstance(text, str) and text.split(":")[0] in ("cpu", "cuda", "gpu", "mps", "xpu", "meta")
+    if isinstance(expr, cst.Integer):
+        return True
+    if ctx.is_device(expr):
+        return True
+    code = ctx.code(expr)
+    if code.startswith("paddle.device.set_device("):
+        return True  # a translated torch.device(...)
+    name = dotted_name(expr)
+    if name is not None:
+        last = name.rsplit(".", 1)[-1]
+        return last == "device" or last.endswith("_device")
+    return False
+
+
+def sizes_arg(ctx: TranslateContext, call: cst.Call, rule: ApiRule, names: tuple[str, ...]) -> cst.BaseExpression | None:
+    """torch accepts ``f(2, 3)`` and ``f((2, 3))``; Paddle wants one list (or tuple)."""
+    args = list(call.args)
+    if any(a.keyword is not None for a in args):
+        if len(args) == 1 and args[0].keyword.value in names:  # type: ignore[union-attr]
+            return args[0].value
+        ctx.error(call, rule.torch, "unexpected keyword arguments; left unchanged")
+        return None
+    if not args:
+        ctx.error(call, rule.torch, "no sizes given; left unchanged")
+        return None
+    if len(args) == 1:
+        only = args[0]
+        if only.star == "*":
+            return cst.List([cst.StarredElement(only.value)])
+        if only.star:
+            ctx.error(call, rule.torch, "sizes passed with ** cannot be translated; left unchanged")
+            return None
+        value = only.value
+        if isinstance(value, (cst.Tuple, cst.List)) or (isinstance(value, cst.Attribute) and value.attr.value == "shape"):
+            return value
+        if int_literal(value) is not None:
+            return cst.List([cst.Element(value)])
+        if ctx.is_tensor(value):
+            ctx.error(call, rule.torch, "sizes given as a tensor; left unchanged")
+            return None
+        ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(value)!r} is one size or a sequence; assumed a sequence")
+        return value
+    elements = []
+    for i, a in enumerate(args):
+        comma = cst.MaybeSentinel.DEFAULT if i == len(args) - 1 else cst.Comma(whitespace_after=_SPACE)
+        elements.append(cst.StarredElement(a.value, comma=comma) if a.star == "*" else cst.Element(a.value, comma=comma))
+    return cst.List(elements)
+
+
+def _bound(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | None:
+    return ctx.bind(call, rule)
+
+
+def _remove_or(ctx: TranslateContext, value: cst.BaseExpression) -> object:
+    """A call that becomes a no-op: remove its statement, or use ``value`` in its place."""
+    if ctx.result_unused:
+        return ctx.remove_statement()
+    return value
+
+
+# ----------------------------------------------------------------------- shape methods -----
+@handler("method_sizes")
+def method_sizes(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.permute(0, 2, 1)`` -> ``x.transpose([0, 2, 1])``; ``expand``/``repeat`` (-> ``tile``)/``flip``
+    likewise: varargs sizes become one list."""
+    names = tuple(p.name for p in rule.params or ())
+    sizes = sizes_arg(ctx, call, rule, names)
+    if sizes is None:
+        return None
+    target = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else rule.name
+    return method_call(call, target, [cst.Arg(sizes)])
+
+
+@handler("swap_dims")
+def swap_dims(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.transpose(a, b)`` swaps two dims; Paddle's transpose wants a full permutation, so this
+    becomes ``x.moveaxis([a, b], [b, a])`` (moving each of the two axes to the other's place
+    leaves the rest in order: exactly a swap, for any rank and negative dims)."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    first, second = (bound.get(p.name) for p in (rule.params or ())[:2])
+    if first is None or second is None:
+        ctx.error(call, rule.torch, "needs two dims; left unchanged")
+        return None
+    a, b = int_literal(first), int_literal(second)
+    if a is not None and a == b:
+        return _remove_or(ctx, receiver(call))  # type: ignore[return-value]
+    src = cst.List([cst.Element(first, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(second)])
+    dst = cst.List([cst.Element(second, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(first)])
+    return method_call(call, "moveaxis", [cst.Arg(src), cst.Arg(dst)])
+
+
+@handler("drop_call")
+def drop_call(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+    """``x.contiguous()``, ``x.cuda()``: no Paddle counterpart needed; the receiver itself."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    return _remove_or(ctx, receiver(call))
+
+
+@handler("method_to_attribute")
+def method_to_attribute(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.numel()`` -> ``x.size`` (Paddle's ``size`` is a property holding the element count)."""
+    if call.args:
+        ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
+        return None
+    attr = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else rule.name
+    return cst.Attribute(value=_atom(receiver(call)), attr=cst.Name(attr))
+
+
+@handler("tensor_narrow")
+def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.narrow(d, start, n)`` -> ``paddle.slice(x, axes=[d], starts=[start], ends=[start + n])``."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    dim, start, length = bound.get("dim"), bound.get("start"), bound.get("length")
+    if dim is None or start is None or length is None:
+        ctx.error(call, rule.torch, "needs dim, start and length; left unchanged")
+        return None
+    s = int_literal(start)
+    if s is not None and s < 0:
+        ctx.error(call, rule.torch, "a negative start is not translated; left unchanged")
+        return None
+    n = int_literal(length)
+    end: cst.BaseExpression
+    if s is not None and n is not None:
+        end = cst.Integer(str(s + n))
+    else:
+        end = cst.BinaryOperation(left=_atom(start), operator=cst.Add(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(length))
+    lst = lambda v: cst.List([cst.Element(v)])  # noqa: E731
+    return cst.Call(
+        func=ctx.ref("paddle.slice"),
+        args=commas([cst.Arg(receiver(call)), kw("axes", lst(dim)), kw("starts", lst(start)), kw("ends", lst(end))]),
+    )
+
+
+@handler("tensor_split")
+def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.split(2, dim)``: torch's int is the size of each piece (the last may be smaller),
+    Paddle's int is the number of pieces; sizes are computed by ``_split_sizes``.  A list of
+    sizes means the same in both."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    size = bound.get("split_size_or_sections")
+    dim = bound.get("dim")
+    if size is None:
+        ctx.error(call, rule.torch, "needs split_size_or_sections; left unchanged")
+        return None
+    recv = receiver(call)
+    sections: cst.BaseExpression
+    if isinstance(size, (cst.List, cst.Tuple)):
+        sections = size
+    else:
+        if not is_simple(recv):
+            ctx.error(call, rule.torch, "split by size needs the receiver twice; assign it to a name first")
+            return None
+        axis = dim if dim is not None else cst.Integer("0")
+        total = cst.Subscript(
+            value=cst.Attribute(value=recv, attr=cst.Name("shape")), slice=[cst.SubscriptElement(cst.Index(axis))]
+        )
+        sections = cst.Call(func=cst.Name(ctx.support("_split_sizes")), args=commas([cst.Arg(total), cst.Arg(size)]))
+    args = [cst.Arg(sections)]
+    if dim is not None:
+        args.append(kw("axis", dim))
+    return method_call(call, "split", args)
+
+
+# ----------------------------------------------------------------------------- dtypes ------
+@handler("tensor_astype")
+def tensor_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.float()`` -> ``x.astype("float32")`` (the dtype is the rule's ``extra.dtype``);
+    ``x.type(torch.float64)`` -> ``x.astype(paddle.float64)``; ``x.type_as(y)`` -> ``x.astype(y.dtype)``."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    if rule.name == "type_as":
+        other = bound.get("other")
+        if other is None:
+            return None
+        dtype: cst.BaseExpression = cst.Attribute(value=_atom(other), attr=cst.Name("dtype"))
+    elif "dtype" in rule.extra:
+        dtype = cst.parse_expression(rule.extra["dtype"])
+    else:
+        value = bound.get("dtype")
+        if value is None:
+            ctx.error(call, rule.torch, "x.type() without a dtype returns a type string; no Paddle equivalent, left unchanged")
+            return None
+        if isinstance(value, cst.SimpleString):
+            name = _TYPE_STRINGS.get(str(value.evaluated_value))
+            if name is None:
+                ctx.error(call, rule.torch, f"unknown tensor type {ctx.code(value)}; left unchanged")
+                return None
+            dtype = cst.SimpleString(f'"{name}"')
+        else:
+            dtype = value
+    if rule.name in ("type", "to") and literal_is(bound.get("non_blocking"), "True"):
+        pass  # non_blocking only matters for device copies, which are dropped
+    return method_call(call, "astype", [cst.Arg(dtype)])
+
+
+@handler("tensor_to")
+def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+    """``x.to(device)`` -> ``x`` (device dropped; the device is chosen once, globally);
+    ``x.to(dtype)`` / ``x.to(device, dtype)`` / ``x.to(dtype=...)`` -> ``x.astype(dtype)``;
+    ``x.to(other)`` -> ``x.astype(other.dtype)``; on a layer, ``m.to(dtype)`` -> ``m.to(dtype=...)``.
+
+    Which overload a positional argument means is decided from what it looks like (a device
+    string, ``torch.device(...)``, a name called ``device``, a dtype, a known tensor); an
+    argument that could be either is reported and the call left alone.
+    """
+    recv = receiver(call)
+    dtype: cst.BaseExpression | None = None
+    seen_device = False
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in call.args):
+        ctx.error(call, rule.torch, "arguments passed with * or ** cannot be translated; left unchanged")
+        return None
+    for a in call.args:
+        if a.keyword is None:
+            continue
+        name = a.keyword.value
+        if name == "device":
+            seen_device = True
+        elif name == "dtype":
+            dtype = a.value
+        elif name in ("non_blocking", "memory_format"):
+            pass
+        elif name == "copy":
+            if not literal_is(a.value, "False"):
+                ctx.error(call, rule.torch, "copy=True has no Paddle equivalent here; left unchanged")
+                return None
+        else:
+            ctx.error(call, rule.torch, f"unexpected keyword argument {name!r}; left unchanged")
+            return None
+    for i, a in enumerate(positional):
+        v = a.value
+        if i == 0 or (i == 1 and seen_device and dtype is None):
+            if looks_like_dtype(ctx, v):
+                dtype = v
+            elif looks_like_device(ctx, v):
+                seen_device = True
+            elif i == 0 and ctx.is_tensor(v):
+                dtype = cst.Attribute(value=_atom(v), attr=cst.Name("dtype"))
+            else:
+                ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(v)!r} is a device, a dtype or a tensor; left unchanged")
+                return None
+        # later positionals are non_blocking / copy flags
+        elif i >= 1 and not (literal_is(v, "False", "True") and not (i == 2 and literal_is(v, "True"))):
+            ctx.warn(call, rule.torch, f"unexpected positional argument {ctx.code(v)!r}; left unchanged")
+            return None
+    if dtype is None:
+        return _remove_or(ctx, recv)
+    if ctx.is_tensor(recv):
+        return method_call(call, "astype", [cst.Arg(dtype)])
+    if ctx.is_layer(recv):
+        return method_call(call, "to", [kw("dtype", dtype)])
+    ctx.warn(call, rule.torch, f"receiver {ctx.code(recv)!r} is not known to be a tensor or a layer; dtype conversion left unchanged")
+    return None
+
+
+# ----------------------------------------------------------------------- reductions --------
+def _dim_or_other(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> tuple[str, dict[str, cst.BaseExpression]] | None:
+    """Which overload of max/min: ("all", {}), ("dim", {dim, keepdim}) or ("other", {other})."""
+    args = list(call.args)
+    if any(a.star for a in args):
+        ctx.error(call, rule.torch, "arguments passed with * or ** cannot be translated; left unchanged")
+        return None
+    values: dict[str, cst.BaseExpression] = {}
+    positional = [a.value for a in args if a.keyword is None]
+    for a in args:
+        if a.keyword is not None:
+            if a.keyword.value not in ("dim", "keepdim", "other"):
+                ctx.error(call, rule.torch, f"unexpected keyword argument {a.keyword.value!r}; left unchanged")
+                return None
+            values[a.keyword.value] = a.value
+    if not positional and not values:
+        return "all", {}
+    if "other" in values:
+        return "other", values
+    if positional:
+        first = positional[0]
+        if int_literal(first) is not None or (isinstance(first, (cst.Tuple, cst.List))):
+            values["dim"] = first
+        elif ctx.is_tensor(first):
+            if len(positional) > 1:
+                ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
+                return None
+            return "other", {"other": first}
+        else:
+            ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(first)!r} is a dim or a tensor; left unchanged")
+            return None
+        if len(positional) > 1:
+            values["keepdim"] = positional[1]
+        if len(positional) > 2:
+            ctx.error(call, rule.torch, "too many arguments; left unchanged")
+            return None
+    if "dim" not in values:
+        ctx.error(call, rule.torch, "keepdim without dim; left unchanged")
+        return None
+    return "dim", values
+
+
+@handler("tensor_max_min")
+def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.max()`` -> ``x.max()``; ``x.max(other)`` -> ``paddle.maximum(x, other)``;
+    ``x.max(dim, keepdim)`` returns (values, indices) in torch ->
+    ``(x.max(axis=dim, keepdim=k), x.argmax(axis=dim, keepdim=k))`` (a plain tuple: unpacking
+    and ``[0]``/``[1]`` work, ``.values``/``.indices`` do not)."""
+    which = _dim_or_other(ctx, call, rule)
+    if which is None:
+        return None
+    kind, values = which
+    name = rule.name
+    if kind == "all":
+        return method_call(call, name, [])
+    if kind == "other":
+        fn = "paddle.maximum" if name == "max" else "paddle.minimum"
+        return cst.Call(func=ctx.ref(fn), args=commas([cst.Arg(receiver(call)), cst.Arg(values["other"])]))
+    recv = receiver(call)
+    if not is_simple(recv):
+        ctx.error(call, rule.torch, "max/min over a dim returns values and indices; assign the receiver to a name first")
+        return None
+    args = [kw("axis", values["dim"])]
+    if "keepdim" in values:
+        args.append(kw("keepdim", values["keepdim"]))
+    vals = method_call(call, name, args)
+    idx = call_on(recv, "arg" + name, args)
+    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(idx)])
+
+
+@handler("tensor_sort")
+def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.sort(dim, descending)`` returns (values, indices) ->
+    ``(x.sort(axis=dim, descending=d), x.argsort(axis=dim, descending=d))``."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    if bound.get("stable") is not None and not literal_is(bound["stable"], "False"):
+        ctx.error(call, rule.torch, "stable=True has no Paddle 2.6 equivalent; left unchanged")
+        return None
+    recv = receiver(call)
+    if not is_simple(recv):
+        ctx.error(call, rule.torch, "sort returns values and indices; assign the receiver to a name first")
+        return None
+    args = []
+    if "dim" in bound:
+        args.append(kw("axis", bound["dim"]))
+    if "descending" in bound:
+        args.append(kw("descending", bound["descending"]))
+    vals = method_call(call, "sort", args)
+    idx = call_on(recv, "argsort", args)
+    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(idx)])
+
+
+@handler("tensor_std_var")
+def tensor_std_var(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.std(dim, unbiased, keepdim)`` / ``x.std(dim, correction=0, keepdim=...)`` ->
+    ``x.std(axis=dim, unbiased=..., keepdim=...)``: correction 0 or 1 only."""
+    args = list(call.args)
+    # the old overload x.std(unbiased) with a bool first
+    if args and args[0].keyword is None and literal_is(args[0].value, "True", "False"):
+        call = call.with_changes(args=[kw("unbiased", args[0].value), *args[1:]])
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    out: list[cst.Arg] = []
+    if "dim" in bound and not literal_is(bound["dim"], "None"):
+        out.append(kw("axis", bound["dim"]))
+    unbiased = bound.get("unbiased")
+    correction = bound.get("correction")
+    if correction is not None and not literal_is(correction, "None"):
+        if unbiased is not None:
+            ctx.error(call, rule.torch, "both unbiased and correction given; left unchanged")
+            return None
+        if literal_is(correction, "0", "0.0"):
+            unbiased = cst.Name("False")
+        elif literal_is(correction, "1", "1.0"):
+            unbiased = None
+        else:
+            ctx.error(call, rule.torch, f"correction={ctx.code(correction)} has no Paddle equivalent (only 0 or 1); left unchanged")
+            return None
+    if unbiased is not None and not literal_is(unbiased, "True"):
+        out.append(kw("unbiased", unbiased))
+    if "keepdim" in bound:
+        out.append(kw("keepdim", bound["keepdim"]))
+    return method_call(call, rule.name, out)
+
+
+# ---------------------------------------------------------------------- arithmetic ---------
+_OPERATORS: dict[str, type[cst.BaseBinaryOp] | type[cst.BaseCompOp]] = {
+    "add": cst.Add,
+    "sub": cst.Subtract,
+    "subtract": cst.Subtract,
+    "mul": cst.Multiply,
+    "multiply": cst.Multiply,
+    "div": cst.Divide,
+    "divide": cst.Divide,
+    "true_divide": cst.Divide,
+    "floor_divide": cst.FloorDivide,
+    "remainder": cst.Modulo,
+    "eq": cst.Equal,
+    "ne": cst.NotEqual,
+    "not_equal": cst.NotEqual,
+    "lt": cst.LessThan,
+    "less": cst.LessThan,
+    "le": cst.LessThanEqual,
+    "less_equal": cst.LessThanEqual,
+    "gt": cst.GreaterThan,
+    "greater": cst.GreaterThan,
+    "ge": cst.GreaterThanEqual,
+    "greater_equal": cst.GreaterThanEqual,
+}
+
+
+def _scaled(other: cst.BaseExpression, alpha: cst.BaseExpression | None) -> cst.BaseExpression:
+    if alpha is None or literal_is(alpha, "1"):
+        return other
+    return cst.BinaryOperation(left=_atom(alpha), operator=cst.Multiply(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(other))
+
+
+@handler("binary_operator")
+def binary_operator(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.add(y, alpha=a)`` -> ``(x + a * y)``, ``x.gt(y)`` -> ``(x > y)``, ...: Paddle's operators
+    accept tensors and Python numbers alike (``paddle.add``/``greater_than`` want tensors)."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    other = bound.get("other")
+    if other is None:
+        ctx.error(call, rule.torch, "needs other; left unchanged")
+        return None
+    op = _OPERATORS[rule.name]
+    mode = bound.get("rounding_mode")
+    if mode is not None and not literal_is(mode, "None"):
+        if literal_is(mode, "'floor'", '"floor"'):
+            op = cst.FloorDivide
+        else:
+            ctx.error(call, rule.torch, f"rounding_mode={ctx.code(mode)} has no Paddle operator; left unchanged")
+            return None
+    scaled = _scaled(other, bound.get("alpha"))
+    left = _atom(receiver(call))
+    # a product binds tighter than + and -: `x + 0.5 * y` needs no parentheses
+    right = scaled if scaled is not other and op in (cst.Add, cst.Subtract) else _atom(scaled)
+    other = scaled
+    if issubclass(op, cst.BaseCompOp):
+        expr: cst.BaseExpression = cst.Comparison(
+            left=left, comparisons=[cst.ComparisonTarget(operator=op(whitespace_before=_SPACE, whitespace_after=_SPACE), comparator=_atom(other))]  # type: ignore[call-arg]
+        )
+    else:
+        expr = cst.BinaryOperation(left=left, operator=op(whitespace_before=_SPACE, whitespace_after=_SPACE), right=right)  # type: ignore[call-arg]
+    return paren(expr)
+
+
+_INPLACE = {"add_": "add_", "sub_": "subtract_", "subtract_": "subtract_", "mul_": "multiply_", "multiply_": "multiply_", "div_": "divide_", "divide_": "divide_"}
+
+
+@handler("inplace_arith")
+def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.add_(y)``/``sub_``/``mul_``/``div_``: with a tensor ``y`` Paddle's ``add_``/``subtract_``/
+    ``multiply_``/``divide_``; with a number literal ``x.scale_(...)`` (those Paddle methods take
+    tensors only).  A ``y`` that may be either is reported and left alone."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    other = bound.get("other")
+    if other is None:
+        return None
+    alpha = bound.get("alpha")
+    name = rule.name
+    if number_literal(other) and (alpha is None or number_literal(alpha)):
+        value = _scaled(other, alpha)
+        if name in ("add_",):
+            return method_call(call, "scale_", [kw("bias", value)])
+        if name in ("sub_", "subtract_"):
+            neg = cst.UnaryOperation(operator=cst.Minus(), expression=_atom(value))
+            return method_call(call, "scale_", [kw("bias", neg)])
+        if name in ("mul_", "multiply_"):
+            return method_call(call, "scale_", [cst.Arg(value)])
+        one = cst.Float("1.0")
+        inv = cst.BinaryOperation(left=one, operator=cst.Divide(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(value))
+        return method_call(call, "scale_", [cst.Arg(inv)])
+    if ctx.is_tensor(other):
+        return method_call(call, _INPLACE[name], [cst.Arg(_scaled(other, alpha))])
+    ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(other)!r} is a tensor or a number; left unchanged")
+    return None
+
+
+@handler("tensor_where")
+def tensor_where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.where(cond, y)`` -> ``paddle.where(cond, x, y)``; a number ``y`` -> ``paddle.full_like(x, y)``."""
+    bound = _bound(ctx, call, rule)
+    if bound is None or "condition" not in bound or "other" not in bound:
+        return None
+    recv, other = receiver(call), bound["other"]
+    if number_literal(other) and is_simple(recv):
+        # a Python number would be promoted to float64 by Paddle 2.6's where
+        other = cst.Call(func=ctx.ref("paddle.full_like"), args=commas([cst.Arg(recv), cst.Arg(other)]))
+    return cst.Call(func=ctx.ref("paddle.where"), args=commas([cst.Arg(bound["condition"]), cst.Arg(recv), cst.Arg(other)]))
+
+
+@handler("as_function")
+def as_function(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.softmax(dim)`` -> ``paddle.nn.functional.softmax(x, axis=dim)``: the receiver becomes
+    the first argument of the Paddle function; the rest follow the rule's data."""
+    assert rule.paddle is not None
+    data_rule = dataclasses.replace(rule, handler=None)
+    rewritten = ctx.rewrite(call, data_rule)
+    if rewritten is None:
+        return None
+    args = [cst.Arg(receiver(call)), *rewritten.args]
+    return cst.Call(func=ctx.ref(rule.paddle), args=commas(list(args)))
+
+
+@handler("python_value")
+def python_value(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.equal(y)`` / ``x.allclose(y)`` return a Python bool in torch: Paddle's ``equal_all``/
+    ``allclose`` return a bool tensor, so ``.item()`` is appended."""
+    data_rule = dataclasses.replace(rule, handler=None)
+    rewritten = ctx.rewrite(call, data_rule)
+    if rewritten is None:
+        return None
+    return cst.Call(func=cst.Attribute(value=rewritten, attr=cst.Name("item")), args=[])
+
+
+@handler("new_factory")
+def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.new_zeros(2, 3)`` -> ``paddle.zeros([2, 3], dtype=x.dtype)`` (new_ones, new_empty,
+    new_full, new_tensor likewise): same dtype as ``x`` unless ``dtype=`` is given; device
+    dropped."""
+    recv = receiver(call)
+    args = list(call.args)
+    if any(a.star == "**" for a in args):
+        ctx.error(call, rule.torch, "arguments passed with ** cannot be translated; left unchanged")
+        return None
+    dtype: cst.BaseExpression | None = None
+    positional = []
+    for a in args:
+        if a.keyword is None:
+            positional.append(a)
+            continue
+        name = a.keyword.value
+        if name == "dtype":
+            dtype = a.value
+        elif name in ("device", "layout", "pin_memory"):
+            continue
+        elif name == "requires_grad":
+            if not literal_is(a.value, "False"):
+                ctx.error(call, rule.torch, "requires_grad=True: set stop_gradient=False on the result instead; left unchanged")
+                return None
+        elif name in ("size", "fill_value", "data"):
+            positional.append(a.with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT))
+        else:
+            ctx.error(call, rule.torch, f"unexpected keyword argument {name!r}; left unchanged")
+            return None
+    if dtype is None:
+        if not is_simple(recv):
+            ctx.error(call, rule.torch, "the receiver is needed for its dtype; assign it to a name first")
+            return None
+        dtype = cst.Attribute(value=recv, attr=cst.Name("dtype"))
+    name = rule.name
+    if name == "new_tensor":
+        if len(positional) != 1:
+            ctx.error(call, rule.torch, "needs one data argument; left unchanged")
+            return None
+        return cst.Call(func=ctx.ref("paddle.to_tensor"), args=commas([cst.Arg(positional[0].value), kw("dtype", dtype)]))
+    if name == "new_full":
+        if len(positional) != 2:
+            ctx.error(call, rule.torch, "needs size and fill_value; left unchanged")
+            return None
+        shape = positional[0].value
+        return cst.Call(func=ctx.ref("paddle.full"), args=commas([cst.Arg(shape), cst.Arg(positional[1].value), kw("dtype", dtype)]))
+    shape = sizes_arg(ctx, call.with_changes(args=positional), rule, ("size",))
+    if shape is None:
+        return None
+    target = {"new_zeros": "paddle.zeros", "new_ones": "paddle.ones", "new_empty": "paddle.empty"}[name]
+    return cst.Call(func=ctx.ref(target), args=commas([cst.Arg(shape), kw("dtype", dtype)]))
+
+
+@handler("support_method")
+def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.requires_grad_(False)`` -> ``_requires_grad_(x, False)``, ``x.copy_(src)`` ->
+    ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code."""
+    assert rule.support is not None
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    args = [cst.Arg(receiver(call))]
+    gap = False
+    for p in rule.params or ():
+        if p.name not in bound:
+            gap = True
+        elif gap or p.kind == "keyword":
+            args.append(kw(p.name, bound[p.name]))
+        else:
+            args.append(cst.Arg(bound[p.name]))
+    return cst.Call(func=cst.Name(ctx.support(rule.support)), args=commas(args))
+
+
+# ----------------------------------------------------------------------- attributes --------
+@handler("attr_data")
+def attr_data(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst.CSTNode | None:
+    """``x.data`` -> ``x.detach()`` (a tensor sharing memory, outside autograd, as torch's);
+    ``x.data = v`` -> ``x.set_value(v)``."""
+    if isinstance(node, cst.Assign):
+        target = node.targets[0].target
+        assert isinstance(target, cst.Attribute)
+        return cst.Expr(cst.Call(func=cst.Attribute(value=target.value, attr=cst.Name("set_value")), args=[cst.Arg(node.value)]))
+    assert isinstance(node, cst.Attribute)
+    return cst.Call(func=node.with_changes(attr=cst.Name("detach")), args=[])
+
+
+@handler("attr_requires_grad")
+def attr_requires_grad(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst.CSTNode | None:
+    """``x.requires_grad`` -> ``(not x.stop_gradient)``; ``x.requires_grad = v`` ->
+    ``x.stop_gradient = not v`` (folded for True/False)."""
+    if isinstance(node, cst.Assign):
+        target = node.targets[0].target
+        assert isinstance(target, cst.Attribute)
+        value = node.value
+        if literal_is(value, "True"):
+            new_value: cst.BaseExpression = cst.Name("False")
+        elif literal_is(value, "False"):
+            new_value = cst.Name("True")
+        else:
+            new_value = cst.UnaryOperation(operator=cst.Not(), expression=_atom(value))
+        new_target = target.with_changes(attr=cst.Name("stop_gradient"))
+        return node.with_changes(targets=[node.targets[0].with_changes(target=new_target)], value=new_value)
+    assert isinstance(node, cst.Attribute)
+    return paren(cst.UnaryOperation(operator=cst.Not(), expression=node.with_changes(attr=cst.Name("stop_gradient"))))
+
+
+@handler("attr_is_cuda")
+def attr_is_cuda(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst.CSTNode | None:
+    """``x.is_cuda`` -> ``x.place.is_gpu_place()``."""
+    if not isinstance(node, cst.Attribute):
+        return None
+    place = node.with_changes(attr=cst.Name("place"))
+    return cst.Call(func=cst.Attribute(value=place, attr=cst.Name("is_gpu_place")), args=[])
+
+
+@handler("reshape_as")
+def reshape_as(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``x.view_as(y)`` / ``x.reshape_as(y)`` -> ``x.reshape(y.shape)``."""
+    bound = _bound(ctx, call, rule)
+    if bound is None or "other" not in bound:
+        return None
+    shape = cst.Attribute(value=_atom(bound["other"]), attr=cst.Name("shape"))
+    return method_call(call, "reshape", [cst.Arg(shape)])
+
+
+@handler("torch_defaults")
+def torch_defaults(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """The rule's data, plus torch's default for every argument left out whose Paddle default
+    differs (``x.uniform_()`` draws from [0, 1) in torch, [-1, 1) in Paddle)."""
+    bound = _bound(ctx, call, rule)
+    if bound is None:
+        return None
+    paddle_defaults = {p.name: p.default for p in rule.paddle_params or ()}
+    extra = dict(rule.extra)
+    for p in rule.params or ():
+        if p.name in bound or p.default is None or p.name in rule.drop or p.name in rule.unsupported:
+            continue
+        target = rule.rename.get(p.name, p.name)
+        pd = paddle_defaults.get(target)
+        if pd is not None and pd != p.default and not _same_number(pd, p.default):
+            extra[target] = p.default
+    return ctx.rewrite(call, dataclasses.replace(rule, handler=None, extra=extra))
+
+
+def _same_number(a: str, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
