@@ -98,10 +98,9 @@ def _without(rule: ApiRule, *names: str, **changes: object) -> ApiRule:
 
 
 # ------------------------------------------------------------------ generic functional ----
-# Paddle functions that have an in-place variant named with a trailing underscore.
-_INPLACE = frozenset(
-    "relu elu leaky_relu hardtanh softmax tanh sigmoid celu selu thresholded_relu".split()
-)
+# paddle.nn.functional functions with an in-place variant named with a trailing underscore
+# (the same in Paddle 2.6 and 3).
+_INPLACE = frozenset("relu elu leaky_relu hardtanh softmax tanh thresholded_relu".split())
 
 
 @handler("fn_torch_args")
