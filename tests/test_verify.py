@@ -415,6 +415,34 @@ def test_cli_dotted_module_target(capsys):
     assert "result: MATCH" in capsys.readouterr().out
 
 
+def test_cli_sample_with_relative_imports(capsys):
+    # samples/torch_src/example_model.py does `from .resnet import resnet50`: the package is
+    # imported as a package, and translated as one.
+    argv = [str(REPO / "samples/torch_src/example_model.py:example_model"), "--input-shape", "1,3,32,32"]
+    assert main_verify(argv) == 0
+    assert "result: MATCH" in capsys.readouterr().out
+
+
+def test_cli_sample_against_its_committed_port(capsys):
+    argv = [str(REPO / "samples/torch_src/resnet.py:resnet18"), "--input-shape", "1,3,64,64",
+            "--paddle", str(REPO / "samples/paddle_out/resnet.py:resnet18")]
+    assert main_verify(argv) == 0
+    assert "result: MATCH" in capsys.readouterr().out
+
+
+def test_files_in_packages_import_with_relative_imports(tmp_path):
+    from translator.verify import load_module_from_file
+
+    for flavour in ("a", "b"):  # two packages with the same name must not clash
+        pkg = tmp_path / flavour / "models"
+        pkg.mkdir(parents=True)
+        (pkg / "__init__.py").write_text("", encoding="utf-8")
+        (pkg / "blocks.py").write_text(f"FLAVOUR = {flavour!r}\n", encoding="utf-8")
+        (pkg / "net.py").write_text("from .blocks import FLAVOUR\n", encoding="utf-8")
+    assert load_module_from_file(tmp_path / "a/models/net.py").FLAVOUR == "a"
+    assert load_module_from_file(tmp_path / "b/models/net.py").FLAVOUR == "b"
+
+
 @pytest.fixture(scope="module")
 def resnet_translation(tmp_path_factory):
     from translator import translate_source

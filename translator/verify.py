@@ -21,6 +21,7 @@ torch, torchvision and paddle are imported when first needed, never at import ti
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import copy
 import dataclasses
@@ -176,11 +177,20 @@ def _is_path(module: str) -> bool:
 
 
 def load_module_from_file(path: str | os.PathLike[str], name: str | None = None) -> Any:
-    """Import a Python file as a fresh module (its folder is on ``sys.path`` while it imports)."""
+    """Import a Python file.
+
+    A file inside a package (its folder has ``__init__.py``) is imported as part of that
+    package, so its relative imports work; the package is registered under a name derived from
+    its location (``_t2p_pkg_<name>_<hash>``), so it cannot clash with another package of the
+    same name. Any other file is imported as a fresh module named ``name`` (its folder is on
+    ``sys.path`` while it imports).
+    """
     path = Path(path).resolve()
+    root = _package_root(path)
+    if root is not None:
+        return _import_from_package(path, root)
     if name is None:
-        digest = hashlib.sha1(str(path).encode()).hexdigest()[:8]
-        name = f"_t2p_{path.stem}_{digest}"
+        name = f"_t2p_{path.stem}_{_digest(path)}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise TargetError(f"{path}: cannot be imported as a Python module")
@@ -197,6 +207,41 @@ def load_module_from_file(path: str | os.PathLike[str], name: str | None = None)
         with contextlib.suppress(ValueError):
             sys.path.remove(folder)
     return module
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha1(str(path).encode()).hexdigest()[:8]
+
+
+def _package_root(path: Path) -> Path | None:
+    """The outermost package folder containing ``path``, or None outside a package."""
+    root = None
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        root = folder
+        folder = folder.parent
+    return root
+
+
+def _import_from_package(path: Path, root: Path) -> Any:
+    alias = f"_t2p_pkg_{root.name}_{_digest(root)}"
+    if alias not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            alias, root / "__init__.py", submodule_search_locations=[str(root)]
+        )
+        if spec is None or spec.loader is None:
+            raise TargetError(f"{root}: cannot be imported as a package")
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[alias] = package
+        try:
+            spec.loader.exec_module(package)
+        except BaseException:
+            sys.modules.pop(alias, None)
+            raise
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return importlib.import_module(".".join([alias, *parts]))
 
 
 def _import_target_module(module: str) -> tuple[Any, Path | None]:
@@ -1164,23 +1209,45 @@ def _main_verify(args: argparse.Namespace, workdir: str) -> int:
 def load_translated_module(source_path: str | os.PathLike[str], directory: str | os.PathLike[str]) -> Any:
     """Translate a torch source file, write the result into ``directory`` and import it.
 
-    Returns the module; its ``__translation__`` attribute is the ``Translation``. Errors from
-    translating or importing propagate.
+    When the translation keeps relative imports (``from .resnet import resnet50``) and the
+    file is inside a package, the whole package is translated (mirrored into ``directory``)
+    and the module is imported from the translated package. Returns the module; its
+    ``__translation__`` attribute is the file's ``Translation``. Errors from translating or
+    importing propagate.
     """
     from translator import translate_source
 
-    source_path = Path(source_path)
+    source_path = Path(source_path).resolve()
     translation = translate_source(source_path.read_text(encoding="utf-8"), path=str(source_path))
-    module = _import_translation(translation.code, source_path.stem, directory)
+    module = _import_translation(source_path, translation.code, Path(directory))
     module.__translation__ = translation
     return module
 
 
-def _import_translation(code: str, stem: str, directory: str | os.PathLike[str]) -> Any:
-    out = Path(directory) / f"{stem}.py"
-    out.write_text(code, encoding="utf-8")
-    digest = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:8]
-    return load_module_from_file(out, name=f"_t2p_translated_{stem}_{digest}")
+def _import_translation(source_path: Path, code: str, directory: Path) -> Any:
+    root = _package_root(source_path)
+    if root is None or not _has_relative_imports(code):
+        out = directory / f"{source_path.stem}.py"
+        out.write_text(code, encoding="utf-8")
+        return load_module_from_file(out, name=f"_t2p_translated_{source_path.stem}_{_digest(out.resolve())}")
+    from translator import Status, translate_path
+
+    target = directory / root.name
+    failed = [r for r in translate_path(root, target) if r.status is Status.FAILED]
+    if failed:
+        reasons = "; ".join(f"{d.path}: {d.message}" for r in failed for d in r.diagnostics)
+        raise ImportError(f"translating the package {root} failed: {reasons}")
+    translated = target / source_path.relative_to(root)
+    translated.write_text(code, encoding="utf-8")  # the exact text the caller was given
+    return _import_from_package(translated.resolve(), target.resolve())
+
+
+def _has_relative_imports(code: str) -> bool:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 
 
 def _translate_and_import(source_path: Path, workdir: str, save_to: str | None) -> tuple[Any, str]:
@@ -1201,7 +1268,7 @@ def _translate_and_import(source_path: Path, workdir: str, save_to: str | None) 
         Path(save_to).write_text(translation.code, encoding="utf-8")
     label = f"translation of {source_path}"
     try:
-        module = _import_translation(translation.code, source_path.stem, workdir)
+        module = _import_translation(source_path.resolve(), translation.code, Path(workdir))
     except Exception as exc:
         hint = f" (saved at {save_to})" if save_to else " (use --save-translation FILE.py to inspect it)"
         raise _Exit(1, f"{label} does not import{hint}: {type(exc).__name__}: {exc}") from None
