@@ -512,3 +512,46 @@ def test_cli_without_torch(tmp_path):
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True)
     assert "bn._mean" in paddle.load(str(out), return_numpy=True)
+
+
+def _paddle26_python() -> Path | None:
+    """The Paddle 2.6 + numpy 1 environment scripts/paddle_compat.py caches, if it exists."""
+    if os.environ.get("TORCH2PADDLE_CACHE"):
+        cache = Path(os.environ["TORCH2PADDLE_CACHE"])
+    else:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "torch2paddle"
+    found = sorted(cache.glob("venv-paddle-2.6*/bin/python"))
+    return found[0] if found else None
+
+
+@pytest.mark.skipif(_paddle26_python() is None, reason="no cached Paddle 2.6 environment (see scripts/paddle_compat.py)")
+def test_pdparams_and_reader_on_paddle_26_with_numpy_1(tmp_path):
+    t_net = _torch_net()
+    ckpt = tmp_path / "net.pth"
+    torch.save({"model": t_net.state_dict()}, ckpt, _use_new_zipfile_serialization=False)
+    pdparams = tmp_path / "net.pdparams"
+    save_pdparams(convert_state_dict(t_net.state_dict(), PaddleNet()), pdparams)
+    expected = tmp_path / "expected.npy"
+    np.save(expected, t_net.fc.weight.detach().numpy().T)
+    code = textwrap.dedent(
+        f"""
+        import numpy as np, paddle
+        assert paddle.__version__.startswith("2.6") and np.__version__.startswith("1."), paddle.__version__
+        from translator.checkpoint import load_checkpoint
+        from translator.weights import convert_state_dict
+        fc = paddle.nn.Linear(4, 4)
+        # written by numpy 2 in the main environment
+        state = paddle.load({str(pdparams)!r})
+        assert fc.set_state_dict({{"weight": state["fc.weight"], "bias": state["fc.bias"]}}) == ([], [])
+        np.testing.assert_array_equal(fc.weight.numpy(), np.load({str(expected)!r}))
+        # read and converted under numpy 1
+        sd = load_checkpoint({str(ckpt)!r})
+        out = convert_state_dict({{"weight": sd["fc.weight"], "bias": sd["fc.bias"]}}, fc, strict=True)
+        np.testing.assert_array_equal(out["weight"], np.load({str(expected)!r}))
+        print("ok")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([str(_paddle26_python()), "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
