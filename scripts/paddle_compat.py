@@ -18,8 +18,9 @@
    is written into the work tree.
 3. Run ``tests/paddle_compat/test_compat.py`` in each environment (in parallel) against the
    references, collect per model and per rule pass/fail/skip, print them and write
-   ``--results`` (JSON). Exit 1 when an end-to-end model check fails, or when a rule check
-   fails on a version its ``min_paddle`` does not exclude.
+   ``--results`` (JSON). A check that crashes or hangs the interpreter is recorded as failed
+   and the run resumes without it. Exit 1 when an end-to-end model check fails, or when a rule
+   check fails on a version its ``min_paddle`` does not exclude while passing on another.
 
 Environment: ``TORCH2PADDLE_CACHE`` overrides the cache folder; pip's own settings apply to
 the venv install.
@@ -35,7 +36,9 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
+import threading
 import sys
 import time
 from pathlib import Path
@@ -56,6 +59,8 @@ FACTORIES = {
     "squeezenet": {"squeezenet1_0": 96, "squeezenet1_1": 96},
 }
 NUM_CLASSES = 10
+CHECK_TIMEOUT = 180  # seconds without progress before a check counts as hung
+MAX_RESTARTS = 20  # checks that crash or hang the interpreter, per version
 SEED = 0
 
 
@@ -345,24 +350,104 @@ def installed_paddle_version() -> str | None:
 # 3. run the compat test in each environment
 
 
-def start_run(python: Path | str, version: str, ref: Path, out: Path) -> tuple[subprocess.Popen, Path, Path]:
-    results = out / f"results-{version}.json"
+def _read_results(path: Path) -> tuple[dict[str, Any], str | None, bool]:
+    """(data, the check running when the file ends, done) from a JSON-lines results file.
+
+    The running check is the one started without a result or, if the file ends with a result,
+    that check: memory it corrupted can crash the interpreter a moment later.
+    """
+    data: dict[str, Any] = {"models": {}, "rules": {}}
+    started, done = None, False
+    if not path.is_file():
+        return data, None, False
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a crash
+        if "start" in rec:
+            started = rec["start"]
+        elif "result" in rec:
+            started = rec.pop("result")
+            kind, name = started.split(":", 1)
+            data[kind][name] = rec
+        elif rec.get("done"):
+            done = True
+        else:
+            data.update(rec)  # paddle / numpy versions
+    return data, started, done
+
+
+def run_checks(python: Path | str, version: str, ref: Path, out: Path, timings: dict[str, float]) -> dict[str, Any] | None:
+    """Run test_compat.py on one Paddle; a check that crashes or hangs it is recorded and skipped.
+
+    Returns the results (``{"paddle", "numpy", "models": {...}, "rules": {...}}``) or None when
+    the run failed before any check (the log says why).
+    """
+    t0 = time.perf_counter()
+    results = out / f"results-{version}.jsonl"
+    skip = out / f"skip-{version}.json"
     logfile = out / f"pytest-{version}.log"
     results.unlink(missing_ok=True)
+    logfile.unlink(missing_ok=True)
     env = dict(os.environ)
     env["TORCH2PADDLE_REFERENCE_DIR"] = str(ref)
     env["TORCH2PADDLE_COMPAT_RESULTS"] = str(results)
+    env["TORCH2PADDLE_COMPAT_SKIP"] = str(skip)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     env.setdefault("OMP_NUM_THREADS", "1")  # two runs in parallel on a small machine
     cmd = [str(python), "-m", "pytest", str(TEST_FILE), "-q", "-p", "no:cacheprovider", "-o", "addopts=", "-rN"]
-    fh = open(logfile, "w")
-    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=fh, stderr=subprocess.STDOUT)
-    proc._log_handle = fh  # type: ignore[attr-defined]
-    return proc, results, logfile
+    for _ in range(MAX_RESTARTS + 1):
+        data, _, _ = _read_results(results)
+        skip.write_text(json.dumps([f"{k}:{n}" for k in ("models", "rules") for n in data[k]]))
+        with open(logfile, "a") as fh:
+            proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+            hung = _wait_with_progress(proc, results)
+        data, started, done = _read_results(results)
+        if done:
+            break
+        if started is None:
+            log(f"Paddle {version}: the test run stopped (exit {proc.returncode}) before any check; see {logfile}")
+            break
+        why = f"hung: no progress for {CHECK_TIMEOUT} s" if hung else f"crashed the interpreter (exit code {proc.returncode})"
+        log(f"Paddle {version}: {started} {why}; resuming without it")
+        with open(results, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"result": started, "status": "fail", "message": why}) + "\n")
+    timings[f"checks {version}"] = time.perf_counter() - t0
+    data, _, _ = _read_results(results)
+    if not data["models"] and not data["rules"]:
+        log(f"Paddle {version}: no results; the log ({logfile}) ends:")
+        log(logfile.read_text(errors="replace")[-3000:] if logfile.is_file() else "(no log)")
+        return None
+    return data
 
 
-def summarize(version: str, data: dict[str, Any], min_paddle: dict[str, str | None]) -> tuple[list[str], list[str]]:
-    """Print one version's results; return (model failures, unexcused rule failures)."""
+def _wait_with_progress(proc: subprocess.Popen, results: Path) -> bool:
+    """Wait for ``proc``; kill it (its own process group) when ``results`` stops growing. True if killed."""
+    size, changed = -1, time.monotonic()
+    while proc.poll() is None:
+        time.sleep(0.5)
+        now_size = results.stat().st_size if results.exists() else 0
+        if now_size != size:
+            size, changed = now_size, time.monotonic()
+        elif time.monotonic() - changed > CHECK_TIMEOUT:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+    return False
+
+
+def summarize(
+    version: str, results: dict[str, dict[str, Any]], min_paddle: dict[str, str | None]
+) -> tuple[list[str], list[str], list[str]]:
+    """Print one version's results; return (model failures, failures min_paddle should record,
+    failures on every version run).
+
+    A rule check that fails here but passes on another version run, and whose ``min_paddle`` does
+    not exclude this version, should record ``min_paddle`` (or emit code that works on both).
+    """
+    data = results[version]
     models, rules = data.get("models", {}), data.get("rules", {})
 
     def count(d: dict[str, Any]) -> str:
@@ -372,21 +457,27 @@ def summarize(version: str, data: dict[str, Any], min_paddle: dict[str, str | No
     log(f"\nPaddle {version} (numpy {data.get('numpy', '?')}):")
     log(f"  end-to-end models: {count(models)}")
     for name, r in models.items():
-        log(f"    {name:<18} {r['status']}" + (f"  max|diff| {r['max_abs_diff']:.2e}" if "max_abs_diff" in r else "")
-            + (f"  {r['message']}" if r["status"] != "pass" and r.get("message") else ""))
+        diff = f"  max|diff| {r['max_abs_diff']:.2e}" if "max_abs_diff" in r else ""
+        log(f"    {name:<18} {r['status']}{diff}" + (f"  {r.get('message', '')}" if r["status"] != "pass" else ""))
     log(f"  rule checks:       {count(rules)}")
     model_failures = [n for n, r in models.items() if r["status"] != "pass"]
-    unexcused = []
+    unrecorded, everywhere = [], []
     for name, r in sorted(rules.items()):
-        if r["status"] == "fail":
-            excused = needs_newer(min_paddle.get(name), version)
-            tag = f"min_paddle {min_paddle.get(name)}" if excused else "NO min_paddle"
-            log(f"    FAIL {name} [{tag}]: {r.get('message', '')}")
-            if not excused:
-                unexcused.append(name)
-        elif r["status"] == "pass" and needs_newer(min_paddle.get(name), version):
+        if r["status"] == "pass" and needs_newer(min_paddle.get(name), version):
             log(f"    note: {name} passes on {version} although min_paddle = {min_paddle.get(name)}")
-    return model_failures, unexcused
+        if r["status"] != "fail":
+            continue
+        passes_on = [v for v, d in results.items() if v != version and d["rules"].get(name, {}).get("status") == "pass"]
+        if needs_newer(min_paddle.get(name), version):
+            tag = f"min_paddle {min_paddle.get(name)}"
+        elif passes_on or len(results) == 1:
+            tag = "NO min_paddle" + (f", passes on {', '.join(passes_on)}" if passes_on else "")
+            unrecorded.append(name)
+        else:
+            tag = "fails on every version run"
+            everywhere.append(name)
+        log(f"    FAIL {name} [{tag}]: {r.get('message', '')[:300]}")
+    return model_failures, unrecorded, everywhere
 
 
 def docs_json(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -433,37 +524,39 @@ def main(argv: list[str] | None = None) -> int:
     timings["references"] = time.perf_counter() - start
     log(f"references: {len(meta['models'])} models, {meta['rules']} rule checks -> {ref} ({timings['references']:.0f} s)")
 
-    runs = []
+    pythons = {}
     for version in versions:
         t0 = time.perf_counter()
-        python = sys.executable if version == here else ensure_venv(version)
+        pythons[version] = sys.executable if version == here else ensure_venv(version)
         timings[f"venv {version}"] = time.perf_counter() - t0
-        runs.append((version, time.perf_counter(), *start_run(python, version, ref, out)))
     results: dict[str, dict[str, Any]] = {}
-    failed_runs = []
-    for version, t0, proc, res_file, logfile in runs:
-        proc.wait()
-        proc._log_handle.close()  # type: ignore[attr-defined]
-        timings[f"checks {version}"] = time.perf_counter() - t0
-        if not res_file.is_file():
-            failed_runs.append(version)
-            log(f"Paddle {version}: the test run wrote no results; its log ({logfile}) ends:")
-            log(logfile.read_text(errors="replace")[-3000:])
-            continue
-        results[version] = json.loads(res_file.read_text())
+
+    def worker(version: str) -> None:
+        data = run_checks(pythons[version], version, ref, out, timings)
+        if data is not None:
+            results[version] = data
+
+    threads = [threading.Thread(target=worker, args=(v,)) for v in versions]  # in parallel
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    failed_runs = [v for v in versions if v not in results]
 
     from translator.rules import load_table
 
     min_paddle = {r.torch: r.min_paddle for r in load_table().all_rules()}
     summary: dict[str, Any] = {"versions": {}, "timings_s": {k: round(v, 1) for k, v in timings.items()}}
     status = 0
-    for version, data in results.items():
-        model_failures, unexcused = summarize(version, data, min_paddle)
+    for version in [v for v in versions if v in results]:
+        data = results[version]
+        model_failures, unexcused, everywhere = summarize(version, results, min_paddle)
         summary["versions"][version] = {
             "paddle": data.get("paddle"),
             "numpy": data.get("numpy"),
             "model_failures": model_failures,
             "rule_failures_without_min_paddle": unexcused,
+            "rule_failures_on_every_version": everywhere,
             "models": data.get("models", {}),
             "rules": data.get("rules", {}),
         }

@@ -2,8 +2,13 @@
 
 Run by ``scripts/paddle_compat.py`` (which computes the references with torch and runs this
 file in a Paddle 2.6 venv and in the main environment); needs no torch. Collected only when
-``TORCH2PADDLE_REFERENCE_DIR`` names a reference directory, skipped otherwise. With
-``TORCH2PADDLE_COMPAT_RESULTS`` set, per model and per rule pass/fail/skip is written there.
+``TORCH2PADDLE_REFERENCE_DIR`` names a reference directory, skipped otherwise.
+
+With ``TORCH2PADDLE_COMPAT_RESULTS`` set, results are appended there as JSON lines as they
+happen (``{"start": "rules:torch.add"}`` before a check, ``{"result": "rules:torch.add",
+"status": "pass"}`` after it, ``{"done": true}`` at the end), so that a check that crashes or
+hangs the interpreter can be named and the run resumed without it:
+``TORCH2PADDLE_COMPAT_SKIP`` names a JSON list of ``kind:name`` entries not to run again.
 """
 
 from __future__ import annotations
@@ -29,20 +34,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compat_reference import compare_tree, model_weights  # noqa: E402
 
 REF_DIR = Path(REF)
+_SKIP = set(json.loads(Path(os.environ["TORCH2PADDLE_COMPAT_SKIP"]).read_text())) if os.environ.get("TORCH2PADDLE_COMPAT_SKIP") else set()
 MODELS = json.loads((REF_DIR / "models.json").read_text()) if (REF_DIR / "models.json").is_file() else []
 RULES = json.loads((REF_DIR / "rules.json").read_text()) if (REF_DIR / "rules.json").is_file() else []
+MODELS = [m for m in MODELS if f"models:{m['factory']}" not in _SKIP]
+RULES = [r for r in RULES if f"rules:{r['torch']}" not in _SKIP]
 ATOL = RTOL = 1e-5
+_OUT = os.environ.get("TORCH2PADDLE_COMPAT_RESULTS")
 
-_RESULTS: dict[str, dict] = {"models": {}, "rules": {}}
+
+def _emit(record: dict) -> None:
+    if _OUT:
+        with open(_OUT, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, sort_keys=True) + "\n")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _write_results():
+    _emit({"paddle": paddle.__version__, "numpy": np.__version__})
     yield
-    path = os.environ.get("TORCH2PADDLE_COMPAT_RESULTS")
-    if path:
-        data = {"paddle": paddle.__version__, "numpy": np.__version__, **_RESULTS}
-        Path(path).write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    _emit({"done": True})
 
 
 class _Record:
@@ -53,6 +64,7 @@ class _Record:
         self.extra: dict = {}
 
     def __enter__(self):
+        _emit({"start": f"{self.kind}:{self.name}"})
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -64,7 +76,7 @@ class _Record:
         else:
             text = " ".join(f"{exc_type.__name__}: {exc}".split())
             entry.update(status="fail", message=text[:600])
-        _RESULTS[self.kind][self.name] = entry
+        _emit({"result": f"{self.kind}:{self.name}", **entry})
         return False
 
 
