@@ -202,6 +202,25 @@ def softmax_dim(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
     return ctx.rewrite(call, _without(rule, "_stacklevel"))
 
 
+@handler("fn_sdpa")
+def sdpa(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """torch's attention inputs are (batch, heads, seq, dim), Paddle's (batch, seq, heads, dim):
+    query, key, value and the result are transposed."""
+    bound = _bind(ctx, call, rule)
+    if bound is None:
+        return None
+    perm = cst.List([cst.Element(cst.Integer(i), comma=_COMMA if i != "3" else cst.MaybeSentinel.DEFAULT) for i in "0213"])
+
+    def swap(e: cst.BaseExpression) -> cst.BaseExpression:
+        return _call(ctx.ref("paddle.transpose"), [cst.Arg(e), cst.Arg(perm)])
+
+    args = [cst.Arg(swap(bound[n])) for n in ("query", "key", "value")]
+    for name in ("attn_mask", "dropout_p", "is_causal", "scale"):
+        if name in bound:
+            args.append(_kw(name, bound[name]))
+    return swap(_call(ctx.ref(rule.paddle or ""), args))
+
+
 @handler("fn_one_hot")
 def one_hot(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """torch returns int64 and infers ``num_classes=-1`` as max + 1; Paddle returns float32."""
@@ -540,6 +559,43 @@ def astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpr
             return new
         dtype = cst.Attribute(x, cst.Name("dtype"))
     return _call(cst.Attribute(new, cst.Name("astype")), [cst.Arg(dtype)])
+
+
+@handler("fn_stat_mean")
+def stat_mean(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``torch.std_mean(x, ...)`` -> ``(paddle.std(x, ...), paddle.mean(x, ...))`` for a name ``x``."""
+    x = _bind(ctx, call, rule)
+    if x is None:
+        return None
+    if not _simple(x["input"]):
+        ctx.error(call, rule.torch, "the input is used twice in the translation: assign it to a name first; left unchanged")
+        return None
+    stat = std_var(ctx, call, rule)
+    if stat is None:
+        return None
+    args = [cst.Arg(x["input"])]
+    dim = x.get("dim")
+    if dim is not None and not isinstance(_literal(ctx, dim), bool):
+        args.append(_kw("axis", dim))
+    if "keepdim" in x:
+        args.append(_kw("keepdim", x["keepdim"]))
+    mean = _call(ctx.ref("paddle.mean"), args)
+    return cst.Tuple([cst.Element(stat, comma=_COMMA), cst.Element(mean)])
+
+
+@handler("fn_cov")
+def cov(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """``torch.cov(x, correction=c)`` -> ``paddle.linalg.cov(x, ddof=c == 1)`` for c in 0, 1."""
+    bound = _bind(ctx, call, rule)
+    if bound is None:
+        return None
+    corr = bound.get("correction")
+    lit = 1 if corr is None else _literal(ctx, corr)
+    if lit not in (0, 1) or isinstance(lit, bool):
+        ctx.error(call, rule.torch, f"correction={ctx.code(corr) if corr is not None else 1}: Paddle has ddof True/False only; left unchanged")
+        return None
+    rule2 = dataclasses.replace(_without(rule, "correction"), extra={} if lit == 1 else {"ddof": "False"})
+    return ctx.rewrite(call, rule2)
 
 
 @handler("fn_tuple_result")
