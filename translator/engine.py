@@ -866,6 +866,9 @@ class _Translator(cst.CSTTransformer):
         candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
         if not candidates or self.resolve(func.value) is not None:
             return
+        recv = func.value
+        if self.is_tensor_expr(recv) or self.is_layer_expr(recv) or self.is_optimizer_expr(recv):
+            return  # known to be something else (`self.relu(x)` in a layer calls a sublayer)
         rule = candidates[0]
         if not _changes_something(rule) or not self._would_change(rule, original, updated):
             return
@@ -889,7 +892,9 @@ class _Translator(cst.CSTTransformer):
             self.need_paddle_import, self.out_bindings, self.applied = need, bindings, applied
             self.stmt_markers[:] = markers
             self.current_call, self.current_call_is_statement, self.remove_stmt = cur, stmt, remove
-        if result is None or result is REMOVE_STATEMENT:
+        if result is None:
+            return False  # the rule would not apply to this call anyway
+        if result is REMOVE_STATEMENT:
             return True
         return _code(result) != _code(updated)  # type: ignore[arg-type]
 
