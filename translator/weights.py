@@ -220,7 +220,8 @@ def _convert_for_model(
     rules: Mapping[str, Any],
     match_by_order: bool,
 ) -> ConversionReport:
-    target = {k: (tuple(int(d) for d in v.shape), _dtype_name(v.dtype)) for k, v in paddle_layer.state_dict().items()}
+    state = paddle_layer.state_dict()
+    target = {k: (tuple(int(d) for d in v.shape), _dtype_name(v.dtype)) for k, v in state.items()}
     layers = dict(paddle_layer.named_sublayers(include_self=True))
     rule_of = {name: _rule_for(layer, rules) for name, layer in layers.items()}
     all_drops = {d for r in rules.values() for d in r.drop}
@@ -271,14 +272,14 @@ def _convert_for_model(
 
     # Paddle layers may list one parameter under two names (the RNN layers' ``weight_ih_l0`` is
     # also ``0.cell.weight_ih``): an alias is filled with the value its twin received.
-    for alias, first in _aliases(paddle_layer).items():
+    for alias, first in _aliases(state).items():
         if alias not in filled and first in filled:
             filled[alias] = filled[first]
         elif first not in filled and alias in filled:
             filled[first] = filled[alias]
     missing = [k for k in target if k not in filled and not any(m.target == k for m in report.mismatched)]
     if match_by_order and leftovers and missing:
-        leftovers, missing = _pair_by_order(leftovers, missing, source, rule_of, all_drops, report, place)
+        leftovers, missing = _pair_by_order(leftovers, missing, rule_of, all_drops, place)
     for key in leftovers:
         if _split(key)[1] in all_drops:
             report.dropped.append(key)
@@ -289,18 +290,18 @@ def _convert_for_model(
     return report
 
 
-def _aliases(paddle_layer: Any) -> dict[str, str]:
+def _aliases(state: Mapping[str, Any]) -> dict[str, str]:
     """State-dict keys that name the same tensor as an earlier key: ``{alias: first key}``."""
     first: dict[int, str] = {}
     out: dict[str, str] = {}
-    for key, value in paddle_layer.state_dict().items():
+    for key, value in state.items():
         seen = first.setdefault(id(value), key)
         if seen != key:
             out[key] = seen
     return out
 
 
-def _pair_by_order(leftovers, missing, source, rule_of, all_drops, report, place):
+def _pair_by_order(leftovers, missing, rule_of, all_drops, place):
     """Pair unmatched checkpoint keys with unfilled Paddle keys, in order.
 
     A checkpoint key pairs with the next Paddle key whose leaf name (after that layer's renames)
