@@ -18,6 +18,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import ast
+import functools
+import warnings
 from collections import Counter
 from typing import Callable, Sequence
 
@@ -26,7 +29,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import support as support_code
 from .diagnostics import MARKER, Diagnostic, Severity, Status, Translation
-from .resolve import ImportBinding, Prepass, all_params, dotted_name, is_torch_name, package_of
+from .resolve import ImportBinding, Prepass, _child_fields, all_params, dotted_name, is_torch_name, package_of, walk
 from .rules import ApiRule, Param, RuleTable, load_table
 
 __all__ = ["translate_source", "TranslateContext", "HANDLERS", "handler", "SourceError"]
@@ -243,11 +246,15 @@ class _Translator(cst.CSTTransformer):
         self.out_bindings: dict[str, str] = {}
         self.import_plan: dict[int, list[cst.BaseSmallStatement]] = {}
         self._plan_imports()
+        self.inert: set[int] = set()  # subtrees with nothing to translate (see _inert_subtrees)
+        self.top_stmt: cst.CSTNode | None = None  # the top-level statement being translated
+        self.diag_tops: set[int] = set()  # top-level statements with diagnostics
 
     # ---------------------------------------------------------------- diagnostics -------
     def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity) -> None:
         # handlers see updated nodes, which have no position: fall back to the call's original
         self.diags.append((node, self.current_call, code, message, severity))
+        self.diag_tops.add(id(self.top_stmt))
         if self.stmt_markers:
             marker = f"# {MARKER}: {code}: {message}"
             if marker not in self.stmt_markers[-1]:
@@ -472,7 +479,7 @@ class _Translator(cst.CSTTransformer):
             for param in all_params(fn.params)[1:]:
                 scope.tensors.add(param.name.value)
         assigns = _Assignments()
-        fn.body.visit(assigns)
+        walk(fn.body, assigns)
         self._collect_evidence(assigns.items, scope)
 
     def _collect_evidence(self, items: list, scope: _Scope) -> None:
@@ -535,16 +542,22 @@ class _Translator(cst.CSTTransformer):
             if isinstance(stmt, cst.ClassDef) and self._class_is_layer(stmt):
                 self.layer_classes.add(stmt.name.value)
         assigns = _Assignments()
-        node.visit(assigns)
+        walk(node, assigns)
         self._collect_evidence(assigns.items, self.module_scope)
 
     # ---------------------------------------------------------------- visitors ---------
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.inert:
+            return False
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            if not self.stmt_markers:
+                self.top_stmt = node
             self.stmt_markers.append([])
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        if id(original_node) in self.inert:
+            return updated_node
         result = super().on_leave(original_node, updated_node)
         if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             markers = self.stmt_markers.pop()
@@ -866,9 +879,6 @@ class _Translator(cst.CSTTransformer):
         candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
         if not candidates or self.resolve(func.value) is not None:
             return
-        recv = func.value
-        if self.is_tensor_expr(recv) or self.is_layer_expr(recv) or self.is_optimizer_expr(recv):
-            return  # known to be something else (`self.relu(x)` in a layer calls a sublayer)
         rule = candidates[0]
         if not _changes_something(rule) or not self._would_change(rule, original, updated):
             return
@@ -892,9 +902,7 @@ class _Translator(cst.CSTTransformer):
             self.need_paddle_import, self.out_bindings, self.applied = need, bindings, applied
             self.stmt_markers[:] = markers
             self.current_call, self.current_call_is_statement, self.remove_stmt = cur, stmt, remove
-        if result is None:
-            return False  # the rule would not apply to this call anyway
-        if result is REMOVE_STATEMENT:
+        if result is None or result is REMOVE_STATEMENT:
             return True
         return _code(result) != _code(updated)  # type: ignore[arg-type]
 
@@ -1237,6 +1245,18 @@ def _is_paddle_import(stmt: cst.BaseSmallStatement) -> bool:
     return False
 
 
+_STATEMENT_CONTAINERS = (
+    cst.Module,
+    cst.BaseCompoundStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
+
+
 class _TidyImports(cst.CSTTransformer):
     """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""
 
@@ -1251,6 +1271,12 @@ class _TidyImports(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return True
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # only statements change: do not descend into expressions, parameters, decorators...
+        if not isinstance(node, _STATEMENT_CONTAINERS):
+            return False
+        return super().on_visit(node)
 
     def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[no-untyped-def]
         body = []
@@ -1324,11 +1350,18 @@ def _first_import_index(module: cst.Module) -> int:
     return _header_end(module)
 
 
+@functools.lru_cache(maxsize=32)
+def _render_support(names: tuple[str, ...]) -> tuple[cst.BaseStatement, ...]:
+    # parsed once per process: the nodes are immutable, and the literals can be large
+    return tuple(support_code.render(list(names), existing=set()))
+
+
 def _add_header(module: cst.Module, need_paddle: bool, supports: list[str]) -> cst.Module:
     body = list(module.body)
     if supports:
         idx = _header_end(module)
-        snippet_stmts = support_code.render(supports, existing=_defined_names(module))
+        existing = _defined_names(module)
+        snippet_stmts = list(_render_support(tuple(n for n in supports if n not in existing)))
         if snippet_stmts:
             # the standard-library imports the support code needs, minus names already bound
             bound = _import_bound_names(body[:idx])
@@ -1432,35 +1465,36 @@ def translate_source(
 
     package = package_of(path)
     pre = Prepass(package)
-    module.visit(pre)
+    walk(module, pre)
     if not pre.uses_torch:
         return Translation(shown, code, code, Status.UNCHANGED)
     tr = _Translator(table, pre, shown, paddle_version)
+    tr.inert, originals = _inert_subtrees(module, set(pre.bindings) | set(table.methods), {id(n) for n in pre.import_nodes})
     try:
         out = module.visit(tr)
     except RuleCrash as crash:
         line, col = _position(module, crash.node)
         diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
         return Translation(shown, code, code, Status.FAILED, [diag])
-    used = _UsedNames()
-    out.visit(used)
     out = _add_header(out, tr.need_paddle_import, tr.supports)
     # the support code and header may use names too
     used = _UsedNames()
-    out.visit(used)
+    walk(out, used)
     if tr.need_paddle_import:
         used.used["paddle"] += 1
     tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports))
     out = out.visit(tidy)
     new_code = out.code
     try:
-        cst.parse_module(new_code)
+        if new_code != code:
+            _check_parses(new_code)
     except cst.ParserSyntaxError as exc:  # pragma: no cover - a bug in the engine
         diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "internal", "translation produced invalid Python")
         return Translation(shown, code, code, Status.FAILED, [diag])
     diags: list[Diagnostic] = []
     if tr.diags:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        wanted = [n for d in tr.diags for n in d[:2] if n is not None]
+        positions = _diag_positions(module, tr.diag_tops, wanted, originals)
         for node, fallback, dcode, message, severity in tr.diags:
             pos = positions.get(node) or (positions.get(fallback) if fallback is not None else None)
             line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
@@ -1469,6 +1503,106 @@ def translate_source(
         diags = list(dict.fromkeys(diags))
     status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
     return Translation(shown, code, new_code, status, diags, tr.applied)
+
+
+PADDLE_VERSION_ENV = "TORCH2PADDLE_PADDLE_VERSION"  # set by `translate --paddle-version` (reaches workers)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    """``"2.6"`` -> ``(2, 6, 0)``; ``"3.0.0rc1"`` -> ``(3, 0, 0)``."""
+    parts = [int(re.match(r"\d*", p).group() or 0) for p in text.strip().split(".")[:3]]  # type: ignore[union-attr]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def _inert_subtrees(module: cst.Module, triggers: set[str], keep: set[int]) -> tuple[set[int], set[int]]:
+    """The subtrees ``_Translator`` can skip, and the ids of all nodes of ``module``.
+
+    Every rewrite starts at a Name: the head of a reference to an import binding (``nn`` in
+    ``nn.Conv2d``) or a method/attribute name that has a rule (``view`` in ``x.view(...)``).
+    A subtree with no Name in ``triggers`` (those two sets) has nothing to translate; the
+    largest such subtrees under a relevant parent are returned, and the translator neither
+    visits nor rebuilds them.  Class definitions (they make later classes layers) and the torch
+    import statements in ``keep`` are always visited.  A rewrite triggered by anything else must
+    add its trigger here; tests/test_fast_paths.py checks that output is the same without skipping.
+    """
+    inert: set[int] = set()
+    seen: set[int] = set()
+    node_type = cst.CSTNode
+    name_type = cst.Name
+    class_type = cst.ClassDef
+
+    def rec(n: cst.CSTNode) -> bool:
+        seen.add(id(n))
+        cls = n.__class__
+        relevant = (n.value in triggers) if cls is name_type else (cls is class_type or id(n) in keep)
+        idle = []
+        for f in _child_fields(cls):
+            value = getattr(n, f)
+            if isinstance(value, node_type):
+                if rec(value):
+                    relevant = True
+                else:
+                    idle.append(value)
+            elif value.__class__ is tuple or value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        if rec(item):
+                            relevant = True
+                        else:
+                            idle.append(item)
+        if relevant:
+            inert.update(map(id, idle))
+        return relevant
+
+    rec(module)
+    return inert, seen
+
+
+def _check_parses(code: str) -> None:
+    """Raise ``ParserSyntaxError`` if LibCST cannot parse ``code``.
+
+    CPython's parser is asked first (several times faster); only code it rejects goes to LibCST,
+    whose answer then decides.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+        return
+    except Exception:
+        pass
+    cst.parse_module(code)
+
+
+def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode], originals: set[int] | None):  # type: ignore[no-untyped-def]
+    """Positions (as ``PositionProvider`` gives them) of the ``wanted`` nodes of ``module``.
+
+    Only the top-level statements in ``tops`` are laid out with positions; the others are
+    rendered as plain text to count lines.  When a wanted node of ``module`` (``originals``) is
+    outside them, every position is computed, as ``MetadataWrapper`` would.
+    """
+    from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+    if originals is not None:
+        provider = PositionProvider()
+        state = PositionProvidingCodegenState(
+            default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
+        )
+        for line in module.header:
+            line._codegen(state)
+        todo = len(tops)
+        for stmt in module.body:
+            if not todo:
+                break
+            if id(stmt) in tops:
+                stmt._codegen(state)
+                todo -= 1
+            else:
+                state.add_token(module.code_for_node(stmt))
+        computed = provider._computed
+        if all(n in computed or id(n) not in originals for n in wanted):
+            return computed
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 PADDLE_VERSION_ENV = "TORCH2PADDLE_PADDLE_VERSION"  # set by `translate --paddle-version` (reaches workers)

@@ -22,9 +22,58 @@ from pathlib import Path
 
 import libcst as cst
 
-__all__ = ["ImportBinding", "Prepass", "dotted_name", "package_of", "resolve_relative", "TORCH_ROOTS"]
+__all__ = ["ImportBinding", "Prepass", "dotted_name", "package_of", "resolve_relative", "walk", "TORCH_ROOTS"]
 
 TORCH_ROOTS = ("torch", "torchvision")
+
+_CSTNode = cst.CSTNode
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """``node.visit(visitor)`` for a read-only visitor, several times faster.
+
+    LibCST's ``visit`` rebuilds every node it passes, even for a ``CSTVisitor``; this walks the
+    dataclass fields instead and calls the visitor's ``visit_<Node>`` (children are skipped when
+    it returns False) and ``leave_<Node>``. Children are visited in field order, which keeps
+    statements in source order (``If``: body then orelse; ``Try``: body, handlers, orelse,
+    finalbody) but not, e.g., decorators before a function body, so it is only for visitors that
+    do not depend on that. ``visit_<Node>_<field>`` hooks are not called.
+    """
+    methods: dict[type, tuple] = {}
+    is_node = isinstance
+
+    def rec(n: cst.CSTNode) -> None:
+        cls = n.__class__
+        entry = methods.get(cls)
+        if entry is None:
+            name = cls.__name__
+            entry = methods[cls] = (
+                getattr(visitor, "visit_" + name, None),
+                getattr(visitor, "leave_" + name, None),
+                _child_fields(cls),
+            )
+        visit, leave, fields = entry
+        if visit is None or visit(n) is not False:
+            for f in fields:
+                value = getattr(n, f)
+                if is_node(value, _CSTNode):
+                    rec(value)
+                elif value.__class__ is tuple or value.__class__ is list:
+                    for item in value:
+                        if is_node(item, _CSTNode):
+                            rec(item)
+        if leave is not None:
+            leave(n)
+
+    rec(node)
 
 
 def is_torch_name(qualname: str) -> bool:
@@ -123,40 +172,40 @@ class Prepass(cst.CSTVisitor):
         self._bind(node.name.value)
         # decorators, defaults and annotations belong to the enclosing scope; visit them there
         for dec in node.decorators:
-            dec.visit(self)
+            walk(dec, self)
         for param in _all_params(node.params):
             if param.default is not None:
-                param.default.visit(self)
+                walk(param.default, self)
             if param.annotation is not None:
-                param.annotation.visit(self)
+                walk(param.annotation, self)
         if node.returns is not None:
-            node.returns.visit(self)
+            walk(node.returns, self)
         self._push(node)
         for param in _all_params(node.params):
             self._bind(param.name.value)
-        node.body.visit(self)
+        walk(node.body, self)
         self._stack.pop()
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         for param in _all_params(node.params):
             if param.default is not None:
-                param.default.visit(self)
+                walk(param.default, self)
         self._push(node)
         for param in _all_params(node.params):
             self._bind(param.name.value)
-        node.body.visit(self)
+        walk(node.body, self)
         self._stack.pop()
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._bind(node.name.value)
         for dec in node.decorators:
-            dec.visit(self)
+            walk(dec, self)
         for base in (*node.bases, *node.keywords):
-            base.visit(self)
+            walk(base, self)
         self._push(node)
-        node.body.visit(self)
+        walk(node.body, self)
         self._stack.pop()
         return False
 

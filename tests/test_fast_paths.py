@@ -1,0 +1,166 @@
+"""The engine's fast paths must not change any output.
+
+``translate_source`` skips subtrees with nothing to translate, walks read-only visitors without
+LibCST's rebuilding ``visit``, lays out positions only for statements with diagnostics, checks
+the output with CPython's parser first and caches rendered support code.  Each of these is
+swapped here for the plain LibCST way of doing the same thing, and the results (code, status,
+diagnostics with positions, rules applied) must be identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from translator import engine, resolve
+from translator.engine import translate_source
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def reference_paths():
+    """Run the engine the slow, plain-LibCST way."""
+
+    def libcst_walk(node, visitor):
+        node.visit(visitor)
+
+    def no_skipping(module, triggers, keep):
+        return set(), None  # visit everything; None: compute every position
+
+    def libcst_parse(code):
+        cst.parse_module(code)
+
+    def uncached_render(names):
+        return tuple(engine.support_code.render(list(names), existing=set()))
+
+    saved = (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
+             engine._TidyImports.on_visit)
+    resolve.walk = engine.walk = libcst_walk
+    engine._inert_subtrees = no_skipping
+    engine._check_parses = libcst_parse
+    engine._render_support = uncached_render
+    engine._TidyImports.on_visit = cst.CSTTransformer.on_visit
+    try:
+        yield
+    finally:
+        (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
+         engine._TidyImports.on_visit) = saved
+
+
+def _result(code: str, path: str) -> tuple:
+    t = translate_source(code, path=path)
+    return (t.status, t.code, [(str(d), d.severity) for d in t.diagnostics], dict(t.rules_applied))
+
+
+def _torchvision_models() -> list[Path]:
+    import importlib.util
+
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = Path(list(spec.submodule_search_locations)[0]) / "models"
+    return sorted(root.rglob("*.py"))
+
+
+SAMPLES = {
+    "shadowing_and_scopes": """
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+def f(nn):  # a parameter called nn is not the import
+    return nn.Conv2d(1, 2, 3)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, bias=False)  # comment kept
+        self.fc = nn.Linear(8, 2)
+        lam = lambda x: x.view(-1)
+        sq = [y.size(0) for y in (torch.zeros(1),)]
+
+    def forward(self, x):
+        x = self.conv(x)
+        x = torch.flatten(x, 1)
+        return self.fc(x.view(x.size(0), -1))
+
+class Sub(Net):
+    pass
+
+def untouched(a, b):
+    # nothing here refers to torch
+    return a + b
+""",
+    "removed_statements": """
+import torch
+torch.manual_seed(0)
+if True:
+    torch.manual_seed(1)
+x = torch.cat([torch.zeros(2), torch.ones(2)], dim=0)
+""",
+    "star_args": """
+import torch.nn as nn
+conv = nn.Conv2d(*args, bias=False, **kwargs)
+""",
+    "unknown_api": """
+import torch
+def g(t):
+    return torch.some_api_without_rule(t), torch.jit.is_scripting()
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_samples_identical(name):
+    code = SAMPLES[name].lstrip()
+    fast = _result(code, f"{name}.py")
+    with reference_paths():
+        slow = _result(code, f"{name}.py")
+    assert fast == slow
+
+
+def test_torchvision_models_identical():
+    files = _torchvision_models()
+    if not files:
+        pytest.skip("torchvision not installed")
+    # a spread of sizes and styles (the whole folder takes minutes the slow way)
+    picks = [f for f in files if f.name in {"resnet.py", "squeezenet.py", "googlenet.py", "_api.py", "_utils.py",
+                                             "vision_transformer.py"} or f.parent.name == "quantization" and f.name == "resnet.py"]
+    assert picks
+    for f in picks:
+        code = f.read_text(encoding="utf-8")
+        fast = _result(code, str(f))
+        with reference_paths():
+            slow = _result(code, str(f))
+        assert fast == slow, f
+
+
+def test_walk_visits_what_libcst_visits():
+    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
+    module = cst.parse_module(code)
+
+    class Record(cst.CSTVisitor):
+        def __init__(self):
+            self.seen = []
+
+        def on_visit(self, node):
+            self.seen.append(id(node))
+            return True
+
+    class RecordAll:
+        def __init__(self):
+            self.seen = []
+
+        def __getattr__(self, name):
+            if name.startswith("visit_"):
+                return lambda node: self.seen.append(id(node))
+            raise AttributeError(name)
+
+    a, b = Record(), RecordAll()
+    module.visit(a)
+    resolve.walk(module, b)
+    assert sorted(a.seen) == sorted(b.seen)
