@@ -15,11 +15,11 @@ Passes, in order:
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
 import os
 import re
-import ast
-import functools
 import warnings
 from collections import Counter
 from typing import Callable, Sequence
