@@ -372,6 +372,65 @@ def rnn_cell(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseEx
     return ctx.rewrite(call, _derive(rule, consumed=("bias",), extra=extra))
 
 
+# ------------------------------------------------------------------------- losses ----------
+@handler("cross_entropy_loss")
+def cross_entropy_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """CrossEntropyLoss: Paddle's label smoothing disregards ``weight`` and ``ignore_index`` and
+    keeps a trailing axis with ``reduction="none"``, so those combinations are refused."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    smoothing = bound.get("label_smoothing")
+    text = ctx.code(smoothing).strip() if smoothing is not None else "0.0"
+    try:
+        smoothed = float(text) != 0.0
+    except ValueError:
+        smoothed = True
+    if smoothed:
+        reduction = bound.get("reduction")
+        problems = []
+        if bound.get("weight") is not None and not _is_none(ctx, bound["weight"]):
+            problems.append("weight")
+        if bound.get("ignore_index") is not None and ctx.code(bound["ignore_index"]).strip() != "-100":
+            problems.append("ignore_index")
+        if reduction is not None and _string(ctx, reduction) not in ("mean", "sum"):
+            problems.append("reduction other than 'mean'/'sum'")
+        if problems:
+            ctx.error(
+                call,
+                rule.torch,
+                f"label_smoothing with {', '.join(problems)}: Paddle's label smoothing gives different"
+                " results there; left unchanged",
+            )
+            return None
+    return ctx.rewrite(call, _derive(rule))
+
+
+@handler("multi_margin_loss")
+def multi_margin_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """MultiMarginLoss: Paddle 2.6 squares the class weight too when ``p=2`` (fixed in 3.0)."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    weight, p = bound.get("weight"), bound.get("p")
+    if weight is not None and not _is_none(ctx, weight) and p is not None and ctx.code(p).strip() != "1":
+        ctx.error(call, rule.torch, "p=2 with weight: Paddle 2.6 applies the weight before squaring; left unchanged")
+        return None
+    return ctx.rewrite(call, _derive(rule))
+
+
+@handler("bce_with_logits_loss")
+def bce_with_logits_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+    """BCEWithLogitsLoss: translated as is; ``pos_weight`` gets a warning (Paddle 2.6 differs)."""
+    bound = ctx.bind(call, rule)
+    if bound is None:
+        return None
+    pos_weight = bound.get("pos_weight")
+    if pos_weight is not None and not _is_none(ctx, pos_weight):
+        ctx.warn(call, rule.torch, "pos_weight: Paddle >= 3.0 computes torch's loss; Paddle 2.6 computes a different one")
+    return ctx.rewrite(call, _derive(rule))
+
+
 # ------------------------------------------------------------------------- containers ------
 @handler("sequential")
 def sequential(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
