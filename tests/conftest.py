@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+# CLI runs here (in-process and subprocesses) translate every time: tests that patch the engine
+# must not be answered from the result cache (tests/test_cache.py turns it on where it tests it)
+os.environ["TORCH2PADDLE_NO_CACHE"] = "1"
 
 
 def torchvision_models_dir() -> Path:

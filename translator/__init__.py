@@ -18,8 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 from .diagnostics import MARKER, Diagnostic, Severity, Status, Translation
-from .engine import translate_source
-from .paths import translate_path
 
 __all__ = [
     "MARKER",
@@ -36,6 +34,16 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
+    # the engine loads libcst: import it on first use, so that a CLI run answered from the
+    # cache (and ``import translator.cli``) starts fast
+    if name == "translate_source":
+        from .engine import translate_source
+
+        return translate_source
+    if name == "translate_path":
+        from .paths import translate_path
+
+        return translate_path
     # weight conversion and verification pull in numpy/paddle/torch: import them on first use
     if name == "convert_state_dict":
         from .weights import convert_state_dict

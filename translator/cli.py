@@ -47,6 +47,12 @@ def _translate_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report (schema: docs/report-schema.md)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any code is left untranslated")
     p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel (output identical)")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="translate every file again instead of reusing results cached by file content"
+        " (in ~/.cache/torch2paddle; TORCH2PADDLE_NO_CACHE=1 also turns it off)",
+    )
     p.add_argument("--copy-other", action="store_true", help="with a directory and -o, copy non-.py files too")
     p.add_argument(
         "--paddle-version",
@@ -68,6 +74,9 @@ def _paddle_version(text: str) -> str:
 @contextlib.contextmanager
 def _paddle_version_env(version: str | None):
     """``--paddle-version`` reaches ``translate_source`` (and worker processes) through the environment."""
+    if not version:  # (importing the engine loads libcst, which a run answered from the cache never needs)
+        yield
+        return
     from .engine import PADDLE_VERSION_ENV
 
     saved = os.environ.get(PADDLE_VERSION_ENV)
@@ -269,7 +278,10 @@ def _run_translate(args: argparse.Namespace) -> int:
         else:
             results = iter([translate_text(text or "", "-")])
     else:
-        results = translate_many([p.src for p in plan], args.jobs)
+        from .cache import ResultCache
+
+        cache = None if args.no_cache else ResultCache.default()
+        results = translate_many([p.src for p in plan], args.jobs, cache=cache)
 
     summary = Summary()
     outcomes: list[FileOutcome] = []

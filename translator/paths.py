@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Iterator
 
 from .diagnostics import Diagnostic, Status, Translation
-from .engine import translate_source
 from .rules import RuleTable
 
 __all__ = [
@@ -84,6 +83,14 @@ def translate_file(path: Path, *, table: RuleTable | None = None) -> Translation
     return translate_text(text, str(path), table=table)
 
 
+def translate_source(code: str, **kwargs) -> Translation:  # type: ignore[no-untyped-def]
+    """``engine.translate_source``, imported on first use: the engine loads libcst, which a run
+    answered from the cache never needs."""
+    from .engine import translate_source as translate
+
+    return translate(code, **kwargs)
+
+
 def translate_text(text: str, shown: str, *, table: RuleTable | None = None) -> Translation:
     """``translate_source`` that turns even an unexpected engine exception into a FAILED result."""
     try:
@@ -99,14 +106,32 @@ def _translate_file_str(path: str) -> Translation:
     return translate_file(Path(path))
 
 
-def translate_many(paths: list[Path], jobs: int = 1) -> Iterator[Translation]:
+def translate_many(paths: list[Path], jobs: int = 1, cache=None) -> Iterator[Translation]:  # type: ignore[no-untyped-def]
     """``translate_file`` for each path, in order; with ``jobs > 1`` in worker processes.
 
-    The results (and so everything written from them) are the same for any ``jobs``.
+    The results (and so everything written from them) are the same for any ``jobs``.  With a
+    ``cache`` (``translator.cache.ResultCache``), a file whose result is cached is not
+    translated again, and new results are stored.
     """
-    if jobs <= 1 or len(paths) < 2:
-        for p in paths:
-            yield translate_file(p)
+    cached: dict[int, Translation] = {}
+    keys: dict[int, str] = {}
+    if cache is not None:
+        for i, p in enumerate(paths):
+            hit, key = _from_cache(cache, p)
+            if hit is not None:
+                cached[i] = hit
+            elif key is not None:
+                keys[i] = key
+    todo = [i for i in range(len(paths)) if i not in cached]
+
+    def store(i: int, result: Translation) -> Translation:
+        if i in keys:
+            cache.put(keys[i], result)
+        return result
+
+    if jobs <= 1 or len(todo) < 2:
+        for i, p in enumerate(paths):
+            yield cached[i] if i in cached else store(i, translate_file(p))
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -114,10 +139,32 @@ def translate_many(paths: list[Path], jobs: int = 1) -> Iterator[Translation]:
     from .rules import load_table
 
     load_table()
-    workers = min(jobs, len(paths))
-    chunk = max(1, len(paths) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_translate_file_str, [str(p) for p in paths], chunksize=chunk)
+    # largest files first, one file at a time: the workers finish together
+    sizes = {i: _size(paths[i]) for i in todo}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        futures = {i: pool.submit(_translate_file_str, str(paths[i])) for i in sorted(todo, key=lambda i: -sizes[i])}
+        for i in range(len(paths)):
+            yield cached[i] if i in cached else store(i, futures.pop(i).result())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _from_cache(cache, path: Path) -> tuple[Translation | None, str | None]:  # type: ignore[no-untyped-def]
+    """(cached result, None), or (None, key to store the result under), or (None, None)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, None
+    text, error = decode_source(data, str(path))
+    if error is not None or text is None:
+        return None, None
+    key = cache.key(str(path), data)
+    return cache.get(key, str(path), text), key
 
 
 def with_failure(result: Translation, diag: Diagnostic) -> Translation:

@@ -385,7 +385,27 @@ def load_table(directory: Path | None = None) -> RuleTable:
 
 @functools.lru_cache(maxsize=1)
 def _default_table() -> RuleTable:
-    return _load(rules_dir())
+    return _load_cached(rules_dir())
+
+
+def _load_cached(directory: Path) -> RuleTable:
+    """``_load``, kept as a pickle in the cache folder (see ``translator/cache.py``), keyed by
+    the folder, the rule files' content and this module's source: parsing the TOML costs more
+    than translating a typical file."""
+    import hashlib
+
+    from .cache import load_pickled, store_pickled
+
+    h = hashlib.sha256(str(directory.resolve()).encode() + b"\0" + Path(__file__).read_bytes())
+    for path in sorted(directory.glob("*.toml")):
+        h.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    name = f"rules-{h.hexdigest()[:40]}.pickle"
+    table = load_pickled(name)
+    if isinstance(table, RuleTable):
+        return table
+    table = _load(directory)
+    store_pickled(name, table)
+    return table
 
 
 def _load(directory: Path) -> RuleTable:
