@@ -11,6 +11,9 @@ Distributions match torch's:
 * ``uniform_(w, a, b)`` -> ``Uniform(low=a, high=b)``; ``normal_`` -> ``Normal(mean, std)``;
   ``constant_``/``zeros_``/``ones_`` -> ``Constant``.
 * ``xavier_*_(w, gain)`` -> ``Xavier*(gain=gain)``: both use fan_in + fan_out.
+* ``orthogonal_(w, gain)`` -> ``Orthogonal(gain)``; ``dirac_(w, groups)`` -> ``Dirac(groups)``;
+  ``eye_(w)`` -> ``Assign(paddle.eye(*w.shape))``; ``trunc_normal_`` -> ``TruncatedNormal`` where
+  the bounds are mean +- 2 std, else the support function ``_torch_trunc_normal_``.
 * ``kaiming_*_(w, a, mode, nonlinearity)``: gain = calculate_gain(nonlinearity, a) on both
   sides; Paddle always divides by "fan_in", so ``mode="fan_out"`` passes the fan_out as
   ``fan_in`` (computed at run time by the emitted ``_torch_fan`` helper).  torch's default
@@ -90,5 +93,38 @@ def init(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpres
         elif a is not None:
             args.append(_kw("nonlinearity", cst.SimpleString('"leaky_relu"')))
         return _apply(ctx, call, rule, cls, args, tensor)
+    if name in ("orthogonal_", "dirac_"):
+        cls = "Orthogonal" if name == "orthogonal_" else "Dirac"
+        key = "gain" if name == "orthogonal_" else "groups"
+        args = [_kw(key, bound[key])] if key in bound else []
+        return _apply(ctx, call, rule, cls, args, tensor)
+    if name == "eye_":
+        # paddle.eye of the parameter's own shape: for Linear (stored transposed) it is still the identity map
+        eye = cst.Call(func=ctx.ref("paddle.eye"), args=[cst.Arg(cst.Attribute(value=tensor, attr=cst.Name("shape")), star="*")])
+        return _apply(ctx, call, rule, "Assign", [cst.Arg(eye)], tensor)
+    if name == "trunc_normal_":
+        return _trunc_normal(ctx, call, rule, bound, tensor)
     ctx.error(call, rule.torch, "no Paddle initializer rewrite for this function; left unchanged")
     return None
+
+
+def _number(ctx: TranslateContext, node: cst.BaseExpression | None, default: float) -> float | None:
+    if node is None:
+        return default
+    try:
+        return float(ctx.code(node).replace(" ", ""))
+    except ValueError:
+        return None
+
+
+def _trunc_normal(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict, tensor: cst.BaseExpression) -> cst.BaseExpression:
+    """torch truncates to the absolute bounds [a, b] (default [-2, 2]); Paddle 2.6's TruncatedNormal
+    always to mean +- 2 std. Where those agree (literal arguments) the initializer is used, else
+    the support function ``_torch_trunc_normal_`` samples torch's distribution."""
+    mean, std = _number(ctx, bound.get("mean"), 0.0), _number(ctx, bound.get("std"), 1.0)
+    a, b = _number(ctx, bound.get("a"), -2.0), _number(ctx, bound.get("b"), 2.0)
+    if None not in (mean, std, a, b) and abs(a - (mean - 2 * std)) < 1e-12 and abs(b - (mean + 2 * std)) < 1e-12:
+        args = [_kw(k, bound[k]) for k in ("mean", "std") if k in bound]
+        return _apply(ctx, call, rule, "TruncatedNormal", args, tensor)
+    args = [cst.Arg(tensor)] + [_kw(k, bound[k]) for k in ("mean", "std", "a", "b") if k in bound]
+    return cst.Call(func=cst.Name(ctx.support("_torch_trunc_normal_")), args=_commas(args))

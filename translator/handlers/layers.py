@@ -900,3 +900,21 @@ class TorchTransformer(paddle.nn.Layer):
     imports=("from typing import Any",),
     deps=("TorchTransformerEncoderLayer", "TorchTransformerDecoderLayer", "TorchTransformerEncoder", "TorchTransformerDecoder"),
 )
+
+_snippet(
+    "_torch_trunc_normal_",
+    '''
+def _torch_trunc_normal_(tensor: "paddle.Tensor", mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                         b: float = 2.0) -> "paddle.Tensor":
+    """torch.nn.init.trunc_normal_: N(mean, std) truncated to the absolute bounds [a, b], sampled
+    by the inverse CDF as torch does (Paddle 2.6's TruncatedNormal cuts at mean +- 2 std)."""
+    lo = (1.0 + math.erf((a - mean) / (std * math.sqrt(2.0)))) / 2.0
+    hi = (1.0 + math.erf((b - mean) / (std * math.sqrt(2.0)))) / 2.0
+    with paddle.no_grad():
+        u = paddle.uniform(tensor.shape, dtype=tensor.dtype, min=2 * lo - 1, max=2 * hi - 1)
+        value = paddle.erfinv(u) * (std * math.sqrt(2.0)) + mean
+        tensor.set_value(paddle.clip(value, min=a, max=b))
+    return tensor
+''',
+    imports=("import math",),
+)
