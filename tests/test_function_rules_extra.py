@@ -34,8 +34,8 @@ def _translate(body: str):
         ("torch.randn(2, generator=g)", "torch.randn"),
         ("torch.scatter(x, 0, i, s, reduce='mean')", "torch.scatter"),
         ("torch.index_add(x, 0, i, s, alpha=2)", "torch.index_add"),
-        ("F.softmax(x)", "torch.nn.functional.softmax"),
-        ("F.log_softmax(x, dim=None)", "torch.nn.functional.log_softmax"),
+        ("F.softmax(x + 1)", "torch.nn.functional.softmax"),  # implicit dim of an expression
+        ("F.log_softmax(g(x), dim=None)", "torch.nn.functional.log_softmax"),
         ("F.cross_entropy(x, y, weight=w, label_smoothing=0.1)", "torch.nn.functional.cross_entropy"),
         ("F.cross_entropy(x, y, size_average=False)", "torch.nn.functional.cross_entropy"),
         ("F.max_pool2d(x, 2, dilation=2)", "torch.nn.functional.max_pool2d"),
@@ -59,6 +59,7 @@ def test_reported_and_left_unchanged(call, code):
     "call, expected, warning",
     [
         ("torch.zeros(n)", "paddle.zeros(n)", "torch.zeros"),
+        ("F.softmax(x)", "F.softmax(x, axis=0 if x.ndim in (0, 1, 3) else 1)", "torch.nn.functional.softmax"),
         ("torch.full((2,), v)", "paddle.full((2,), v)", "torch.full"),
         ("F.linear(x, self.fc.weight)", "F.linear(x, self.fc.weight.T)", "torch.nn.functional.linear"),
     ],

@@ -191,14 +191,24 @@ def interpolate(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
 
 @handler("fn_softmax_dim")
 def softmax_dim(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
-    """``F.softmax(x)`` without ``dim`` uses torch's legacy implicit dim; Paddle uses -1."""
+    """``F.softmax(x)`` without ``dim`` uses torch's legacy implicit dim (0 for 0-, 1- and 3-d
+    inputs, else 1); Paddle's default is -1.  The implicit choice is written out for a named
+    input (with a warning: torch deprecates it) and reported otherwise."""
     bound = _bind(ctx, call, rule)
     if bound is None:
         return None
     dim = bound.get("dim")
     if dim is None or _literal(ctx, dim) is None:
-        ctx.error(call, rule.torch, "softmax without dim= uses torch's implicit dim (deprecated); give dim explicitly")
-        return None
+        x = bound["input"]
+        if not _simple(x):
+            ctx.error(call, rule.torch, "softmax without dim= uses torch's implicit dim (deprecated); give dim explicitly")
+            return None
+        ctx.warn(call, rule.torch, "softmax without dim= uses torch's implicit dim (deprecated); it is written out")
+        implicit = cst.parse_expression(f"0 if {ctx.code(x)}.ndim in (0, 1, 3) else 1")
+        rest = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "dim")]
+        if dim is not None and len(rest) >= 2 and rest[1].keyword is None:
+            rest = [rest[0], *rest[2:]]  # F.softmax(x, None)
+        call = call.with_changes(args=[*rest[:1], _kw("dim", implicit), *rest[1:]])
     return ctx.rewrite(call, _without(rule, "_stacklevel"))
 
 
