@@ -1,0 +1,379 @@
+"""Translation never crashes, always produces valid Python, and is idempotent.
+
+Two corpora:
+
+- a fixed, evenly spaced sample of the standard library's modules, each with torch imports put
+  in front so that the whole pipeline runs (name resolution, the rewriting pass, import tidying)
+  over real-world syntax of every kind;
+- hypothesis-generated torch-flavoured snippets built from a small grammar: the import forms
+  (aliases, from-imports), calls to APIs drawn from the live rule table with positional, keyword,
+  starred and nonsense arguments, tensor method calls, layer classes, shadowing, comprehensions,
+  lambdas, ``with`` blocks, comments.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sysconfig
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import translator
+from translator import MARKER, Status
+from translator.rules import load_table
+
+HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom torch import Tensor\n"
+N_STDLIB = 150
+MAX_BYTES = 6_000  # keeps the sample's translation under ~20 s on two cores
+
+
+def code_lines(code: str) -> list[tuple[str, bool]]:
+    """The lines of ``code`` that are not TODO markers, each with whether a marker annotates it."""
+    out, marked = [], False
+    for line in code.splitlines():
+        if MARKER in line:
+            marked = True
+        else:
+            out.append((line, marked))
+            marked = False
+    return out
+
+
+def same_but_for_known_marker_bugs(first: str, second: str) -> bool:
+    """``second`` only adds markers, or changes statements that ``first`` marked as untranslated."""
+    a, b = code_lines(first), code_lines(second)
+    return len(a) == len(b) and all(la == lb or marked for (la, marked), (lb, _) in zip(a, b))
+
+
+def check(code: str, path: str | None = None, *, strict: bool = True) -> list[str]:
+    """What is wrong with translating ``code``: crash, invalid output, not idempotent.
+
+    ``strict=False`` tolerates a second translation that only adds TODO markers or changes the
+    statements the first one marked as untranslated: known engine bugs, each pinned by an xfail
+    test below.  Any other change of code still counts.
+    """
+    where = path or "<snippet>"
+    try:
+        first = translator.translate_source(code, path=path)
+    except Exception as exc:  # noqa: BLE001 - any exception is the finding
+        return [f"{where}: translate_source raised {type(exc).__name__}: {exc}"]
+    if first.status is Status.FAILED:
+        try:
+            cst.parse_module(code)
+        except cst.ParserSyntaxError:
+            # LibCST's grammar lags CPython's in corners (``(x): int = 1``): a clean FAILED is right
+            if [d.code for d in first.diagnostics] == ["syntax"]:
+                return []
+        return [f"{where}: valid Python gave FAILED: {[str(d) for d in first.diagnostics]}"]
+    try:
+        ast.parse(first.code)
+    except SyntaxError as exc:
+        return [f"{where}: output is not valid Python: {exc}"]
+    try:
+        second = translator.translate_source(first.code, path=path)
+    except Exception as exc:  # noqa: BLE001
+        return [f"{where}: translating the output raised {type(exc).__name__}: {exc}"]
+    if second.code != first.code:
+        if strict or not same_but_for_known_marker_bugs(first.code, second.code):
+            return [f"{where}: not idempotent: a second translation changes the output\n{first.code}\n---\n{second.code}"]
+    return []
+
+
+# ------------------------------------------------------------------------ standard library --
+def stdlib_sample() -> list[Path]:
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    files = []
+    for p in sorted(lib.rglob("*.py")):
+        rel = p.relative_to(lib).parts
+        if rel[0] in ("site-packages", "lib2to3", "idlelib") or "bad" in p.name or "badsyntax" in p.name:
+            continue
+        try:
+            if p.stat().st_size > MAX_BYTES:
+                continue
+            text = p.read_text(encoding="utf-8")
+            compile(text, str(p), "exec", dont_inherit=True)
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            continue
+        files.append(p)
+    step = max(1, len(files) // N_STDLIB)
+    return files[::step][:N_STDLIB]
+
+
+def _check_stdlib_file(path: str) -> list[str]:
+    code = HEADER + Path(path).read_text(encoding="utf-8")
+    return [f"{path} (with torch imports): {msg.split(': ', 1)[1]}" for msg in check(code)]
+
+
+def test_stdlib_sample_translates_cleanly():
+    sample = stdlib_sample()
+    assert len(sample) >= 100, f"only {len(sample)} standard-library files found"
+    load_table()  # loaded once, before the workers fork
+    with ProcessPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        problems = [msg for found in pool.map(_check_stdlib_file, map(str, sample), chunksize=4) for msg in found]
+    assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------------------------ snippets --
+# Import forms grouped by the name they bind: a module binds each name once (binding one name
+# twice to torch modules is a known engine bug, see the xfail below).
+IMPORT_FORMS = [
+    ["import torch"],
+    # ["import torch as th"]: an alias of torch itself meets a known engine bug (see the xfail below)
+    ["import torch.nn as nn", "from torch import nn"],
+    ["import torch.nn.functional as F", "from torch.nn import functional as F"],
+    ["from torch.nn import Conv2d, Linear, BatchNorm2d"],
+    ["from torch import Tensor"],
+    ["import torch.nn.init as init", "from torch.nn import init"],
+    ["import torchvision"],
+    ["from torchvision import models"],
+    ["import numpy as np"],
+    ["import math"],
+]
+
+
+def _table_calls() -> list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """(torch API, required positional, required keyword-only, optional parameter names)."""
+    out = []
+    for rule in load_table().apis.values():
+        if rule.kind != "function":
+            continue
+        params = rule.params or ()
+        required_pos = tuple(p.name for p in params if p.kind == "positional" and p.default is None)
+        required_kw = tuple(p.name for p in params if p.kind == "keyword" and p.default is None)
+        optional = tuple(p.name for p in params if p.kind in ("positional", "keyword") and p.default is not None)
+        out.append((rule.torch, required_pos, required_kw, optional))
+    return sorted(out)
+
+
+CALLS = _table_calls()
+_METHOD_RULES = [rule for rule in load_table().apis.values() if rule.kind in ("method", "attribute")]
+LAYER_METHODS = sorted({r.name for r in _METHOD_RULES if r.receiver == "layer"} | {"parameters", "eval"})
+TENSOR_METHODS = sorted(
+    {r.name for r in _METHOD_RULES if r.receiver != "layer"}
+    | {"view", "size", "to", "cuda", "permute", "transpose", "reshape", "item", "numpy", "float", "contiguous"}
+)
+
+
+def _spellings(api: str) -> list[str]:
+    """Ways to refer to ``api`` given the import forms above (some are unbound on purpose)."""
+    out = [api]
+    if api.startswith("torch."):
+        out.append("th." + api[len("torch.") :])
+    if api.startswith("torch.nn.functional."):
+        out.append("F." + api[len("torch.nn.functional.") :])
+    elif api.startswith("torch.nn.init."):
+        out.append("init." + api[len("torch.nn.init.") :])
+    elif api.startswith("torch.nn."):
+        out.append("nn." + api[len("torch.nn.") :])
+        out.append(api.rsplit(".", 1)[1])
+    if api.startswith("torchvision.models."):
+        out.append("models." + api[len("torchvision.models.") :])
+    return out
+
+
+names = st.sampled_from(["x", "y", "w", "self.weight", "inputs[0]", "out", "model.fc"])
+literals = st.sampled_from(["0", "1", "3", "-1", "0.5", "True", "False", "None", "'mean'", "(2, 3)", "[1, 2]", "1e-5"])
+simple = st.one_of(names, literals)
+
+
+@st.composite
+def call(draw, depth: int = 0) -> str:
+    """A call of a table API with its required arguments (a call missing one: see the xfail below)."""
+    api, required_pos, required_kw, optional = draw(st.sampled_from(CALLS))
+    func = draw(st.sampled_from(_spellings(api)))
+    # torch calls nested in a call through a module alias (`F.x(torch.y())`) meet a known engine bug
+    # when the outer call stays untranslated: see test_untranslated_call_through_a_module_alias...
+    nest = depth < 2 and func.startswith("torch.")
+    value = st.one_of(simple, call(depth + 1)) if nest else simple
+    pos = [draw(value) for _ in required_pos]
+    kws = [f"{k}={draw(value)}" for k in required_kw]
+    if draw(st.booleans()) and pos:  # pass a required positional argument by keyword instead
+        kws.insert(0, f"{required_pos[-1]}={pos.pop()}")
+    kws += [f"{k}={draw(simple)}" for k in draw(st.lists(st.sampled_from(optional), max_size=2, unique=True))] if optional else []
+    if draw(st.integers(0, 9)) == 0:
+        extra = draw(st.sampled_from(["*args", "**kwargs", "bogus=1"]))
+        (pos if extra.startswith("*") and not extra.startswith("**") else kws).append(extra)
+    return f"{func}({', '.join(pos + list(dict.fromkeys(kws)))})"
+
+
+@st.composite
+def method_call(draw) -> str:
+    # (no module objects as receivers, e.g. `nn.load_state_dict()`: a known engine bug, see the xfail below)
+    recv = draw(st.sampled_from(["x", "y", "self", "super()", "torch.zeros(2, 3)", "out", "model"]))
+    # a layer method on a receiver the translation rewrites: a known engine bug, see the xfail below
+    methods = TENSOR_METHODS if recv.startswith("torch.") else TENSOR_METHODS + LAYER_METHODS
+    name = draw(st.sampled_from(methods))
+    args = draw(st.lists(simple, max_size=3))
+    return f"{recv}.{name}({', '.join(args)})"
+
+
+expressions = st.one_of(call(), method_call(), simple)
+
+
+@st.composite
+def statement(draw, indent: str = "") -> list[str]:
+    kind = draw(st.integers(0, 11))
+    e = draw(expressions)
+    if kind <= 3:
+        lines = [f"{draw(st.sampled_from(['x', 'y', 'out', 'w', 'self.layer']))} = {e}"]
+    elif kind == 4:
+        lines = [e]
+    elif kind == 5:
+        lines = [f"return {e}"] if indent else [f"_ = {e}"]
+    elif kind == 6:
+        lines = ["with torch.no_grad():", f"    y = {e}"]
+    elif kind == 7:
+        lines = [f"f = lambda x: {e}"]
+    elif kind == 8:
+        lines = [f"zs = [{e} for x in range(3) if x]"]
+    elif kind == 9:
+        lines = [f"{draw(st.sampled_from(['nn', 'torch', 'F', 'x']))} = {draw(literals)}  # shadowing"]
+    elif kind == 10:
+        lines = [f"if {draw(names)}:", f"    x = {e}  # {draw(st.sampled_from(['note', 'torch.nn.Conv2d', '']))}", "else:", "    pass"]
+    else:
+        # (a parameter named `torch` meets a known engine bug, see the xfail below)
+        lines = [f"def helper(nn, F, x={draw(literals)}):", f"    return {e}"]
+    return [indent + line for line in lines]
+
+
+@st.composite
+def module(draw) -> str:
+    groups = draw(st.lists(st.sampled_from(IMPORT_FORMS), min_size=1, max_size=6, unique_by=id))
+    lines = [draw(st.sampled_from(group)) for group in groups] + [""]
+    for _ in range(draw(st.integers(0, 4))):
+        lines += draw(statement())
+    if draw(st.booleans()):
+        base = draw(st.sampled_from(["nn.Module", "torch.nn.Module", "nn.Sequential", "object", "Linear"]))
+        lines += ["", "", f"class Net({base}):", "    def __init__(self, c=3):", "        super().__init__()"]
+        for _ in range(draw(st.integers(1, 3))):
+            lines.append(f"        self.{draw(st.sampled_from(['conv', 'fc', 'bn']))} = {draw(expressions)}")
+        lines += ["", "    def forward(self, x):"]
+        for _ in range(draw(st.integers(0, 3))):
+            lines += draw(statement(indent="        "))
+        lines.append(f"        return {draw(expressions)}")
+    return "\n".join(lines) + "\n"
+
+
+# Findings of known engine bugs, each pinned by an xfail test below; anything else fails the test.
+KNOWN_BUGS = [
+    re.compile(r"torch\.nn\.functional\.linear: internal error in rule: SyntaxError"),  # test_linear_with_a_literal_weight...
+]
+
+# A fixed set of examples by default (the suite stays deterministic); T2P_FUZZ_EXAMPLES=5000 explores
+# more, with fresh random examples on every run.
+FUZZ_EXAMPLES = int(os.environ.get("T2P_FUZZ_EXAMPLES", "0"))
+
+
+@settings(
+    max_examples=FUZZ_EXAMPLES or 300,
+    derandomize=not FUZZ_EXAMPLES,
+    database=None,  # the default set must not depend on what earlier runs found
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(module())
+def test_generated_snippets_translate_cleanly(code):
+    compile(code, "<snippet>", "exec", dont_inherit=True)  # the grammar only makes valid Python
+    problems = [p for p in check(code, strict=False) if not any(k.search(p) for k in KNOWN_BUGS)]
+    assert not problems, problems[0] + "\n--- input ---\n" + code
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "",
+        "\n",
+        "# only a comment about torch\n",
+        "import torch",  # no trailing newline
+        "import torch\r\nx = torch.zeros(2)\r\n",  # CRLF
+        "import torch\nx = torch.zeros(2)\\\n    .view(-1)\n",
+        "import torch\nif True:\n\tx = torch.zeros(2)\n",  # tabs
+        "import torch\nclass A:\n    torch = None\n    def f(self):\n        return torch.zeros(1)\n",
+        "from torch import *\nx = zeros(2)\n",
+        "import torch\nprint(f'{torch.zeros(2)!r:>10}')\n",
+        "import torch\nasync def f():\n    async with torch.no_grad():\n        await g(torch.ones(1))\n",
+        "import torch\nmatch x:\n    case torch.float32:\n        pass\n",
+        "import torch\nx: torch.Tensor = torch.ones(1)\n",
+        "import torch\ntorch.nn.Conv2d = None\ndel torch.nn\n",
+        "import torch\n" + "x = " + "(" * 50 + "torch.zeros(1)" + ")" * 50 + "\n",
+    ],
+)
+def test_edge_cases(code):
+    assert not check(code)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: a call missing a required argument crashes the rule's handler (KeyError) instead of"
+    " being reported and left as it is; TranslateContext.bind does not check required parameters",
+)
+def test_call_missing_a_required_argument_is_reported_not_crashed():
+    t = translator.translate_source("import torch\nx = torch.add(a)\n")
+    assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]
+    assert t.diagnostics and t.diagnostics[0].code == "torch.add"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: when one name is bound twice to a torch module, only the last import is translated;"
+    " `from torch import nn` stays, so the output still imports torch and a second translation changes it",
+)
+def test_a_name_bound_twice_to_torch_modules_is_translated_in_one_pass():
+    code = "from torch import nn\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    pass\n"
+    assert not check(code)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: the 'receiver is not known to be a layer' marker quotes the receiver's torch text;"
+    " once the receiver is translated, a second translation adds a second marker quoting the Paddle text",
+)
+def test_receiver_warning_marker_is_idempotent():
+    assert not check("import torch\nx = torch.zeros(2).modules()\ny = torch.stft(x, 4)\n")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: `import torch as th` becomes `import paddle as th` although `th.stft(...)` is left"
+    " untranslated, so the code marked 'left unchanged' now calls paddle.stft",
+)
+def test_untranslated_call_through_a_module_alias_still_means_torch():
+    t = translator.translate_source("import torch as th\ny = th.stft(x, 4)\n")
+    assert "torch.stft(" in t.code or "import torch as th" in t.code, t.code
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: a parameter named `torch` counts as a use of the torch import, so `import torch` stays"
+    " in the output (which then still needs torch, and a second translation runs the rules again)",
+)
+def test_torch_import_is_removed_when_only_a_parameter_shadows_it():
+    t = translator.translate_source("import torch\ndef f(torch):\n    return torch\nx = torch.zeros(1)\n")
+    assert "import torch" not in t.code, t.code
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: method rules treat calls on a module (`paddle.bfloat16(2)`, `nn.load_state_dict()`)"
+    " as method calls on an unknown receiver and add a TODO marker",
+)
+def test_method_rules_skip_module_receivers():
+    t = translator.translate_source("import torch\nimport paddle\nx = torch.zeros(1)\ny = paddle.bfloat16(2)\n")
+    assert not t.diagnostics, [str(d) for d in t.diagnostics]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rule bug (handler fn_linear): `F.linear(x, 0)` builds `0.T`, which does not parse; the engine"
+    " reports the rule crash and the file fails",
+)
+def test_linear_with_a_literal_weight_does_not_crash():
+    t = translator.translate_source("import torch\nx = torch.nn.functional.linear(x, 0)\n")
+    assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]
