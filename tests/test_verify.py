@@ -423,9 +423,11 @@ def test_cli_sample_with_relative_imports(capsys):
     assert "result: MATCH" in capsys.readouterr().out
 
 
-def test_cli_sample_against_its_committed_port(capsys):
-    argv = [str(REPO / "samples/torch_src/resnet.py:resnet18"), "--input-shape", "1,3,64,64",
-            "--paddle", str(REPO / "samples/paddle_out/resnet.py:resnet18")]
+def test_cli_sample_against_its_committed_port(capsys, monkeypatch):
+    # Dotted targets are found from the current folder, as with `python -m`.
+    monkeypatch.chdir(REPO)
+    argv = ["samples.torch_src.resnet:resnet18", "--input-shape", "1,3,64,64",
+            "--paddle", "samples.paddle_out.resnet:resnet18"]
     assert main_verify(argv) == 0
     assert "result: MATCH" in capsys.readouterr().out
 

@@ -257,12 +257,18 @@ def _import_target_module(module: str) -> tuple[Any, Path | None]:
     if module.split(".")[0] == "torchvision":
         mod = load_torchvision_module(module)
     else:
+        # Like `python -m`, a dotted target is looked up from the current folder too (the
+        # `torch2paddle` script's sys.path does not include it).
+        cwd = os.getcwd()
+        sys.path.insert(0, cwd)
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name and module.startswith(exc.name):
                 raise TargetError(f"{module}: no such module") from None
             raise
+        finally:
+            sys.path.remove(cwd)
     source = getattr(mod, "__file__", None)
     return mod, Path(source) if source else None
 
