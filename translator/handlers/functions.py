@@ -839,9 +839,20 @@ def linalg_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
 
 
 # ------------------------------------------------------------------------- support code ----
-def _snippet(name: str, code: str) -> None:
-    support.SNIPPETS[name] = support.Snippet(code=code.strip("\n") + "\n", paddle=True)
+def _snippet(name: str, code: str, deps: tuple[str, ...] = (), imports: tuple[str, ...] = ()) -> None:
+    support.SNIPPETS[name] = support.Snippet(code=code.strip("\n") + "\n", paddle=True, deps=deps, imports=imports)
 
+
+support.SNIPPETS["_TorchValuesIndices"] = support.Snippet(
+    code='''
+class _TorchValuesIndices(NamedTuple):
+    """(values, indices), like the named tuples torch.max/min/sort return."""
+
+    values: Any
+    indices: Any
+'''.strip("\n") + "\n",
+    imports=("from typing import Any, NamedTuple",),
+)
 
 for _name, _arg in (("max", "argmax"), ("min", "argmin")):
     _snippet(
@@ -849,8 +860,9 @@ for _name, _arg in (("max", "argmax"), ("min", "argmin")):
         f'''
 def _torch_{_name}(x, dim, keepdim=False):
     """torch.{_name}(x, dim): the {_name}imum values and their indices along dim."""
-    return paddle.{_name}(x, axis=dim, keepdim=keepdim), paddle.{_arg}(x, axis=dim, keepdim=keepdim)
+    return _TorchValuesIndices(paddle.{_name}(x, axis=dim, keepdim=keepdim), paddle.{_arg}(x, axis=dim, keepdim=keepdim))
 ''',
+        deps=("_TorchValuesIndices",),
     )
 
 _snippet(
@@ -858,8 +870,9 @@ _snippet(
     '''
 def _torch_sort(x, dim=-1, descending=False):
     """torch.sort: the sorted values and the indices that sort x along dim."""
-    return paddle.sort(x, axis=dim, descending=descending), paddle.argsort(x, axis=dim, descending=descending)
+    return _TorchValuesIndices(paddle.sort(x, axis=dim, descending=descending), paddle.argsort(x, axis=dim, descending=descending))
 ''',
+    deps=("_TorchValuesIndices",),
 )
 
 _snippet(
