@@ -155,3 +155,17 @@ def test_functional_model_matches_torch():
     p_out = pnet(paddle.to_tensor(x), paddle.to_tensor(y))
     for a, b in zip(t_out, p_out):
         np.testing.assert_allclose(b.numpy(), a.detach().numpy(), atol=1e-5, rtol=1e-5)
+
+
+def test_size_forms():
+    src = HEAD + (
+        "def f(x: torch.Tensor, n, shape):\n"
+        "    return (torch.zeros(x.size(0), 3), torch.ones(x.size(0)), torch.rand(len(shape)), torch.randn(*shape),\n"
+        "            torch.empty(n * 2), torch.zeros(size=(2, n)), torch.ones(x.size()), torch.full((2,), float('inf')))\n"
+    )
+    result = translate_source(src, path="t.py")
+    assert (
+        "return (paddle.zeros([x.shape[0], 3]), paddle.ones([x.shape[0]]), paddle.rand([len(shape)]), paddle.randn([*shape]),\n"
+        "            paddle.empty([n * 2]), paddle.zeros((2, n)), paddle.ones(x.shape), paddle.full((2,), float('inf')))\n"
+    ) in result.code
+    assert not result.diagnostics, [str(d) for d in result.diagnostics]

@@ -20,7 +20,6 @@ import libcst as cst
 from .. import support
 from ..engine import TranslateContext, handler
 from ..rules import ApiRule
-from .tensor import _shape_arg
 
 _EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 _COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
@@ -295,6 +294,52 @@ def linear(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpr
     return ctx.rewrite(call, _without(rule))
 
 
+def _is_int_expr(e: cst.BaseExpression) -> bool:
+    """An expression that is an int, not a shape: ``3``, ``-1``, ``x.shape[0]``, ``len(s)``, ``n * 2``."""
+    if isinstance(e, cst.Integer):
+        return True
+    if isinstance(e, cst.UnaryOperation):
+        return _is_int_expr(e.expression)
+    if isinstance(e, cst.Subscript):
+        return isinstance(e.value, cst.Attribute) and e.value.attr.value == "shape" and len(e.slice) == 1 \
+            and isinstance(e.slice[0].slice, cst.Index)
+    if isinstance(e, cst.Call) and isinstance(e.func, cst.Name):
+        return e.func.value in ("len", "int")
+    if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, (cst.Multiply, cst.FloorDivide, cst.Add, cst.Subtract)):
+        return _is_int_expr(e.left) or _is_int_expr(e.right)
+    return False
+
+
+def _size_arg(ctx: TranslateContext, call: cst.Call, rule: ApiRule, args: list[cst.Arg]) -> cst.BaseExpression | None:
+    """torch's ``f(2, 3)``, ``f((2, 3))``, ``f(size=...)``, ``f(*shape)`` -> one Paddle shape list."""
+    if len(args) == 1:
+        only = args[0]
+        if only.star == "*":
+            return cst.List([cst.StarredElement(only.value)])
+        if only.star:
+            ctx.error(call, rule.torch, "a size passed with ** cannot be translated; left unchanged")
+            return None
+        value = only.value
+        if _is_int_expr(value):
+            return cst.List([cst.Element(value)])
+        if isinstance(value, (cst.Tuple, cst.List)):
+            return value
+        if isinstance(value, cst.Attribute) and value.attr.value == "shape":
+            return value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "size" and not value.args:
+            return value
+        ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(value)!r} is one size or a shape; assumed a shape")
+        return value
+    if any(a.star == "**" for a in args):
+        ctx.error(call, rule.torch, "a size passed with ** cannot be translated; left unchanged")
+        return None
+    elements = []
+    for i, a in enumerate(args):
+        comma = cst.MaybeSentinel.DEFAULT if i == len(args) - 1 else _COMMA
+        elements.append(cst.StarredElement(a.value, comma=comma) if a.star == "*" else cst.Element(a.value, comma=comma))
+    return cst.List(elements)
+
+
 # ---------------------------------------------------------------------- creation -----------
 @handler("fn_creation")
 def creation(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
@@ -313,7 +358,10 @@ def creation(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseEx
         if not sized:
             ctx.error(call, rule.torch, "no size given; left unchanged")
             return None
-        shape = _shape_arg(ctx, call.with_changes(args=sized), rule)
+        if len(sized) > 1 and any(a.keyword is not None for a in sized):
+            ctx.error(call, rule.torch, "size given both by position and as size=; left unchanged")
+            return None
+        shape = _size_arg(ctx, call, rule, [a.with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT) for a in sized])
         if shape is None:
             return None
         call = call.with_changes(args=[cst.Arg(shape), *rest])
@@ -329,7 +377,7 @@ def creation(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseEx
             call = call.with_changes(args=[*call.args, _kw("dtype", ctx.ref("paddle.bool"))])
         elif isinstance(lit, int):
             call = call.with_changes(args=[*call.args, _kw("dtype", ctx.ref("paddle.int64"))])
-        elif lit is ...:
+        elif lit is ... and not (isinstance(bound["fill_value"], cst.Call) and ctx.code(bound["fill_value"].func) == "float"):
             ctx.warn(call, rule.torch, "torch infers the dtype from fill_value, Paddle uses float32: give dtype= if it is an integer")
     new = ctx.rewrite(call, _without(rule, *_PLACEMENT, "requires_grad"))
     if new is None:
