@@ -294,6 +294,7 @@ def linear(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpr
     return ctx.rewrite(call, _without(rule))
 
 
+# ---------------------------------------------------------------------- creation -----------
 def _is_int_expr(e: cst.BaseExpression) -> bool:
     """An expression that is an int, not a shape: ``3``, ``-1``, ``x.shape[0]``, ``len(s)``, ``n * 2``."""
     if isinstance(e, cst.Integer):
@@ -340,7 +341,6 @@ def _size_arg(ctx: TranslateContext, call: cst.Call, rule: ApiRule, args: list[c
     return cst.List(elements)
 
 
-# ---------------------------------------------------------------------- creation -----------
 @handler("fn_creation")
 def creation(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """``torch.zeros(2, 3, dtype=..., device=..., requires_grad=...)`` and friends.
