@@ -91,3 +91,11 @@ def test_calculate_gain_table():
         exec(PRELUDE + code, t_ns)
         exec(result.code, p_ns)
         assert abs(t_ns["g"] - p_ns["g"]) < 1e-6, args
+
+
+@pytest.mark.parametrize("fn", ["xavier_uniform_", "xavier_normal_"])
+@pytest.mark.parametrize("gain", ["2.0", "g"])
+def test_xavier_gain_scales_like_torch(fn, gain):
+    """Paddle 2.6's Xavier initializers take no gain: the translation scales the fans instead."""
+    t, p = _both(f"g = 2.0\nm = nn.Linear(300, 200)\nnn.init.{fn}(m.weight, gain={gain})\n", "m.weight")
+    _same_distribution(t, p)

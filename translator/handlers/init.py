@@ -10,7 +10,8 @@ Distributions match torch's:
 
 * ``uniform_(w, a, b)`` -> ``Uniform(low=a, high=b)``; ``normal_`` -> ``Normal(mean, std)``;
   ``constant_``/``zeros_``/``ones_`` -> ``Constant``.
-* ``xavier_*_(w, gain)`` -> ``Xavier*(gain=gain)``: both use fan_in + fan_out.
+* ``xavier_*_(w, gain)`` -> ``Xavier*()``: both use fan_in + fan_out; Paddle 2.6 takes no gain, so
+  a gain divides the fans (``_torch_fan``) by ``gain ** 2``, which scales the bound by ``gain``.
 * ``orthogonal_(w, gain)`` -> ``Orthogonal(gain)``; ``dirac_(w, groups)`` -> ``Dirac(groups)``;
   ``eye_(w)`` -> ``Assign(paddle.eye(*w.shape))``; ``trunc_normal_`` -> ``TruncatedNormal`` where
   the bounds are mean +- 2 std, else the support function ``_torch_trunc_normal_``.
@@ -75,7 +76,15 @@ def init(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpres
         return _apply(ctx, call, rule, "Uniform", [_kw("low", low), _kw("high", high)], tensor)
     if name in ("xavier_uniform_", "xavier_normal_"):
         cls = "XavierUniform" if name == "xavier_uniform_" else "XavierNormal"
-        args = [_kw("gain", bound["gain"])] if "gain" in bound else []
+        gain = _number(ctx, bound.get("gain"), 1.0)
+        if gain == 1.0:
+            return _apply(ctx, call, rule, cls, [], tensor)
+        # Paddle 2.6's Xavier initializers take no gain: fans divided by gain**2 give the same bound
+        scale = repr(gain * gain) if gain is not None else f"({ctx.code(bound['gain'])}) ** 2"
+        fan = ctx.support("_torch_fan")
+        args = [
+            _kw(k, cst.parse_expression(f'{fan}({ctx.code(tensor)}, "{k}") / {scale}')) for k in ("fan_in", "fan_out")
+        ]
         return _apply(ctx, call, rule, cls, args, tensor)
     if name in ("kaiming_uniform_", "kaiming_normal_"):
         cls = "KaimingUniform" if name == "kaiming_uniform_" else "KaimingNormal"

@@ -177,6 +177,8 @@ def _int_tuple(value: cst.BaseExpression | None, n: int, default: int) -> tuple[
 def conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """Conv*d: ``padding="same"`` with a dilation is written as explicit padding, because
     Paddle's "same" pads for the undilated kernel (torch pads ``dilation * (k - 1)``)."""
+    if any(arg.star for arg in call.args):
+        return ctx.rewrite(call, _derive(rule))  # the data rewrite warns about what it cannot see
     bound = ctx.bind(call, rule)
     if bound is None:
         return None
