@@ -28,7 +28,7 @@ def reference_paths():
     def libcst_walk(node, visitor):
         node.visit(visitor)
 
-    def no_skipping(module, triggers, keep):
+    def no_skipping(module, *triggers):
         return set(), None  # visit everything; None: compute every position
 
     def libcst_parse(code):
@@ -164,3 +164,26 @@ def test_walk_visits_what_libcst_visits():
     module.visit(a)
     resolve.walk(module, b)
     assert sorted(a.seen) == sorted(b.seen)
+
+
+def test_positions_match_position_provider():
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
+    code += '\nx = (1 +\\\n     2)\ns = """a\r\nb\rc"""\nif x: y = 1; z = 2\n'
+    module = cst.parse_module(code)
+    nodes: list = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node):
+            nodes.append(node)
+            return True
+
+    module.visit(Collect())
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    statements = {id(s) for s in module.body}
+    wanted = [n for n in nodes if n is not module and not isinstance(n, cst.EmptyLine) or n in module.body]
+    _, originals = engine._inert_subtrees(module, set(), set(), set())
+    got = engine._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals)
+    assert got and all(got[n] == expected[n] for n in got)
+    assert len(got) == len([n for n in wanted if id(n) in originals])

@@ -16,6 +16,7 @@ Passes, in order:
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import functools
 import os
@@ -29,7 +30,21 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import support as support_code
 from .diagnostics import MARKER, Diagnostic, Severity, Status, Translation
-from .resolve import ImportBinding, Prepass, _child_fields, all_params, dotted_name, is_torch_name, package_of, walk
+from .resolve import (
+    _KINDS,
+    NODE,
+    SEQUENCE,
+    TRIVIA,
+    ImportBinding,
+    Prepass,
+    _child_fields,
+    all_params,
+    dotted_name,
+    is_torch_name,
+    kind_of,
+    package_of,
+    walk,
+)
 from .rules import ApiRule, Param, RuleTable, load_table
 
 __all__ = ["translate_source", "TranslateContext", "HANDLERS", "handler", "SourceError"]
@@ -1469,7 +1484,7 @@ def translate_source(
     if not pre.uses_torch:
         return Translation(shown, code, code, Status.UNCHANGED)
     tr = _Translator(table, pre, shown, paddle_version)
-    tr.inert, originals = _inert_subtrees(module, set(pre.bindings) | set(table.methods), {id(n) for n in pre.import_nodes})
+    tr.inert, originals = _inert_subtrees(module, set(pre.bindings), set(table.methods), {id(n) for n in pre.import_nodes})
     try:
         out = module.visit(tr)
     except RuleCrash as crash:
@@ -1514,42 +1529,59 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts + [0] * (3 - len(parts)))
 
 
-def _inert_subtrees(module: cst.Module, triggers: set[str], keep: set[int]) -> tuple[set[int], set[int]]:
-    """The subtrees ``_Translator`` can skip, and the ids of all nodes of ``module``.
+def _inert_subtrees(
+    module: cst.Module, names: set[str], attrs: set[str], keep: set[int]
+) -> tuple[set[int], set[int]]:
+    """The subtrees ``_Translator`` can skip, and the ids of the nodes of ``module`` (trivia aside).
 
-    Every rewrite starts at a Name: the head of a reference to an import binding (``nn`` in
-    ``nn.Conv2d``) or a method/attribute name that has a rule (``view`` in ``x.view(...)``).
-    A subtree with no Name in ``triggers`` (those two sets) has nothing to translate; the
-    largest such subtrees under a relevant parent are returned, and the translator neither
-    visits nor rebuilds them.  Class definitions (they make later classes layers) and the torch
-    import statements in ``keep`` are always visited.  A rewrite triggered by anything else must
-    add its trigger here; tests/test_fast_paths.py checks that output is the same without skipping.
+    Every rewrite starts at a Name that refers to an import binding (``nn`` in ``nn.Conv2d``:
+    ``names``) or at an attribute whose name has a method or attribute rule (``x.view``:
+    ``attrs``).  A subtree with neither has nothing to translate; the largest such subtrees
+    under a relevant parent are returned, and the translator neither visits nor rebuilds them.
+    Class definitions (they make later classes layers) and the torch import statements in
+    ``keep`` are always visited.  A rewrite triggered by anything else must add its trigger
+    here; tests/test_fast_paths.py checks that output is the same without skipping.
+    Whitespace, comments and punctuation (``resolve.TRIVIA``) are skipped, not entered.
     """
     inert: set[int] = set()
     seen: set[int] = set()
-    node_type = cst.CSTNode
-    name_type = cst.Name
-    class_type = cst.ClassDef
+    kinds = _KINDS
+    name_type, attr_type, class_type = cst.Name, cst.Attribute, cst.ClassDef
 
     def rec(n: cst.CSTNode) -> bool:
         seen.add(id(n))
         cls = n.__class__
-        relevant = (n.value in triggers) if cls is name_type else (cls is class_type or id(n) in keep)
+        if cls is name_type:
+            relevant = n.value in names
+        elif cls is attr_type:
+            relevant = n.attr.value in attrs
+        else:
+            relevant = cls is class_type or id(n) in keep
         idle = []
         for f in _child_fields(cls):
             value = getattr(n, f)
-            if isinstance(value, node_type):
+            kind = kinds.get(value.__class__)
+            if kind is None:
+                kind = kind_of(value.__class__)
+            if kind == NODE:
                 if rec(value):
                     relevant = True
                 else:
                     idle.append(value)
-            elif value.__class__ is tuple or value.__class__ is list:
+            elif kind == TRIVIA:
+                idle.append(value)
+            elif kind == SEQUENCE:
                 for item in value:
-                    if isinstance(item, node_type):
+                    kind = kinds.get(item.__class__)
+                    if kind is None:
+                        kind = kind_of(item.__class__)
+                    if kind == NODE:
                         if rec(item):
                             relevant = True
                         else:
                             idle.append(item)
+                    elif kind == TRIVIA:
+                        idle.append(item)
         if relevant:
             inert.update(map(id, idle))
         return relevant
@@ -1574,34 +1606,106 @@ def _check_parses(code: str) -> None:
     cst.parse_module(code)
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # as libcst.metadata.position_provider.NEWLINE_RE
+
+
+class _Syntactic:
+    """``with state.record_syntactic_position(node, start_node=..., end_node=...)``."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, state: "_PositionState", node, start_node, end_node) -> None:  # type: ignore[no-untyped-def]
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.line, self.column = self.state.line, self.state.column
+
+    def __exit__(self, *exc: object) -> bool:
+        state = self.state
+        start = (self.line, self.column) if self.start_node is None else state.ranges[id(self.start_node)][:2]
+        end = (state.line, state.column) if self.end_node is None else state.ranges[id(self.end_node)][2:]
+        state.ranges[id(self.node)] = (*start, *end)
+        return False
+
+
+class _PositionState:
+    """The codegen state of LibCST's ``PositionProvider``, recording the same ranges more cheaply:
+    as ``(line, column, end line, end column)`` keyed by ``id(node)``, only while ``recording``,
+    and without keeping the tokens."""
+
+    _NO_RECORD = contextlib.nullcontext()
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        self.default_indent = default_indent
+        self.default_newline = default_newline
+        self.indent_tokens: list[str] = []
+        self.line = 1
+        self.column = 0
+        self.recording = False
+        self.ranges: dict[int, tuple[int, int, int, int]] = {}
+        self._stack: list[tuple[int, int]] = []
+
+    def increase_indent(self, value: str) -> None:
+        self.indent_tokens.append(value)
+
+    def decrease_indent(self) -> None:
+        self.indent_tokens.pop()
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.add_token(token)
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            segments = _LINE_BREAK.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if self.recording:
+            self._stack.append((self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if self.recording:
+            line, column = self._stack.pop()
+            self.ranges.setdefault(id(node), (line, column, self.line, self.column))
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):  # type: ignore[no-untyped-def]
+        if not self.recording:
+            return self._NO_RECORD
+        return _Syntactic(self, node, start_node, end_node)
+
+
 def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode], originals: set[int] | None):  # type: ignore[no-untyped-def]
     """Positions (as ``PositionProvider`` gives them) of the ``wanted`` nodes of ``module``.
 
-    Only the top-level statements in ``tops`` are laid out with positions; the others are
-    rendered as plain text to count lines.  When a wanted node of ``module`` (``originals``) is
-    outside them, every position is computed, as ``MetadataWrapper`` would.
+    Only the top-level statements in ``tops`` are laid out with positions (``_PositionState``);
+    the statements before them are laid out for their line count only.  When a wanted node of
+    ``module`` (``originals``) is outside them, every position is computed, as
+    ``MetadataWrapper`` would.
     """
-    from libcst.metadata.position_provider import PositionProvidingCodegenState
-
     if originals is not None:
-        provider = PositionProvider()
-        state = PositionProvidingCodegenState(
-            default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
-        )
+        from libcst._position import CodePosition, CodeRange
+
+        state = _PositionState(module.default_indent, module.default_newline)
         for line in module.header:
-            line._codegen(state)
+            line._codegen(state)  # type: ignore[arg-type]
         todo = len(tops)
         for stmt in module.body:
             if not todo:
                 break
-            if id(stmt) in tops:
-                stmt._codegen(state)
-                todo -= 1
-            else:
-                state.add_token(module.code_for_node(stmt))
-        computed = provider._computed
-        if all(n in computed or id(n) not in originals for n in wanted):
-            return computed
+            state.recording = id(stmt) in tops
+            stmt._codegen(state)  # type: ignore[arg-type]
+            todo -= state.recording
+        ranges = state.ranges
+        if all(id(n) in ranges or (id(n) not in originals and kind_of(n.__class__) != TRIVIA) for n in wanted):
+            return {
+                n: CodeRange(CodePosition(r[0], r[1]), CodePosition(r[2], r[3]))
+                for n in wanted
+                if (r := ranges.get(id(n))) is not None
+            }
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 

@@ -26,8 +26,20 @@ __all__ = ["ImportBinding", "Prepass", "dotted_name", "package_of", "resolve_rel
 
 TORCH_ROOTS = ("torch", "torchvision")
 
-_CSTNode = cst.CSTNode
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+# Nodes with no Name below them: whitespace, comments, punctuation, operators.
+_TRIVIA_BASES = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.Newline, cst.EmptyLine, cst.Comment,
+    cst.Comma, cst.Semicolon, cst.Colon, cst.AssignEqual, cst.Dot, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+    cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+    cst.ImportStar, cst.Asynchronous, cst.ParamStar, cst.ParamSlash,
+)  # fmt: skip
+NOT_NODE, NODE, TRIVIA, SEQUENCE = 0, 1, 2, 3
+_KINDS: dict[type, int] = {list: SEQUENCE, tuple: SEQUENCE}
+_TRIVIA_NAMES: list[str] = []
+_SKIPS_TRIVIA: dict[type, bool] = {}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
@@ -35,6 +47,33 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
     return names
+
+
+def kind_of(cls: type) -> int:
+    """NOT_NODE, NODE, TRIVIA (a node with no Name below it) or SEQUENCE, for a field value's class."""
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if issubclass(cls, cst.CSTNode):
+            kind = TRIVIA if issubclass(cls, _TRIVIA_BASES) else NODE
+        else:
+            kind = NOT_NODE
+        _KINDS[cls] = kind
+    return kind
+
+
+def _skips_trivia(visitor: object) -> bool:
+    """True when ``visitor`` has no visit_/leave_ method for any trivia node."""
+    cls = type(visitor)
+    skips = _SKIPS_TRIVIA.get(cls)
+    if skips is None:
+        if not _TRIVIA_NAMES:
+            _TRIVIA_NAMES.extend(
+                n for n in cst.__all__ if isinstance(getattr(cst, n), type) and issubclass(getattr(cst, n), _TRIVIA_BASES)
+            )
+        skips = _SKIPS_TRIVIA[cls] = not any(
+            hasattr(visitor, "visit_" + n) or hasattr(visitor, "leave_" + n) for n in _TRIVIA_NAMES
+        )
+    return skips
 
 
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
@@ -45,10 +84,12 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     it returns False) and ``leave_<Node>``. Children are visited in field order, which keeps
     statements in source order (``If``: body then orelse; ``Try``: body, handlers, orelse,
     finalbody) but not, e.g., decorators before a function body, so it is only for visitors that
-    do not depend on that. ``visit_<Node>_<field>`` hooks are not called.
+    do not depend on that. ``visit_<Node>_<field>`` hooks are not called. Whitespace, comments,
+    punctuation and operators are not entered unless the visitor has a method for one of them.
     """
     methods: dict[type, tuple] = {}
-    is_node = isinstance
+    kinds = _KINDS
+    enter = (NODE, TRIVIA) if not _skips_trivia(visitor) else (NODE,)
 
     def rec(n: cst.CSTNode) -> None:
         cls = n.__class__
@@ -64,11 +105,17 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         if visit is None or visit(n) is not False:
             for f in fields:
                 value = getattr(n, f)
-                if is_node(value, _CSTNode):
+                kind = kinds.get(value.__class__)
+                if kind is None:
+                    kind = kind_of(value.__class__)
+                if kind in enter:
                     rec(value)
-                elif value.__class__ is tuple or value.__class__ is list:
+                elif kind == SEQUENCE:
                     for item in value:
-                        if is_node(item, _CSTNode):
+                        kind = kinds.get(item.__class__)
+                        if kind is None:
+                            kind = kind_of(item.__class__)
+                        if kind in enter:
                             rec(item)
         if leave is not None:
             leave(n)
