@@ -5,9 +5,10 @@ Exit codes: 0 ok; 1 ``--check`` would change files, ``--strict`` found untransla
 input (nothing is written for a bad file, and the other files are still handled).
 
 Output: translated code and diffs go to stdout; diagnostics, per-file status lines, the progress
-bar and the summary go to stderr.  Diagnostics read ``path:line:col: KIND: CODE: message`` with
-KIND one of ``error`` (the file was not translated), ``untranslated`` (code left as it was,
-marked in the output) and ``warning`` (translated, worth a look).
+bar and the summary go to stderr.  Diagnostics read ``path:line:col: CODE: message`` (the public
+format): CODE is the torch API or rule for code left untranslated (marked in the output), or
+``syntax``/``encoding``/``io``/``internal`` for a file that could not be translated at all; a
+warning (translated, worth a look) has a message starting with ``warning:``.
 """
 
 from __future__ import annotations
@@ -157,10 +158,8 @@ def _err(msg: str) -> None:
 
 
 def format_diagnostic(d: Diagnostic, *, failed: bool = False) -> str:
-    """``path:line:col: KIND: CODE: message`` (no ``:line:col`` when there is no position)."""
-    where = f"{d.path}:{d.line}:{d.col}" if d.line else d.path
-    kind = "error" if failed else ("untranslated" if d.severity is Severity.ERROR else "warning")
-    return f"{where}: {kind}: {d.code}: {d.message}"
+    """``path:line:col: CODE: message`` (no ``:line:col`` when there is no position)."""
+    return str(d)
 
 
 class Progress:

@@ -34,7 +34,10 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}"
+        """``path:line:col: CODE: message``; a warning's message starts with ``warning:``."""
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        note = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{where}: {self.code}: {note}{self.message}"
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
