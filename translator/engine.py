@@ -1547,6 +1547,7 @@ def _inert_subtrees(
     seen: set[int] = set()
     kinds = _KINDS
     name_type, attr_type, class_type = cst.Name, cst.Attribute, cst.ClassDef
+    keep = keep | {id(module)}  # the root is always visited
 
     def rec(n: cst.CSTNode) -> bool:
         seen.add(id(n))

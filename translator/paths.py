@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import gc
 import os
 import shutil
 import tempfile
@@ -93,12 +94,17 @@ def translate_source(code: str, **kwargs) -> Translation:  # type: ignore[no-unt
 
 def translate_text(text: str, shown: str, *, table: RuleTable | None = None) -> Translation:
     """``translate_source`` that turns even an unexpected engine exception into a FAILED result."""
+    collecting = gc.isenabled()
+    gc.disable()  # a syntax tree is millions of acyclic objects: the cycle collector only slows us
     try:
         return translate_source(text, path=shown, table=table)
     except RecursionError:
         diag = Diagnostic(shown, 0, 0, "internal", "expression nesting too deep to translate")
     except Exception as exc:  # an engine bug must not stop the other files of a tree
         diag = Diagnostic(shown, 0, 0, "internal", f"internal error: {type(exc).__name__}: {exc}")
+    finally:
+        if collecting:
+            gc.enable()
     return Translation(shown, text, text, Status.FAILED, [diag])
 
 

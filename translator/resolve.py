@@ -61,8 +61,16 @@ def kind_of(cls: type) -> int:
     return kind
 
 
+def _own_method(visitor: object, name: str):  # type: ignore[no-untyped-def]
+    """``visitor.<name>``, or None when it is missing or LibCST's do-nothing default."""
+    method = getattr(visitor, name, None)
+    if method is not None and getattr(method, "__func__", None) is getattr(cst.CSTVisitor, name, None):
+        return None
+    return method
+
+
 def _skips_trivia(visitor: object) -> bool:
-    """True when ``visitor`` has no visit_/leave_ method for any trivia node."""
+    """True when ``visitor`` has no visit_/leave_ method of its own for any trivia node."""
     cls = type(visitor)
     skips = _SKIPS_TRIVIA.get(cls)
     if skips is None:
@@ -71,7 +79,7 @@ def _skips_trivia(visitor: object) -> bool:
                 n for n in cst.__all__ if isinstance(getattr(cst, n), type) and issubclass(getattr(cst, n), _TRIVIA_BASES)
             )
         skips = _SKIPS_TRIVIA[cls] = not any(
-            hasattr(visitor, "visit_" + n) or hasattr(visitor, "leave_" + n) for n in _TRIVIA_NAMES
+            _own_method(visitor, "visit_" + n) or _own_method(visitor, "leave_" + n) for n in _TRIVIA_NAMES
         )
     return skips
 
@@ -97,8 +105,8 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         if entry is None:
             name = cls.__name__
             entry = methods[cls] = (
-                getattr(visitor, "visit_" + name, None),
-                getattr(visitor, "leave_" + name, None),
+                _own_method(visitor, "visit_" + name),
+                _own_method(visitor, "leave_" + name),
                 _child_fields(cls),
             )
         visit, leave, fields = entry
