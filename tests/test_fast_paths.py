@@ -187,3 +187,18 @@ def test_positions_match_position_provider():
     got = engine._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals)
     assert got and all(got[n] == expected[n] for n in got)
     assert len(got) == len([n for n in wanted if id(n) in originals])
+
+
+def test_support_pieces_parse_like_the_whole_text():
+    from translator import support
+
+    names = list(support.SNIPPETS)
+    sets = [(n,) for n in names] + [tuple(names), tuple(reversed(names))]
+    for group in sets:
+        try:
+            whole = support.render(list(group), existing=set())
+        except LookupError:  # a literal copied from a torchvision that is not installed
+            continue
+        pieces = engine._render_support.__wrapped__(tuple(group))
+        assert len(whole) == len(pieces), group
+        assert all(a.deep_equals(b) for a, b in zip(whole, pieces)), group

@@ -1367,8 +1367,44 @@ def _first_import_index(module: cst.Module) -> int:
 
 @functools.lru_cache(maxsize=32)
 def _render_support(names: tuple[str, ...]) -> tuple[cst.BaseStatement, ...]:
-    # parsed once per process: the nodes are immutable, and the literals can be large
-    return tuple(support_code.render(list(names), existing=set()))
+    """``support.render(names, existing=set())``, with each import line and snippet parsed once
+    per process (the nodes are immutable, and the literals copied from torchvision are large).
+
+    ``render`` parses the imports and the snippets as one text; the pieces parsed on their own
+    give the same statements once the two blank lines between snippets are put back, provided
+    every piece agrees on the indentation unit and newline and has no lines outside its
+    statements (checked; otherwise the text is parsed whole). tests/test_fast_paths.py compares
+    the two for every snippet.
+    """
+    imports: list[str] = []
+    blocks: list[str] = []
+    for name in names:
+        snip = support_code.SNIPPETS[name]
+        for imp in snip.imports:
+            if imp not in imports:
+                imports.append(imp)
+        blocks.append(support_code._literal(*snip.literal_from) if snip.literal_from else snip.code)
+    if not blocks:
+        return ()
+    imports.sort(key=lambda s: (s.startswith("from"), s))
+    pieces = [_parsed_piece(i + "\n") for i in imports] + [_parsed_piece(b) for b in blocks]
+    if len({(m.default_indent, m.default_newline) for m in pieces}) != 1 or any(
+        m.header or m.footer or not m.body or not m.has_trailing_newline for m in pieces
+    ):
+        return tuple(support_code.render(list(names), existing=set()))
+    out: list[cst.BaseStatement] = []
+    blank = cst.EmptyLine()
+    for i, m in enumerate(pieces):
+        body = list(m.body)
+        if i > len(imports):  # "\n\n".join(blocks): two blank lines before each later snippet
+            body[0] = body[0].with_changes(leading_lines=[blank, blank, *body[0].leading_lines])
+        out.extend(body)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed_piece(text: str) -> cst.Module:
+    return cst.parse_module(text)
 
 
 def _add_header(module: cst.Module, need_paddle: bool, supports: list[str]) -> cst.Module:
