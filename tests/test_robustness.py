@@ -310,11 +310,6 @@ def test_edge_cases(code):
     assert not check(code)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a call missing a required argument crashes the rule's handler (KeyError) instead of"
-    " being reported and left as it is; TranslateContext.bind does not check required parameters",
-)
 def test_call_missing_a_required_argument_is_reported_not_crashed():
     t = translator.translate_source("import torch\nx = torch.add(a)\n")
     assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]
@@ -331,20 +326,10 @@ def test_a_name_bound_twice_to_torch_modules_is_translated_in_one_pass():
     assert not check(code)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: the 'receiver is not known to be a layer' marker quotes the receiver's torch text;"
-    " once the receiver is translated, a second translation adds a second marker quoting the Paddle text",
-)
 def test_receiver_warning_marker_is_idempotent():
     assert not check("import torch\nx = torch.zeros(2).modules()\ny = torch.stft(x, 4)\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: `import torch as th` becomes `import paddle as th` although `th.stft(...)` is left"
-    " untranslated, so the code marked 'left unchanged' now calls paddle.stft",
-)
 def test_untranslated_call_through_a_module_alias_still_means_torch():
     t = translator.translate_source("import torch as th\ny = th.stft(x, 4)\n")
     assert "torch.stft(" in t.code or "import torch as th" in t.code, t.code
@@ -360,31 +345,16 @@ def test_torch_import_is_removed_when_only_a_parameter_shadows_it():
     assert "import torch" not in t.code, t.code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: method rules treat calls on a module (`paddle.bfloat16(2)`, `nn.load_state_dict()`)"
-    " as method calls on an unknown receiver and add a TODO marker",
-)
 def test_method_rules_skip_module_receivers():
     t = translator.translate_source("import torch\nimport paddle\nx = torch.zeros(1)\ny = paddle.bfloat16(2)\n")
     assert not t.diagnostics, [str(d) for d in t.diagnostics]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rule bug (handler fn_linear): `F.linear(x, 0)` builds `0.T`, which does not parse; the engine"
-    " reports the rule crash and the file fails",
-)
 def test_linear_with_a_literal_weight_does_not_crash():
     t = translator.translate_source("import torch\nx = torch.nn.functional.linear(x, 0)\n")
     assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: _apply_transform folds a number literal by eval() without builtins, so a transform"
-    " template such as affine_grid's `bool({})` raises NameError on `align_corners=0` and the file fails",
-)
 def test_transform_of_a_number_literal_does_not_crash():
     t = translator.translate_source("import torch\ny = torch.nn.functional.affine_grid(x, s, align_corners=0)\n")
     assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]

@@ -180,7 +180,10 @@ class TranslateContext:
         A handler settles the arguments the data cannot express, then hands the rest back with
         an adjusted copy of its rule (``dataclasses.replace(rule, drop=..., extra=...)``).
         """
-        new_args = self._tr.rewrite_args(rule, call, call)
+        original = self._tr.current_call
+        if not (isinstance(original, cst.Call) and len(original.args) == len(call.args)):
+            original = call  # the handler changed the arguments: quote them as they are now
+        new_args = self._tr.rewrite_args(rule, original, call)
         if new_args is None:
             return None
         func = call.func
@@ -260,6 +263,11 @@ class _Translator(cst.CSTTransformer):
         # paddle qualname -> local name, for the imports this translation writes
         self.out_bindings: dict[str, str] = {}
         self.import_plan: dict[int, list[cst.BaseSmallStatement]] = {}
+        # local names that a Paddle import takes over from a torch import (`nn`, `F`, `th`)
+        self.rebound: set[str] = set()
+        self.torch_imports: list[str] = []  # modules untranslated code needs, e.g. "torch.nn"
+        self.input_module: cst.Module | None = None  # set by translate_source
+        self._input_names: Counter | None = None
         self._plan_imports()
         self.inert: set[int] = set()  # subtrees with nothing to translate (see _inert_subtrees)
         self.top_stmt: cst.CSTNode | None = None  # the top-level statement being translated
@@ -305,6 +313,7 @@ class _Translator(cst.CSTTransformer):
                         local = alias.asname.name.value  # type: ignore[union-attr]
                         new.append(cst.Import(names=[cst.ImportAlias(make_chain(target), asname=alias.asname)]))  # type: ignore[arg-type]
                         self.out_bindings.setdefault(target, local)
+                        self.rebound.add(local)
                     else:
                         new.append(cst.Import(names=[cst.ImportAlias(make_chain(target))]))  # type: ignore[arg-type]
                         self.out_bindings.setdefault(target.split(".")[0], target.split(".")[0])
@@ -326,6 +335,8 @@ class _Translator(cst.CSTTransformer):
                     asname = cst.AsName(cst.Name(local)) if local != name else None
                     groups.setdefault(mod, []).append(cst.ImportAlias(cst.Name(name), asname=asname))
                     self.out_bindings.setdefault(target, local)
+                    if local == binding.local:
+                        self.rebound.add(local)
                 for mod, aliases in groups.items():
                     new.append(cst.ImportFrom(module=make_chain(mod), names=aliases))  # type: ignore[arg-type]
             self.import_plan[id(stmt)] = new
@@ -729,7 +740,7 @@ class _Translator(cst.CSTTransformer):
         if not self._receiver_matches(rule.receiver, target.value):
             self.report(
                 original_node, rule.torch,
-                f"receiver {_code(target.value)!r} is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
+                f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
             )
             return updated_node
         self.current_call = original_node
@@ -780,10 +791,10 @@ class _Translator(cst.CSTTransformer):
                 if rule.kind != "function":
                     continue
                 if self.too_new(rule, None if id(original) in self.call_funcs else original):
-                    return updated if id(original) in self.call_funcs else original  # the call reports it
+                    return updated if id(original) in self.call_funcs else self.keep_torch(original)  # the call reports it
                 target = self._reference_target(rule, original)
                 if target is None:
-                    return updated if id(original) in self.call_funcs else original
+                    return updated if id(original) in self.call_funcs else self.keep_torch(original)
                 self.applied[rule.torch] += 1
                 node = target
                 for attr in rest:
@@ -793,13 +804,49 @@ class _Translator(cst.CSTTransformer):
             if module is not None:
                 if rest:
                     self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
-                    return original
+                    return self.keep_torch(original)
                 if module.paddle is None:
                     self.report(original, qual, "this torch module has no Paddle counterpart; left unchanged", Severity.ERROR)
-                    return original
+                    return self.keep_torch(original)
                 return _keep_parens(original, self.ref(module.paddle))
         self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
-        return original
+        return self.keep_torch(original)
+
+    def keep_torch(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        """Untranslated code must keep meaning torch.
+
+        Where a name it uses was taken over by a Paddle import (``import torch.nn as nn``
+        became ``import paddle.nn as nn``), the reference is spelled out through torch
+        (``nn.Foo`` -> ``torch.nn.Foo``) and ``import torch.nn`` is added.
+        """
+        if not self.rebound:
+            return node
+        return node.visit(_RespellTorch(self))  # type: ignore[return-value]
+
+    def _input_uses(self, name: str) -> bool:
+        """Whether the input uses ``name`` as a variable (computed once, on this rare path)."""
+        if self._input_names is None:
+            used = _UsedNames()
+            if self.input_module is not None:
+                self.input_module.visit(used)
+            self._input_names = used.used
+        return self._input_names.get(name, 0) > 0
+
+    def torch_spelling(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        binding = self.pre.bindings.get(head)
+        if head not in self.rebound or binding is None or self._shadowed(head):
+            return None
+        root = binding.qualname.split(".", 1)[0]
+        if root not in self.pre.bindings and self._input_uses(root):
+            return None  # the file uses `torch` without importing it: an added import would change that
+        module = binding.qualname if binding.is_module_import else binding.qualname.rsplit(".", 1)[0]
+        if module not in self.torch_imports:
+            self.torch_imports.append(module)
+        return _keep_parens(node, make_chain(binding.qualname + ("." + rest if rest else "")))
 
     def too_new(self, rule: ApiRule, node: cst.CSTNode | None) -> bool:
         """``paddle_version`` selects: a rule whose ``min_paddle`` is newer is not applied.
@@ -844,7 +891,7 @@ class _Translator(cst.CSTTransformer):
         else:
             return updated_node
         if self.too_new(rule, original_node):
-            return original_node if qual is not None else updated_node
+            return self.keep_torch(original_node) if qual is not None else updated_node
         self.current_call_is_statement = id(original_node) in self.statement_calls
         self.current_call = original_node
         try:
@@ -860,7 +907,7 @@ class _Translator(cst.CSTTransformer):
             return _REMOVED_MARK.deep_clone()
         if result is None:
             if rule.kind == "function" and qual is not None:
-                return original_node  # keep the torch call as written
+                return self.keep_torch(original_node)  # keep the torch call as written
             return updated_node
         self.applied[rule.torch] += 1
         return result  # type: ignore[return-value]
@@ -872,8 +919,8 @@ class _Translator(cst.CSTTransformer):
         if not candidates:
             return None
         recv = func.value
-        if self.resolve(recv) is not None:
-            return None  # a module attribute such as torch.view, not a method call
+        if self.resolve(recv) is not None or self._rooted_in_other_import(recv):
+            return None  # a module attribute such as torch.view, or a call on paddle/numpy objects
         # rules for a specific receiver (tensor, layer, optimizer) before catch-all ones
         for rule in sorted(candidates, key=lambda r: r.receiver == "any"):
             if rule.kind != "method":
@@ -894,12 +941,28 @@ class _Translator(cst.CSTTransformer):
         candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
         if not candidates or self.resolve(func.value) is not None:
             return
+        recv = func.value
+        if self.is_tensor_expr(recv) or self.is_layer_expr(recv) or self.is_optimizer_expr(recv):
+            return  # known to be something else (`self.relu(x)` in a layer calls a sublayer)
+        if self._rooted_in_other_import(recv):
+            return  # `paddle.zeros(2).modules()`, `np.ones(3).view(...)`: not torch objects
         rule = candidates[0]
         if not _changes_something(rule) or not self._would_change(rule, original, updated):
             return
         self.report(
-            original, rule.torch, f"receiver {_code(func.value)!r} is not known to be a {rule.receiver}; left unchanged", Severity.WARNING
+            original, rule.torch, f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING
         )
+
+    def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
+        """``paddle.x``, ``np.zeros(3).T``: the expression starts at a non-torch import."""
+        while True:
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+                expr = expr.value
+            else:
+                break
+        return isinstance(expr, cst.Name) and expr.value in self.pre.other_imports and not self._shadowed(expr.value)
 
     def _would_change(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> bool:
         """Dry run of ``rule`` on the call, with every side effect undone."""
@@ -917,7 +980,9 @@ class _Translator(cst.CSTTransformer):
             self.need_paddle_import, self.out_bindings, self.applied = need, bindings, applied
             self.stmt_markers[:] = markers
             self.current_call, self.current_call_is_statement, self.remove_stmt = cur, stmt, remove
-        if result is None or result is REMOVE_STATEMENT:
+        if result is None:
+            return False  # the rule would not apply to this call anyway
+        if result is REMOVE_STATEMENT:
             return True
         return _code(result) != _code(updated)  # type: ignore[arg-type]
 
@@ -990,6 +1055,12 @@ class _Translator(cst.CSTTransformer):
                     out.append(BoundArg(arg, varkw, None))
                 else:
                     out.append(BoundArg(arg, p, None))
+        given = {b.param.name for b in out if b.param is not None}
+        if not any(b.arg.star for b in out):
+            missing = [p.name for p in params if p.default is None and p.kind in ("positional", "keyword") and p.name not in given]
+            if missing:
+                self.report(call, rule.torch, f"missing argument {missing[0]!r}; left unchanged", Severity.ERROR)
+                return None
         return out
 
     def rewrite_args(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> list[cst.Arg] | None:
@@ -1003,6 +1074,8 @@ class _Translator(cst.CSTTransformer):
                 self.report(original, rule.torch, "keys passed through **kwargs are not renamed; check them", Severity.WARNING)
             if "*" in star_kinds and rule.positional_prefix < len([p for p in rule.params or () if p.kind == "positional"]):
                 self.report(original, rule.torch, "arguments passed through *args are not checked; check them", Severity.WARNING)
+        # messages quote the source as written (the updated call may hold translated values)
+        written = {id(u): _code(o.value) for u, o in zip(updated.args, original.args)}
         new: list[cst.Arg] = []
         for b in bound:
             arg, p = b.arg, b.param
@@ -1013,7 +1086,10 @@ class _Translator(cst.CSTTransformer):
             if p.name in rule.unsupported:
                 if p.default is not None and _same_literal(value_code, p.default):
                     continue
-                self.report(original, rule.torch, f"{p.name}={value_code}: {rule.unsupported[p.name]}; left unchanged", Severity.ERROR)
+                shown = written.get(id(arg), value_code)
+                if not isinstance(arg.value, (cst.Integer, cst.Float, cst.SimpleString)) and shown not in ("True", "False", "None"):
+                    shown = "..."  # only literals are quoted: other text may change when translated
+                self.report(original, rule.torch, f"{p.name}={shown}: {rule.unsupported[p.name]}; left unchanged", Severity.ERROR)
                 return None
             if p.name in rule.drop:
                 continue
@@ -1111,12 +1187,20 @@ def _same_literal(code: str, expected: str) -> bool:
     return False
 
 
+_FOLD_BUILTINS = {"bool": bool, "int": int, "float": float, "abs": abs, "min": min, "max": max, "round": round}
+
+
 def _apply_transform(template: str, value: cst.BaseExpression) -> cst.BaseExpression:
     code = _code(value)
     if _NUMBER.match(code):
-        result = eval(template.format(code), {"__builtins__": {}})  # numbers only, checked above
-        text = repr(round(result, 12))
-        return cst.parse_expression(text)
+        try:  # the value is a number literal; the template is table data (e.g. "1 - {}", "not {}")
+            result = eval(template.format(code), {"__builtins__": _FOLD_BUILTINS})
+        except Exception:
+            result = None
+        if isinstance(result, bool):
+            return cst.Name(repr(result))
+        if isinstance(result, (int, float)):
+            return cst.parse_expression(repr(round(result, 12)))
     if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
         code = f"({code})"
     return cst.parse_expression(template.format(code))
@@ -1133,6 +1217,33 @@ _REMOVED_MARK = cst.Name("__torch2paddle_removed__")
 
 def _is_removed(stmt: cst.Expr) -> bool:
     return isinstance(stmt.value, cst.Name) and stmt.value.value == _REMOVED_MARK.value
+
+
+class _RespellTorch(cst.CSTTransformer):
+    """Spell every reference through a taken-over torch name out through torch (keep_torch)."""
+
+    def __init__(self, tr: _Translator) -> None:
+        super().__init__()
+        self.tr = tr
+        self.skip: set[int] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.skip.add(id(node.attr))
+        self.skip.add(id(node.value))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.skip.add(id(node.keyword))
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if id(original_node) in self.skip:
+            return updated_node
+        return self.tr.torch_spelling(original_node) or updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if id(original_node) in self.skip:
+            return updated_node
+        return self.tr.torch_spelling(original_node) or updated_node
 
 
 class _Assignments(cst.CSTVisitor):
@@ -1283,6 +1394,16 @@ class _TidyImports(cst.CSTTransformer):
         self.new_imports = new_imports
         self.seen_paddle: set[str] = set()
         self.bound_by_paddle: set[str] = set()
+        self.plain_paddle: set[str] = set()  # names bound by a plain `import paddle` anywhere at top level
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for stmt in node.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Import):
+                        for alias in small.names:
+                            if alias.asname is None and isinstance(alias.name, cst.Name) and alias.name.value == "paddle":
+                                self.plain_paddle.add("paddle")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return True
@@ -1308,6 +1429,9 @@ class _TidyImports(cst.CSTTransformer):
                 keep = []
                 for alias, local in _import_locals(stmt):
                     key = _code(stmt.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))  # type: ignore[union-attr]
+                    if isinstance(stmt, cst.Import) and alias.asname is None and isinstance(alias.name, cst.Attribute):
+                        if local in self.plain_paddle:
+                            continue  # `import paddle.nn` adds nothing next to `import paddle`
                     if self.used.get(local, 0) > 0 and key not in self.seen_paddle:
                         keep.append(alias)
                         self.seen_paddle.add(key)
@@ -1407,8 +1531,19 @@ def _parsed_piece(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
-def _add_header(module: cst.Module, need_paddle: bool, supports: list[str]) -> cst.Module:
+def _add_header(module: cst.Module, need_paddle: bool, supports: list[str], torch_imports: Sequence[str] = ()) -> cst.Module:
     body = list(module.body)
+    if torch_imports:
+        # untranslated code spelled through torch (see keep_torch) needs these modules
+        present = {_code(s).strip() for s in body if isinstance(s, cst.SimpleStatementLine)}
+        pos = _first_import_index(module)
+        for name in reversed(torch_imports):
+            line = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(make_chain(name))])])  # type: ignore[arg-type]
+            if _code(line).strip() not in present:
+                if pos < len(body) and body[pos].leading_lines:
+                    line = line.with_changes(leading_lines=body[pos].leading_lines)
+                    body[pos] = body[pos].with_changes(leading_lines=[])
+                body.insert(pos, line)
     if supports:
         idx = _header_end(module)
         existing = _defined_names(module)
@@ -1520,6 +1655,7 @@ def translate_source(
     if not pre.uses_torch:
         return Translation(shown, code, code, Status.UNCHANGED)
     tr = _Translator(table, pre, shown, paddle_version)
+    tr.input_module = module
     tr.inert, originals = _inert_subtrees(module, set(pre.bindings), set(table.methods), {id(n) for n in pre.import_nodes})
     try:
         out = module.visit(tr)
@@ -1527,7 +1663,7 @@ def translate_source(
         line, col = _position(module, crash.node)
         diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
         return Translation(shown, code, code, Status.FAILED, [diag])
-    out = _add_header(out, tr.need_paddle_import, tr.supports)
+    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports)
     # the support code and header may use names too
     used = _UsedNames()
     walk(out, used)
@@ -1554,15 +1690,6 @@ def translate_source(
         diags = list(dict.fromkeys(diags))
     status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
     return Translation(shown, code, new_code, status, diags, tr.applied)
-
-
-PADDLE_VERSION_ENV = "TORCH2PADDLE_PADDLE_VERSION"  # set by `translate --paddle-version` (reaches workers)
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    """``"2.6"`` -> ``(2, 6, 0)``; ``"3.0.0rc1"`` -> ``(3, 0, 0)``."""
-    parts = [int(re.match(r"\d*", p).group() or 0) for p in text.strip().split(".")[:3]]  # type: ignore[union-attr]
-    return tuple(parts + [0] * (3 - len(parts)))
 
 
 def _inert_subtrees(

@@ -208,6 +208,7 @@ class Prepass(cst.CSTVisitor):
         self.import_nodes: list[cst.CSTNode] = []  # torch/torchvision import statements
         self.scope_locals: dict[int, set[str]] = {}  # id(scope node) -> names bound there
         self.module_locals: set[str] = set()  # names bound at module level by non-imports
+        self.other_imports: set[str] = set()  # names bound by imports of anything but torch
         self.uses_torch = False
         self._stack: list[set[str]] = []
 
@@ -322,10 +323,12 @@ class Prepass(cst.CSTVisitor):
             if is_torch_name(qual):
                 found = True
                 self.bindings[local] = ImportBinding(local, bound_qual, True, node, alias)
-            elif self._stack:
-                self._bind(local)
             else:
-                self.module_locals.add(local)
+                self.other_imports.add(local)
+                if self._stack:
+                    self._bind(local)
+                else:
+                    self.module_locals.add(local)
         if found:
             self.import_nodes.append(node)
             self.uses_torch = True
@@ -344,10 +347,12 @@ class Prepass(cst.CSTVisitor):
             if is_torch_name(qual):
                 found = True
                 self.bindings[local] = ImportBinding(local, qual, False, node, alias)
-            elif self._stack:
-                self._bind(local)
             else:
-                self.module_locals.add(local)
+                self.other_imports.add(local)
+                if self._stack:
+                    self._bind(local)
+                else:
+                    self.module_locals.add(local)
         if found:
             self.import_nodes.append(node)
             self.uses_torch = True
