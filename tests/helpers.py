@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-_LIB = None
-
 
 def import_torchvision_models(name: str) -> types.ModuleType:
-    """``torchvision.models.<name>`` where torchvision's compiled ops do not load.
-
-    torchvision registers the ``nms``/``qnms`` op schemas from its C++ library at import; with
-    the CPU torch here that library fails to load, so the schemas are defined first.
-    """
-    global _LIB
-    import torch
-
-    if _LIB is None:
-        try:
-            torch.library.Library("torchvision", "DEF")  # probe: fails if already defined
-        except RuntimeError:
-            pass
-        _LIB = torch.library.Library("torchvision", "FRAGMENT")
-        for schema in (
-            "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
-            "qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor",
-        ):
-            try:
-                _LIB.define(schema)
-            except RuntimeError:
-                pass
-    import warnings
+    """``torchvision.models.<name>``, importable although torchvision's compiled ops are not."""
+    from translator.verify import load_torchvision_module
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return importlib.import_module(f"torchvision.models.{name}")
+        return load_torchvision_module(name)
 
 
 def load_module_from_code(code: str, name: str, tmp_path: Path) -> types.ModuleType:
