@@ -279,3 +279,18 @@ def test_syntax_error_is_a_failed_result():
 @pytest.mark.parametrize("code", ["import torch\n", "import torch  # keep comment\nx = 1\n"])
 def test_unused_torch_import_is_removed(code):
     assert "torch" not in out(code).replace("# keep comment", "")
+
+
+def test_parenthesized_method_chain_keeps_its_parentheses():
+    """A rewritten call that closes a parenthesized multi-line chain keeps the parentheses."""
+    result = tr("""
+        import torch
+        def f(e: torch.Tensor):
+            return (
+                e.permute(1, 0)
+                .unsqueeze(0)
+                .permute(0, 2, 1)
+            )
+    """)
+    assert result.status.value == "translated"
+    assert "    return (\n        e.transpose([1, 0])\n        .unsqueeze(0)\n        .transpose([0, 2, 1])\n    )\n" in result.code

@@ -910,6 +910,8 @@ class _Translator(cst.CSTTransformer):
                 return self.keep_torch(original_node)  # keep the torch call as written
             return updated_node
         self.applied[rule.torch] += 1
+        if original_node.lpar and isinstance(result, cst.BaseExpression) and not getattr(result, "lpar", None):
+            result = _keep_parens(original_node, result)  # `(a\n .b())` must keep its parentheses
         return result  # type: ignore[return-value]
 
     def _method_rule(self, call: cst.Call) -> ApiRule | None:
