@@ -24,7 +24,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -48,18 +47,11 @@ def cache_dir() -> Path:
 
 
 def _write_atomic_bytes(path: Path, data: bytes) -> None:
+    from .atomic import atomic_open
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path, "wb") as f:
+        f.write(data)
 
 
 def load_pickled(name: str) -> object | None:

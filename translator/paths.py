@@ -16,10 +16,10 @@ import errno
 import gc
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .atomic import atomic_open
 from .diagnostics import Diagnostic, Status, Translation
 from .rules import RuleTable
 
@@ -195,26 +195,8 @@ def write_atomic(path: Path, text: str) -> None:
     """
     path = Path(path)
     _make_parent(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            mode = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path, "w", fsync=True, keep_mode=True) as f:
+        f.write(text)
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -231,17 +213,9 @@ def write_if_changed(path: Path, text: str) -> bool:
 def copy_atomic(src: Path, dst: Path) -> None:
     """Copy ``src`` to ``dst`` via a temporary file and a rename, like :func:`write_atomic`."""
     _make_parent(dst)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
-    try:
-        shutil.copy2(src, tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(dst, "wb") as out, open(src, "rb") as f:
+        shutil.copyfileobj(f, out)
+    shutil.copystat(src, dst)
 
 
 def _walk(root: Path) -> Iterator[Path]:

@@ -20,7 +20,6 @@ import dataclasses
 import os
 import pickle
 import sys
-import tempfile
 import warnings
 from typing import Any, Iterable, Mapping
 
@@ -416,21 +415,10 @@ def save_pdparams(state_dict: Mapping[str, np.ndarray], path: str | os.PathLike[
 
     The file appears only once complete (temp file in the same folder, then ``os.replace``).
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdparams", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _PdparamsPickler(f, protocol=5).dump(dict(state_dict))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .atomic import atomic_open
+
+    with atomic_open(path, "wb", fsync=True) as f:
+        _PdparamsPickler(f, protocol=5).dump(dict(state_dict))
 
 
 # --------------------------------------------------------------------------------------------
