@@ -294,3 +294,34 @@ def test_parenthesized_method_chain_keeps_its_parentheses():
     """)
     assert result.status.value == "translated"
     assert "    return (\n        e.transpose([1, 0])\n        .unsqueeze(0)\n        .transpose([0, 2, 1])\n    )\n" in result.code
+
+
+def test_comments_above_removed_statements_are_kept():
+    result = tr("""
+        import torch.nn as nn
+        # why this import
+        from torchvision.utils import _log_api_usage_once
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                # log usage
+                _log_api_usage_once(self)
+
+            def only(self):
+                # nothing else here
+                _log_api_usage_once(self)
+    """)
+    assert result.code == textwrap.dedent("""
+        import paddle.nn as nn
+        # why this import
+
+        class Net(nn.Layer):
+            def __init__(self):
+                super().__init__()
+                # log usage
+
+            def only(self):
+                # nothing else here
+                pass
+    """).lstrip("\n")

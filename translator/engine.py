@@ -608,7 +608,7 @@ class _Translator(cst.CSTTransformer):
             self.remove_stmt = False
             body = [s for s in updated_node.body if not isinstance(s, cst.Expr) or not _is_removed(s)]
             if not body:
-                return cst.RemoveFromParent()
+                return _dropped_line(updated_node)
             updated_node = updated_node.with_changes(body=body)
         new_body: list[tuple[cst.BaseSmallStatement, bool]] = []  # (statement, written by us)
         changed = False
@@ -1248,6 +1248,61 @@ class _RespellTorch(cst.CSTTransformer):
         return self.tr.torch_spelling(original_node) or updated_node
 
 
+_DROPPED = "__torch2paddle_dropped_line__"
+
+
+def _dropped_line(line: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+    """A placeholder for a removed statement; it keeps the comment lines above it."""
+    return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_DROPPED))], leading_lines=line.leading_lines)
+
+
+def _is_dropped(stmt: cst.CSTNode) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.Name)
+        and stmt.body[0].value.value == _DROPPED
+    )
+
+
+class _DropLines(cst.CSTTransformer):
+    """Remove the placeholders of removed statements; comment lines above a removed statement
+    move to the next statement (or the block's end), so no comment is lost."""
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, _STATEMENT_CONTAINERS) and super().on_visit(node)
+
+    def _body(self, body: Sequence[cst.BaseStatement]) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+        out: list[cst.BaseStatement] = []
+        carried: list[cst.EmptyLine] = []
+        for stmt in body:
+            if _is_dropped(stmt):
+                if any(line.comment for line in stmt.leading_lines):
+                    carried.extend(stmt.leading_lines)
+                continue
+            if carried:
+                stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
+                carried = []
+            out.append(stmt)
+        return out, carried
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not any(_is_dropped(s) for s in updated_node.body):
+            return updated_node
+        body, carried = self._body(updated_node.body)
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not any(_is_dropped(s) for s in updated_node.body):
+            return updated_node
+        body, carried = self._body(updated_node.body)
+        if not body:
+            body = [cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=carried)]
+            carried = []
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
+
+
 class _Assignments(cst.CSTVisitor):
     """Name assignments in a function body (not in nested functions or classes)."""
 
@@ -1447,7 +1502,7 @@ class _TidyImports(cst.CSTTransformer):
                     self.bound_by_paddle.add(local)
             body.append(stmt)
         if not body:
-            return cst.RemoveFromParent()
+            return _dropped_line(updated_node)
         if len(body) != len(updated_node.body):
             body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(body=body)
@@ -1673,6 +1728,7 @@ def translate_source(
         used.used["paddle"] += 1
     tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports))
     out = out.visit(tidy)
+    out = out.visit(_DropLines())
     new_code = out.code
     try:
         if new_code != code:
