@@ -320,18 +320,22 @@ class Prepass(cst.CSTVisitor):
             else:
                 local = qual.split(".", 1)[0]
                 bound_qual = local
-            if is_torch_name(qual):
-                found = True
-                self.bindings[local] = ImportBinding(local, bound_qual, True, node, alias)
-            else:
-                self.other_imports.add(local)
-                if self._stack:
-                    self._bind(local)
-                else:
-                    self.module_locals.add(local)
+            found |= self._record(local, qual, bound_qual, True, node, alias)
         if found:
             self.import_nodes.append(node)
             self.uses_torch = True
+        return False
+
+    def _record(self, local: str, qual: str, bound_qual: str, is_module: bool, node: cst.CSTNode, alias: cst.ImportAlias) -> bool:
+        """Record what an import binds; True when it is a torch/torchvision name."""
+        if is_torch_name(qual):
+            self.bindings[local] = ImportBinding(local, bound_qual, is_module, node, alias)
+            return True
+        self.other_imports.add(local)
+        if self._stack:
+            self._bind(local)
+        else:
+            self.module_locals.add(local)
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
@@ -344,15 +348,7 @@ class Prepass(cst.CSTVisitor):
             name = alias.name.value  # type: ignore[union-attr]
             local = alias.asname.name.value if alias.asname is not None else name  # type: ignore[union-attr]
             qual = f"{base}.{name}" if base else name
-            if is_torch_name(qual):
-                found = True
-                self.bindings[local] = ImportBinding(local, qual, False, node, alias)
-            else:
-                self.other_imports.add(local)
-                if self._stack:
-                    self._bind(local)
-                else:
-                    self.module_locals.add(local)
+            found |= self._record(local, qual, qual, False, node, alias)
         if found:
             self.import_nodes.append(node)
             self.uses_torch = True
