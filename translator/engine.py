@@ -246,6 +246,7 @@ class _Translator(cst.CSTTransformer):
         self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity]] = []
         self.current_call: cst.CSTNode | None = None
         self.new_imports: set[str] = set()  # code of the Paddle imports this translation wrote
+        self.dropped_lines = False  # a statement was removed (see _DropLines)
         self.applied: Counter = Counter()
         self.supports: list[str] = []
         self.need_paddle_import = False
@@ -608,6 +609,7 @@ class _Translator(cst.CSTTransformer):
             self.remove_stmt = False
             body = [s for s in updated_node.body if not isinstance(s, cst.Expr) or not _is_removed(s)]
             if not body:
+                self.dropped_lines = True
                 return _dropped_line(updated_node)
             updated_node = updated_node.with_changes(body=body)
         new_body: list[tuple[cst.BaseSmallStatement, bool]] = []  # (statement, written by us)
@@ -1451,6 +1453,7 @@ class _TidyImports(cst.CSTTransformer):
         self.new_imports = new_imports
         self.seen_paddle: set[str] = set()
         self.bound_by_paddle: set[str] = set()
+        self.dropped_lines = False  # a statement was removed (see _DropLines)
         self.plain_paddle: set[str] = set()  # names bound by a plain `import paddle` anywhere at top level
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -1502,6 +1505,7 @@ class _TidyImports(cst.CSTTransformer):
                     self.bound_by_paddle.add(local)
             body.append(stmt)
         if not body:
+            self.dropped_lines = True
             return _dropped_line(updated_node)
         if len(body) != len(updated_node.body):
             body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
@@ -1728,7 +1732,8 @@ def translate_source(
         used.used["paddle"] += 1
     tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports))
     out = out.visit(tidy)
-    out = out.visit(_DropLines())
+    if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
+        out = out.visit(_DropLines())
     new_code = out.code
     try:
         if new_code != code:
