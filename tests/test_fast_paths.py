@@ -34,8 +34,8 @@ def reference_paths():
     def libcst_parse(code):
         cst.parse_module(code)
 
-    def uncached_render(names):
-        return tuple(engine.support_code.render(list(names), existing=set()))
+    def uncached_render(names, root=None):
+        return tuple(engine.support_code.render(list(names), existing=set(), root=root))
 
     saved = (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
              engine._TidyImports.on_visit)

@@ -115,6 +115,14 @@ def _package_dirs(shown: str) -> str:
         if d.parent == d:
             break
         d = d.parent
+    if parts and Path(parts[-1]).name == "torchvision":
+        # a file inside a torchvision tree copies literals from that tree (support.torchvision_root)
+        meta = Path(parts[-1]) / "models" / "_meta.py"
+        try:
+            st = meta.stat()
+            parts.append(f"{meta}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            pass
     return os.pathsep.join(parts)
 
 

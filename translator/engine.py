@@ -23,6 +23,7 @@ import os
 import re
 import warnings
 from collections import Counter
+from pathlib import Path
 from typing import Callable, Sequence
 
 import libcst as cst
@@ -268,6 +269,7 @@ class _Translator(cst.CSTTransformer):
         self.rebound: set[str] = set()
         self.torch_imports: list[str] = []  # modules untranslated code needs, e.g. "torch.nn"
         self.input_module: cst.Module | None = None  # set by translate_source
+        self.tv_root = support_code.torchvision_root(None)  # where torchvision literals come from
         self._input_names: Counter | None = None
         self._plan_imports()
         self.inert: set[int] = set()  # subtrees with nothing to translate (see _inert_subtrees)
@@ -357,12 +359,21 @@ class _Translator(cst.CSTTransformer):
             self.out_bindings["paddle"] = "paddle"
         return make_chain(target)
 
-    def need_support(self, name: str) -> None:
+    def need_support(self, name: str, node: cst.CSTNode | None = None, code: str | None = None) -> bool:
+        """Emit support snippet ``name`` (and what it needs); False, reported at ``node``, when a
+        literal it copies from torchvision cannot be found."""
+        if not support_code.literal_available(name, self.tv_root):
+            if node is not None:
+                message = (f"{name} is copied from torchvision's models/_meta.py, which was not found (torchvision "
+                           "is not installed and this file is not inside a torchvision tree); left unchanged")
+                self.report(node, code or name, message, Severity.ERROR)
+            return False
         for dep in support_code.closure(name):
             if dep not in self.supports:
                 self.supports.append(dep)
         if support_code.needs_paddle(name):
             self.need_paddle_import = True
+        return True
 
     # ---------------------------------------------------------------- resolution -------
     def _shadowed(self, name: str) -> bool:
@@ -866,8 +877,7 @@ class _Translator(cst.CSTTransformer):
 
     def _reference_target(self, rule: ApiRule, node: cst.CSTNode) -> cst.BaseExpression | None:
         if rule.support is not None:
-            self.need_support(rule.support)
-            return cst.Name(rule.support)
+            return cst.Name(rule.support) if self.need_support(rule.support, node, rule.torch) else None
         if rule.paddle is not None and rule.handler is None:
             return self.ref(rule.paddle)
         if id(node) in self.call_funcs:
@@ -1006,8 +1016,8 @@ class _Translator(cst.CSTTransformer):
             fn = HANDLERS.get(rule.handler)
             if fn is None:
                 raise RuntimeError(f"rule {rule.source} names unknown handler {rule.handler!r}")
-            if rule.support is not None:
-                self.need_support(rule.support)
+            if rule.support is not None and not self.need_support(rule.support, original, rule.torch):
+                return None
             return fn(self.ctx, updated, rule)
         new_args = self.rewrite_args(rule, original, updated)
         if new_args is None:
@@ -1551,7 +1561,7 @@ def _first_import_index(module: cst.Module) -> int:
 
 
 @functools.lru_cache(maxsize=32)
-def _render_support(names: tuple[str, ...]) -> tuple[cst.BaseStatement, ...]:
+def _render_support(names: tuple[str, ...], root: Path | None = None) -> tuple[cst.BaseStatement, ...]:
     """``support.render(names, existing=set())``, with each import line and snippet parsed once
     per process (the nodes are immutable, and the literals copied from torchvision are large).
 
@@ -1568,7 +1578,7 @@ def _render_support(names: tuple[str, ...]) -> tuple[cst.BaseStatement, ...]:
         for imp in snip.imports:
             if imp not in imports:
                 imports.append(imp)
-        blocks.append(support_code._literal(*snip.literal_from) if snip.literal_from else snip.code)
+        blocks.append(support_code._literal(*snip.literal_from, root) if snip.literal_from else snip.code)
     if not blocks:
         return ()
     imports.sort(key=lambda s: (s.startswith("from"), s))
@@ -1576,7 +1586,7 @@ def _render_support(names: tuple[str, ...]) -> tuple[cst.BaseStatement, ...]:
     if len({(m.default_indent, m.default_newline) for m in pieces}) != 1 or any(
         m.header or m.footer or not m.body or not m.has_trailing_newline for m in pieces
     ):
-        return tuple(support_code.render(list(names), existing=set()))
+        return tuple(support_code.render(list(names), existing=set(), root=root))
     out: list[cst.BaseStatement] = []
     blank = cst.EmptyLine()
     for i, m in enumerate(pieces):
@@ -1592,7 +1602,9 @@ def _parsed_piece(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
-def _add_header(module: cst.Module, need_paddle: bool, supports: list[str], torch_imports: Sequence[str] = ()) -> cst.Module:
+def _add_header(
+    module: cst.Module, need_paddle: bool, supports: list[str], torch_imports: Sequence[str] = (), root: Path | None = None
+) -> cst.Module:
     body = list(module.body)
     if torch_imports:
         # untranslated code spelled through torch (see keep_torch) needs these modules
@@ -1608,7 +1620,7 @@ def _add_header(module: cst.Module, need_paddle: bool, supports: list[str], torc
     if supports:
         idx = _header_end(module)
         existing = _defined_names(module)
-        snippet_stmts = list(_render_support(tuple(n for n in supports if n not in existing)))
+        snippet_stmts = list(_render_support(tuple(n for n in supports if n not in existing), root))
         if snippet_stmts:
             # the standard-library imports the support code needs, minus names already bound
             bound = _import_bound_names(body[:idx])
@@ -1717,6 +1729,7 @@ def translate_source(
         return Translation(shown, code, code, Status.UNCHANGED)
     tr = _Translator(table, pre, shown, paddle_version)
     tr.input_module = module
+    tr.tv_root = support_code.torchvision_root(path)
     tr.inert, originals = _inert_subtrees(module, set(pre.bindings), set(table.methods), {id(n) for n in pre.import_nodes})
     try:
         out = module.visit(tr)
@@ -1724,7 +1737,7 @@ def translate_source(
         line, col = _position(module, crash.node)
         diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
         return Translation(shown, code, code, Status.FAILED, [diag])
-    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports)
+    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root)
     # the support code and header may use names too
     used = _UsedNames()
     walk(out, used)

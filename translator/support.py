@@ -393,11 +393,48 @@ def _torchvision_dir() -> Path | None:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-@functools.lru_cache(maxsize=None)
-def _literal(relpath: str, name: str) -> str:
-    root = _torchvision_dir()
+def torchvision_root(path: str | None) -> Path | None:
+    """Where literals such as ``_IMAGENET_CATEGORIES`` are copied from for the file at ``path``.
+
+    A file inside a torchvision source tree (its topmost package folder is ``torchvision``, as
+    for a vendored or unpacked copy) reads its own tree; any other file the installed
+    torchvision, found without importing it.  ``None`` when neither exists.
+    """
+    if path and path != "-":
+        d = Path(path).resolve().parent
+        top = None
+        while (d / "__init__.py").is_file():
+            top = d
+            if d.parent == d:
+                break
+            d = d.parent
+        if top is not None and top.name == "torchvision" and (top / "models" / "_meta.py").is_file():
+            return top
+    return _torchvision_dir()
+
+
+def literal_available(name: str, root: Path | None) -> bool:
+    """Whether every literal snippet ``name`` needs can be copied from ``root``."""
+    for n in closure(name):
+        snip = SNIPPETS[n]
+        if snip.literal_from is not None:
+            try:
+                _literal(*snip.literal_from, root)
+            except (LookupError, OSError, SyntaxError, ValueError):
+                return False
+    return True
+
+
+def _literal(relpath: str, name: str, root: Path | None = None) -> str:
+    """The assignment of ``name`` in ``root/relpath`` (default root: the installed torchvision)."""
+    root = root or _torchvision_dir()
     if root is None:
         raise LookupError(f"{name}: torchvision is not installed, cannot copy its value")
+    return _literal_at(relpath, name, root)
+
+
+@functools.lru_cache(maxsize=None)
+def _literal_at(relpath: str, name: str, root: Path) -> str:
     tree = ast.parse((root / relpath).read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
@@ -421,7 +458,7 @@ def _format_literal(value: object, width: int = 100) -> str:
     return "[\n" + "\n".join(lines) + "\n]"
 
 
-def render(names: list[str], existing: set[str]) -> list[cst.BaseStatement]:
+def render(names: list[str], existing: set[str], root: Path | None = None) -> list[cst.BaseStatement]:
     """Statements for the snippets not already defined in the module, imports first."""
     imports: list[str] = []
     blocks: list[str] = []
@@ -432,7 +469,7 @@ def render(names: list[str], existing: set[str]) -> list[cst.BaseStatement]:
         for imp in snip.imports:
             if imp not in imports:
                 imports.append(imp)
-        blocks.append(_literal(*snip.literal_from) if snip.literal_from else snip.code)
+        blocks.append(_literal(*snip.literal_from, root) if snip.literal_from else snip.code)
     if not blocks:
         return []
     imports.sort(key=lambda s: (s.startswith("from"), s))
