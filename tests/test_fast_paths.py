@@ -38,7 +38,8 @@ def reference_paths():
         return tuple(engine.support_code.render(list(names), existing=set(), root=root))
 
     saved = (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
-             engine._TidyImports.on_visit)
+             engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS)
+    engine._USE_PLACEHOLDERS = False
     resolve.walk = engine.walk = libcst_walk
     engine._inert_subtrees = no_skipping
     engine._check_parses = libcst_parse
@@ -48,7 +49,7 @@ def reference_paths():
         yield
     finally:
         (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
-         engine._TidyImports.on_visit) = saved
+         engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS) = saved
 
 
 def _result(code: str, path: str) -> tuple:
@@ -106,6 +107,15 @@ x = torch.cat([torch.zeros(2), torch.ones(2)], dim=0)
 import torch.nn as nn
 conv = nn.Conv2d(*args, bias=False, **kwargs)
 """,
+    # support code (a function with a body) laid into a file indented with tabs, with CRLF newlines
+    "support_tabs_crlf": (
+        "import torch.nn as nn\r\n"
+        "class Net(nn.Module):\r\n"
+        "\tdef __init__(self):\r\n"
+        "\t\tsuper().__init__()\r\n"
+        "\t\tself.conv = nn.Conv2d(3, 8, 3)\r\n"
+        "\t\tnn.init.kaiming_normal_(self.conv.weight, mode='fan_out', nonlinearity='relu')\r\n"
+    ),
     "unknown_api": """
 import torch
 def g(t):

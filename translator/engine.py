@@ -1602,9 +1602,61 @@ def _parsed_piece(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
+_SUPPORT_PLACEHOLDER = "__torch2paddle_support_"
+_USE_PLACEHOLDERS = True  # tests/test_fast_paths.py turns this off to compare
+
+
+@functools.lru_cache(maxsize=256)
+def _support_text(stmt: cst.BaseStatement, indent: str, newline: str) -> str:
+    """The code of a support statement (as ``_render_support`` made it) without its leading lines,
+    as it reads in a module with this indentation unit and newline."""
+    return cst.Module(body=[stmt.with_changes(leading_lines=[])], default_indent=indent, default_newline=newline).code
+
+
+@functools.lru_cache(maxsize=256)
+def _support_names(stmt: cst.BaseStatement) -> Counter:
+    used = _UsedNames()
+    walk(stmt, used)
+    return used.used
+
+
+def _fill_support(code: str, placeholders: dict[str, cst.BaseStatement], indent: str, newline: str) -> str | None:
+    """Put the support statements in place of their placeholder lines; None if one is not found
+    exactly once."""
+    for name, stmt in placeholders.items():
+        line = name + newline
+        if code.count(line) != 1:
+            return None
+        code = code.replace(line, _support_text(stmt, indent, newline))
+    return code
+
+
+def _with_support(module: cst.Module, placeholders: dict[str, cst.BaseStatement]) -> cst.Module:
+    """``module`` with its top-level placeholder lines replaced by the support statements."""
+    body = []
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr):
+            value = stmt.body[0].value
+            if isinstance(value, cst.Name) and value.value in placeholders:
+                stmt = placeholders[value.value].with_changes(leading_lines=stmt.leading_lines)
+        body.append(stmt)
+    return module.with_changes(body=body)
+
+
 def _add_header(
-    module: cst.Module, need_paddle: bool, supports: list[str], torch_imports: Sequence[str] = (), root: Path | None = None
+    module: cst.Module,
+    need_paddle: bool,
+    supports: list[str],
+    torch_imports: Sequence[str] = (),
+    root: Path | None = None,
+    placeholders: dict[str, cst.BaseStatement] | None = None,
 ) -> cst.Module:
+    """The imports and support code a translation needs, added after the module's imports.
+
+    With ``placeholders`` (a dict to fill), each support statement that is not an import is
+    added as a one-name placeholder line and recorded there; ``_fill_support`` puts the code in
+    after codegen, so the (large, fixed) support code is neither rebuilt nor laid out per file.
+    """
     body = list(module.body)
     if torch_imports:
         # untranslated code spelled through torch (see keep_torch) needs these modules
@@ -1625,7 +1677,15 @@ def _add_header(
             # the standard-library imports the support code needs, minus names already bound
             bound = _import_bound_names(body[:idx])
             imports = [s for s in (_without_bound(s, bound) for s in snippet_stmts if _is_import_line(s)) if s]
-            code = [s.with_changes(leading_lines=[]) for s in snippet_stmts if not _is_import_line(s)]
+            rendered = [s for s in snippet_stmts if not _is_import_line(s)]
+            if placeholders is not None:
+                code = []
+                for s in rendered:
+                    name = f"{_SUPPORT_PLACEHOLDER}{len(placeholders)}__"
+                    placeholders[name] = s
+                    code.append(cst.SimpleStatementLine(body=[cst.Expr(cst.Name(name))]))
+            else:
+                code = [s.with_changes(leading_lines=[]) for s in rendered]
             blank = cst.EmptyLine(indent=False, whitespace=_NO_SPACE)
             header = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.HEADER))
             footer = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.FOOTER))
@@ -1737,10 +1797,16 @@ def translate_source(
         line, col = _position(module, crash.node)
         diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
         return Translation(shown, code, code, Status.FAILED, [diag])
-    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root)
+    # support statements stand in placeholders until after codegen (see _add_header)
+    placeholders: dict[str, cst.BaseStatement] | None = None
+    if _USE_PLACEHOLDERS and module.has_trailing_newline and _SUPPORT_PLACEHOLDER not in code:
+        placeholders = {}
+    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root, placeholders)
     # the support code and header may use names too
     used = _UsedNames()
     walk(out, used)
+    for stmt in (placeholders or {}).values():
+        used.used.update(_support_names(stmt))
     if tr.need_paddle_import:
         used.used["paddle"] += 1
     tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports))
@@ -1748,6 +1814,11 @@ def translate_source(
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
         out = out.visit(_DropLines())
     new_code = out.code
+    if placeholders:
+        filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline)
+        if filled is None:  # pragma: no cover - a placeholder line was not found once: lay out in full
+            filled = _with_support(out, placeholders).code
+        new_code = filled
     try:
         if new_code != code:
             _check_parses(new_code)
@@ -1757,7 +1828,7 @@ def translate_source(
     diags: list[Diagnostic] = []
     if tr.diags:
         wanted = [n for d in tr.diags for n in d[:2] if n is not None]
-        positions = _diag_positions(module, tr.diag_tops, wanted, originals)
+        positions = _diag_positions(module, tr.diag_tops, wanted, originals, code)
         for node, fallback, dcode, message, severity in tr.diags:
             pos = positions.get(node) or (positions.get(fallback) if fallback is not None else None)
             line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
@@ -1918,28 +1989,67 @@ class _PositionState:
         return _Syntactic(self, node, start_node, end_node)
 
 
-def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode], originals: set[int] | None):  # type: ignore[no-untyped-def]
+class _TextPositionState(_PositionState):
+    """A ``_PositionState`` that also keeps the text it lays out."""
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        super().__init__(default_indent, default_newline)
+        self.tokens: list[str] = []
+        self.recording = True
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        super().add_token(value)
+
+
+def _ranges_by_search(module: cst.Module, tops: set[int], code: str) -> dict[int, tuple[int, int, int, int]] | None:
+    """Ranges for the nodes of the top-level statements in ``tops``, each statement laid out on
+    its own from line 1 and moved to where its text stands in ``code`` (the text ``module`` was
+    parsed from).  ``None`` when a statement's text is not found exactly once in ``code``."""
+    ranges: dict[int, tuple[int, int, int, int]] = {}
+    for stmt in module.body:
+        if id(stmt) not in tops:
+            continue
+        state = _TextPositionState(module.default_indent, module.default_newline)
+        stmt._codegen(state)  # type: ignore[arg-type]
+        text = "".join(state.tokens)
+        if not text or code.count(text) != 1:
+            return None  # e.g. a repeated statement, or the last line without its newline
+        offset = len(_LINE_BREAK.findall(code, 0, code.index(text)))
+        for key, (line, column, end_line, end_column) in state.ranges.items():
+            ranges[key] = (line + offset, column, end_line + offset, end_column)
+    return ranges
+
+
+def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode], originals: set[int] | None,
+                    code: str | None = None):  # type: ignore[no-untyped-def]
     """Positions (as ``PositionProvider`` gives them) of the ``wanted`` nodes of ``module``.
 
-    Only the top-level statements in ``tops`` are laid out with positions (``_PositionState``);
-    the statements before them are laid out for their line count only.  When a wanted node of
-    ``module`` (``originals``) is outside them, every position is computed, as
+    Only the top-level statements in ``tops`` are laid out with positions (``_PositionState``).
+    With ``code`` (the text ``module`` was parsed from) each of them is laid out alone and placed
+    by finding its text in ``code`` (``_ranges_by_search``); otherwise, or when a text is not
+    found exactly once, the statements before them are laid out for their line count.  When a
+    wanted node of ``module`` (``originals``) is outside them, every position is computed, as
     ``MetadataWrapper`` would.
     """
     if originals is not None:
         from libcst._position import CodePosition, CodeRange
 
-        state = _PositionState(module.default_indent, module.default_newline)
-        for line in module.header:
-            line._codegen(state)  # type: ignore[arg-type]
-        todo = len(tops)
-        for stmt in module.body:
-            if not todo:
-                break
-            state.recording = id(stmt) in tops
-            stmt._codegen(state)  # type: ignore[arg-type]
-            todo -= state.recording
-        ranges = state.ranges
+        found = _ranges_by_search(module, tops, code) if code is not None else None
+        if found is not None:
+            ranges = found
+        else:
+            state = _PositionState(module.default_indent, module.default_newline)
+            for line in module.header:
+                line._codegen(state)  # type: ignore[arg-type]
+            todo = len(tops)
+            for stmt in module.body:
+                if not todo:
+                    break
+                state.recording = id(stmt) in tops
+                stmt._codegen(state)  # type: ignore[arg-type]
+                todo -= state.recording
+            ranges = state.ranges
         if all(id(n) in ranges or (id(n) not in originals and kind_of(n.__class__) != TRIVIA) for n in wanted):
             return {
                 n: CodeRange(CodePosition(r[0], r[1]), CodePosition(r[2], r[3]))
