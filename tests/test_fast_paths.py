@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def reference_paths():
     """Run the engine the slow, plain-LibCST way."""
 
-    def libcst_walk(node, visitor):
-        node.visit(visitor)
+    def libcst_walk(node, visitor, skip=None):
+        node.visit(visitor)  # every node, skipping nothing
 
     def no_skipping(module, *triggers):
         return set(), None  # visit everything; None: compute every position
@@ -38,8 +38,9 @@ def reference_paths():
         return tuple(engine.support_code.render(list(names), existing=set(), root=root))
 
     saved = (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
-             engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS)
+             engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS, engine._holders)
     engine._USE_PLACEHOLDERS = False
+    engine._holders = lambda module, match: None  # statement passes enter every container
     resolve.walk = engine.walk = libcst_walk
     engine._inert_subtrees = no_skipping
     engine._check_parses = libcst_parse
@@ -49,7 +50,7 @@ def reference_paths():
         yield
     finally:
         (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
-         engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS) = saved
+         engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS, engine._holders) = saved
 
 
 def _result(code: str, path: str) -> tuple:
@@ -212,3 +213,53 @@ def test_support_pieces_parse_like_the_whole_text():
         pieces = engine._render_support.__wrapped__(tuple(group))
         assert len(whole) == len(pieces), group
         assert all(a.deep_equals(b) for a, b in zip(whole, pieces)), group
+
+
+def test_positions_by_enclosing_statement_match_position_provider():
+    """Diagnostics are placed by laying out only the innermost enclosing statement whose text is
+    unique (engine._ranges_by_chain); every node of a real file must get PositionProvider's range."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
+    code += 'class T:\n\tdef f(self):\n\t\tif x:\n\t\t\treturn 1  # tab-indented\n\t\treturn 1\n'
+    code += "def g():\n  return 1\ndef h():\n  return 1\n"  # a statement that is not unique
+    module = cst.parse_module(code)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    items: list = []
+
+    class Chains(cst.CSTVisitor):  # the statement chain the translator records
+        def __init__(self):
+            self.chain, self.indents = [], []
+
+        def on_visit(self, node):
+            if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                self.chain.append((node, tuple(self.indents)))
+            elif isinstance(node, cst.IndentedBlock):
+                self.indents.append(node.indent)
+            if self.chain and isinstance(node, (cst.Name, cst.Call, cst.Attribute, cst.Arg)):
+                items.append(([node], tuple(self.chain)))
+            return True
+
+        def on_leave(self, node):
+            if isinstance(node, cst.IndentedBlock):
+                self.indents.pop()
+            if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                self.chain.pop()
+
+    module.visit(Chains())
+    assert len(items) > 10000
+    ranges = engine._ranges_by_chain(module, items, code)
+    assert ranges is not None
+    for nodes, _chain in items:
+        r = ranges[id(nodes[0])]
+        pos = expected[nodes[0]]
+        assert (r[0], r[1], r[2], r[3]) == (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+    # `return 1` of g and h is not unique: their function definitions placed them
+    g = module.body[-2]
+    indents = (g.body.indent,)
+    assert indents == ("  ",)
+    assert code.count("  return 1\n") == 2
+    assert not engine._place_statement(module, g.body.body[0], indents, code, {})
+    placed: dict = {}
+    assert engine._place_statement(module, g, (), code, placed)
+    assert placed[id(g.body.body[0])][:2] == (expected[g.body.body[0]].start.line, 2)

@@ -244,7 +244,12 @@ class _Translator(cst.CSTTransformer):
         self.pre = pre
         self.path = path
         self.ctx = TranslateContext(self)
-        self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity]] = []
+        # (node, call, code, message, severity, enclosing statements: see stmt_chain)
+        self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity, tuple]] = []
+        # the statements being visited, outermost first, each with the indentation of the blocks
+        # around it (to lay out just the statement when a diagnostic needs a position)
+        self.stmt_chain: list[tuple[cst.CSTNode, tuple[str | None, ...]]] = []
+        self.block_indents: list[str | None] = []
         self.current_call: cst.CSTNode | None = None
         self.new_imports: set[str] = set()  # code of the Paddle imports this translation wrote
         self.dropped_lines = False  # a statement was removed (see _DropLines)
@@ -279,7 +284,7 @@ class _Translator(cst.CSTTransformer):
     # ---------------------------------------------------------------- diagnostics -------
     def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity) -> None:
         # handlers see updated nodes, which have no position: fall back to the call's original
-        self.diags.append((node, self.current_call, code, message, severity))
+        self.diags.append((node, self.current_call, code, message, severity, tuple(self.stmt_chain)))
         self.diag_tops.add(id(self.top_stmt))
         if self.stmt_markers:
             marker = f"# {MARKER}: {code}: {message}"
@@ -591,13 +596,19 @@ class _Translator(cst.CSTTransformer):
             if not self.stmt_markers:
                 self.top_stmt = node
             self.stmt_markers.append([])
+            self.stmt_chain.append((node, tuple(self.block_indents)))
+        elif isinstance(node, cst.IndentedBlock):
+            self.block_indents.append(node.indent)
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
         if id(original_node) in self.inert:
             return updated_node
         result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, cst.IndentedBlock):
+            self.block_indents.pop()
         if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.stmt_chain.pop()
             markers = self.stmt_markers.pop()
             if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 existing = {line.comment.value for line in result.leading_lines if line.comment}
@@ -1278,11 +1289,62 @@ def _is_dropped(stmt: cst.CSTNode) -> bool:
     )
 
 
+def _holders(module: cst.Module, match: Callable[[cst.SimpleStatementLine], bool]) -> set[int]:
+    """Ids of the statement containers of ``module`` (itself included) with a statement line
+    that ``match``es somewhere below them: the only ones a statement-level pass must enter."""
+    found: set[int] = set()
+    containers, line_type = _STATEMENT_CONTAINERS, cst.SimpleStatementLine
+
+    def rec(node: cst.CSTNode) -> bool:
+        hit = False
+        for f in _child_fields(node.__class__):
+            value = getattr(node, f)
+            for child in value if isinstance(value, (tuple, list)) else (value,):
+                if isinstance(child, line_type):
+                    if match(child):
+                        hit = True
+                elif isinstance(child, containers) and rec(child):
+                    hit = True
+        if hit:
+            found.add(id(node))
+        return hit
+
+    rec(module)
+    return found
+
+
+def _inert_names_unused(lines: list[cst.SimpleStatementLine], package: str | None, pre: Prepass, code: str) -> bool:
+    """Whether the names ``_TidyImports`` asks about (the locals of torch and Paddle imports)
+    cannot occur in the subtrees the translator skipped, so counting names may skip them too.
+
+    A skipped subtree has no name bound by a torch import (``_inert_subtrees``); any other local
+    must not appear in the input text at all.
+    """
+    for line in lines:
+        for small in line.body:
+            if _is_torch_import(small, package) or _is_paddle_import(small):
+                for _alias, local in _import_locals(small):
+                    if local not in pre.bindings and local in code:
+                        return False
+    return True
+
+
+def _has_import(line: cst.SimpleStatementLine) -> bool:
+    return any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body)
+
+
 class _DropLines(cst.CSTTransformer):
     """Remove the placeholders of removed statements; comment lines above a removed statement
-    move to the next statement (or the block's end), so no comment is lost."""
+    move to the next statement (or the block's end), so no comment is lost.  Only the
+    containers that hold a placeholder (``holders``, from ``_holders``) are entered."""
+
+    def __init__(self, holders: set[int] | None = None) -> None:
+        super().__init__()
+        self.holders = holders
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.holders is not None and id(node) not in self.holders:
+            return False
         return isinstance(node, _STATEMENT_CONTAINERS) and super().on_visit(node)
 
     def _body(self, body: Sequence[cst.BaseStatement]) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
@@ -1455,8 +1517,11 @@ _STATEMENT_CONTAINERS = (
 class _TidyImports(cst.CSTTransformer):
     """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""
 
-    def __init__(self, used: Counter, package: str | None, new_imports: set[str], provided: set[str]) -> None:
+    def __init__(
+        self, used: Counter, package: str | None, new_imports: set[str], provided: set[str], holders: set[int] | None = None
+    ) -> None:
         super().__init__()
+        self.holders = holders  # the containers with an import line below them (see _holders)
         self.provided = provided  # names the emitted support code defines
         self.used = used
         self.package = package
@@ -1481,6 +1546,8 @@ class _TidyImports(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         # only statements change: do not descend into expressions, parameters, decorators...
         if not isinstance(node, _STATEMENT_CONTAINERS):
+            return False
+        if self.holders is not None and id(node) not in self.holders:
             return False
         return super().on_visit(node)
 
@@ -1803,16 +1870,18 @@ def translate_source(
         placeholders = {}
     out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root, placeholders)
     # the support code and header may use names too
+    import_lines: list[cst.SimpleStatementLine] = []
+    holders = _holders(out, lambda line: _has_import(line) and not import_lines.append(line))
     used = _UsedNames()
-    walk(out, used)
+    walk(out, used, tr.inert if _inert_names_unused(import_lines, package, pre, code) else None)
     for stmt in (placeholders or {}).values():
         used.used.update(_support_names(stmt))
     if tr.need_paddle_import:
         used.used["paddle"] += 1
-    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports))
+    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports), holders)
     out = out.visit(tidy)
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
-        out = out.visit(_DropLines())
+        out = out.visit(_DropLines(_holders(out, _is_dropped)))
     new_code = out.code
     if placeholders:
         filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline)
@@ -1828,8 +1897,9 @@ def translate_source(
     diags: list[Diagnostic] = []
     if tr.diags:
         wanted = [n for d in tr.diags for n in d[:2] if n is not None]
-        positions = _diag_positions(module, tr.diag_tops, wanted, originals, code)
-        for node, fallback, dcode, message, severity in tr.diags:
+        chains = [([n for n in d[:2] if n is not None], d[5]) for d in tr.diags]
+        positions = _diag_positions(module, tr.diag_tops, wanted, originals, code, chains)
+        for node, fallback, dcode, message, severity, _chain in tr.diags:
             pos = positions.get(node) or (positions.get(fallback) if fallback is not None else None)
             line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
             diags.append(Diagnostic(shown, line, col, dcode, message, severity))
@@ -2021,12 +2091,50 @@ def _ranges_by_search(module: cst.Module, tops: set[int], code: str) -> dict[int
     return ranges
 
 
+def _place_statement(
+    module: cst.Module, stmt: cst.CSTNode, indents: tuple[str | None, ...], code: str, ranges: dict
+) -> bool:
+    """Lay out one statement (at any depth) on its own, inside the indentation of its blocks, and
+    add its nodes' ranges, moved to where its text stands in ``code``; False if that text is not
+    found exactly once."""
+    state = _TextPositionState(module.default_indent, module.default_newline)
+    state.indent_tokens = [module.default_indent if i is None else i for i in indents]
+    stmt._codegen(state)  # type: ignore[attr-defined]
+    text = "".join(state.tokens)
+    if not text or code.count(text) != 1:
+        return False
+    offset = len(_LINE_BREAK.findall(code, 0, code.index(text)))
+    for key, (line, column, end_line, end_column) in state.ranges.items():
+        ranges.setdefault(key, (line + offset, column, end_line + offset, end_column))
+    return True
+
+
+def _ranges_by_chain(module: cst.Module, chains: list[tuple[list[cst.CSTNode], tuple]], code: str) -> dict | None:
+    """Ranges for the nodes of each diagnostic, from the innermost enclosing statement whose text
+    is found exactly once in ``code`` (its chain, as ``_Translator.stmt_chain`` recorded it);
+    ``None`` when no statement of a chain will do."""
+    ranges: dict[int, tuple[int, int, int, int]] = {}
+    placed: dict[int, bool] = {}
+    for nodes, chain in chains:
+        if all(id(n) in ranges for n in nodes):
+            continue
+        for stmt, indents in reversed(chain):
+            if id(stmt) not in placed:
+                placed[id(stmt)] = _place_statement(module, stmt, indents, code, ranges)
+            if placed[id(stmt)] and all(id(n) in ranges for n in nodes):
+                break
+        else:
+            return None
+    return ranges
+
+
 def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode], originals: set[int] | None,
-                    code: str | None = None):  # type: ignore[no-untyped-def]
+                    code: str | None = None, chains: list | None = None):  # type: ignore[no-untyped-def]
     """Positions (as ``PositionProvider`` gives them) of the ``wanted`` nodes of ``module``.
 
-    Only the top-level statements in ``tops`` are laid out with positions (``_PositionState``).
-    With ``code`` (the text ``module`` was parsed from) each of them is laid out alone and placed
+    With ``code`` and the ``chains`` of enclosing statements, only the innermost statement around
+    each wanted node whose text is unique is laid out (``_ranges_by_chain``).  Else only the
+    top-level statements in ``tops`` are laid out with positions (``_PositionState``): with ``code`` (the text ``module`` was parsed from) each of them is laid out alone and placed
     by finding its text in ``code`` (``_ranges_by_search``); otherwise, or when a text is not
     found exactly once, the statements before them are laid out for their line count.  When a
     wanted node of ``module`` (``originals``) is outside them, every position is computed, as
@@ -2035,7 +2143,9 @@ def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode
     if originals is not None:
         from libcst._position import CodePosition, CodeRange
 
-        found = _ranges_by_search(module, tops, code) if code is not None else None
+        found = _ranges_by_chain(module, chains, code) if code is not None and chains else None
+        if found is None and code is not None:
+            found = _ranges_by_search(module, tops, code)
         if found is not None:
             ranges = found
         else:

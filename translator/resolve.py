@@ -84,7 +84,7 @@ def _skips_trivia(visitor: object) -> bool:
     return skips
 
 
-def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, skip: set[int] | None = None) -> None:
     """``node.visit(visitor)`` for a read-only visitor, several times faster.
 
     LibCST's ``visit`` rebuilds every node it passes, even for a ``CSTVisitor``; this walks the
@@ -94,12 +94,15 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     finalbody) but not, e.g., decorators before a function body, so it is only for visitors that
     do not depend on that. ``visit_<Node>_<field>`` hooks are not called. Whitespace, comments,
     punctuation and operators are not entered unless the visitor has a method for one of them.
+    Nodes whose id is in ``skip`` are not entered at all.
     """
     methods: dict[type, tuple] = {}
     kinds = _KINDS
     enter = (NODE, TRIVIA) if not _skips_trivia(visitor) else (NODE,)
 
     def rec(n: cst.CSTNode) -> None:
+        if skip and id(n) in skip:
+            return
         cls = n.__class__
         entry = methods.get(cls)
         if entry is None:
