@@ -2091,16 +2091,51 @@ def _ranges_by_search(module: cst.Module, tops: set[int], code: str) -> dict[int
     return ranges
 
 
+class _HeaderPositionState(_TextPositionState):
+    """Lays out a compound statement only up to its body (``body``, a stand-in for it)."""
+
+    def __init__(self, default_indent: str, default_newline: str, body: cst.CSTNode) -> None:
+        super().__init__(default_indent, default_newline)
+        self.body = body
+        self.header_end: int | None = None
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node is self.body and self.header_end is None:
+            self.header_end = len(self.tokens)
+            self.header_pos = (self.line, self.column)
+        super().before_codegen(node)
+
+
+_STAND_IN_BODY = cst.SimpleStatementSuite(body=[cst.Pass()])
+
+
 def _place_statement(
-    module: cst.Module, stmt: cst.CSTNode, indents: tuple[str | None, ...], code: str, ranges: dict
+    module: cst.Module, stmt: cst.CSTNode, indents: tuple[str | None, ...], code: str, ranges: dict,
+    header_only: bool = False,
 ) -> bool:
     """Lay out one statement (at any depth) on its own, inside the indentation of its blocks, and
     add its nodes' ranges, moved to where its text stands in ``code``; False if that text is not
-    found exactly once."""
-    state = _TextPositionState(module.default_indent, module.default_newline)
+    found exactly once.  ``header_only``: a compound statement up to its body (decorators, ``def``
+    line, bases...), whose text must then be found exactly once."""
+    if header_only:
+        if not isinstance(getattr(stmt, "body", None), cst.BaseSuite):
+            return False
+        state: _TextPositionState = _HeaderPositionState(module.default_indent, module.default_newline, _STAND_IN_BODY)
+        stmt = stmt.with_changes(body=_STAND_IN_BODY)  # type: ignore[attr-defined]
+    else:
+        state = _TextPositionState(module.default_indent, module.default_newline)
     state.indent_tokens = [module.default_indent if i is None else i for i in indents]
     stmt._codegen(state)  # type: ignore[attr-defined]
-    text = "".join(state.tokens)
+    tokens = state.tokens
+    if header_only:
+        end = state.header_end  # type: ignore[attr-defined]
+        if end is None:
+            return False
+        tokens = tokens[:end]
+        # only the nodes that end before the body (not the stand-in statement, body or else-part)
+        header_pos = state.header_pos  # type: ignore[attr-defined]
+        state.ranges = {k: r for k, r in state.ranges.items() if (r[2], r[3]) <= header_pos}
+    text = "".join(tokens)
     if not text or code.count(text) != 1:
         return False
     offset = len(_LINE_BREAK.findall(code, 0, code.index(text)))
@@ -2109,15 +2144,32 @@ def _place_statement(
     return True
 
 
-def _ranges_by_chain(module: cst.Module, chains: list[tuple[list[cst.CSTNode], tuple]], code: str) -> dict | None:
+def _ranges_by_chain(
+    module: cst.Module, chains: list[tuple[list[cst.CSTNode], tuple]], code: str, originals: set[int] | None = None
+) -> dict | None:
     """Ranges for the nodes of each diagnostic, from the innermost enclosing statement whose text
     is found exactly once in ``code`` (its chain, as ``_Translator.stmt_chain`` recorded it);
-    ``None`` when no statement of a chain will do."""
+    ``None`` when no statement of a chain will do.  Nodes that are not in ``module``
+    (``originals``: the ids of its nodes) have no position and are left out."""
     ranges: dict[int, tuple[int, int, int, int]] = {}
-    placed: dict[int, bool] = {}
+    placed: dict[object, bool] = {}
     for nodes, chain in chains:
+        if originals is not None:
+            nodes = [n for n in nodes if id(n) in originals]
         if all(id(n) in ranges for n in nodes):
             continue
+        # an `elif` is an If in its parent If's orelse, written "if" when laid out alone: skip it
+        chain = tuple(
+            entry for i, entry in enumerate(chain)
+            if not (i and isinstance(entry[0], cst.If) and getattr(chain[i - 1][0], "orelse", None) is entry[0])
+        )
+        if chain and not isinstance(chain[-1][0], cst.SimpleStatementLine):
+            # in a compound statement's header (a base class, a decorator): try the header alone
+            stmt, indents = chain[-1]
+            if ("header", id(stmt)) not in placed:
+                placed[("header", id(stmt))] = _place_statement(module, stmt, indents, code, ranges, header_only=True)
+            if all(id(n) in ranges for n in nodes):
+                continue
         for stmt, indents in reversed(chain):
             if id(stmt) not in placed:
                 placed[id(stmt)] = _place_statement(module, stmt, indents, code, ranges)
@@ -2143,7 +2195,7 @@ def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode
     if originals is not None:
         from libcst._position import CodePosition, CodeRange
 
-        found = _ranges_by_chain(module, chains, code) if code is not None and chains else None
+        found = _ranges_by_chain(module, chains, code, originals) if code is not None and chains else None
         if found is None and code is not None:
             found = _ranges_by_search(module, tops, code)
         if found is not None:
