@@ -19,9 +19,18 @@ resident set of any process of the run (``ru_maxrss`` of the waited-for descenda
 wrapper process, measured per run).  It also checks that our output keeps every comment line of
 the inputs.
 
-PaConvert pins old versions of black/isort/astor, so it is installed in its own virtual
-environment (default ``~/.cache/torch2paddle-bench/paconvert-venv``), created on first use with
-``python -m venv`` and ``pip install paconvert``; never in the project's environment.
+Both tools run installed the way users and pre-commit install them: each in its own virtual
+environment.  PaConvert pins old versions of black/isort/astor, so it gets its own (default
+``~/.cache/torch2paddle-bench/paconvert-venv``), created on first use with ``python -m venv`` and
+``pip install paconvert``.  torch2paddle is installed from this checkout (not editable, so its
+modules are byte-compiled as in any pip install) into ``torch2paddle-venv`` next to it; the
+checkout is re-installed on every run, so the figures are for the code as it is.  Nothing is
+installed into the project's environment.  One row also times the project's own (editable)
+environment for comparison.
+
+Two "floor" rows show what any LibCST-based translator pays before translating anything: importing
+libcst, and parsing and printing the same files with LibCST and nothing else (2 processes for
+models/, forked after the import, as ``--jobs 2`` does).
 """
 
 from __future__ import annotations
@@ -44,6 +53,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VENV = Path.home() / ".cache" / "torch2paddle-bench" / "paconvert-venv"
+T2P_VENV_NAME = "torch2paddle-venv"
+
+# LibCST alone on the same inputs: import, parse, print (the floor of any LibCST-based tool)
+_FLOOR = r"""
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+import libcst
+
+def roundtrip(path):
+    text = Path(path).read_text(encoding="utf-8")
+    return len(libcst.parse_module(text).code) == len(text)
+
+if __name__ == "__main__":
+    src, jobs = Path(sys.argv[1]), int(sys.argv[2])
+    files = sorted(src.rglob("*.py"), key=lambda p: -p.stat().st_size) if src.is_dir() else [src]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            ok = all(pool.map(roundtrip, [str(f) for f in files]))
+    else:
+        ok = all(roundtrip(str(f)) for f in files)
+    sys.exit(0 if ok else 1)
+"""
 
 # ---------------------------------------------------------------------------- inputs -------
 
@@ -165,7 +197,28 @@ def paconvert_version(venv: Path) -> str:
     return proc.stdout.strip() or "?"
 
 
+def ensure_t2p_venv(venv: Path) -> Path:
+    """torch2paddle installed from this checkout into its own venv (re-installed on every run)."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating {venv} (once) ...", file=sys.stderr, flush=True)
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)], check=True)
+    # the current sources, byte-compiled as pip does; dependencies (libcst) stay as installed
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)], check=True,
+                   capture_output=True)
+    return venv / "bin" / "torch2paddle"
+
+
+_T2P_EXE: list[str] = []  # set by main: the installed torch2paddle
+
+
 def t2p_cmd() -> list[str]:
+    return [*_T2P_EXE, "translate"] if _T2P_EXE else [sys.executable, "-m", "translator.cli", "translate"]
+
+
+def project_cmd() -> list[str]:
     return [sys.executable, "-m", "translator.cli", "translate"]
 
 
@@ -284,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="2000,20000", help="synthetic file sizes in lines (default 2000,20000)")
     ap.add_argument("--paconvert-venv", type=Path, default=DEFAULT_VENV)
     ap.add_argument("--no-paconvert", action="store_true", help="measure torch2paddle only")
+    ap.add_argument("--t2p-venv", type=Path, default=None,
+                    help=f"venv for torch2paddle (default: {T2P_VENV_NAME} beside the PaConvert venv)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
     args = ap.parse_args(argv)
     runs = 1 if args.quick else args.runs
@@ -293,11 +348,15 @@ def main(argv: list[str] | None = None) -> int:
     models = torchvision_models_dir()
     resnet = models / "resnet.py"
     pc = None if args.no_paconvert else ensure_paconvert(args.paconvert_venv)
+    t2p_venv = args.t2p_venv or args.paconvert_venv.parent / T2P_VENV_NAME
+    _T2P_EXE[:] = [str(ensure_t2p_venv(t2p_venv))]
+    t2p_python = str(t2p_venv / "bin" / "python")
     no_cache = ["--no-cache"] if t2p_has_flag("--no-cache") else []
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env = dict(os.environ)  # the installed torch2paddle: nothing of the checkout on the path
+    env_project = dict(env, PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
 
     work = Path(tempfile.mkdtemp(prefix="t2p-bench-"))
+    (work / "floor.py").write_text(_FLOOR, encoding="utf-8")
     results: list[dict] = []
     rows: list[tuple] = []  # (case, ours, paconvert default, paconvert no_format)
     try:
@@ -333,8 +392,12 @@ def main(argv: list[str] | None = None) -> int:
         pc_comments = None
         if pc is not None and (work / "a_pcn").exists():
             pc_comments = compare_trees(models, work / "a_pcn")
+        a_floor = measure("libcst parse+print models, 2 processes", [t2p_python, str(work / "floor.py"), str(models), "2"],
+                          runs, cwd=work)
+        results.append(a_floor)
         rows.append((f"(a) models/ ({nfiles} files, {nlines} lines), --jobs 2", a_j2, a_pc, a_pcn))
         rows.append(("(a) models/, --jobs 1", a_j1, a_pc, a_pcn))
+        rows.append(("(a) floor: LibCST parse + print only, 2 processes", a_floor, a_pc, a_pcn))
 
         print("(b) resnet.py, single-file CLI call", file=sys.stderr)
         b = t2p("t2p resnet.py", resnet, work / "b_t2p.py")
@@ -342,6 +405,17 @@ def main(argv: list[str] | None = None) -> int:
         b_pcn = paconv("paconvert resnet.py --no_format", resnet, work / "b_pcn.py", "--no_format")
         results += [r for r in (b, b_pc, b_pcn) if r]
         rows.append(("(b) resnet.py, cold CLI call, --no-cache" if no_cache else "(b) resnet.py, cold CLI call", b, b_pc, b_pcn))
+        b_proj = measure("t2p resnet.py (project env, editable)",
+                         [*project_cmd(), str(resnet), "-o", str(work / "b_proj.py"), "-q", *no_cache], runs,
+                         cwd=work, env=env_project)
+        results.append(b_proj)
+        rows.append(("(b) resnet.py, cold, from the project's editable env", b_proj, b_pc, b_pcn))
+        b_imp = measure("import libcst", [t2p_python, "-c", "import libcst"], runs, cwd=work)
+        b_floor = measure("libcst parse+print resnet.py", [t2p_python, str(work / "floor.py"), str(resnet), "1"], runs,
+                          cwd=work)
+        results += [b_imp, b_floor]
+        rows.append(("(b) floor: python -c 'import libcst'", b_imp, b_pc, b_pcn))
+        rows.append(("(b) floor: LibCST parse + print only", b_floor, b_pc, b_pcn))
         if no_cache:
             cache_dir = work / "cache"
             env_c = dict(env, TORCH2PADDLE_CACHE_DIR=str(cache_dir))

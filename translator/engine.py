@@ -1099,26 +1099,26 @@ class _Translator(cst.CSTTransformer):
                 self.report(original, rule.torch, "keys passed through **kwargs are not renamed; check them", Severity.WARNING)
             if "*" in star_kinds and rule.positional_prefix < len([p for p in rule.params or () if p.kind == "positional"]):
                 self.report(original, rule.torch, "arguments passed through *args are not checked; check them", Severity.WARNING)
-        # messages quote the source as written (the updated call may hold translated values)
-        written = {id(u): _code(o.value) for u, o in zip(updated.args, original.args)}
         new: list[cst.Arg] = []
         for b in bound:
             arg, p = b.arg, b.param
             if p is None or p.kind in ("varargs", "varkw"):
                 new.append(arg)
                 continue
-            value_code = _code(arg.value)
             if p.name in rule.unsupported:
+                value_code = _code(arg.value)
                 if p.default is not None and _same_literal(value_code, p.default):
                     continue
-                shown = written.get(id(arg), value_code)
+                # messages quote the source as written (the updated call may hold translated values)
+                written = {id(u): o.value for u, o in zip(updated.args, original.args)}
+                shown = _code(written[id(arg)]) if id(arg) in written else value_code
                 if not isinstance(arg.value, (cst.Integer, cst.Float, cst.SimpleString)) and shown not in ("True", "False", "None"):
                     shown = "..."  # only literals are quoted: other text may change when translated
                 self.report(original, rule.torch, f"{p.name}={shown}: {rule.unsupported[p.name]}; left unchanged", Severity.ERROR)
                 return None
             if p.name in rule.drop:
                 continue
-            if p.name in rule.drop_if and _same_literal(value_code, rule.drop_if[p.name]):
+            if p.name in rule.drop_if and _same_literal(_code(arg.value), rule.drop_if[p.name]):
                 continue
             value = arg.value
             if p.name in rule.transform:
@@ -1275,8 +1275,13 @@ _DROPPED = "__torch2paddle_dropped_line__"
 
 
 def _dropped_line(line: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
-    """A placeholder for a removed statement; it keeps the comment lines above it."""
-    return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_DROPPED))], leading_lines=line.leading_lines)
+    """A placeholder for a removed statement; it keeps the comment lines above it, and its own
+    end-of-line comment as a comment line."""
+    lead = list(line.leading_lines)
+    comment = line.trailing_whitespace.comment
+    if comment is not None:
+        lead.append(cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=comment))
+    return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_DROPPED))], leading_lines=lead)
 
 
 def _is_dropped(stmt: cst.CSTNode) -> bool:
