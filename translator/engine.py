@@ -1660,13 +1660,20 @@ def _render_support(names: tuple[str, ...], root: Path | None = None) -> tuple[c
     ):
         return tuple(support_code.render(list(names), existing=set(), root=root))
     out: list[cst.BaseStatement] = []
-    blank = cst.EmptyLine()
     for i, m in enumerate(pieces):
         body = list(m.body)
         if i > len(imports):  # "\n\n".join(blocks): two blank lines before each later snippet
-            body[0] = body[0].with_changes(leading_lines=[blank, blank, *body[0].leading_lines])
+            body[0] = _after_two_blank_lines(body[0])
         out.extend(body)
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _after_two_blank_lines(stmt: cst.BaseStatement) -> cst.BaseStatement:
+    # cached, so that a snippet's statements are the same objects whatever other snippets a
+    # file needs (_support_text and _support_names are cached by statement)
+    blank = cst.EmptyLine()
+    return stmt.with_changes(leading_lines=[blank, blank, *stmt.leading_lines])
 
 
 @functools.lru_cache(maxsize=128)
