@@ -39,6 +39,10 @@ def reference_paths():
 
     saved = (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
              engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS, engine._holders)
+    dispatch = {name: engine._Transformer.__dict__[name]
+                for name in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute")}
+    for name in dispatch:  # LibCST's own dispatch
+        setattr(engine._Transformer, name, getattr(cst.CSTTransformer, name))
     engine._USE_PLACEHOLDERS = False
     engine._holders = lambda module, match: None  # statement passes enter every container
     resolve.walk = engine.walk = libcst_walk
@@ -51,6 +55,8 @@ def reference_paths():
     finally:
         (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
          engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS, engine._holders) = saved
+        for name, fn in dispatch.items():
+            setattr(engine._Transformer, name, fn)
 
 
 def _result(code: str, path: str) -> tuple:
@@ -263,3 +269,16 @@ def test_positions_by_enclosing_statement_match_position_provider():
     placed: dict = {}
     assert engine._place_statement(module, g, (), code, placed)
     assert placed[id(g.body.body[0])][:2] == (expected[g.body.body[0]].start.line, 2)
+
+
+def test_transformers_define_no_attribute_hooks():
+    """engine._Transformer skips LibCST's visit_<Node>_<field> hooks: none may exist."""
+    import re
+
+    classes = [c for c in vars(engine).values() if isinstance(c, type) and issubclass(c, engine._Transformer)]
+    assert len(classes) >= 3
+    hook = re.compile(r"^(visit|leave)_[A-Z][A-Za-z]*_[a-z_]+$")
+    for cls in classes:
+        for klass in cls.__mro__:
+            if klass.__module__.startswith("translator"):
+                assert not [n for n in vars(klass) if hook.match(n)], cls

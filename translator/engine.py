@@ -236,7 +236,41 @@ class _Scope:
         self.devices: set[str] = set()  # names known to hold a torch.device
 
 
-class _Translator(cst.CSTTransformer):
+class _Transformer(cst.CSTTransformer):
+    """``CSTTransformer`` with its dispatch made cheaper: the ``visit_<Node>``/``leave_<Node>``
+    method is looked up once per node class, and there are no ``visit_<Node>_<field>`` hooks
+    (LibCST otherwise looks one up by name for every field of every node it passes).
+    tests/test_fast_paths.py checks that the transformers define no such hook."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._visit_methods: dict[type, Callable | None] = {}
+        cls._leave_methods: dict[type, Callable | None] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        cls = node.__class__
+        try:
+            fn = self._visit_methods[cls]
+        except KeyError:
+            fn = self._visit_methods[cls] = getattr(type(self), "visit_" + cls.__name__, None)
+        return fn is None or fn(self, node) is not False
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        cls = original_node.__class__
+        try:
+            fn = self._leave_methods[cls]
+        except KeyError:
+            fn = self._leave_methods[cls] = getattr(type(self), "leave_" + cls.__name__, None)
+        return updated_node if fn is None else fn(self, original_node, updated_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+class _Translator(_Transformer):
     def __init__(self, table: RuleTable, pre: Prepass, path: str, paddle_version: str | None = None) -> None:
         super().__init__()
         self.paddle_version = paddle_version
@@ -1338,7 +1372,7 @@ def _has_import(line: cst.SimpleStatementLine) -> bool:
     return any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body)
 
 
-class _DropLines(cst.CSTTransformer):
+class _DropLines(_Transformer):
     """Remove the placeholders of removed statements; comment lines above a removed statement
     move to the next statement (or the block's end), so no comment is lost.  Only the
     containers that hold a placeholder (``holders``, from ``_holders``) are entered."""
@@ -1519,7 +1553,7 @@ _STATEMENT_CONTAINERS = (
 )
 
 
-class _TidyImports(cst.CSTTransformer):
+class _TidyImports(_Transformer):
     """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""
 
     def __init__(
