@@ -555,9 +555,7 @@ class _Translator(_Transformer):
             # By convention a layer's forward receives tensors; stated in docs/coverage.md.
             for param in all_params(fn.params)[1:]:
                 scope.tensors.add(param.name.value)
-        assigns = _Assignments()
-        walk(fn.body, assigns)
-        self._collect_evidence(assigns.items, scope)
+        self._collect_evidence(_assignment_items(self.pre.assignments.get(id(fn), ())), scope)
 
     def _collect_evidence(self, items: list, scope: _Scope) -> None:
         """Names only ever assigned values of one kind hold that kind (a small fixpoint)."""
@@ -618,9 +616,7 @@ class _Translator(_Transformer):
         for stmt in node.body:
             if isinstance(stmt, cst.ClassDef) and self._class_is_layer(stmt):
                 self.layer_classes.add(stmt.name.value)
-        assigns = _Assignments()
-        walk(node, assigns)
-        self._collect_evidence(assigns.items, self.module_scope)
+        self._collect_evidence(_assignment_items(self.pre.assignments[None]), self.module_scope)
 
     # ---------------------------------------------------------------- visitors ---------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -1416,53 +1412,36 @@ class _DropLines(_Transformer):
         return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
 
 
-class _Assignments(cst.CSTVisitor):
-    """Name assignments in a function body (not in nested functions or classes)."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, cst.BaseExpression | None]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            if isinstance(t.target, cst.Name):
-                self.items.append((t.target.value, node.value))
+def _assignment_items(nodes: Sequence[cst.CSTNode]) -> list[tuple[str, object]]:
+    """(name, assigned value) for the assigning statements of one function or of the module level,
+    as ``resolve.Prepass.assignments`` lists them; the value is ``None`` when it is not one
+    expression, and an ``_ElementOf`` for a for-loop target."""
+    items: list[tuple[str, object]] = []
+    for node in nodes:
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    items.append((t.target.value, node.value))
+                else:
+                    items.extend((name, None) for name in _target_names(t.target))
+        elif isinstance(node, cst.AnnAssign):
+            if isinstance(node.target, cst.Name):
+                items.append((node.target.value, node.value))
+        elif isinstance(node, cst.AugAssign):
+            if isinstance(node.target, cst.Name):
+                # x += t keeps x a tensor when x was one; it does not make it one
+                items.append((node.target.value, cst.BinaryOperation(node.target, cst.Add(), node.value)))
+        elif isinstance(node, cst.For):
+            if isinstance(node.target, cst.Name):
+                items.append((node.target.value, _ElementOf(node.iter, None)))
+            elif isinstance(node.target, cst.Tuple) and all(isinstance(e.value, cst.Name) for e in node.target.elements):
+                for i, el in enumerate(node.target.elements):
+                    items.append((el.value.value, _ElementOf(node.iter, i)))  # type: ignore[attr-defined]
             else:
-                for name in _target_names(t.target):
-                    self.items.append((name, None))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Name):
-            self.items.append((node.target.value, node.value))
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if isinstance(node.target, cst.Name):
-            # x += t keeps x a tensor when x was one; it does not make it one
-            self.items.append((node.target.value, cst.BinaryOperation(node.target, cst.Add(), node.value)))
-
-    def visit_For(self, node: cst.For) -> None:
-        if isinstance(node.target, cst.Name):
-            self.items.append((node.target.value, _ElementOf(node.iter, None)))
-            return
-        if isinstance(node.target, cst.Tuple) and all(isinstance(e.value, cst.Name) for e in node.target.elements):
-            for i, el in enumerate(node.target.elements):
-                self.items.append((el.value.value, _ElementOf(node.iter, i)))  # type: ignore[attr-defined]
-            return
-        for name in _target_names(node.target):
-            self.items.append((name, None))
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            for name in _target_names(node.asname.name):
-                self.items.append((name, None))
+                items.extend((name, None) for name in _target_names(node.target))
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            items.extend((name, None) for name in _target_names(node.asname.name))
+    return items
 
 
 def _target_names(target: cst.BaseExpression) -> list[str]:

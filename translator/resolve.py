@@ -213,7 +213,11 @@ class Prepass(cst.CSTVisitor):
         self.module_locals: set[str] = set()  # names bound at module level by non-imports
         self.other_imports: set[str] = set()  # names bound by imports of anything but torch
         self.uses_torch = False
+        # the statements that assign names (Assign, AnnAssign, AugAssign, For, WithItem), in order,
+        # per function (its id; None: module level), leaving out those in nested classes and lambdas
+        self.assignments: dict[int | None, list[cst.CSTNode]] = {None: []}
         self._stack: list[set[str]] = []
+        self._owners: list[int | None] = []  # parallel to _stack: whose assignments are recorded (-1: none)
 
     # -- scopes ---------------------------------------------------------------------------
     def _bind(self, name: str) -> None:
@@ -226,6 +230,23 @@ class Prepass(cst.CSTVisitor):
         names: set[str] = set()
         self.scope_locals[id(node)] = names
         self._stack.append(names)
+        if isinstance(node, cst.FunctionDef):
+            owner: int | None = id(node)
+            self.assignments[owner] = []
+        elif isinstance(node, (cst.ClassDef, cst.Lambda)):
+            owner = -1
+        else:  # a comprehension belongs to its function
+            owner = self._owners[-1] if self._owners else None
+        self._owners.append(owner)
+
+    def _pop(self) -> None:
+        self._stack.pop()
+        self._owners.pop()
+
+    def _assigns(self, node: cst.CSTNode) -> None:
+        owner = self._owners[-1] if self._owners else None
+        if owner != -1:
+            self.assignments[owner].append(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._bind(node.name.value)
@@ -243,7 +264,7 @@ class Prepass(cst.CSTVisitor):
         for param in _all_params(node.params):
             self._bind(param.name.value)
         walk(node.body, self)
-        self._stack.pop()
+        self._pop()
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
@@ -254,7 +275,7 @@ class Prepass(cst.CSTVisitor):
         for param in _all_params(node.params):
             self._bind(param.name.value)
         walk(node.body, self)
-        self._stack.pop()
+        self._pop()
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
@@ -265,14 +286,14 @@ class Prepass(cst.CSTVisitor):
             walk(base, self)
         self._push(node)
         walk(node.body, self)
-        self._stack.pop()
+        self._pop()
         return False
 
     def _visit_comp(self, node: cst.CSTNode) -> None:
         self._push(node)
 
     def _leave_comp(self, node: cst.CSTNode) -> None:
-        self._stack.pop()
+        self._pop()
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp  # type: ignore[assignment]
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
@@ -286,22 +307,29 @@ class Prepass(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._assigns(node)
+
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._bind_target(node.target)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._assigns(node)
         self._bind_target(node.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._assigns(node)
         self._bind_target(node.target)
 
     def visit_For(self, node: cst.For) -> None:
+        self._assigns(node)
         self._bind_target(node.target)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_target(node.target)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
+        self._assigns(node)
         if node.asname is not None:
             self._bind_target(node.asname.name)
 
