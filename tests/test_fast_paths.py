@@ -282,3 +282,32 @@ def test_transformers_define_no_attribute_hooks():
         for klass in cls.__mro__:
             if klass.__module__.startswith("translator"):
                 assert not [n for n in vars(klass) if hook.match(n)], cls
+
+
+def test_trusted_parse_builds_the_same_tree_and_restores_validation(monkeypatch):
+    """engine._parse_module skips LibCST's per-node validation only while parsing (CLI only)."""
+    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
+    monkeypatch.setattr(engine, "_TRUST_PARSER", True)
+    fast = engine._parse_module(code)
+    monkeypatch.setattr(engine, "_TRUST_PARSER", False)
+    slow = engine._parse_module(code)
+    assert fast.deep_equals(slow) and fast.code == code
+    # validation is back for nodes built afterwards
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+
+
+def test_cli_translation_with_trusted_parse_matches_library(tmp_path, capsys):
+    from translator import cli, paths
+
+    files = _torchvision_models()
+    if not files:
+        pytest.skip("torchvision not installed")
+    src = next(f for f in files if f.name == "resnet.py")
+    out = tmp_path / "out.py"
+    try:
+        assert cli.main(["translate", str(src), "-o", str(out), "-q", "--no-cache"]) in (0, 1)
+        assert paths.TRUST_PARSER is True
+    finally:
+        paths.TRUST_PARSER = engine._TRUST_PARSER = False
+    assert out.read_text(encoding="utf-8") == translate_source(src.read_text(encoding="utf-8"), path=str(src)).code

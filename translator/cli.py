@@ -257,7 +257,10 @@ def _plan_translate(args: argparse.Namespace) -> tuple[list, str]:
 
 
 def _run_translate(args: argparse.Namespace) -> int:
+    from . import paths
     from .paths import copy_atomic, decode_source, translate_many, translate_text, with_failure, write_if_changed
+
+    paths.TRUST_PARSER = True  # this process and its workers parse in a single thread
 
     try:
         plan, mode = _plan_translate(args)

@@ -84,12 +84,18 @@ def translate_file(path: Path, *, table: RuleTable | None = None) -> Translation
     return translate_text(text, str(path), table=table)
 
 
+# The CLI sets this: its processes parse in one thread, so the engine may parse without LibCST's
+# per-node validation (see engine._parse_module).  Library callers keep the default.
+TRUST_PARSER = False
+
+
 def translate_source(code: str, **kwargs) -> Translation:  # type: ignore[no-untyped-def]
     """``engine.translate_source``, imported on first use: the engine loads libcst, which a run
     answered from the cache never needs."""
-    from .engine import translate_source as translate
+    from . import engine
 
-    return translate(code, **kwargs)
+    engine._TRUST_PARSER = TRUST_PARSER
+    return engine.translate_source(code, **kwargs)
 
 
 def translate_text(text: str, shown: str, *, table: RuleTable | None = None) -> Translation:
