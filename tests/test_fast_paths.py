@@ -260,6 +260,12 @@ def test_positions_by_enclosing_statement_match_position_provider():
         r = ranges[id(nodes[0])]
         pos = expected[nodes[0]]
         assert (r[0], r[1], r[2], r[3]) == (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+    # one diagnostic at a time: each statement laid out only up to its node (a prefix)
+    for nodes, chain in items[::37]:
+        one = engine._ranges_by_chain(module, [(nodes, chain)], code)
+        assert one is not None
+        pos = expected[nodes[0]]
+        assert one[id(nodes[0])] == (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
     # `return 1` of g and h is not unique: their function definitions placed them
     g = module.body[-2]
     indents = (g.body.indent,)

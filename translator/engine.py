@@ -2059,6 +2059,8 @@ class _Syntactic:
         self.line, self.column = self.state.line, self.state.column
 
     def __exit__(self, *exc: object) -> bool:
+        if exc[0] is not None:
+            return False  # a layout stopped early (_PrefixPositionState): the node is unfinished
         state = self.state
         start = (self.line, self.column) if self.start_node is None else state.ranges[id(self.start_node)][:2]
         end = (state.line, state.column) if self.end_node is None else state.ranges[id(self.end_node)][2:]
@@ -2163,26 +2165,51 @@ class _HeaderPositionState(_TextPositionState):
         super().before_codegen(node)
 
 
+class _LaidOut(Exception):
+    """Every node a ``_PrefixPositionState`` waits for has its range."""
+
+
+class _PrefixPositionState(_TextPositionState):
+    """Lays out a statement only until the nodes in ``until`` (ids) are finished."""
+
+    def __init__(self, default_indent: str, default_newline: str, until: set[int]) -> None:
+        super().__init__(default_indent, default_newline)
+        self.until = set(until)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        super().after_codegen(node)
+        if id(node) in self.until:
+            self.until.discard(id(node))
+            if not self.until:
+                raise _LaidOut
+
+
 _STAND_IN_BODY = cst.SimpleStatementSuite(body=[cst.Pass()])
 
 
 def _place_statement(
     module: cst.Module, stmt: cst.CSTNode, indents: tuple[str | None, ...], code: str, ranges: dict,
-    header_only: bool = False,
+    header_only: bool = False, until: set[int] | None = None,
 ) -> bool:
     """Lay out one statement (at any depth) on its own, inside the indentation of its blocks, and
     add its nodes' ranges, moved to where its text stands in ``code``; False if that text is not
     found exactly once.  ``header_only``: a compound statement up to its body (decorators, ``def``
-    line, bases...), whose text must then be found exactly once."""
+    line, bases...), whose text must then be found exactly once.  ``until`` (node ids): only as far
+    as the end of the last of these nodes, whose text must then be found exactly once."""
     if header_only:
         if not isinstance(getattr(stmt, "body", None), cst.BaseSuite):
             return False
         state: _TextPositionState = _HeaderPositionState(module.default_indent, module.default_newline, _STAND_IN_BODY)
         stmt = stmt.with_changes(body=_STAND_IN_BODY)  # type: ignore[attr-defined]
+    elif until:
+        state = _PrefixPositionState(module.default_indent, module.default_newline, until)
     else:
         state = _TextPositionState(module.default_indent, module.default_newline)
     state.indent_tokens = [module.default_indent if i is None else i for i in indents]
-    stmt._codegen(state)  # type: ignore[attr-defined]
+    try:
+        stmt._codegen(state)  # type: ignore[attr-defined]
+    except _LaidOut:
+        pass
     tokens = state.tokens
     if header_only:
         end = state.header_end  # type: ignore[attr-defined]
@@ -2210,16 +2237,29 @@ def _ranges_by_chain(
     (``originals``: the ids of its nodes) have no position and are left out."""
     ranges: dict[int, tuple[int, int, int, int]] = {}
     placed: dict[object, bool] = {}
+    todo = []
+    inside: dict[int, set[int]] = {}  # innermost statement -> the nodes wanted in it
     for nodes, chain in chains:
         if originals is not None:
             nodes = [n for n in nodes if id(n) in originals]
-        if all(id(n) in ranges for n in nodes):
-            continue
         # an `elif` is an If in its parent If's orelse, written "if" when laid out alone: skip it
         chain = tuple(
             entry for i, entry in enumerate(chain)
             if not (i and isinstance(entry[0], cst.If) and getattr(chain[i - 1][0], "orelse", None) is entry[0])
         )
+        todo.append((nodes, chain))
+        if chain and nodes:
+            inside.setdefault(id(chain[-1][0]), set()).update(id(n) for n in nodes)
+    for nodes, chain in todo:
+        if all(id(n) in ranges for n in nodes):
+            continue
+        if chain and isinstance(chain[-1][0], cst.SimpleStatementLine):
+            # the statement's text up to the last node wanted in it, if that much is unique
+            stmt, indents = chain[-1]
+            if ("prefix", id(stmt)) not in placed:
+                placed[("prefix", id(stmt))] = _place_statement(module, stmt, indents, code, ranges, until=inside[id(stmt)])
+            if all(id(n) in ranges for n in nodes):
+                continue
         if chain and not isinstance(chain[-1][0], cst.SimpleStatementLine):
             # in a compound statement's header (a base class, a decorator): try the header alone
             stmt, indents = chain[-1]
