@@ -121,8 +121,8 @@ def test_stdlib_sample_translates_cleanly():
 
 
 # ------------------------------------------------------------------------------ snippets --
-# Import forms grouped by the name they bind: a module binds each name once (binding one name
-# twice to torch modules is a known engine bug, see the xfail below).
+# Import forms grouped by the name they bind; a module may bind a name twice, by two forms of
+# its group (`from torch import nn` and `import torch.nn as nn`).
 IMPORT_FORMS = [
     ["import torch"],
     # ["import torch as th"]: an alias of torch itself meets a known engine bug (see the xfail below)
@@ -246,7 +246,8 @@ def statement(draw, indent: str = "") -> list[str]:
 @st.composite
 def module(draw) -> str:
     groups = draw(st.lists(st.sampled_from(IMPORT_FORMS), min_size=1, max_size=6, unique_by=id))
-    lines = [draw(st.sampled_from(group)) for group in groups] + [""]
+    lines = [form for group in groups
+             for form in draw(st.lists(st.sampled_from(group), min_size=1, max_size=2))] + [""]
     for _ in range(draw(st.integers(0, 4))):
         lines += draw(statement())
     if draw(st.booleans()):
@@ -316,14 +317,19 @@ def test_call_missing_a_required_argument_is_reported_not_crashed():
     assert t.diagnostics and t.diagnostics[0].code == "torch.add"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: when one name is bound twice to a torch module, only the last import is translated;"
-    " `from torch import nn` stays, so the output still imports torch and a second translation changes it",
-)
 def test_a_name_bound_twice_to_torch_modules_is_translated_in_one_pass():
-    code = "from torch import nn\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    pass\n"
-    assert not check(code)
+    for code in (
+        "from torch import nn\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    pass\n",
+        "import torch.nn as nn\nfrom torch import nn\n\nclass Net(nn.Module):\n    pass\n",
+    ):
+        assert not check(code)
+        assert "torch" not in translator.translate_source(code).code
+
+
+def test_a_name_bound_to_torch_then_to_something_else_is_not_translated_as_torch():
+    # the later binding wins: `nn.Linear` is mylib's and stays; the dead torch import is translated
+    t = translator.translate_source("from torch import nn\nimport mylib.nn as nn\nx = nn.Linear(2, 3)\n")
+    assert "x = nn.Linear(2, 3)" in t.code and "import mylib.nn as nn" in t.code and "torch" not in t.code, t.code
 
 
 def test_receiver_warning_marker_is_idempotent():
@@ -335,14 +341,27 @@ def test_untranslated_call_through_a_module_alias_still_means_torch():
     assert "torch.stft(" in t.code or "import torch as th" in t.code, t.code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a parameter named `torch` counts as a use of the torch import, so `import torch` stays"
-    " in the output (which then still needs torch, and a second translation runs the rules again)",
-)
 def test_torch_import_is_removed_when_only_a_parameter_shadows_it():
     t = translator.translate_source("import torch\ndef f(torch):\n    return torch\nx = torch.zeros(1)\n")
     assert "import torch" not in t.code, t.code
+    assert not check("import torch\ndef f(torch):\n    return torch\nx = torch.zeros(1)\n")
+
+
+@pytest.mark.parametrize(
+    "code, kept",
+    [
+        # a class body's names are not seen from its methods: `torch` in m is the import
+        ("import torch\nclass A:\n    torch = 1\n    def m(self):\n        return torch.foo_without_rule()\n", True),
+        ("import torch\nclass A:\n    torch = 1\n    y = torch\nx = torch.zeros(1)\n", False),
+        ("import torch\nys = [torch for torch in range(3)]\nx = torch.zeros(1)\n", False),
+        # a default value is evaluated outside the function
+        ("import torch\ndef f(torch=torch.foo_without_rule):\n    return torch\n", True),
+        ("import torch\nf = lambda torch: torch\nx = torch.zeros(1)\n", False),
+    ],
+)
+def test_torch_import_kept_exactly_when_the_module_level_name_is_still_used(code, kept):
+    t = translator.translate_source(code)
+    assert ("import torch" in t.code) is kept, t.code
 
 
 def test_method_rules_skip_module_receivers():

@@ -364,9 +364,10 @@ class _Translator(_Transformer):
                 groups: dict[str, list[cst.ImportAlias]] = {}
                 for alias in stmt.names:  # type: ignore[union-attr]
                     local = alias.asname.name.value if alias.asname else alias.name.value  # type: ignore[union-attr]
-                    binding = self.pre.bindings.get(local)
-                    if binding is None or binding.alias is not alias:
-                        continue
+                    binding = self.pre.alias_bindings.get(id(alias))
+                    last = self.pre.bindings.get(local)
+                    if binding is None or last is None or last.qualname != binding.qualname:
+                        continue  # not torch, or the name is bound again to something else later
                     module_target = self._paddle_module_for(binding.qualname)
                     target = module_target or self._simple_target(binding.qualname)
                     if target is None or "." not in target:
@@ -1487,6 +1488,77 @@ class _UsedNames(cst.CSTVisitor):
             self.used[value] += 0
 
 
+class _ModuleLevelUses(_UsedNames):
+    """``_UsedNames`` for ``names`` only, leaving out the uses a function, lambda, comprehension or
+    the class body around them binds locally (Python's scoping, from ``Prepass.scope_locals``)."""
+
+    def __init__(self, names: set[str], scope_locals: dict[int, set[str]]) -> None:
+        super().__init__()
+        self.names = names
+        self.scope_locals = scope_locals
+        self.scopes: list[tuple[bool, set[str]]] = []  # (is a class body, its local names)
+
+    def _inside(self, node: cst.CSTNode, body: cst.CSTNode, is_class: bool = False) -> None:
+        self.scopes.append((is_class, self.scope_locals.get(id(node), set())))
+        walk(body, self)
+        self.scopes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        # decorators, defaults and annotations are evaluated in the enclosing scope
+        for dec in node.decorators:
+            walk(dec, self)
+        for param in all_params(node.params):
+            if param.default is not None:
+                walk(param.default, self)
+            if param.annotation is not None:
+                walk(param.annotation, self)
+        if node.returns is not None:
+            walk(node.returns, self)
+        self._inside(node, node.body)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        for param in all_params(node.params):
+            if param.default is not None:
+                walk(param.default, self)
+        self._inside(node, node.body)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        for part in (*node.decorators, *node.bases, *node.keywords):
+            walk(part, self)
+        self._inside(node, node.body, is_class=True)
+        return False
+
+    def _visit_comp(self, node: cst.CSTNode) -> None:
+        self.scopes.append((False, self.scope_locals.get(id(node), set())))
+
+    def _leave_comp(self, node: cst.CSTNode) -> None:
+        self.scopes.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp  # type: ignore[assignment]
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value not in self.names or id(node) in self._skip:
+            return
+        for depth, (is_class, local) in enumerate(reversed(self.scopes)):
+            if is_class and depth:
+                continue  # a class body's names are not seen from functions inside it
+            if node.value in local:
+                return
+        self.used[node.value] += 1
+
+
+def _module_level_uses(module: cst.Module, names: set[str], package: str | None) -> Counter:
+    """How often each of ``names`` is used as the module-level name in ``module``."""
+    pre = Prepass(package)
+    walk(module, pre)
+    uses = _ModuleLevelUses(names, pre.scope_locals)
+    walk(module, uses)
+    return uses.used
+
+
 def _import_locals(stmt: cst.BaseSmallStatement) -> list[tuple[cst.ImportAlias, str]]:
     out = []
     if isinstance(stmt, (cst.Import, cst.ImportFrom)) and not isinstance(stmt.names, cst.ImportStar):
@@ -1931,6 +2003,13 @@ def translate_source(
     holders = _holders(out, lambda line: _has_import(line) and not import_lines.append(line))
     used = _UsedNames()
     walk(out, used, tr.inert if _inert_names_unused(import_lines, package, pre, code) else None)
+    shadowed = {name for name in pre.bindings if any(name in local for local in pre.scope_locals.values())}
+    if shadowed:
+        # `def f(torch): return torch` uses the parameter, not the import: count only the uses
+        # that reach the module-level name (rare, so only then is the output walked scope by scope)
+        module_level = _module_level_uses(out, shadowed, package)
+        for name in shadowed:
+            used.used[name] = module_level[name]
     for stmt in (placeholders or {}).values():
         used.used.update(_support_names(stmt))
     if tr.need_paddle_import:

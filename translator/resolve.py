@@ -207,7 +207,8 @@ class Prepass(cst.CSTVisitor):
 
     def __init__(self, package: str | None) -> None:
         self.package = package
-        self.bindings: dict[str, ImportBinding] = {}
+        self.bindings: dict[str, ImportBinding] = {}  # local name -> its last torch import binding
+        self.alias_bindings: dict[int, ImportBinding] = {}  # id(alias) -> binding, for every torch import
         self.import_nodes: list[cst.CSTNode] = []  # torch/torchvision import statements
         self.scope_locals: dict[int, set[str]] = {}  # id(scope node) -> names bound there
         self.module_locals: set[str] = set()  # names bound at module level by non-imports
@@ -360,7 +361,7 @@ class Prepass(cst.CSTVisitor):
     def _record(self, local: str, qual: str, bound_qual: str, is_module: bool, node: cst.CSTNode, alias: cst.ImportAlias) -> bool:
         """Record what an import binds; True when it is a torch/torchvision name."""
         if is_torch_name(qual):
-            self.bindings[local] = ImportBinding(local, bound_qual, is_module, node, alias)
+            self.bindings[local] = self.alias_bindings[id(alias)] = ImportBinding(local, bound_qual, is_module, node, alias)
             return True
         self.other_imports.add(local)
         if self._stack:
