@@ -36,7 +36,6 @@ from .resolve import (
     NODE,
     SEQUENCE,
     TRIVIA,
-    ImportBinding,
     Prepass,
     _child_fields,
     all_params,
@@ -898,6 +897,11 @@ class _Translator(_Transformer):
         root = binding.qualname.split(".", 1)[0]
         if root not in self.pre.bindings and self._input_uses(root):
             return None  # the file uses `torch` without importing it: an added import would change that
+        if self._shadowed(root):
+            message = (f"`{root}` is a local name here, so this cannot be spelled `{binding.qualname}...`;"
+                       f" `{head}` will name Paddle's module: check this reference")
+            self.report(node, dotted, message, Severity.ERROR)
+            return None
         module = binding.qualname if binding.is_module_import else binding.qualname.rsplit(".", 1)[0]
         if module not in self.torch_imports:
             self.torch_imports.append(module)
