@@ -42,6 +42,7 @@ from .resolve import (
     dotted_name,
     is_torch_name,
     kind_of,
+    outer_parts,
     package_of,
     walk,
 )
@@ -1507,32 +1508,13 @@ class _ModuleLevelUses(_UsedNames):
         walk(body, self)
         self.scopes.pop()
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        # decorators, defaults and annotations are evaluated in the enclosing scope
-        for dec in node.decorators:
-            walk(dec, self)
-        for param in all_params(node.params):
-            if param.default is not None:
-                walk(param.default, self)
-            if param.annotation is not None:
-                walk(param.annotation, self)
-        if node.returns is not None:
-            walk(node.returns, self)
-        self._inside(node, node.body)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        for param in all_params(node.params):
-            if param.default is not None:
-                walk(param.default, self)
-        self._inside(node, node.body)
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        for part in (*node.decorators, *node.bases, *node.keywords):
+    def _inside_scope(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> bool:
+        for part in outer_parts(node):  # evaluated in the enclosing scope
             walk(part, self)
-        self._inside(node, node.body, is_class=True)
+        self._inside(node, node.body, is_class=isinstance(node, cst.ClassDef))
         return False
+
+    visit_FunctionDef = visit_Lambda = visit_ClassDef = _inside_scope  # type: ignore[assignment]
 
     def _visit_comp(self, node: cst.CSTNode) -> None:
         self.scopes.append((False, self.scope_locals.get(id(node), set())))

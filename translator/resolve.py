@@ -251,16 +251,8 @@ class Prepass(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._bind(node.name.value)
-        # decorators, defaults and annotations belong to the enclosing scope; visit them there
-        for dec in node.decorators:
-            walk(dec, self)
-        for param in _all_params(node.params):
-            if param.default is not None:
-                walk(param.default, self)
-            if param.annotation is not None:
-                walk(param.annotation, self)
-        if node.returns is not None:
-            walk(node.returns, self)
+        for part in outer_parts(node):  # visited in the enclosing scope
+            walk(part, self)
         self._push(node)
         for param in _all_params(node.params):
             self._bind(param.name.value)
@@ -269,9 +261,8 @@ class Prepass(cst.CSTVisitor):
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        for param in _all_params(node.params):
-            if param.default is not None:
-                walk(param.default, self)
+        for part in outer_parts(node):
+            walk(part, self)
         self._push(node)
         for param in _all_params(node.params):
             self._bind(param.name.value)
@@ -281,10 +272,8 @@ class Prepass(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._bind(node.name.value)
-        for dec in node.decorators:
-            walk(dec, self)
-        for base in (*node.bases, *node.keywords):
-            walk(base, self)
+        for part in outer_parts(node):
+            walk(part, self)
         self._push(node)
         walk(node.body, self)
         self._pop()
@@ -385,6 +374,22 @@ class Prepass(cst.CSTVisitor):
             self.import_nodes.append(node)
             self.uses_torch = True
         return False
+
+
+def outer_parts(node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> list[cst.CSTNode]:
+    """The parts of a function, lambda or class evaluated in the enclosing scope: decorators,
+    default values, annotations, bases."""
+    if isinstance(node, cst.ClassDef):
+        return [*node.decorators, *node.bases, *node.keywords]
+    parts: list[cst.CSTNode] = list(node.decorators) if isinstance(node, cst.FunctionDef) else []
+    for param in _all_params(node.params):
+        if param.default is not None:
+            parts.append(param.default)
+        if isinstance(node, cst.FunctionDef) and param.annotation is not None:
+            parts.append(param.annotation)
+    if isinstance(node, cst.FunctionDef) and node.returns is not None:
+        parts.append(node.returns)
+    return parts
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:
