@@ -204,6 +204,11 @@ def test_positions_match_position_provider():
     got = engine._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals)
     assert got and all(got[n] == expected[n] for n in got)
     assert len(got) == len([n for n in wanted if id(n) in originals])
+    # with the source text: each top-level statement placed by finding its text
+    found = engine._ranges_by_search(module, statements, code)
+    assert found is not None
+    searched = engine._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals, code)
+    assert searched == got
 
 
 def test_support_pieces_parse_like_the_whole_text():

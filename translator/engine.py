@@ -2197,21 +2197,13 @@ class _TextPositionState(_PositionState):
 
 
 def _ranges_by_search(module: cst.Module, tops: set[int], code: str) -> dict[int, tuple[int, int, int, int]] | None:
-    """Ranges for the nodes of the top-level statements in ``tops``, each statement laid out on
-    its own from line 1 and moved to where its text stands in ``code`` (the text ``module`` was
-    parsed from).  ``None`` when a statement's text is not found exactly once in ``code``."""
+    """Ranges for the nodes of the top-level statements in ``tops``, each placed on its own
+    (``_place_statement``); ``None`` when a statement's text is not found exactly once in ``code``
+    (e.g. a repeated statement, or the last line without its newline)."""
     ranges: dict[int, tuple[int, int, int, int]] = {}
     for stmt in module.body:
-        if id(stmt) not in tops:
-            continue
-        state = _TextPositionState(module.default_indent, module.default_newline)
-        stmt._codegen(state)  # type: ignore[arg-type]
-        text = "".join(state.tokens)
-        if not text or code.count(text) != 1:
-            return None  # e.g. a repeated statement, or the last line without its newline
-        offset = len(_LINE_BREAK.findall(code, 0, code.index(text)))
-        for key, (line, column, end_line, end_column) in state.ranges.items():
-            ranges[key] = (line + offset, column, end_line + offset, end_column)
+        if id(stmt) in tops and not _place_statement(module, stmt, (), code, ranges):
+            return None
     return ranges
 
 

@@ -414,7 +414,13 @@ def torchvision_root(path: str | None) -> Path | None:
 
 
 def literal_available(name: str, root: Path | None) -> bool:
-    """Whether every literal snippet ``name`` needs can be copied from ``root``."""
+    """Whether every literal snippet ``name`` needs can be copied from ``root`` (default: the
+    installed torchvision)."""
+    return _literals_available(name, root or _torchvision_dir())
+
+
+@functools.lru_cache(maxsize=None)
+def _literals_available(name: str, root: Path | None) -> bool:
     for n in closure(name):
         snip = SNIPPETS[n]
         if snip.literal_from is not None:
