@@ -123,6 +123,25 @@ conv = nn.Conv2d(*args, bias=False, **kwargs)
         "\t\tself.conv = nn.Conv2d(3, 8, 3)\r\n"
         "\t\tnn.init.kaiming_normal_(self.conv.weight, mode='fan_out', nonlinearity='relu')\r\n"
     ),
+    # diagnostics (placed by finding statement text) in a CRLF file, deep in a multi-line call,
+    # in an elif branch, in a class line and twice in one statement
+    "diagnostics_crlf": (
+        "import torch\r\n"
+        "import torch.nn as nn\r\n"
+        "class Net(nn.SomeLayerWithoutRule):\r\n"
+        "    def f(self, x):\r\n"
+        "        if x:\r\n"
+        "            return 1\r\n"
+        "        elif torch.unknown_a(x):\r\n"
+        "            return torch.unknown_b(x, torch.unknown_c(x))\r\n"
+        "        y = torch.cat(\r\n"
+        "            [x, x],\r\n"
+        "            dim=torch.unknown_d(),\r\n"
+        "        )\r\n"
+        "        return y.view(-1)\r\n"
+        "def g(x):\r\n"
+        "    return torch.unknown_b(x, torch.unknown_c(x))\r\n"
+    ),
     "unknown_api": """
 import torch
 def g(t):
