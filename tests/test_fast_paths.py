@@ -341,3 +341,16 @@ def test_cli_translation_with_trusted_parse_matches_library(tmp_path, capsys):
     finally:
         paths.TRUST_PARSER = engine._TRUST_PARSER = False
     assert out.read_text(encoding="utf-8") == translate_source(src.read_text(encoding="utf-8"), path=str(src)).code
+
+
+def test_support_fallback_lays_out_the_same_code(monkeypatch):
+    """When a placeholder line is not found once after printing, the support statements are put
+    back into the tree and printed (engine._with_support): the same output either way."""
+    files = _torchvision_models()
+    if not files:
+        pytest.skip("torchvision not installed")
+    src = next(f for f in files if f.name == "resnet.py")
+    code = src.read_text(encoding="utf-8")
+    normal = translate_source(code, path=str(src)).code
+    monkeypatch.setattr(engine, "_fill_support", lambda *args: None)
+    assert translate_source(code, path=str(src)).code == normal
