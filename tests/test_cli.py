@@ -515,12 +515,11 @@ def _crash(*args, **kwargs):
 
 
 def test_rule_crash_is_reported_with_rule_and_position(tmp_path, monkeypatch, capsys):
-    from translator import engine
     from translator.cli import main
+    from translator.translate import handlers  # noqa: F401  (registers the handlers)
+    from translator.translate.registry import HANDLERS
 
-    import translator.handlers  # noqa: F401  (registers the handlers)
-
-    monkeypatch.setitem(engine.HANDLERS, "tensor_reshape", _crash)
+    monkeypatch.setitem(HANDLERS, "tensor_reshape", _crash)
     src = make_tree(tmp_path)
     before = snapshot(tmp_path)
     code = main(["translate", str(src / "pkg" / "model.py"), "-o", str(tmp_path / "out.py"), "-q"])

@@ -15,10 +15,35 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from translator import engine, resolve
-from translator.engine import translate_source
+from translator.translate import fastcst, header, imports, pipeline, positions, removal, resolve, rewrite
+from translator.translate import support as support_code
+from translator.translate.pipeline import translate_source
 
 ROOT = Path(__file__).resolve().parent.parent
+STAGES = (fastcst, header, imports, pipeline, positions, removal, resolve, rewrite)
+
+
+def _big_source() -> str:
+    """A large real file: the translation package's own modules one after the other, without
+    their module-level imports (so that every top-level statement is unique)."""
+    parts = sorted((ROOT / "translator" / "translate").glob("*.py"))
+    text = "".join(p.read_text(encoding="utf-8") for p in parts)
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(("from ", "import ")))
+
+
+@contextlib.contextmanager
+def _replaced(name, value):
+    """Replace ``name`` in every stage module that has it (modules import it from one another)."""
+    owners = [m for m in STAGES if name in vars(m)]
+    assert owners, name
+    saved = [(m, vars(m)[name]) for m in owners]
+    for m in owners:
+        setattr(m, name, value)
+    try:
+        yield
+    finally:
+        for m, old in saved:
+            setattr(m, name, old)
 
 
 @contextlib.contextmanager
@@ -35,28 +60,27 @@ def reference_paths():
         cst.parse_module(code)
 
     def uncached_render(names, root=None):
-        return tuple(engine.support_code.render(list(names), existing=set(), root=root))
+        return tuple(support_code.render(list(names), existing=set(), root=root))
 
-    saved = (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
-             engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS, engine._holders)
-    dispatch = {name: engine._Transformer.__dict__[name]
+    dispatch = {name: fastcst._Transformer.__dict__[name]
                 for name in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute")}
     for name in dispatch:  # LibCST's own dispatch
-        setattr(engine._Transformer, name, getattr(cst.CSTTransformer, name))
-    engine._USE_PLACEHOLDERS = False
-    engine._holders = lambda module, match: None  # statement passes enter every container
-    resolve.walk = engine.walk = libcst_walk
-    engine._inert_subtrees = no_skipping
-    engine._check_parses = libcst_parse
-    engine._render_support = uncached_render
-    engine._TidyImports.on_visit = cst.CSTTransformer.on_visit
+        setattr(fastcst._Transformer, name, getattr(cst.CSTTransformer, name))
+    saved_tidy = imports._TidyImports.on_visit
+    imports._TidyImports.on_visit = cst.CSTTransformer.on_visit
     try:
-        yield
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(_replaced("_USE_PLACEHOLDERS", False))
+            stack.enter_context(_replaced("_holders", lambda module, match: None))  # enter every container
+            stack.enter_context(_replaced("walk", libcst_walk))
+            stack.enter_context(_replaced("_inert_subtrees", no_skipping))
+            stack.enter_context(_replaced("_check_parses", libcst_parse))
+            stack.enter_context(_replaced("_render_support", uncached_render))
+            yield
     finally:
-        (resolve.walk, engine.walk, engine._inert_subtrees, engine._check_parses, engine._render_support,
-         engine._TidyImports.on_visit, engine._USE_PLACEHOLDERS, engine._holders) = saved
+        imports._TidyImports.on_visit = saved_tidy
         for name, fn in dispatch.items():
-            setattr(engine._Transformer, name, fn)
+            setattr(fastcst._Transformer, name, fn)
 
 
 def _result(code: str, path: str) -> tuple:
@@ -176,7 +200,7 @@ def test_torchvision_models_identical():
 
 
 def test_walk_visits_what_libcst_visits():
-    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
+    code = _big_source()
     module = cst.parse_module(code)
 
     class Record(cst.CSTVisitor):
@@ -205,7 +229,7 @@ def test_walk_visits_what_libcst_visits():
 def test_positions_match_position_provider():
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
+    code = _big_source()
     code += '\nx = (1 +\\\n     2)\ns = """a\r\nb\rc"""\nif x: y = 1; z = 2\n'
     module = cst.parse_module(code)
     nodes: list = []
@@ -219,20 +243,19 @@ def test_positions_match_position_provider():
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     statements = {id(s) for s in module.body}
     wanted = [n for n in nodes if n is not module and not isinstance(n, cst.EmptyLine) or n in module.body]
-    _, originals = engine._inert_subtrees(module, set(), set(), set())
-    got = engine._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals)
+    _, originals = fastcst._inert_subtrees(module, set(), set(), set())
+    got = positions._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals)
     assert got and all(got[n] == expected[n] for n in got)
     assert len(got) == len([n for n in wanted if id(n) in originals])
     # with the source text: each top-level statement placed by finding its text
-    found = engine._ranges_by_search(module, statements, code)
+    found = positions._ranges_by_search(module, statements, code)
     assert found is not None
-    searched = engine._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals, code)
+    searched = positions._diag_positions(module, statements, [n for n in wanted if id(n) in originals], originals, code)
     assert searched == got
 
 
 def test_support_pieces_parse_like_the_whole_text():
-    from translator import support
-
+    support = support_code
     names = list(support.SNIPPETS)
     sets = [(n,) for n in names] + [tuple(names), tuple(reversed(names))]
     for group in sets:
@@ -240,17 +263,17 @@ def test_support_pieces_parse_like_the_whole_text():
             whole = support.render(list(group), existing=set())
         except LookupError:  # a literal copied from a torchvision that is not installed
             continue
-        pieces = engine._render_support.__wrapped__(tuple(group))
+        pieces = header._render_support.__wrapped__(tuple(group))
         assert len(whole) == len(pieces), group
         assert all(a.deep_equals(b) for a, b in zip(whole, pieces)), group
 
 
 def test_positions_by_enclosing_statement_match_position_provider():
     """Diagnostics are placed by laying out only the innermost enclosing statement whose text is
-    unique (engine._ranges_by_chain); every node of a real file must get PositionProvider's range."""
+    unique (positions._ranges_by_chain); every node of a real file must get PositionProvider's range."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
+    code = _big_source()
     code += 'class T:\n\tdef f(self):\n\t\tif x:\n\t\t\treturn 1  # tab-indented\n\t\treturn 1\n'
     code += "def g():\n  return 1\ndef h():\n  return 1\n"  # a statement that is not unique
     module = cst.parse_module(code)
@@ -278,7 +301,7 @@ def test_positions_by_enclosing_statement_match_position_provider():
 
     module.visit(Chains())
     assert len(items) > 10000
-    ranges = engine._ranges_by_chain(module, items, code)
+    ranges = positions._ranges_by_chain(module, items, code)
     assert ranges is not None
     for nodes, _chain in items:
         r = ranges[id(nodes[0])]
@@ -286,7 +309,7 @@ def test_positions_by_enclosing_statement_match_position_provider():
         assert (r[0], r[1], r[2], r[3]) == (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
     # one diagnostic at a time: each statement laid out only up to its node (a prefix)
     for nodes, chain in items[::37]:
-        one = engine._ranges_by_chain(module, [(nodes, chain)], code)
+        one = positions._ranges_by_chain(module, [(nodes, chain)], code)
         assert one is not None
         pos = expected[nodes[0]]
         assert one[id(nodes[0])] == (pos.start.line, pos.start.column, pos.end.line, pos.end.column)
@@ -295,17 +318,17 @@ def test_positions_by_enclosing_statement_match_position_provider():
     indents = (g.body.indent,)
     assert indents == ("  ",)
     assert code.count("  return 1\n") == 2
-    assert not engine._place_statement(module, g.body.body[0], indents, code, {})
+    assert not positions._place_statement(module, g.body.body[0], indents, code, {})
     placed: dict = {}
-    assert engine._place_statement(module, g, (), code, placed)
+    assert positions._place_statement(module, g, (), code, placed)
     assert placed[id(g.body.body[0])][:2] == (expected[g.body.body[0]].start.line, 2)
 
 
 def test_transformers_define_no_attribute_hooks():
-    """engine._Transformer skips LibCST's visit_<Node>_<field> hooks: none may exist."""
+    """fastcst._Transformer skips LibCST's visit_<Node>_<field> hooks: none may exist."""
     import re
 
-    classes = [c for c in vars(engine).values() if isinstance(c, type) and issubclass(c, engine._Transformer)]
+    classes = {c for m in STAGES for c in vars(m).values() if isinstance(c, type) and issubclass(c, fastcst._Transformer)}
     assert len(classes) >= 3
     hook = re.compile(r"^(visit|leave)_[A-Z][A-Za-z]*_[a-z_]+$")
     for cls in classes:
@@ -315,12 +338,10 @@ def test_transformers_define_no_attribute_hooks():
 
 
 def test_trusted_parse_builds_the_same_tree_and_restores_validation(monkeypatch):
-    """engine._parse_module skips LibCST's per-node validation only while parsing (CLI only)."""
-    code = (ROOT / "translator" / "engine.py").read_text(encoding="utf-8")
-    monkeypatch.setattr(engine, "_TRUST_PARSER", True)
-    fast = engine._parse_module(code)
-    monkeypatch.setattr(engine, "_TRUST_PARSER", False)
-    slow = engine._parse_module(code)
+    """fastcst._parse_module skips LibCST's per-node validation only while parsing (CLI only)."""
+    code = _big_source()
+    fast = fastcst._parse_module(code, trusted=True)
+    slow = fastcst._parse_module(code, trusted=False)
     assert fast.deep_equals(slow) and fast.code == code
     # validation is back for nodes built afterwards
     with pytest.raises(cst.CSTValidationError):
@@ -345,12 +366,12 @@ def test_cli_translation_with_trusted_parse_matches_library(tmp_path, capsys):
 
 def test_support_fallback_lays_out_the_same_code(monkeypatch):
     """When a placeholder line is not found once after printing, the support statements are put
-    back into the tree and printed (engine._with_support): the same output either way."""
+    back into the tree and printed (header._with_support): the same output either way."""
     files = _torchvision_models()
     if not files:
         pytest.skip("torchvision not installed")
     src = next(f for f in files if f.name == "resnet.py")
     code = src.read_text(encoding="utf-8")
     normal = translate_source(code, path=str(src)).code
-    monkeypatch.setattr(engine, "_fill_support", lambda *args: None)
+    monkeypatch.setattr(pipeline, "_fill_support", lambda *args: None)
     assert translate_source(code, path=str(src)).code == normal

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from translator import translate_source
-from translator.support import strip_support
+from translator.translate.support import strip_support
 
 HEAD = "import torch\nimport torch.nn.functional as F\n"
 

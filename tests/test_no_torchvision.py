@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 
-from translator import support, translate_source
+from translator import translate_source
+from translator.translate import support
 
 
 def _hidden_env(tmp_path: Path) -> dict[str, str]:

@@ -6,7 +6,7 @@ import pytest
 
 from translator import translate_source
 from translator.rules import load_table
-from translator.support import strip_support
+from translator.translate.support import strip_support
 
 RULES = load_table().all_rules()
 

@@ -22,6 +22,7 @@ from typing import Iterator
 from .atomic import atomic_open
 from .diagnostics import Diagnostic, Status, Translation
 from .rules import RuleTable
+from .settings import Settings
 
 __all__ = [
     "OutputPlanError",
@@ -75,18 +76,13 @@ def decode_source(data: bytes, shown: str) -> tuple[str | None, Diagnostic | Non
     return text, None
 
 
-def translate_file(path: Path, *, table: RuleTable | None = None) -> Translation:
+def translate_file(path: Path, *, table: RuleTable | None = None, settings: Settings | None = None) -> Translation:
     """Read and translate one file; a FAILED result (never an exception) when it cannot be."""
     text, error = read_source(path)
     if error is not None:
         return Translation(str(path), "", "", Status.FAILED, [error])
     assert text is not None
-    return translate_text(text, str(path), table=table)
-
-
-# The CLI sets this: its processes parse in one thread, so the engine may parse without LibCST's
-# per-node validation (see engine._parse_module).  Library callers keep the default.
-TRUST_PARSER = False
+    return translate_text(text, str(path), table=table, settings=settings)
 
 
 def translate_source(code: str, **kwargs) -> Translation:  # type: ignore[no-untyped-def]
@@ -94,16 +90,17 @@ def translate_source(code: str, **kwargs) -> Translation:  # type: ignore[no-unt
     answered from the cache never needs."""
     from . import engine
 
-    engine._TRUST_PARSER = TRUST_PARSER
     return engine.translate_source(code, **kwargs)
 
 
-def translate_text(text: str, shown: str, *, table: RuleTable | None = None) -> Translation:
+def translate_text(
+    text: str, shown: str, *, table: RuleTable | None = None, settings: Settings | None = None
+) -> Translation:
     """``translate_source`` that turns even an unexpected engine exception into a FAILED result."""
     collecting = gc.isenabled()
     gc.disable()  # a syntax tree is millions of acyclic objects: the cycle collector only slows us
     try:
-        return translate_source(text, path=shown, table=table)
+        return translate_source(text, path=shown, table=table, settings=settings)
     except RecursionError:
         diag = Diagnostic(shown, 0, 0, "internal", "expression nesting too deep to translate")
     except Exception as exc:  # an engine bug must not stop the other files of a tree
@@ -114,22 +111,25 @@ def translate_text(text: str, shown: str, *, table: RuleTable | None = None) -> 
     return Translation(shown, text, text, Status.FAILED, [diag])
 
 
-def _translate_file_str(path: str) -> Translation:
-    return translate_file(Path(path))
+def _translate_file_str(path: str, settings: Settings | None) -> Translation:
+    return translate_file(Path(path), settings=settings)
 
 
-def translate_many(paths: list[Path], jobs: int = 1, cache=None) -> Iterator[Translation]:  # type: ignore[no-untyped-def]
-    """``translate_file`` for each path, in order; with ``jobs > 1`` in worker processes.
+def translate_many(  # type: ignore[no-untyped-def]
+    paths: list[Path], jobs: int = 1, cache=None, settings: Settings | None = None
+) -> Iterator[Translation]:
+    """``translate_file`` for each path, in order; with ``jobs > 1`` in worker processes (which
+    get ``settings`` as an argument).
 
     The results (and so everything written from them) are the same for any ``jobs``.  With a
-    ``cache`` (``translator.cache.ResultCache``), a file whose result is cached is not
-    translated again, and new results are stored.
+    ``cache`` (``translator.cache.ResultCache``), a file whose result is cached (for these
+    ``settings``) is not translated again, and new results are stored.
     """
     cached: dict[int, Translation] = {}
     keys: dict[int, str] = {}
     if cache is not None:
         for i, p in enumerate(paths):
-            hit, key = _from_cache(cache, p)
+            hit, key = _from_cache(cache, p, settings)
             if hit is not None:
                 cached[i] = hit
             elif key is not None:
@@ -143,18 +143,20 @@ def translate_many(paths: list[Path], jobs: int = 1, cache=None) -> Iterator[Tra
 
     if jobs <= 1 or len(todo) < 2:
         for i, p in enumerate(paths):
-            yield cached[i] if i in cached else store(i, translate_file(p))
+            yield cached[i] if i in cached else store(i, translate_file(p, settings=settings))
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    from . import handlers  # noqa: F401  (loaded before the workers fork)
+    from .translate import handlers  # noqa: F401  (loaded before the workers fork)
     from .rules import load_table
 
     load_table()
     # largest files first, one file at a time: the workers finish together
     sizes = {i: _size(paths[i]) for i in todo}
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-        futures = {i: pool.submit(_translate_file_str, str(paths[i])) for i in sorted(todo, key=lambda i: -sizes[i])}
+        futures = {
+            i: pool.submit(_translate_file_str, str(paths[i]), settings) for i in sorted(todo, key=lambda i: -sizes[i])
+        }
         for i in range(len(paths)):
             yield cached[i] if i in cached else store(i, futures.pop(i).result())
 
@@ -166,7 +168,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _from_cache(cache, path: Path) -> tuple[Translation | None, str | None]:  # type: ignore[no-untyped-def]
+def _from_cache(cache, path: Path, settings: Settings | None) -> tuple[Translation | None, str | None]:  # type: ignore[no-untyped-def]
     """(cached result, None), or (None, key to store the result under), or (None, None)."""
     try:
         data = path.read_bytes()
@@ -175,7 +177,7 @@ def _from_cache(cache, path: Path) -> tuple[Translation | None, str | None]:  # 
     text, error = decode_source(data, str(path))
     if error is not None or text is None:
         return None, None
-    key = cache.key(str(path), data)
+    key = cache.key(str(path), data, settings)
     return cache.get(key, str(path), text), key
 
 
@@ -304,7 +306,11 @@ def plan_outputs(
 
 
 def translate_path(
-    src: str | os.PathLike, dst: str | os.PathLike | None = None, *, copy_other: bool = False
+    src: str | os.PathLike,
+    dst: str | os.PathLike | None = None,
+    *,
+    copy_other: bool = False,
+    settings: Settings | None = None,
 ) -> list[Translation]:
     """Translate a file or a tree into ``dst`` (mirroring the tree); returns one result per file.
 
@@ -313,6 +319,7 @@ def translate_path(
     changes.  A file that cannot be written becomes a FAILED result too.  With ``dst=None``
     nothing is written.  Raises ``FileNotFoundError`` for a missing ``src`` and
     :class:`OutputPlanError` (a ``ValueError``) when ``dst`` is inside the ``src`` tree.
+    ``settings`` (``translator.settings.Settings``) configures the translation.
     """
     src_path = Path(src)
     if not src_path.exists():
@@ -324,7 +331,7 @@ def translate_path(
             assert item.target is not None
             copy_atomic(item.src, item.target)
             continue
-        result = translate_file(item.src)
+        result = translate_file(item.src, settings=settings)
         if item.target is not None and result.status is not Status.FAILED:
             try:
                 write_if_changed(item.target, result.code)

@@ -20,9 +20,10 @@ import dataclasses
 
 import libcst as cst
 
-from ..engine import TranslateContext, handler
+from ..context import TranslateContext
+from ..registry import handler
 from ..resolve import dotted_name
-from ..rules import ApiRule
+from ...rules import ApiRule
 
 _EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 _SPACE = cst.SimpleWhitespace(" ")

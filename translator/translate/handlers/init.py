@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import TranslateContext, handler
-from ..rules import ApiRule
+from ..context import TranslateContext
+from ..registry import handler
+from ...rules import ApiRule
 
 _EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import TranslateContext, handler
-from ..rules import ApiRule
+from ..context import TranslateContext
+from ..registry import handler
+from ...rules import ApiRule
 from .methods import _atom, commas, is_simple, kw, literal_is
 
 _SPACE = cst.SimpleWhitespace(" ")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import TranslateContext, handler
-from ..rules import ApiRule
+from ..context import TranslateContext
+from ..registry import handler
+from ...rules import ApiRule
 
 
 @handler("remove_statement")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..engine import TranslateContext, handler
-from ..rules import ApiRule
+from ..context import TranslateContext
+from ..registry import handler
+from ...rules import ApiRule
 
 
 def _shape_arg(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:

@@ -21,8 +21,9 @@ from typing import Mapping
 import libcst as cst
 
 from .. import support as support_code
-from ..engine import TranslateContext, handler
-from ..rules import ApiRule
+from ..context import TranslateContext
+from ..registry import handler
+from ...rules import ApiRule
 
 _UNSET = object()
 

@@ -1,0 +1,29 @@
+"""What a translation run is configured with, passed explicitly from the edge inwards.
+
+The CLI builds one ``Settings`` from its arguments (and, later, from ``[tool.torch2paddle]``);
+library callers pass one to ``translate_source``/``translate_path`` or take the default.  It
+travels as a value through ``translate_many`` into worker processes (it pickles): no
+environment variable or module global configures the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    #: oldest Paddle the output must run on (``"2.6"``); rules needing a newer one are not
+    #: applied, their code is left and reported.  None: the newest.
+    paddle_version: str | None = None
+    #: parse without LibCST's per-node validation (trees from its parser are valid by
+    #: construction).  The switch is process-wide while a parse runs, so only single-threaded
+    #: callers (the CLI and its workers) turn it on.
+    trust_parser: bool = False
+
+    def cache_key(self) -> str:
+        """The part of a result-cache key that depends on the settings."""
+        return f"paddle={self.paddle_version or ''}"
+
+
+DEFAULT = Settings()

@@ -1,0 +1,126 @@
+"""``translate_source``: the stages in order.
+
+1. parse (``fastcst._parse_module``) and pre-pass (``resolve.Prepass``: import bindings and
+   per-scope local names);
+2. rewrite (``rewrite.Translator``), skipping subtrees with nothing to translate;
+3. header (``header._add_header``): ``import paddle``, torch modules left-over code needs, support code;
+4. tidy imports (``imports._TidyImports``) and clear removed statements (``removal._DropLines``);
+5. safety: the output must parse; diagnostics get positions (``positions``).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..diagnostics import Diagnostic, Severity, Status, Translation
+from ..rules import RuleTable, load_table
+from ..settings import DEFAULT as DEFAULT_SETTINGS
+from ..settings import Settings
+from . import header
+from . import support as support_code
+from .fastcst import _check_parses, _inert_subtrees, _parse_module
+from .header import _SUPPORT_PLACEHOLDER, _add_header, _fill_support, _support_names, _with_support
+from .imports import _has_import, _inert_names_unused, _module_level_uses, _TidyImports, _UsedNames
+from .positions import _diag_positions, _position
+from .registry import RuleCrash
+from .removal import _DropLines, _holders, _is_dropped
+from .resolve import Prepass, package_of, walk
+from .rewrite import Translator
+from .syntax import _one_line
+
+__all__ = ["translate_source"]
+
+
+def translate_source(
+    code: str,
+    *,
+    path: str | None = None,
+    table: RuleTable | None = None,
+    settings: Settings | None = None,
+    paddle_version: str | None = None,
+) -> Translation:
+    """Translate one torch source text; never raises for bad input (status FAILED instead).
+
+    ``settings`` (``translator.settings.Settings``) configures the run; ``paddle_version``
+    (``"2.6"``) is a shorthand for ``Settings(paddle_version=...)``: rules whose ``min_paddle``
+    is newer are not applied, their code is left and reported.
+    """
+    settings = settings or DEFAULT_SETTINGS
+    paddle_version = paddle_version or settings.paddle_version
+    shown = path or "<string>"
+    if "torch" not in code:
+        # fast path: nothing here can refer to torch or torchvision
+        return Translation(shown, code, code, Status.UNCHANGED)
+    try:
+        module = _parse_module(code, trusted=settings.trust_parser)
+    except cst.ParserSyntaxError as exc:
+        diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "syntax", _one_line(exc.message), Severity.ERROR)
+        return Translation(shown, code, code, Status.FAILED, [diag])
+    table = table or load_table()
+    from . import handlers  # noqa: F401  (registers the handlers)
+
+    package = package_of(path)
+    pre = Prepass(package)
+    walk(module, pre)
+    if not pre.uses_torch:
+        return Translation(shown, code, code, Status.UNCHANGED)
+    tr = Translator(table, pre, shown, paddle_version)
+    tr.input_module = module
+    tr.tv_root = support_code.torchvision_root(path)
+    tr.inert, originals = _inert_subtrees(module, set(pre.bindings), set(table.methods), {id(n) for n in pre.import_nodes})
+    try:
+        out = module.visit(tr)
+    except RuleCrash as crash:
+        line, col = _position(module, crash.node)
+        diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
+        return Translation(shown, code, code, Status.FAILED, [diag])
+    # support statements stand in placeholders until after codegen (see _add_header)
+    placeholders: dict[str, cst.BaseStatement] | None = None
+    if header._USE_PLACEHOLDERS and module.has_trailing_newline and _SUPPORT_PLACEHOLDER not in code:
+        placeholders = {}
+    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root, placeholders)
+    # the support code and header may use names too
+    import_lines: list[cst.SimpleStatementLine] = []
+    holders = _holders(out, lambda line: _has_import(line) and not import_lines.append(line))
+    used = _UsedNames()
+    walk(out, used, tr.inert if _inert_names_unused(import_lines, package, pre, code) else None)
+    shadowed = {name for name in pre.bindings if any(name in local for local in pre.scope_locals.values())}
+    if shadowed:
+        # `def f(torch): return torch` uses the parameter, not the import: count only the uses
+        # that reach the module-level name (rare, so only then is the output walked scope by scope)
+        module_level = _module_level_uses(out, shadowed, package)
+        for name in shadowed:
+            used.used[name] = module_level[name]
+    for stmt in (placeholders or {}).values():
+        used.used.update(_support_names(stmt))
+    if tr.need_paddle_import:
+        used.used["paddle"] += 1
+    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports), holders)
+    out = out.visit(tidy)
+    if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
+        out = out.visit(_DropLines(_holders(out, _is_dropped)))
+    new_code = out.code
+    if placeholders:
+        filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline)
+        if filled is None:  # a placeholder line was not found once: lay out in full (tested)
+            filled = _with_support(out, placeholders).code
+        new_code = filled
+    try:
+        if new_code != code:
+            _check_parses(new_code)
+    except cst.ParserSyntaxError as exc:  # pragma: no cover - a bug in the engine
+        diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "internal", "translation produced invalid Python")
+        return Translation(shown, code, code, Status.FAILED, [diag])
+    diags: list[Diagnostic] = []
+    if tr.diags:
+        wanted = [n for d in tr.diags for n in d[:2] if n is not None]
+        chains = [([n for n in d[:2] if n is not None], d[5]) for d in tr.diags]
+        positions = _diag_positions(module, tr.diag_tops, wanted, originals, code, chains)
+        for node, fallback, dcode, message, severity, _chain in tr.diags:
+            pos = positions.get(node) or (positions.get(fallback) if fallback is not None else None)
+            line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
+            diags.append(Diagnostic(shown, line, col, dcode, message, severity))
+        diags.sort(key=lambda d: (d.line, d.col, d.code, d.message))
+        diags = list(dict.fromkeys(diags))
+    status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
+    return Translation(shown, code, new_code, status, diags, tr.applied)

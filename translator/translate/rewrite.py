@@ -1,0 +1,525 @@
+"""The transformer: one pass over the tree that rewrites references, calls, method calls and
+import statements by the rule table.
+
+What it cannot translate it leaves in place, marks with a ``# TODO(torch2paddle): ...`` comment
+line and reports.  Receiver evidence lives in ``evidence``, import planning and re-spelling in
+``imports``, argument binding in ``arguments``; ``pipeline.translate_source`` runs it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import libcst as cst
+
+from ..diagnostics import MARKER, Severity
+from ..rules import ApiRule, RuleTable
+from . import support as support_code
+from .arguments import _changes_something, rewrite_args
+from .context import TranslateContext
+from .evidence import _LAYER_ONLY_METHODS, EvidenceMixin, _assignment_items
+from .fastcst import _Transformer
+from .imports import ImportsMixin
+from .registry import HANDLERS, REMOVE_STATEMENT, RuleCrash, SourceError
+from .removal import _REMOVED_MARK, _dropped_line, _is_removed
+from .resolve import Prepass
+from .scopes import Scope, ScopeStack
+from .syntax import _NO_SPACE, _code, _keep_parens, _version_tuple
+
+
+class Translator(EvidenceMixin, ImportsMixin, _Transformer):
+    def __init__(self, table: RuleTable, pre: Prepass, path: str, paddle_version: str | None = None) -> None:
+        super().__init__()
+        self.paddle_version = paddle_version
+        self.table = table
+        self.pre = pre
+        self.path = path
+        self.ctx = TranslateContext(self)
+        # (node, call, code, message, severity, enclosing statements: see stmt_chain)
+        self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity, tuple]] = []
+        # the statements being visited, outermost first, each with the indentation of the blocks
+        # around it (to lay out just the statement when a diagnostic needs a position)
+        self.stmt_chain: list[tuple[cst.CSTNode, tuple[str | None, ...]]] = []
+        self.block_indents: list[str | None] = []
+        self.current_call: cst.CSTNode | None = None
+        self.new_imports: set[str] = set()  # code of the Paddle imports this translation wrote
+        self.dropped_lines = False  # a statement was removed (see _DropLines)
+        self.applied: Counter = Counter()
+        self.supports: list[str] = []
+        self.need_paddle_import = False
+        self.scopes = ScopeStack(pre)
+        self.stmt_markers: list[list[str]] = []
+        self.skip_names: set[int] = set()
+        self.inner_chain: set[int] = set()
+        self.call_funcs: set[int] = set()
+        self.statement_calls: set[int] = set()
+        self.current_call_is_statement = False
+        self.remove_stmt = False
+        self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
+        self.module_scope = Scope("module", set(), cst.Module(body=[]))  # module-level evidence
+        self.store_attrs: set[int] = set()  # attributes that are assignment targets
+        # paddle qualname -> local name, for the imports this translation writes
+        self.out_bindings: dict[str, str] = {}
+        self.import_plan: dict[int, list[cst.BaseSmallStatement]] = {}
+        # local names that a Paddle import takes over from a torch import (`nn`, `F`, `th`)
+        self.rebound: set[str] = set()
+        self.torch_imports: list[str] = []  # modules untranslated code needs, e.g. "torch.nn"
+        self.input_module: cst.Module | None = None  # set by translate_source
+        self.tv_root = support_code.torchvision_root(None)  # where torchvision literals come from
+        self._input_names: Counter | None = None
+        self._plan_imports()
+        self.inert: set[int] = set()  # subtrees with nothing to translate (see _inert_subtrees)
+        self.top_stmt: cst.CSTNode | None = None  # the top-level statement being translated
+        self.diag_tops: set[int] = set()  # top-level statements with diagnostics
+
+    # ---------------------------------------------------------------- diagnostics -------
+    def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity) -> None:
+        # handlers see updated nodes, which have no position: fall back to the call's original
+        self.diags.append((node, self.current_call, code, message, severity, tuple(self.stmt_chain)))
+        self.diag_tops.add(id(self.top_stmt))
+        if self.stmt_markers:
+            marker = f"# {MARKER}: {code}: {message}"
+            if marker not in self.stmt_markers[-1]:
+                self.stmt_markers[-1].append(marker)
+
+    def need_support(self, name: str, node: cst.CSTNode | None = None, code: str | None = None) -> bool:
+        """Emit support snippet ``name`` (and what it needs); False, reported at ``node``, when a
+        literal it copies from torchvision cannot be found."""
+        if not support_code.literal_available(name, self.tv_root):
+            if node is not None:
+                message = (f"{name} is copied from torchvision's models/_meta.py, which was not found (torchvision "
+                           "is not installed and this file is not inside a torchvision tree); left unchanged")
+                self.report(node, code or name, message, Severity.ERROR)
+            return False
+        for dep in support_code.closure(name):
+            if dep not in self.supports:
+                self.supports.append(dep)
+        if support_code.needs_paddle(name):
+            self.need_paddle_import = True
+        return True
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # Classes that subclass nn.Module are known before any function body is read, so that
+        # `model = Net()` anywhere in the file is layer evidence.
+        for stmt in node.body:
+            if isinstance(stmt, cst.ClassDef) and self._class_is_layer(stmt):
+                self.layer_classes.add(stmt.name.value)
+        self._collect_evidence(_assignment_items(self.pre.assignments[None]), self.module_scope)
+
+    # ---------------------------------------------------------------- visitors ---------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.inert:
+            return False
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            if not self.stmt_markers:
+                self.top_stmt = node
+            self.stmt_markers.append([])
+            self.stmt_chain.append((node, tuple(self.block_indents)))
+        elif isinstance(node, cst.IndentedBlock):
+            self.block_indents.append(node.indent)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        if id(original_node) in self.inert:
+            return updated_node
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, cst.IndentedBlock):
+            self.block_indents.pop()
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.stmt_chain.pop()
+            markers = self.stmt_markers.pop()
+            if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                existing = {line.comment.value for line in result.leading_lines if line.comment}
+                lines = [
+                    cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
+                    for m in markers
+                    if m not in existing
+                ]
+                result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
+        return result
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def leave_SimpleStatementLine(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        if self.remove_stmt:
+            self.remove_stmt = False
+            body = [s for s in updated_node.body if not isinstance(s, cst.Expr) or not _is_removed(s)]
+            if not body:
+                self.dropped_lines = True
+                return _dropped_line(updated_node)
+            updated_node = updated_node.with_changes(body=body)
+        new_body: list[tuple[cst.BaseSmallStatement, bool]] = []  # (statement, written by us)
+        changed = False
+        for orig, upd in zip(original_node.body, updated_node.body):
+            plan = self.import_plan.get(id(orig))
+            if plan is None:
+                new_body.append((upd, False))
+                continue
+            changed = True
+            new_body.extend((p, True) for p in plan)
+            new_body.append((upd, False))  # the torch import stays until the tidy pass knows it is unused
+        if not changed:
+            return updated_node
+        lines = []
+        for i, (small, is_new) in enumerate(new_body):
+            small = small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            if is_new:
+                self.new_imports.add(_code(small).strip())
+            if i == 0:
+                lines.append(updated_node.with_changes(body=[small]))
+            else:
+                lines.append(cst.SimpleStatementLine(body=[small]))
+        return cst.FlattenSentinel(lines)
+
+    def leave_IndentedBlock(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        if not updated_node.body:
+            return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+        return updated_node
+
+    def _class_is_layer(self, node: cst.ClassDef) -> bool:
+        for base in node.bases:
+            qual = self.scopes.resolve(base.value)
+            if qual == "torch.nn.Module" or (isinstance(base.value, cst.Name) and base.value.value in self.layer_classes):
+                return True
+            if qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis:
+                return True  # subclass of a torch layer
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.skip_names.add(id(node.name))
+        is_layer = self._class_is_layer(node)
+        if is_layer:
+            self.layer_classes.add(node.name.value)
+        self.scopes.push(Scope("class", self.pre.scope_locals.get(id(node), set()), node, is_layer))
+
+    def leave_ClassDef(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.skip_names.add(id(node.name))
+        scope = Scope("function", self.pre.scope_locals.get(id(node), set()), node)
+        self.scopes.push(scope)
+        self._collect_tensors(node, scope)
+
+    def leave_FunctionDef(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.scopes.push(Scope("function", self.pre.scope_locals.get(id(node), set()), node))
+
+    def leave_Lambda(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    def _visit_comp(self, node: cst.CSTNode) -> None:
+        self.scopes.push(Scope("comp", self.pre.scope_locals.get(id(node), set()), node))
+
+    def _leave_comp(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+        self.scopes.pop()
+        return updated_node
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp  # type: ignore[assignment]
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.statement_calls.add(id(node.value))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.call_funcs.add(id(node.func))
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.skip_names.add(id(node.name))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.skip_names.add(id(node.keyword))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.skip_names.add(id(node.attr))
+        self.inner_chain.add(id(node.value))
+
+    def visit_Global(self, node: cst.Global) -> bool:
+        return False
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
+        return False
+
+    # ---------------------------------------------------------------- references -------
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if id(original_node) in self.skip_names or id(original_node) in self.inner_chain:
+            return updated_node
+        return self._rewrite_reference(original_node, updated_node)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if id(original_node) in self.inner_chain and self.scopes.resolve(original_node) is not None:
+            return updated_node
+        if self.scopes.resolve(original_node) is None:
+            return self._rewrite_tensor_attribute(original_node, updated_node)
+        return self._rewrite_reference(original_node, updated_node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Attribute):
+                self.store_attrs.add(id(t.target))
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign):  # type: ignore[no-untyped-def]
+        """``x.requires_grad = False``: an attribute rule's handler gets the whole assignment."""
+        if len(original_node.targets) != 1:
+            return updated_node
+        target = original_node.targets[0].target
+        if not isinstance(target, cst.Attribute) or self.scopes.resolve(target) is not None:
+            return updated_node
+        rules = [r for r in self.table.methods.get(target.attr.value, ()) if r.kind == "attribute"]
+        if not rules or rules[0].handler is None:
+            return updated_node
+        rule = rules[0]
+        if not self._receiver_matches(rule.receiver, target.value):
+            self.report(
+                original_node, rule.torch,
+                f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
+            )
+            return updated_node
+        self.current_call = original_node
+        try:
+            result = HANDLERS[rule.handler](self.ctx, updated_node, rule)  # type: ignore[arg-type,index]
+        except Exception as exc:
+            raise RuleCrash(rule.torch, original_node, exc) from exc
+        finally:
+            self.current_call = None
+        if result is None:
+            return updated_node
+        self.applied[rule.torch] += 1
+        return result
+
+    def _rewrite_tensor_attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        """``x.T``, ``x.data``, ``x.shape``: attribute rules, applied when ``x`` is a tensor.
+
+        An assigned attribute (``x.requires_grad = False``) is left to ``leave_Assign``.
+        """
+        if id(original) in self.call_funcs or id(original) in self.store_attrs:
+            return updated
+        rules = [r for r in self.table.methods.get(original.attr.value, ()) if r.kind == "attribute"]
+        if not rules:
+            return updated
+        rule = rules[0]
+        if not self._receiver_matches(rule.receiver, original.value) or self.too_new(rule, original):
+            return updated
+        self.applied[rule.torch] += 1
+        if rule.handler is not None:
+            fn = HANDLERS[rule.handler]
+            result = fn(self.ctx, updated, rule)  # type: ignore[arg-type]
+            return updated if result is None else result  # type: ignore[return-value]
+        new_name = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else original.attr.value
+        if new_name == original.attr.value:
+            return updated
+        return updated.with_changes(attr=cst.Name(new_name))
+
+    def _rewrite_reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        qual = self.scopes.resolve(original)
+        if qual is None:
+            return updated
+        parts = qual.split(".")
+        for i in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:i])
+            rest = parts[i:]
+            rule = self.table.apis.get(prefix)
+            if rule is not None:
+                if rule.kind != "function":
+                    continue
+                if self.too_new(rule, None if id(original) in self.call_funcs else original):
+                    return updated if id(original) in self.call_funcs else self.keep_torch(original)  # the call reports it
+                target = self._reference_target(rule, original)
+                if target is None:
+                    return updated if id(original) in self.call_funcs else self.keep_torch(original)
+                self.applied[rule.torch] += 1
+                node = target
+                for attr in rest:
+                    node = cst.Attribute(value=node, attr=cst.Name(attr))
+                return _keep_parens(original, node)
+            module = self.table.modules.get(prefix)
+            if module is not None:
+                if rest:
+                    self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
+                    return self.keep_torch(original)
+                if module.paddle is None:
+                    self.report(original, qual, "this torch module has no Paddle counterpart; left unchanged", Severity.ERROR)
+                    return self.keep_torch(original)
+                return _keep_parens(original, self.ref(module.paddle))
+        self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
+        return self.keep_torch(original)
+
+
+    def too_new(self, rule: ApiRule, node: cst.CSTNode | None) -> bool:
+        """``paddle_version`` selects: a rule whose ``min_paddle`` is newer is not applied.
+
+        The code is left as written and, when ``node`` is given, reported as untranslated.
+        """
+        if not (self.paddle_version and rule.min_paddle):
+            return False
+        if _version_tuple(rule.min_paddle) <= _version_tuple(self.paddle_version):
+            return False
+        if node is not None:
+            message = f"needs Paddle >= {rule.min_paddle}, translating for Paddle {self.paddle_version}; left unchanged"
+            self.report(node, rule.torch, message, Severity.ERROR)
+        return True
+
+    def _reference_target(self, rule: ApiRule, node: cst.CSTNode) -> cst.BaseExpression | None:
+        if rule.support is not None:
+            return cst.Name(rule.support) if self.need_support(rule.support, node, rule.torch) else None
+        if rule.paddle is not None and rule.handler is None:
+            return self.ref(rule.paddle)
+        if id(node) in self.call_funcs:
+            return None  # translated as a whole by the call's handler
+        if rule.paddle is not None:
+            return self.ref(rule.paddle)
+        self.report(node, rule.torch, "only calls of this API can be translated; left unchanged", Severity.ERROR)
+        return None
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        qual = self.scopes.resolve(original_node.func)
+        rule: ApiRule | None = None
+        if qual is not None:
+            rule = self.table.apis.get(qual)
+            if rule is None or rule.kind != "function":
+                return updated_node
+        elif isinstance(original_node.func, cst.Attribute):
+            rule = self._method_rule(original_node)
+            if rule is None:
+                self._warn_unknown_receiver(original_node, updated_node)
+                return updated_node
+        else:
+            return updated_node
+        if self.too_new(rule, original_node):
+            return self.keep_torch(original_node) if qual is not None else updated_node
+        self.current_call_is_statement = id(original_node) in self.statement_calls
+        self.current_call = original_node
+        try:
+            result = self._apply_call_rule(rule, original_node, updated_node)
+        except (RuleCrash, SourceError):
+            raise
+        except Exception as exc:  # a rule bug must name the rule and the place
+            raise RuleCrash(rule.torch, original_node, exc) from exc
+        self.current_call = None
+        if result is REMOVE_STATEMENT:
+            self.remove_stmt = True
+            self.applied[rule.torch] += 1
+            return _REMOVED_MARK.deep_clone()
+        if result is None:
+            if rule.kind == "function" and qual is not None:
+                return self.keep_torch(original_node)  # keep the torch call as written
+            return updated_node
+        self.applied[rule.torch] += 1
+        if original_node.lpar and isinstance(result, cst.BaseExpression) and not getattr(result, "lpar", None):
+            result = _keep_parens(original_node, result)  # `(a\n .b())` must keep its parentheses
+        return result  # type: ignore[return-value]
+
+    def _method_rule(self, call: cst.Call) -> ApiRule | None:
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        candidates = self.table.methods.get(func.attr.value)
+        if not candidates:
+            return None
+        recv = func.value
+        if self.scopes.resolve(recv) is not None or self._rooted_in_other_import(recv):
+            return None  # a module attribute such as torch.view, or a call on paddle/numpy objects
+        # rules for a specific receiver (tensor, layer, optimizer) before catch-all ones
+        for rule in sorted(candidates, key=lambda r: r.receiver == "any"):
+            if rule.kind != "method":
+                continue
+            if self._receiver_matches(rule.receiver, recv):
+                return rule
+            if rule.receiver == "layer" and rule.name in _LAYER_ONLY_METHODS and isinstance(recv, (cst.Attribute, cst.Subscript)):
+                if self.is_layer_expr(recv.value):
+                    return rule  # `model.backbone.parameters()`: only layers have this method
+        return None
+
+    def _warn_unknown_receiver(self, original: cst.Call, updated: cst.Call) -> None:
+        """A method rule exists but the receiver is not known to be what it needs: warn, unless
+        the rule would leave this very call unchanged (``x.reshape([2, 3])`` is already valid
+        Paddle; re-translating a translation must not add warnings)."""
+        func = original.func
+        assert isinstance(func, cst.Attribute)
+        candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
+        if not candidates or self.scopes.resolve(func.value) is not None:
+            return
+        recv = func.value
+        if self.is_tensor_expr(recv) or self.is_layer_expr(recv) or self.is_optimizer_expr(recv):
+            return  # known to be something else (`self.relu(x)` in a layer calls a sublayer)
+        if self._rooted_in_other_import(recv):
+            return  # `paddle.zeros(2).modules()`, `np.ones(3).view(...)`: not torch objects
+        rule = candidates[0]
+        if not _changes_something(rule) or not self._would_change(rule, original, updated):
+            return
+        self.report(
+            original, rule.torch, f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING
+        )
+
+    def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
+        """``paddle.x``, ``np.zeros(3).T``: the expression starts at a non-torch import."""
+        while True:
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+                expr = expr.value
+            else:
+                break
+        return isinstance(expr, cst.Name) and expr.value in self.pre.other_imports and not self.scopes.shadowed(expr.value)
+
+    def _would_change(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> bool:
+        """Dry run of ``rule`` on the call, with every side effect undone."""
+        saved = (len(self.diags), list(self.supports), self.need_paddle_import, dict(self.out_bindings), Counter(self.applied),
+                 [list(m) for m in self.stmt_markers], self.current_call, self.current_call_is_statement, self.remove_stmt)
+        self.current_call, self.current_call_is_statement = original, id(original) in self.statement_calls
+        try:
+            result = self._apply_call_rule(rule, original, updated)
+        except Exception:
+            result = None
+        finally:
+            (n, supports, need, bindings, applied, markers, cur, stmt, remove) = saved
+            del self.diags[n:]
+            self.supports[:] = supports
+            self.need_paddle_import, self.out_bindings, self.applied = need, bindings, applied
+            self.stmt_markers[:] = markers
+            self.current_call, self.current_call_is_statement, self.remove_stmt = cur, stmt, remove
+        if result is None:
+            return False  # the rule would not apply to this call anyway
+        if result is REMOVE_STATEMENT:
+            return True
+        return _code(result) != _code(updated)  # type: ignore[arg-type]
+
+    def _receiver_matches(self, receiver: str, recv: cst.BaseExpression) -> bool:
+        if receiver == "any":
+            return True
+        if receiver == "tensor":
+            return self.is_tensor_expr(recv)
+        if receiver == "layer":
+            return self.is_layer_expr(recv)
+        if receiver == "optimizer":
+            return self.is_optimizer_expr(recv)
+        return False
+
+    def _apply_call_rule(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> object:
+        if rule.handler is not None:
+            fn = HANDLERS.get(rule.handler)
+            if fn is None:
+                raise RuntimeError(f"rule {rule.source} names unknown handler {rule.handler!r}")
+            if rule.support is not None and not self.need_support(rule.support, original, rule.torch):
+                return None
+            return fn(self.ctx, updated, rule)
+        new_args = rewrite_args(rule, original, updated, self.report)
+        if new_args is None:
+            return None
+        if rule.kind == "method":
+            func = updated.func
+            assert isinstance(func, cst.Attribute)
+            if rule.paddle is not None:
+                func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
+            return updated.with_changes(func=func, args=new_args)
+        return updated.with_changes(args=new_args)
+
