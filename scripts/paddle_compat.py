@@ -182,11 +182,8 @@ def _rule_references(arrays: _Arrays) -> list[dict[str, Any]]:
     import numpy as np
     import torch
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from helpers import randomize
-    from rule_checks import PRELUDE, make_input, translated_snippet
-
     from translator.rules import load_table
+    from translator.testing import PRELUDE, make_input, randomize, translated_snippet
 
     entries = []
     for rule in load_table().all_rules():

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from translator.testing import randomize  # noqa: F401  (shared with the rule checks)
+
 
 def import_torchvision_models(name: str) -> types.ModuleType:
     """``torchvision.models.<name>``, importable although torchvision's compiled ops are not."""
@@ -29,22 +31,6 @@ def load_module_from_code(code: str, name: str, tmp_path: Path) -> types.ModuleT
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def randomize(torch_model, seed: int = 0) -> None:
-    """Random weights everywhere, and random BatchNorm running statistics."""
-    import torch
-
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for mod in torch_model.modules():
-            is_bn = isinstance(mod, torch.nn.modules.batchnorm._BatchNorm)
-            for name, p in mod.named_parameters(recurse=False):
-                scale = 0.1 if is_bn or p.dim() < 2 else (1.0 / p[0].numel()) ** 0.5
-                p.copy_(torch.randn(p.shape, generator=g) * scale + (1.0 if is_bn and name == "weight" else 0.0))
-            if is_bn:
-                mod.running_mean.copy_(torch.randn(mod.running_mean.shape, generator=g) * 0.1)
-                mod.running_var.copy_(torch.rand(mod.running_var.shape, generator=g) + 0.5)
 
 
 def torch_to_paddle(torch_model, paddle_model) -> None:

@@ -1,27 +1,21 @@
-"""Every rule's own before/after example, run as a test (one source: the rule table)."""
+"""Every rule's own cases, run as tests (one source: the rule table): its before/after example,
+the files it must leave byte-identical (``unchanged``) and the calls it must refuse
+(``refuses``).  ``translator/testing.py`` says what each kind of case asserts."""
 
 from __future__ import annotations
 
 import pytest
 
-from translator import translate_source
+from translator import testing, translate_source
 from translator.rules import load_table
-from translator.translate.support import strip_support
 
+CASES = testing.cases()
 RULES = load_table().all_rules()
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.torch for r in RULES])
-def test_example(rule):
-    before = rule.example_before.lstrip("\n")
-    result = translate_source(before, path="example.py")
-    assert strip_support(result.code) == rule.example_after.lstrip("\n")
-    expected = set(rule.example_diagnostics)
-    got = {d.code for d in result.diagnostics}
-    assert expected <= got, (expected, [str(d) for d in result.diagnostics])
-    if not expected:
-        assert not result.errors, [str(d) for d in result.errors]
-    assert rule.torch in result.rules_applied or any(k.startswith(rule.torch) for k in result.rules_applied)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case(case):
+    testing.run_case(case)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.torch for r in RULES])

@@ -1,46 +1,45 @@
 """Load and validate the rule table (``rules/*.toml``).
 
 The table is data: one ``[[api]]`` entry per torch API, plus ``[[module]]`` entries that map
-torch modules to Paddle modules (``torch.nn`` -> ``paddle.nn``).  Everything an entry can say
-is listed in ``_API_KEYS``; a typo or a wrong type fails at load with the file and the entry
-named, so a broken table never translates anything.
+torch modules to Paddle modules (``torch.nn`` -> ``paddle.nn``).  What an entry may say is
+written once, in ``translator/rule_schema.py`` (rendered as ``docs/rule-schema.md``); this
+module checks each entry against it and against itself (argument rules name arguments of
+``args``, signatures and check code parse, check inputs are valid specs).  A typo or a wrong
+type fails at load with the file and the entry named, so a broken table never translates
+anything.  Handler and support names are checked by ``RuleTable.check_references``, called by
+whoever knows the registered names (this module imports neither the engine nor its handlers).
 
 An ``[[api]]`` entry::
 
     [[api]]
-    torch = "torch.nn.Conv2d"                 # what the source refers to
-    paddle = "paddle.nn.Conv2D"               # what it becomes
-    args = "in_channels, out_channels, ..."   # torch signature, binds positional arguments
-    paddle_args = "in_channels, ..."          # Paddle signature, decides what stays positional
-    rename = { bias = "bias_attr" }           # keyword renames
-    drop = ["inplace"]                        # arguments Paddle has no use for
-    drop_if = { bias = "True" }               # dropped when written exactly like this
-    transform = { momentum = "1 - {}" }       # value rewrites (numbers are folded)
-    extra = { include_self = "True" }         # keyword arguments Paddle needs in addition
-    unsupported = { dilation = "..." }        # given with a non-default value -> diagnostic
-    handler = "tensor_view"                   # a named Python rewrite instead of the above
-    support = "WeightsEnum"                   # the target is emitted support code
-    receiver = "tensor"                       # methods: what the receiver must be known to be
-    weights = { transpose = ["weight"] }      # how checkpoints of this layer convert (rename, drop,
-                                              # transpose, reshape: same size, Paddle's shape)
-    note = "..."                              # semantic differences, shown in the docs
-    example = { before = "...", after = "..." }
-    check = { setup = "...", run = "out = ...", inputs = { x = "float32[2,3]" } }
+    torch = "torch.nn.Conv2d"
+    paddle = "paddle.nn.Conv2D"
+    args = "in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, ..."
+    rename = { bias = "bias_attr" }
+    example.before = "import torch.nn as nn\nconv = nn.Conv2d(3, 8, 3, bias=False)\n"
+    example.after = "import paddle.nn as nn\nconv = nn.Conv2D(3, 8, 3, bias_attr=False)\n"
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import difflib
 import functools
+import hashlib
 import tomllib
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
+
+from . import rule_schema as schema
+from .diskcache import load_pickled, store_pickled
+from .rule_schema import KINDS, RECEIVERS, RuleTableError
 
 __all__ = [
     "ApiRule",
     "ModuleRule",
     "Param",
+    "Refusal",
     "RuleTable",
     "RuleTableError",
     "WeightRule",
@@ -48,12 +47,7 @@ __all__ = [
     "rules_dir",
 ]
 
-KINDS = ("function", "method", "attribute")
-RECEIVERS = ("tensor", "layer", "any", "optimizer")
-
-
-class RuleTableError(ValueError):
-    """A rule file is malformed; the message names the file and the entry."""
+__all__ += ["KINDS", "RECEIVERS"]  # kept importable from here
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,12 +68,7 @@ class WeightRule:
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """A numeric check: torch code run as written and as translated, on the same inputs.
-
-    ``setup`` builds objects (torch layers get random weights, copied to the Paddle side by
-    the weight converter); ``run`` must set ``out``; ``inputs`` maps names to specs such as
-    ``"float32[2,3,8,8]"``, ``"float32[4]:0.1:2"`` (uniform range) or ``"int64[5]:0:10"``.
-    """
+    """A numeric check (``schema.CHECK`` says what each field means)."""
 
     setup: str
     run: str
@@ -87,6 +76,17 @@ class Check:
     atol: float
     rtol: float
     compare: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """A call its entry must refuse (``schema.REFUSAL``): an error ``code`` whose message
+    contains ``message``, and ``before`` translated to exactly ``after``."""
+
+    before: str
+    after: str
+    code: str
+    message: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +98,8 @@ class ModuleRule:
 
 @dataclasses.dataclass(frozen=True)
 class ApiRule:
+    """One ``[[api]]`` entry, loaded (``schema.API`` says what each key means)."""
+
     torch: str
     kind: str
     paddle: str | None
@@ -120,6 +122,8 @@ class ApiRule:
     min_paddle: str | None
     check: Check | None
     source: str  # "rules/nn.toml:[[api]] #3 (torch.nn.Conv2d)"
+    unchanged: tuple[str, ...] = ()
+    refuses: tuple[Refusal, ...] = ()
 
     @property
     def name(self) -> str:
@@ -153,34 +157,6 @@ class ApiRule:
         return n
 
 
-_API_KEYS = {
-    "torch": str,
-    "kind": str,
-    "paddle": str,
-    "args": str,
-    "paddle_args": str,
-    "rename": dict,
-    "drop": list,
-    "drop_if": dict,
-    "transform": dict,
-    "extra": dict,
-    "unsupported": dict,
-    "handler": str,
-    "support": str,
-    "receiver": str,
-    "weights": dict,
-    "note": str,
-    "example": dict,
-    "min_paddle": str,
-    "check": dict,
-}
-_CHECK_KEYS = {"setup": str, "run": str, "inputs": dict, "atol": float, "rtol": float, "compare": str}
-_CHECK_COMPARE = ("values", "shape")
-_MODULE_KEYS = {"torch": str, "paddle": str}
-_EXAMPLE_KEYS = {"before": str, "after": str, "diagnostics": list}
-_WEIGHT_KEYS = {"rename": dict, "drop": list, "transpose": list, "reshape": list}
-
-
 def parse_signature(text: str) -> tuple[Param, ...]:
     """Parse ``"x, dim=0, *, keepdim=False"`` into params, using Python's own grammar."""
     fn = ast.parse(f"def _({text}): pass").body[0]
@@ -200,51 +176,20 @@ def parse_signature(text: str) -> tuple[Param, ...]:
     return tuple(out)
 
 
-def _check_keys(entry: dict[str, Any], allowed: dict[str, type], where: str) -> None:
-    for key, value in entry.items():
-        if key not in allowed:
-            raise RuleTableError(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-        if not isinstance(value, allowed[key]):
-            raise RuleTableError(
-                f"{where}: {key!r} must be {allowed[key].__name__}, got {type(value).__name__}"
-            )
-
-
-def _str_dict(entry: dict[str, Any], key: str, where: str) -> dict[str, str]:
-    value = entry.get(key, {})
-    for k, v in value.items():
-        if not isinstance(v, str):
-            raise RuleTableError(f"{where}: {key}.{k} must be a string")
-    return dict(value)
-
-
-def _str_tuple(value: Iterable[Any], what: str, where: str) -> tuple[str, ...]:
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, str):
-            raise RuleTableError(f"{where}: {what} entries must be strings")
-    return items
+def _strings(entry: dict[str, Any], key: str) -> tuple[str, ...]:
+    return tuple(entry.get(key, ()))
 
 
 def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
-    _check_keys(entry, _API_KEYS, where)
-    if "torch" not in entry:
-        raise RuleTableError(f"{where}: missing required key 'torch'")
-    where = f"{where} ({entry['torch']})"
-    kind = entry.get("kind", "function")
-    if kind not in KINDS:
-        raise RuleTableError(f"{where}: kind must be one of {KINDS}, got {kind!r}")
+    if isinstance(entry.get("torch"), str):
+        where = f"{where} ({entry['torch']})"
+    schema.API.validate(entry, where)
     handler = entry.get("handler")
     support = entry.get("support")
     paddle = entry.get("paddle")
     if paddle is None and handler is None and support is None:
         raise RuleTableError(f"{where}: needs 'paddle', 'handler' or 'support'")
-    example = entry.get("example")
-    if example is None:
-        raise RuleTableError(f"{where}: every rule needs an example = {{ before, after }}")
-    _check_keys(example, _EXAMPLE_KEYS, f"{where}.example")
-    if "before" not in example or "after" not in example:
-        raise RuleTableError(f"{where}: example needs both 'before' and 'after'")
+    example = entry["example"]
 
     def sig(key: str) -> tuple[Param, ...] | None:
         if key not in entry:
@@ -255,52 +200,34 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
             raise RuleTableError(f"{where}: {key} is not a valid signature: {exc.msg}") from None
 
     params, paddle_params = sig("args"), sig("paddle_args")
-    rename = _str_dict(entry, "rename", where)
-    drop = _str_tuple(entry.get("drop", ()), "drop", where)
-    drop_if = _str_dict(entry, "drop_if", where)
-    transform = _str_dict(entry, "transform", where)
-    unsupported = _str_dict(entry, "unsupported", where)
+    rename = dict(entry.get("rename", {}))
+    drop = _strings(entry, "drop")
+    drop_if = dict(entry.get("drop_if", {}))
+    transform = dict(entry.get("transform", {}))
+    unsupported = dict(entry.get("unsupported", {}))
     for key, template in transform.items():
         if template.count("{}") != 1:
             raise RuleTableError(f"{where}: transform.{key} must contain '{{}}' exactly once")
     if params is not None:
-        names = {p.name for p in params}
-        for key in [*rename, *drop, *drop_if, *transform, *unsupported]:
-            if key not in names:
-                raise RuleTableError(f"{where}: {key!r} is not an argument of {entry['torch']}({entry['args']})")
-        if paddle_params is not None and handler is None:
-            paddle_names = {p.name for p in paddle_params}
-            has_varkw = any(p.kind == "varkw" for p in paddle_params)
-            has_varargs = any(p.kind == "varargs" for p in paddle_params)
-            for p in params:
-                if p.name in drop or p.name in unsupported:
-                    continue
-                if p.kind == "varargs" and has_varargs or p.kind == "varkw" and has_varkw:
-                    continue
-                target = rename.get(p.name, p.name)
-                if target not in paddle_names and not has_varkw:
-                    raise RuleTableError(
-                        f"{where}: torch argument {p.name!r} maps to {target!r}, which is not in paddle_args;"
-                        " rename, drop or mark it unsupported"
-                    )
+        _check_argument_names(entry, params, paddle_params, where)
     elif any((rename, drop, drop_if, transform, unsupported)):
         raise RuleTableError(f"{where}: argument rules need 'args' (the torch signature) to bind against")
-    receiver = entry.get("receiver", "any")
-    if receiver not in RECEIVERS:
-        raise RuleTableError(f"{where}: receiver must be one of {RECEIVERS}, got {receiver!r}")
     weights = None
     if "weights" in entry:
         w = entry["weights"]
-        _check_keys(w, _WEIGHT_KEYS, f"{where}.weights")
         weights = WeightRule(
-            rename=_str_dict(w, "rename", f"{where}.weights"),
-            drop=_str_tuple(w.get("drop", ()), "drop", where),
-            transpose=_str_tuple(w.get("transpose", ()), "transpose", where),
-            reshape=_str_tuple(w.get("reshape", ()), "reshape", where),
+            rename=dict(w.get("rename", {})),
+            drop=_strings(w, "drop"),
+            transpose=_strings(w, "transpose"),
+            reshape=_strings(w, "reshape"),
         )
+    refuses = tuple(
+        Refusal(before=r["before"], after=r["after"], code=r.get("code", entry["torch"]), message=r.get("message", ""))
+        for r in entry.get("refuses", ())
+    )
     return ApiRule(
         torch=entry["torch"],
-        kind=kind,
+        kind=entry.get("kind", "function"),
         paddle=paddle,
         params=params,
         paddle_params=paddle_params,
@@ -308,43 +235,74 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         drop=drop,
         drop_if=drop_if,
         transform=transform,
-        extra=_str_dict(entry, "extra", where),
+        extra=dict(entry.get("extra", {})),
         unsupported=unsupported,
         handler=handler,
         support=support,
-        receiver=receiver,
+        receiver=entry.get("receiver", "any"),
         weights=weights,
         note=entry.get("note", ""),
         example_before=example["before"],
         example_after=example["after"],
-        example_diagnostics=_str_tuple(example.get("diagnostics", ()), "example.diagnostics", where),
+        example_diagnostics=_strings(example, "diagnostics"),
         min_paddle=entry.get("min_paddle"),
         check=_build_check(entry.get("check"), where),
         source=where,
+        unchanged=_strings(entry, "unchanged"),
+        refuses=refuses,
     )
+
+
+def _check_argument_names(
+    entry: dict[str, Any], params: tuple[Param, ...], paddle_params: tuple[Param, ...] | None, where: str
+) -> None:
+    """Argument rules name torch arguments; without a handler, each torch argument has a Paddle one."""
+    names = {p.name for p in params}
+    rename, drop, unsupported = entry.get("rename", {}), entry.get("drop", []), entry.get("unsupported", {})
+    for key in [*rename, *drop, *entry.get("drop_if", {}), *entry.get("transform", {}), *unsupported]:
+        if key not in names:
+            raise RuleTableError(f"{where}: {key!r} is not an argument of {entry['torch']}({entry['args']})")
+    if paddle_params is None or entry.get("handler") is not None:
+        return
+    paddle_names = {p.name for p in paddle_params}
+    has_varkw = any(p.kind == "varkw" for p in paddle_params)
+    has_varargs = any(p.kind == "varargs" for p in paddle_params)
+    for p in params:
+        if p.name in drop or p.name in unsupported:
+            continue
+        if p.kind == "varargs" and has_varargs or p.kind == "varkw" and has_varkw:
+            continue
+        target = rename.get(p.name, p.name)
+        if target not in paddle_names and not has_varkw:
+            raise RuleTableError(
+                f"{where}: torch argument {p.name!r} maps to {target!r}, which is not in paddle_args;"
+                " rename, drop or mark it unsupported"
+            )
 
 
 def _build_check(check: dict[str, Any] | None, where: str) -> Check | None:
     if check is None:
         return None
-    _check_keys(check, _CHECK_KEYS, f"{where}.check")
-    if "run" not in check:
-        raise RuleTableError(f"{where}: check needs 'run' (torch code that sets `out`)")
-    compare = check.get("compare", "values")
-    if compare not in _CHECK_COMPARE:
-        raise RuleTableError(f"{where}: check.compare must be one of {_CHECK_COMPARE}")
     for key in ("setup", "run"):
         try:
             ast.parse(check.get(key, ""))
         except SyntaxError as exc:
             raise RuleTableError(f"{where}: check.{key} is not valid Python: {exc.msg}") from None
+    inputs = dict(check.get("inputs", {}))
+    for name, spec in inputs.items():
+        if not name.isidentifier():
+            raise RuleTableError(f"{where}: check.inputs: {name!r} is not a Python name")
+        try:
+            schema.parse_input_spec(spec)
+        except ValueError as exc:
+            raise RuleTableError(f"{where}: check.inputs.{name}: {exc}") from None
     return Check(
         setup=check.get("setup", ""),
         run=check["run"],
-        inputs=_str_dict(check, "inputs", f"{where}.check"),
+        inputs=inputs,
         atol=check.get("atol", 1e-5),
         rtol=check.get("rtol", 1e-5),
-        compare=compare,
+        compare=check.get("compare", "values"),
     )
 
 
@@ -366,6 +324,18 @@ class RuleTable:
 
     def all_rules(self) -> list[ApiRule]:
         return list(self.apis.values())
+
+    def check_references(self, handlers: Collection[str], supports: Collection[str]) -> None:
+        """Raise ``RuleTableError`` naming the file and the entry when an entry's ``handler``
+        is not among ``handlers`` (the registered handler names) or its ``support`` is not among
+        ``supports`` (the support snippet names).  Called where both are known, so that this
+        module needs neither the engine nor its handlers."""
+        for rule in self.apis.values():
+            for key, name, known in (("handler", rule.handler, handlers), ("support", rule.support, supports)):
+                if name is not None and name not in known:
+                    close = difflib.get_close_matches(name, list(known), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise RuleTableError(f"{rule.source}: unknown {key} {name!r}{hint}")
 
 
 def rules_dir() -> Path:
@@ -389,14 +359,12 @@ def _default_table() -> RuleTable:
 
 
 def _load_cached(directory: Path) -> RuleTable:
-    """``_load``, kept as a pickle in the cache folder (see ``translator/cache.py``), keyed by
-    the folder, the rule files' content and this module's source: parsing the TOML costs more
+    """``_load``, kept as a pickle in the cache folder (``translator/diskcache.py``), keyed by
+    the folder, the rule files' content and the loader's source: parsing the TOML costs more
     than translating a typical file."""
-    import hashlib
-
-    from .cache import load_pickled, store_pickled
-
-    h = hashlib.sha256(str(directory.resolve()).encode() + b"\0" + Path(__file__).read_bytes())
+    h = hashlib.sha256(str(directory.resolve()).encode())
+    for module in (__file__, schema.__file__):  # the loader's code shapes the pickled table
+        h.update(b"\0" + Path(module).read_bytes())
     for path in sorted(directory.glob("*.toml")):
         h.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     name = f"rules-{h.hexdigest()[:40]}.pickle"
@@ -424,9 +392,7 @@ def _load(directory: Path) -> RuleTable:
             raise RuleTableError(f"{path}: unknown top-level table(s) {sorted(unknown)}; use [[api]] or [[module]]")
         for i, entry in enumerate(data.get("module", []), 1):
             where = f"{path.name}: [[module]] #{i}"
-            _check_keys(entry, _MODULE_KEYS, where)
-            if "torch" not in entry:
-                raise RuleTableError(f"{where}: missing required key 'torch'")
+            schema.MODULE.validate(entry, where)
             modules[entry["torch"]] = ModuleRule(entry["torch"], entry.get("paddle"), where)
         for i, entry in enumerate(data.get("api", []), 1):
             rule = _build_api(entry, f"{path.name}: [[api]] #{i}")
