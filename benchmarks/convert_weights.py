@@ -57,12 +57,12 @@ ROWS = [
     ),
     (
         "convert",
-        "from translator.weights import main_convert_weights",
+        "from translator.weights.cli import main_convert_weights",
         "assert main_convert_weights([CKPT, '-o', OUT]) == 0",
     ),
     (
         "convert --model",
-        "import paddle\nfrom translator.weights import main_convert_weights",
+        "import paddle\nfrom translator.weights.cli import main_convert_weights",
         "assert main_convert_weights([CKPT, '-o', OUT, '--model', MODEL + ':resnet152', '--strict']) == 0",
     ),
     (

@@ -1,4 +1,4 @@
-"""The CLI's result cache and the rule-table pickle (translator/cache.py)."""
+"""The CLI's result cache (translator/cache.py) and the rule-table pickle (translator/diskcache.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from translator import cli
 from translator.cache import ResultCache
+from translator.settings import Settings
 from translator.rules import _load, _load_cached, rules_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,16 +56,13 @@ def test_cached_run_is_identical(tmp_path, cache_env, capsys):
 
 
 def test_cache_key_covers_content_and_path(tmp_path, cache_env):
-    cache = ResultCache()
+    cache = ResultCache(cache_env, rules_dir())
     a = cache.key(str(tmp_path / "a.py"), b"import torch\n")
     assert a == cache.key(str(tmp_path / "a.py"), b"import torch\n")
+    assert a == cache.key(str(tmp_path / "a.py"), b"import torch\n", Settings(trust_parser=True))
     assert a != cache.key(str(tmp_path / "b.py"), b"import torch\n")
     assert a != cache.key(str(tmp_path / "a.py"), b"import torch  \n")
-    os.environ["TORCH2PADDLE_PADDLE_VERSION"] = "2.6"
-    try:
-        assert a != cache.key(str(tmp_path / "a.py"), b"import torch\n")
-    finally:
-        del os.environ["TORCH2PADDLE_PADDLE_VERSION"]
+    assert a != cache.key(str(tmp_path / "a.py"), b"import torch\n", Settings(paddle_version="2.6"))
 
 
 def test_damaged_entry_is_translated_again(tmp_path, cache_env, capsys):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from translator.checkpoint import CheckpointError, load_checkpoint, read_checkpoint
+from translator.weights.checkpoint import CheckpointError, load_checkpoint, read_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -163,7 +163,7 @@ def test_reading_needs_no_torch(tmp_path):
     path = tmp_path / "m.pt"
     torch.save({"w": torch.arange(6.0).reshape(2, 3)}, path)
     code = (
-        "import sys; from translator.checkpoint import load_checkpoint\n"
+        "import sys; from translator.weights.checkpoint import load_checkpoint\n"
         f"sd = load_checkpoint({str(path)!r})\n"
         "assert sd['w'].tolist() == [[0, 1, 2], [3, 4, 5]]\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"

@@ -564,7 +564,7 @@ def test_internal_engine_exception_becomes_a_failed_file(tmp_path, monkeypatch, 
     from translator import paths
     from translator.cli import main
 
-    def explode(code, *, path=None, table=None):
+    def explode(code, *, path=None, table=None, settings=None):
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(paths, "translate_source", explode)

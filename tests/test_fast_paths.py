@@ -349,19 +349,19 @@ def test_trusted_parse_builds_the_same_tree_and_restores_validation(monkeypatch)
 
 
 def test_cli_translation_with_trusted_parse_matches_library(tmp_path, capsys):
-    from translator import cli, paths
+    from translator import cli
+    from translator.settings import Settings
 
     files = _torchvision_models()
     if not files:
         pytest.skip("torchvision not installed")
     src = next(f for f in files if f.name == "resnet.py")
     out = tmp_path / "out.py"
-    try:
-        assert cli.main(["translate", str(src), "-o", str(out), "-q", "--no-cache"]) in (0, 1)
-        assert paths.TRUST_PARSER is True
-    finally:
-        paths.TRUST_PARSER = engine._TRUST_PARSER = False
-    assert out.read_text(encoding="utf-8") == translate_source(src.read_text(encoding="utf-8"), path=str(src)).code
+    assert cli.main(["translate", str(src), "-o", str(out), "-q", "--no-cache"]) in (0, 1)
+    code = src.read_text(encoding="utf-8")
+    library = translate_source(code, path=str(src)).code
+    assert out.read_text(encoding="utf-8") == library
+    assert translate_source(code, path=str(src), settings=Settings(trust_parser=True)).code == library
 
 
 def test_support_fallback_lays_out_the_same_code(monkeypatch):

@@ -37,9 +37,10 @@ def test_documented_signatures():
     assert list(src.parameters)[:2] == ["code", "path"]
     assert src.parameters["path"].kind is inspect.Parameter.KEYWORD_ONLY
     tp = inspect.signature(translator.translate_path)
-    assert list(tp.parameters) == ["src", "dst", "copy_other"]
+    assert list(tp.parameters) == ["src", "dst", "copy_other", "settings"]
     assert tp.parameters["dst"].default is None
     assert tp.parameters["copy_other"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert tp.parameters["settings"].kind is inspect.Parameter.KEYWORD_ONLY
     doc = DOC.read_text(encoding="utf-8")
     for name in ("path", "source", "code", "status", "diagnostics", "rules_applied", "changed", "errors", "to_json"):
         assert hasattr(translator.Translation, name) or name in translator.Translation.__dataclass_fields__

@@ -22,9 +22,9 @@ from translator.weights import (
     WeightConversionError,
     convert_state_dict,
     convert_state_dict_report,
-    main_convert_weights,
     save_pdparams,
 )
+from translator.weights.cli import main_convert_weights
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -505,7 +505,7 @@ def test_cli_without_torch(tmp_path):
     torch.save(_torch_net().state_dict(), ckpt)
     out = tmp_path / "net.pdparams"
     code = (
-        "import sys; from translator.weights import main_convert_weights\n"
+        "import sys; from translator.weights.cli import main_convert_weights\n"
         f"rc = main_convert_weights([{str(ckpt)!r}, '-o', {str(out)!r}])\n"
         "assert rc == 0, rc\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
@@ -537,7 +537,7 @@ def test_pdparams_and_reader_on_paddle_26_with_numpy_1(tmp_path):
         f"""
         import numpy as np, paddle
         assert paddle.__version__.startswith("2.6") and np.__version__.startswith("1."), paddle.__version__
-        from translator.checkpoint import load_checkpoint
+        from translator.weights.checkpoint import load_checkpoint
         from translator.weights import convert_state_dict
         fc = paddle.nn.Linear(4, 4)
         # written by numpy 2 in the main environment

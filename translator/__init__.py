@@ -37,7 +37,7 @@ def __getattr__(name: str) -> Any:
     # the engine loads libcst: import it on first use, so that a CLI run answered from the
     # cache (and ``import translator.cli``) starts fast
     if name == "translate_source":
-        from .engine import translate_source
+        from .translate import translate_source
 
         return translate_source
     if name == "translate_path":

@@ -1,20 +1,13 @@
-"""On-disk caches for repeated runs (a pre-commit hook translating the same files again).
+"""The command line's result cache, for repeated runs (a pre-commit hook translating the same
+files again).
 
-Two caches live in one folder, ``$TORCH2PADDLE_CACHE_DIR`` or ``$XDG_CACHE_HOME/torch2paddle``
-(``~/.cache/torch2paddle``):
-
-* ``rules-<hash>.pickle``: the loaded rule table, keyed by the rule files' content and the
-  code that reads them; loading the TOML table costs more than translating a file.
-* ``results/<hash>.json``: one translation result per key, the key being a hash of the
-  translator's own source and rule files (so any change to the tool misses), the file's
-  path as shown in diagnostics, the package it lives in, the target Paddle version and the
-  file's bytes. Only the command line uses it (``translate --no-cache`` turns it off);
-  ``translate_source`` never reads or writes it.
-
-``TORCH2PADDLE_NO_CACHE=1`` turns the result cache off (like ``--no-cache``); the rule-table
-pickle is like a ``.pyc`` file, always checked against its sources (point
-``TORCH2PADDLE_CACHE_DIR`` at an empty folder for a run with no cache at all).  Nothing here
-imports libcst: a run whose files are all cached never loads the translation engine.
+``results/<hash>.json`` in the cache folder (:mod:`translator.diskcache`) holds one translation
+result per key, the key being a hash of the translator's own source and rule files (so any
+change to the tool misses), the file's path as shown in diagnostics, the package it lives in,
+the run's settings (the target Paddle version) and the file's bytes.  Only the command line
+uses it: it decides whether there is one (``translate --no-cache`` or ``TORCH2PADDLE_NO_CACHE=1``
+turn it off) and where; ``translate_source`` never reads or writes it.  Nothing here imports
+libcst: a run whose files are all cached never loads the translation engine.
 """
 
 from __future__ import annotations
@@ -28,68 +21,25 @@ from collections import Counter
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity, Status, Translation
+from .diskcache import load_pickled, store_pickled, write_atomic_bytes
+from .settings import DEFAULT as DEFAULT_SETTINGS
+from .settings import Settings
 
-__all__ = ["cache_dir", "caching_disabled", "ResultCache", "load_pickled", "store_pickled"]
+# load_pickled/store_pickled are re-exported for translator.rules until it imports them from
+# translator.diskcache
+__all__ = ["ResultCache", "load_pickled", "store_pickled", "tool_fingerprint"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def caching_disabled() -> bool:
-    return os.environ.get("TORCH2PADDLE_NO_CACHE", "") not in ("", "0")
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("TORCH2PADDLE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "torch2paddle"
-
-
-def _write_atomic_bytes(path: Path, data: bytes) -> None:
-    from .atomic import atomic_open
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(path, "wb") as f:
-        f.write(data)
-
-
-def load_pickled(name: str) -> object | None:
-    """A pickle from the cache folder (written by this tool for this user), or None."""
-    import pickle
-
-    try:
-        with open(cache_dir() / name, "rb") as f:
-            return pickle.load(f)
-    except Exception:  # missing, unreadable, or from an incompatible version: rebuild
-        return None
-
-
-def store_pickled(name: str, obj: object, keep: int = 4) -> None:
-    """Write ``name``; of the pickles sharing its prefix (``rules-``), keep the ``keep`` newest."""
-    import pickle
-
-    folder = cache_dir()
-    try:
-        _write_atomic_bytes(folder / name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-        prefix = name.split("-", 1)[0] + "-"
-        old = sorted(folder.glob(prefix + "*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for path in old[keep:]:
-            path.unlink()
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        pass  # a cache that cannot be written is only slower
-
-
 @functools.lru_cache(maxsize=None)
-def tool_fingerprint(rules: str | None = None) -> str:
+def tool_fingerprint(rules: Path) -> str:
     """A hash of everything that decides a translation besides the input: the translator's
-    source files, the rule files, and the installed torchvision (support code copies literals
-    from it)."""
-    from .rules import rules_dir
-
+    source files, the rule files (``*.toml`` in the folder ``rules``), and the installed
+    torchvision (support code copies literals from it)."""
     h = hashlib.sha256(b"torch2paddle-results-1\0")
     sources = sorted(_PACKAGE.rglob("*.py"))
-    rule_dir = Path(rules) if rules else rules_dir()
+    rule_dir = Path(rules)
     for path in [*sources, *sorted(rule_dir.glob("*.toml"))]:
         h.update(str(path.relative_to(path.parent.parent)).encode() + b"\0")
         h.update(path.read_bytes())
@@ -131,9 +81,10 @@ class ResultCache:
 
     MAX_AGE_DAYS = 30  # entries not used for this long are removed (checked once a day)
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = (directory or cache_dir()) / "results"
-        self.fingerprint = tool_fingerprint()
+    def __init__(self, directory: Path, rules: Path) -> None:
+        """A cache in ``directory/results`` for translations by the rule files in ``rules``."""
+        self.directory = Path(directory) / "results"
+        self.fingerprint = tool_fingerprint(Path(rules))
         self._prune()
 
     def _prune(self) -> None:
@@ -156,18 +107,16 @@ class ResultCache:
             pass
 
     @classmethod
-    def default(cls) -> "ResultCache | None":
-        if caching_disabled():
-            return None
+    def default(cls, directory: Path, rules: Path) -> "ResultCache | None":
+        """``ResultCache(directory, rules)``, or None when it cannot be set up."""
         try:
-            return cls()
+            return cls(directory, rules)
         except OSError:
             return None
 
-    def key(self, shown: str, data: bytes) -> str:
+    def key(self, shown: str, data: bytes, settings: Settings | None = None) -> str:
         h = hashlib.sha256(self.fingerprint.encode())
-        version = os.environ.get("TORCH2PADDLE_PADDLE_VERSION", "")
-        for part in (shown, _package_dirs(shown), version):
+        for part in (shown, _package_dirs(shown), (settings or DEFAULT_SETTINGS).cache_key()):
             h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
         h.update(data)
@@ -206,6 +155,6 @@ class ResultCache:
             "rules_applied": dict(result.rules_applied),
         }
         try:
-            _write_atomic_bytes(self.directory / key[:2] / f"{key}.json", json.dumps(d).encode("utf-8"))
+            write_atomic_bytes(self.directory / key[:2] / f"{key}.json", json.dumps(d).encode("utf-8"))
         except OSError:
             pass

@@ -86,11 +86,11 @@ def translate_file(path: Path, *, table: RuleTable | None = None, settings: Sett
 
 
 def translate_source(code: str, **kwargs) -> Translation:  # type: ignore[no-untyped-def]
-    """``engine.translate_source``, imported on first use: the engine loads libcst, which a run
-    answered from the cache never needs."""
-    from . import engine
+    """``translator.translate.translate_source``, imported on first use: the engine loads
+    libcst, which a run answered from the cache never needs."""
+    from .translate import translate_source as translate
 
-    return engine.translate_source(code, **kwargs)
+    return translate(code, **kwargs)
 
 
 def translate_text(

@@ -29,9 +29,11 @@ import sys
 import tomllib
 from pathlib import Path
 
-from .diagnostics import Severity, Status
+from ..diagnostics import Severity, Status
+from ..settings import Settings
+from .output import err, format_diagnostic
 
-__all__ = ["SyncConfigError", "SyncEntry", "find_pyproject", "load_sync_config", "main_sync"]
+__all__ = ["SyncConfigError", "SyncEntry", "add_parser", "find_pyproject", "load_sync_config", "main_sync"]
 
 _KEYS = {"src", "dst", "copy_other", "prune", "strict"}
 
@@ -48,6 +50,21 @@ class SyncEntry:
     prune: bool = False
     strict: bool = False
     dst_is_dir: bool = False  # ``dst`` was written with a trailing slash
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sync",
+        help="regenerate the Paddle outputs configured in pyproject.toml",
+        description="Translate each [[tool.torch2paddle.sync]] source into its destination, writing only"
+        " files whose translation differs. Exit 1 when anything was (or, with --check, would be) updated.",
+    )
+    p.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read (default: nearest one upward)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if an output is out of date")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -118,8 +135,8 @@ def _rel(path: Path) -> str:
 
 
 def main_sync(args: argparse.Namespace) -> int:
-    from .cli import _err, format_diagnostic
-    from .paths import (
+    """``torch2paddle sync``; returns the exit code."""
+    from ..paths import (
         OutputPlanError,
         copy_atomic,
         iter_other_files,
@@ -130,14 +147,14 @@ def main_sync(args: argparse.Namespace) -> int:
     )
 
     if args.jobs < 1:
-        _err("--jobs must be at least 1")
+        err("--jobs must be at least 1")
         return 2
     pyproject = Path(args.config) if args.config else find_pyproject(Path.cwd())
     if pyproject is None:
-        _err("no pyproject.toml here or in a folder above; pass --config PYPROJECT")
+        err("no pyproject.toml here or in a folder above; pass --config PYPROJECT")
         return 2
     if not pyproject.is_file():
-        _err(f"{pyproject}: no such file")
+        err(f"{pyproject}: no such file")
         return 2
     try:
         pyproject = Path(os.path.relpath(pyproject))  # messages name paths as the user sees them
@@ -149,15 +166,16 @@ def main_sync(args: argparse.Namespace) -> int:
             (e, plan_outputs([e.src], e.dst, out_is_dir=e.dst_is_dir, include_other=e.copy_other)) for e in entries
         ]
     except (SyncConfigError, OutputPlanError) as exc:
-        _err(str(exc))
+        err(str(exc))
         return 2
 
+    settings = Settings(trust_parser=True)  # this process and its workers parse in a single thread
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     would = "would " if args.check else ""
     updated = failed = up_to_date = untranslated = 0
     for entry, plan in plans:
         py = [p for p in plan if not p.copy]
-        for item, result in zip(py, translate_many([p.src for p in py], args.jobs)):
+        for item, result in zip(py, translate_many([p.src for p in py], args.jobs, settings=settings)):
             assert item.target is not None
             if result.status is Status.FAILED:
                 failed += 1
@@ -183,7 +201,7 @@ def main_sync(args: argparse.Namespace) -> int:
                     write_atomic(item.target, result.code)
                 except OSError as exc:
                     failed += 1
-                    _err(f"{_rel(item.target)}: cannot write: {exc.strerror or exc}")
+                    err(f"{_rel(item.target)}: cannot write: {exc.strerror or exc}")
                     continue
             updated += 1
             say(f"{_rel(item.target)}: {would}update from {_rel(item.src)}")
@@ -205,7 +223,7 @@ def main_sync(args: argparse.Namespace) -> int:
                     copy_atomic(item.src, item.target)
                 except OSError as exc:
                     failed += 1
-                    _err(f"{_rel(item.target)}: cannot copy: {exc.strerror or exc}")
+                    err(f"{_rel(item.target)}: cannot copy: {exc.strerror or exc}")
                     continue
             updated += 1
             say(f"{_rel(item.target)}: {would}copy from {_rel(item.src)}")
@@ -222,7 +240,7 @@ def main_sync(args: argparse.Namespace) -> int:
                         stale.unlink()
                     except OSError as exc:
                         failed += 1
-                        _err(f"{_rel(stale)}: cannot delete: {exc.strerror or exc}")
+                        err(f"{_rel(stale)}: cannot delete: {exc.strerror or exc}")
                         continue
                 updated += 1
                 say(f"{_rel(stale)}: {would}delete (its source is gone)")

@@ -1,20 +1,15 @@
-"""The ``torch2paddle`` command line.
+"""``torch2paddle translate``: files, trees or stdin to stdout, a file, a tree or in place.
 
-Exit codes: 0 ok; 1 ``--check`` would change files, ``--strict`` found untranslated code,
-``sync`` updated (or would update) outputs, or ``verify`` found a mismatch; 2 bad usage or bad
-input (nothing is written for a bad file, and the other files are still handled).
-
-Output: translated code and diffs go to stdout; diagnostics, per-file status lines, the progress
-bar and the summary go to stderr.  Diagnostics read ``path:line:col: CODE: message`` (the public
-format): CODE is the torch API or rule for code left untranslated (marked in the output), or
-``syntax``/``encoding``/``io``/``internal`` for a file that could not be translated at all; a
-warning (translated, worth a look) has a message starting with ``warning:``.
+Plans the outputs (refusing unsafe ones before anything is written), translates through
+:mod:`translator.paths` (in worker processes with ``--jobs``, answered from the result cache
+:mod:`translator.cache` when it can), writes or shows the results, and prints the diagnostics,
+a progress bar and the summary on stderr.  ``--paddle-version`` becomes the run's
+:class:`~translator.settings.Settings`.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import difflib
 import json
@@ -22,18 +17,20 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO
 
-from .diagnostics import Diagnostic, Severity, Status, Translation
-from .report import REPORT_SCHEMA_VERSION, FileOutcome, Summary, build_report
+from ..diagnostics import Diagnostic, Severity, Status, Translation
+from ..report import FileOutcome, Summary, build_report
+from ..settings import Settings
+from .output import err, format_diagnostic
 
-__all__ = ["main", "build_parser", "format_diagnostic", "REPORT_SCHEMA_VERSION"]
+__all__ = ["add_parser", "run"]
 
 STDIN = Path("-")
 PROGRESS_MIN_FILES = 20  # a progress bar only for runs longer than this (and only on a terminal)
 
 
-def _translate_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "translate",
         help="translate torch source files or trees to Paddle",
@@ -72,94 +69,8 @@ def _paddle_version(text: str) -> str:
     return text
 
 
-@contextlib.contextmanager
-def _paddle_version_env(version: str | None):
-    """``--paddle-version`` reaches ``translate_source`` (and worker processes) through the environment."""
-    if not version:  # (importing the engine loads libcst, which a run answered from the cache never needs)
-        yield
-        return
-    from .engine import PADDLE_VERSION_ENV
-
-    saved = os.environ.get(PADDLE_VERSION_ENV)
-    if version:
-        os.environ[PADDLE_VERSION_ENV] = version
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(PADDLE_VERSION_ENV, None)
-        else:
-            os.environ[PADDLE_VERSION_ENV] = saved
-
-
-def _sync_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "sync",
-        help="regenerate the Paddle outputs configured in pyproject.toml",
-        description="Translate each [[tool.torch2paddle.sync]] source into its destination, writing only"
-        " files whose translation differs. Exit 1 when anything was (or, with --check, would be) updated.",
-    )
-    p.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read (default: nearest one upward)")
-    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if an output is out of date")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel")
-    noise = p.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
-    noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="torch2paddle", description="Translate PyTorch code to PaddlePaddle.")
-    parser.add_argument("--version", action="version", version="torch2paddle 0.1.0")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _translate_parser(sub)
-    _sync_parser(sub)
-    sub.add_parser("convert-weights", help="convert a torch checkpoint to .pdparams", add_help=False)
-    sub.add_parser("verify", help="translate, weight-load and diff-test a model", add_help=False)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "convert-weights":
-        from .weights import main_convert_weights
-
-        return main_convert_weights(argv[1:])
-    if argv and argv[0] == "verify":
-        from .verify import main_verify
-
-        return main_verify(argv[1:])
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return 2 if exc.code not in (0, None) else 0
-    if args.command == "translate":
-        try:
-            with _paddle_version_env(args.paddle_version):
-                return _run_translate(args)
-        except BrokenPipeError:  # e.g. `torch2paddle translate --diff ... | head`
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
-            return 2
-    if args.command == "sync":
-        from .sync import main_sync
-
-        return main_sync(args)
-    parser.print_help(sys.stderr)
-    return 2
-
-
 class UsageError(Exception):
     """Bad arguments or unsafe outputs: reported as one line, exit 2, nothing done."""
-
-
-def _err(msg: str) -> None:
-    print(f"torch2paddle: error: {msg}", file=sys.stderr)
-
-
-def format_diagnostic(d: Diagnostic, *, failed: bool = False) -> str:
-    """``path:line:col: CODE: message`` (no ``:line:col`` when there is no position)."""
-    return str(d)
 
 
 class Progress:
@@ -199,7 +110,7 @@ class Progress:
 
 def _plan_translate(args: argparse.Namespace) -> tuple[list, str]:
     """(planned files, mode); raises UsageError for anything unsafe or contradictory."""
-    from .paths import OutputPlanError, PlannedFile, plan_outputs
+    from ..paths import OutputPlanError, PlannedFile, plan_outputs
 
     if args.in_place and (args.check or args.diff):
         raise UsageError("--in-place cannot be combined with --check or --diff")
@@ -256,16 +167,16 @@ def _plan_translate(args: argparse.Namespace) -> tuple[list, str]:
     return plan, mode
 
 
-def _run_translate(args: argparse.Namespace) -> int:
-    from . import paths
-    from .paths import copy_atomic, decode_source, translate_many, translate_text, with_failure, write_if_changed
+def run(args: argparse.Namespace) -> int:
+    """``torch2paddle translate``: translate, write or show, report; returns the exit code."""
+    from ..paths import copy_atomic, decode_source, translate_many, translate_text, with_failure, write_if_changed
 
-    paths.TRUST_PARSER = True  # this process and its workers parse in a single thread
-
+    # this process and its workers parse in a single thread: the parser's output may be trusted
+    settings = Settings(paddle_version=args.paddle_version, trust_parser=True)
     try:
         plan, mode = _plan_translate(args)
     except UsageError as exc:
-        _err(str(exc))
+        err(str(exc))
         return 2
     copies = [p for p in plan if p.copy]
     plan = [p for p in plan if not p.copy]
@@ -278,12 +189,9 @@ def _run_translate(args: argparse.Namespace) -> int:
         if error is not None:
             results = iter([Translation("-", "", "", Status.FAILED, [error])])
         else:
-            results = iter([translate_text(text or "", "-")])
+            results = iter([translate_text(text or "", "-", settings=settings)])
     else:
-        from .cache import ResultCache
-
-        cache = None if args.no_cache else ResultCache.default()
-        results = translate_many([p.src for p in plan], args.jobs, cache=cache)
+        results = translate_many([p.src for p in plan], args.jobs, cache=_result_cache(args), settings=settings)
 
     summary = Summary()
     outcomes: list[FileOutcome] = []
@@ -331,7 +239,7 @@ def _run_translate(args: argparse.Namespace) -> int:
             copy_atomic(item.src, item.target)
         except OSError as exc:
             copy_failed += 1
-            _err(f"{item.target}: cannot copy {item.src}: {exc.strerror or exc}")
+            err(f"{item.target}: cannot copy {item.src}: {exc.strerror or exc}")
 
     if summary.failed or copy_failed:
         code = 2
@@ -342,17 +250,29 @@ def _run_translate(args: argparse.Namespace) -> int:
     else:
         code = 0
     if args.report:
-        from .paths import write_atomic
+        from ..paths import write_atomic
 
         report = build_report(outcomes, summary, mode=mode, exit_code=code)
         try:
             write_atomic(Path(args.report), json.dumps(report, indent=2) + "\n")
         except OSError as exc:
-            _err(f"{args.report}: cannot write the report: {exc.strerror or exc}")
+            err(f"{args.report}: cannot write the report: {exc.strerror or exc}")
             code = 2
     if not args.quiet and (mode != "stdout" or args.verbose):
         print(summary.line(would=mode in ("check", "diff")), file=stderr)
     return code
+
+
+def _result_cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The result cache for this run, or None: ``--no-cache`` or ``TORCH2PADDLE_NO_CACHE=1``
+    turn it off; it lives in ``$TORCH2PADDLE_CACHE_DIR`` or ``$XDG_CACHE_HOME/torch2paddle``."""
+    if args.no_cache or os.environ.get("TORCH2PADDLE_NO_CACHE", "") not in ("", "0"):
+        return None
+    from ..cache import ResultCache
+    from ..diskcache import cache_dir
+    from ..rules import rules_dir
+
+    return ResultCache.default(cache_dir(os.environ), rules_dir())
 
 
 def _unified_diff(result: Translation) -> list[str]:
@@ -366,6 +286,3 @@ def _unified_diff(result: Translation) -> list[str]:
     )
     return [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The ``torch2paddle`` command line: the edge where the arguments (and the environment's
+``TORCH2PADDLE_*`` switches) become a :class:`~translator.settings.Settings` and the other values
+a run passes inwards.
+
+Commands: ``translate`` (:mod:`.translate`), ``sync`` (:mod:`.sync`), ``convert-weights``
+(:mod:`translator.weights.cli`) and ``verify`` (:mod:`translator.verify.cli`); what they all
+print goes through :mod:`.output`.
+
+Exit codes: 0 ok; 1 ``--check`` would change files, ``--strict`` found untranslated code,
+``sync`` updated (or would update) outputs, or ``verify`` found a mismatch; 2 bad usage or bad
+input (nothing is written for a bad file, and the other files are still handled).
+
+Output: translated code and diffs go to stdout; diagnostics, per-file status lines, the progress
+bar and the summary go to stderr.  Diagnostics read ``path:line:col: CODE: message`` (the public
+format): CODE is the torch API or rule for code left untranslated (marked in the output), or
+``syntax``/``encoding``/``io``/``internal`` for a file that could not be translated at all; a
+warning (translated, worth a look) has a message starting with ``warning:``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from ..report import REPORT_SCHEMA_VERSION
+from . import sync, translate
+from .output import format_diagnostic
+
+__all__ = ["main", "build_parser", "format_diagnostic", "REPORT_SCHEMA_VERSION"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="torch2paddle", description="Translate PyTorch code to PaddlePaddle.")
+    parser.add_argument("--version", action="version", version="torch2paddle 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    translate.add_parser(sub)
+    sync.add_parser(sub)
+    sub.add_parser("convert-weights", help="convert a torch checkpoint to .pdparams", add_help=False)
+    sub.add_parser("verify", help="translate, weight-load and diff-test a model", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "convert-weights":
+        from ..weights.cli import main_convert_weights
+
+        return main_convert_weights(argv[1:])
+    if argv and argv[0] == "verify":
+        from ..verify.cli import main_verify
+
+        return main_verify(argv[1:])
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code not in (0, None) else 0
+    if args.command == "translate":
+        try:
+            return translate.run(args)
+        except BrokenPipeError:  # e.g. `torch2paddle translate --diff ... | head`
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+            return 2
+    if args.command == "sync":
+        return sync.main_sync(args)
+    parser.print_help(sys.stderr)
+    return 2

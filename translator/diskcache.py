@@ -1,0 +1,64 @@
+"""The cache folder and the pickles kept in it.
+
+The folder is ``$TORCH2PADDLE_CACHE_DIR`` or ``$XDG_CACHE_HOME/torch2paddle``
+(``~/.cache/torch2paddle``).  It holds ``rules-<hash>.pickle`` (the loaded rule table, keyed by
+the rule files' content and the code that reads them: loading the TOML table costs more than
+translating a file) and ``results/`` (:mod:`translator.cache`, the command line's result
+cache).  A pickle is like a ``.pyc`` file, always checked against its sources by its name (point
+``TORCH2PADDLE_CACHE_DIR`` at an empty folder for a run with no cache at all).
+
+This module is a leaf: it imports nothing from the translator but :mod:`translator.atomic`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+__all__ = ["cache_dir", "load_pickled", "store_pickled", "write_atomic_bytes"]
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The cache folder named by ``environ`` (default: this process's environment)."""
+    env = os.environ if environ is None else environ
+    explicit = env.get("TORCH2PADDLE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "torch2paddle"
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (creating its folder) via a temporary file and a rename."""
+    from .atomic import atomic_open
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path, "wb") as f:
+        f.write(data)
+
+
+def load_pickled(name: str, directory: Path | None = None) -> object | None:
+    """A pickle from the cache folder (written by this tool for this user), or None."""
+    import pickle
+
+    try:
+        with open((directory or cache_dir()) / name, "rb") as f:
+            return pickle.load(f)
+    except Exception:  # missing, unreadable, or from an incompatible version: rebuild
+        return None
+
+
+def store_pickled(name: str, obj: object, keep: int = 4, directory: Path | None = None) -> None:
+    """Write ``name``; of the pickles sharing its prefix (``rules-``), keep the ``keep`` newest."""
+    import pickle
+
+    folder = directory or cache_dir()
+    try:
+        write_atomic_bytes(folder / name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        prefix = name.split("-", 1)[0] + "-"
+        old = sorted(folder.glob(prefix + "*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in old[keep:]:
+            path.unlink()
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # a cache that cannot be written is only slower

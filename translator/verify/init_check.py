@@ -1,0 +1,128 @@
+"""``compare_init(torch_model, paddle_model)``: check initialisation instead of outputs.
+
+No weights are copied; every parameter's distribution is compared (constants exactly, random
+tensors by mean, standard deviation and kurtosis within sampling error).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .compare import fmt, jsonable, to_numpy
+
+__all__ = ["InitReport", "ParamStats", "compare_init"]
+
+
+@dataclasses.dataclass
+class ParamStats:
+    """One parameter's initial values on both sides, and whether their distributions agree."""
+
+    name: str  # the Paddle name
+    source: str  # the torch name
+    kind: str  # "constant" or "random"
+    size: int
+    torch_mean: float
+    torch_std: float
+    paddle_mean: float
+    paddle_std: float
+    ok: bool
+    problem: str = ""
+
+
+@dataclasses.dataclass
+class InitReport:
+    match: bool
+    sigmas: float
+    params: list[ParamStats] = dataclasses.field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)
+    target: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(dataclasses.asdict(self))
+
+    def format_table(self) -> str:
+        lines = [
+            f"verify --init {self.target or 'model'}  (random parameters agree within {self.sigmas:g} "
+            "standard errors in mean, std and kurtosis; constants exactly)",
+            "",
+            f"{'parameter':40}{'kind':>9}{'size':>10}{'torch mean/std':>24}{'paddle mean/std':>24}  ok",
+        ]
+        for p in self.params:
+            lines.append(
+                f"{p.name:40}{p.kind:>9}{p.size:>10}"
+                f"{fmt(p.torch_mean) + ' / ' + fmt(p.torch_std):>24}"
+                f"{fmt(p.paddle_mean) + ' / ' + fmt(p.paddle_std):>24}  "
+                + ("yes" if p.ok else "NO: " + p.problem)
+            )
+        lines += [f"error: {e}" for e in self.errors]
+        bad = sum(not p.ok for p in self.params)
+        lines += ["", f"{len(self.params) - bad}/{len(self.params)} parameters agree",
+                  "result: " + ("MATCH" if self.match else "MISMATCH")]
+        return "\n".join(lines)
+
+
+def _moments(x: np.ndarray) -> tuple[float, float, float]:
+    x = x.astype(np.float64).reshape(-1)
+    mean = float(x.mean())
+    std = float(x.std())
+    kurt = float(((x - mean) ** 4).mean() / std**4 - 3.0) if std > 0 else 0.0
+    return mean, std, kurt
+
+
+def _compare_distribution(t: np.ndarray, p: np.ndarray, sigmas: float) -> tuple[str, bool, str]:
+    """``(kind, ok, problem)`` for torch values ``t`` and Paddle values ``p`` of one parameter."""
+    if t.size == 0:
+        return "constant", True, ""
+    if t.dtype == bool or np.all(t == t.reshape(-1)[0]):
+        if np.array_equal(t, p):
+            return "constant", True, ""
+        value = t.reshape(-1)[0].item()
+        return "constant", False, f"torch is constant {value!r}, paddle differs"
+    n = t.size
+    mt, st, kt = _moments(t)
+    mp, sp, kp = _moments(p)
+    if sp == 0:
+        return "random", False, f"paddle is constant {p.reshape(-1)[0].item()!r}, torch is random"
+    # Two independent samples of size n: standard errors of the differences.
+    se_mean = math.sqrt((st**2 + sp**2) / n)
+    se_std = st * math.sqrt(1.0 / n)  # sqrt(2) * st / sqrt(2n)
+    problems = []
+    if abs(mp - mt) > sigmas * se_mean:
+        problems.append(f"mean {mp:.4g} vs {mt:.4g}")
+    if abs(sp - st) > sigmas * se_std + 1e-12:
+        problems.append(f"std {sp:.4g} vs {st:.4g}")
+    if n >= 1000 and abs(kp - kt) > sigmas * math.sqrt(48.0 / n):
+        problems.append(f"kurtosis {kp:.3g} vs {kt:.3g} (a different distribution family)")
+    return "random", not problems, "; ".join(problems)
+
+
+def compare_init(torch_model: Any, paddle_model: Any, *, sigmas: float = 6.0) -> InitReport:
+    """Compare the two models' initial parameters and buffers, with no weight copy.
+
+    Names are mapped (and Linear weights transposed) as the weight converter does. A tensor
+    that is constant in torch must be exactly the same in Paddle; a random one must agree in
+    mean and standard deviation (and, from 1000 values on, kurtosis, which tells a normal from
+    a uniform initialiser) within ``sigmas`` standard errors of two samples of that size.
+    """
+    from ..weights import convert_state_dict_report
+
+    report = InitReport(match=False, sigmas=sigmas)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        conv = convert_state_dict_report(torch_model.state_dict(), paddle_model)
+    report.errors += conv.problems()
+    back = {dst: src for src, dst in conv.renamed.items()}
+    paddle_state = {k: to_numpy(v) for k, v in paddle_model.state_dict().items()}
+    for name, t_value in conv.state_dict.items():
+        p_value = paddle_state[name]
+        kind, ok, problem = _compare_distribution(np.asarray(t_value), p_value, sigmas)
+        mt, st, _ = _moments(np.asarray(t_value)) if t_value.size else (0.0, 0.0, 0.0)
+        mp, sp, _ = _moments(p_value) if p_value.size else (0.0, 0.0, 0.0)
+        report.params.append(ParamStats(name, back.get(name, name), kind, int(t_value.size), mt, st, mp, sp, ok, problem))
+    report.match = not report.errors and all(p.ok for p in report.params)
+    return report

@@ -1,0 +1,87 @@
+"""``torch2paddle convert-weights CKPT -o OUT.pdparams [--model FILE.py:FACTORY] [--strict]``.
+
+Reads the checkpoint (:mod:`.checkpoint`, no torch, no code from the file), converts it for the
+model's layers (:mod:`.convert`; the model is built from a target by :mod:`translator.targets`)
+and writes ``.pdparams``.  Exit codes: 0 ok, 1 ``--strict`` problems, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from typing import Iterable
+
+from .checkpoint import CheckpointError, read_checkpoint
+from .convert import convert_state_dict_report, save_pdparams
+
+__all__ = ["main_convert_weights"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="torch2paddle convert-weights",
+        description="Convert a torch checkpoint (.pth/.pt/.bin/.safetensors) to Paddle .pdparams "
+        "without importing torch or running code from the file.",
+    )
+    p.add_argument("checkpoint", metavar="CKPT")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdparams")
+    p.add_argument(
+        "--model",
+        metavar="FILE.py:FACTORY",
+        help="a Paddle source file and the function that builds the model; names are mapped and "
+        "Linear weights transposed for its layers, and missing/unexpected keys are reported",
+    )
+    p.add_argument("--kwargs", default="{}", metavar="JSON", help="keyword arguments for FACTORY")
+    p.add_argument("--strict", action="store_true", help="fail (exit 1) unless every key fits exactly")
+    p.add_argument("--no-order-match", action="store_true", help="do not pair leftover keys by order and shape")
+    return p
+
+
+def main_convert_weights(argv: Iterable[str] | None = None) -> int:
+    """``torch2paddle convert-weights``; 0 ok, 1 ``--strict`` problems, 2 bad input."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        return 0 if exc.code == 0 else 2
+    try:
+        kwargs = json.loads(args.kwargs)
+        if not isinstance(kwargs, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as exc:
+        print(f"error: --kwargs: {exc}", file=sys.stderr)
+        return 2
+    try:
+        ckpt = read_checkpoint(args.checkpoint)
+    except CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for note in ckpt.notes:
+        print(f"note: {args.checkpoint}: {note}", file=sys.stderr)
+
+    model = None
+    if args.model:
+        from ..targets import TargetError, build_paddle_model
+
+        try:
+            model = build_paddle_model(args.model, kwargs, lazy=True)  # names and shapes suffice
+        except TargetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the report prints them
+        report = convert_state_dict_report(ckpt.tensors, model, match_by_order=not args.no_order_match)
+    print(report.summary(), file=sys.stderr)
+    if args.strict and not report.ok:
+        print("error: --strict: " + "; ".join(report.problems()), file=sys.stderr)
+        return 1
+    try:
+        save_pdparams(report.state_dict, args.output)
+    except OSError as exc:
+        print(f"error: {args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output} ({len(report.state_dict)} tensors)", file=sys.stderr)
+    return 0
