@@ -148,7 +148,7 @@ REFUSAL = Table(
     "A call the entry must refuse: reported as an error and left as written.",
     (
         Key("before", STRING, "torch source, a whole file", required=True),
-        Key("after", STRING, "the output, byte for byte: the call kept (spelled through torch where an"
+        Key("after", STRING, "the output, byte for byte (support code stripped): the call kept (spelled through torch where an"
             " alias now names Paddle) under its TODO comment", required=True),
         Key("code", STRING, "the error's diagnostic code", default="the entry's `torch`"),
         Key("message", STRING, "text the error's message must contain"),

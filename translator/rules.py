@@ -28,8 +28,9 @@ import difflib
 import functools
 import hashlib
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any, Collection, Iterable
+from typing import Any
 
 from . import rule_schema as schema
 from .diskcache import load_pickled, store_pickled
