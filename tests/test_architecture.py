@@ -221,3 +221,14 @@ def test_environment_is_read_only_at_the_cli_edge():
     outside = [p for p in readers if not p.startswith("translator/cli/") and p not in ENVIRON_OUTSIDE_CLI]
     assert not outside, f"os.environ read outside translator/cli/: {outside}"
     assert any(p.startswith("translator/cli/") for p in readers)  # the check sees the CLI's reads
+
+
+def test_every_package_is_in_pyproject():
+    """A subpackage missing from [tool.setuptools] packages would be left out of the wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    packages = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")
+    }
+    assert packages - listed == set(), "add to [tool.setuptools] packages in pyproject.toml"

@@ -21,13 +21,11 @@ from collections import Counter
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity, Status, Translation
-from .diskcache import load_pickled, store_pickled, write_atomic_bytes
+from .diskcache import write_atomic_bytes
 from .settings import DEFAULT as DEFAULT_SETTINGS
 from .settings import Settings
 
-# load_pickled/store_pickled are re-exported for translator.rules until it imports them from
-# translator.diskcache
-__all__ = ["ResultCache", "load_pickled", "store_pickled", "tool_fingerprint"]
+__all__ = ["ResultCache", "tool_fingerprint"]
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -26,7 +26,6 @@ import argparse
 import dataclasses
 import os
 import sys
-import tomllib
 from pathlib import Path
 
 from ..diagnostics import Severity, Status
@@ -79,6 +78,8 @@ def find_pyproject(start: Path) -> Path | None:
 
 def load_sync_config(pyproject: Path) -> list[SyncEntry]:
     """The ``sync`` entries of ``[tool.torch2paddle]``, paths resolved against the file's folder."""
+    import tomllib  # (imported here: `import translator.cli` stays quick for `translate`)
+
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
