@@ -14,3 +14,21 @@ def test_every_rule_is_listed():
     page = docs.coverage_page(table)
     for rule in table.all_rules():
         assert f"`{rule.torch}`" in page
+
+
+def test_schema_page_lists_every_key():
+    page = docs.schema_page()
+    for table in docs.rule_schema.ALL_TABLES:
+        assert f"## `{table.name}`" in page
+        for key in table.keys:
+            assert f"| `{key.name}` |" in page
+
+
+def test_rule_pages_show_unchanged_and_refused_cases():
+    table = docs.load_table()
+    page = docs.rules_page(table)
+    for rule in table.all_rules():
+        for source in rule.unchanged:
+            assert source.strip("\n") in page
+        for refusal in rule.refuses:
+            assert refusal.before.strip("\n") in page and refusal.after.strip("\n") in page

@@ -1,9 +1,10 @@
 """Generate the coverage page and the rule reference from the rule table.
 
-    python -m translator.docs            # writes docs/coverage.md and docs/rules.md
+    python -m translator.docs            # writes docs/coverage.md, docs/rules.md, docs/rule-schema.md
     python -m translator.docs --check    # exit 1 if they are stale (the test suite runs this)
 
-The table is the single source: every row comes from an entry, its example and its check.
+The table is the single source: every row comes from an entry, its example, its unchanged and
+refused cases and its check; the schema page comes from ``translator/rule_schema.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from . import rule_schema
 from .rules import ApiRule, RuleTable, load_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +85,8 @@ def coverage_page(table: RuleTable) -> str:
         "Generated from `rules/*.toml` by `python -m translator.docs`; do not edit by hand",
         "(`tests/test_docs.py` fails when this page is stale).",
         "",
-        "Every entry's before/after example runs in `tests/test_rule_examples.py`; entries with a",
+        "Every entry's before/after example (and its unchanged and refused cases) runs in",
+        "`tests/test_rule_examples.py`; entries with a",
         "numeric check run the torch snippet and its translation on the same inputs in",
         "`tests/test_rule_checks.py` (values, shapes and dtypes compared). `tested on Paddle` lists",
         "the Paddle versions whose run of that check passed, as recorded in `docs/paddle_versions.json`",
@@ -128,8 +131,9 @@ def rules_page(table: RuleTable) -> str:
         "# Rule reference",
         "",
         "Generated from `rules/*.toml` by `python -m translator.docs`; do not edit by hand.",
-        "Each entry: what it translates, the Paddle form, argument handling, notes, and its",
-        "example (the same example the test suite runs).",
+        "Each entry: what it translates, the Paddle form, argument handling, notes, its example, and",
+        "the files it leaves unchanged and the calls it refuses, where it lists them (the test suite",
+        "runs the same cases). What an entry may say: `docs/rule-schema.md`.",
     ]
     for rule in table.all_rules():
         lines += ["", f"## `{rule.torch}`", "", f"Becomes {_paddle_form(rule)}. Source: `rules/{_area(rule)}`."]
@@ -155,12 +159,52 @@ def rules_page(table: RuleTable) -> str:
         if rule.note:
             lines += ["", rule.note]
         lines += ["", "```python", "# before", rule.example_before.strip("\n"), "", "# after", rule.example_after.strip("\n"), "```"]
+        lines += _case_lines(rule)
+    return "\n".join(lines) + "\n"
+
+
+def _case_lines(rule: ApiRule) -> list[str]:
+    lines: list[str] = []
+    if rule.unchanged:
+        lines += ["", "Left unchanged, byte for byte:"]
+        for source in rule.unchanged:
+            lines += ["", "```python", source.strip("\n"), "```"]
+    for refusal in rule.refuses:
+        said = f" (message contains \"{refusal.message}\")" if refusal.message else ""
+        lines += ["", f"Refused with error `{refusal.code}`{said}:", "", "```python", "# before"]
+        lines += [refusal.before.strip("\n"), "", "# after", refusal.after.strip("\n"), "```"]
+    return lines
+
+
+def schema_page() -> str:
+    """What a rule-table entry may say, from ``translator/rule_schema.py``."""
+    lines = [
+        "# Rule table schema",
+        "",
+        "Generated from `translator/rule_schema.py` by `python -m translator.docs`; do not edit by hand.",
+        "The loader (`translator/rules.py`) checks every entry of `rules/*.toml` against it and",
+        "fails with the file and the entry named.",
+    ]
+    for table in rule_schema.ALL_TABLES:
+        lines += ["", f"## `{table.name}`", "", table.meaning, "", "| key | type | default | meaning |", "|---|---|---|---|"]
+        for key in table.keys:
+            default = "required" if key.required else f"`{key.default}`" if key.default else ""
+            meaning = key.meaning
+            if key.choices:
+                meaning += "; one of " + ", ".join(f"`{c}`" for c in key.choices)
+            if key.fields is not None:
+                meaning += f" (see `{key.fields.name}`)"
+            lines.append(f"| `{key.name}` | {key.type} | {default} | {_cell(meaning)} |")
     return "\n".join(lines) + "\n"
 
 
 def pages(table: RuleTable | None = None) -> dict[Path, str]:
     table = table or load_table()
-    return {ROOT / "docs" / "coverage.md": coverage_page(table), ROOT / "docs" / "rules.md": rules_page(table)}
+    return {
+        ROOT / "docs" / "coverage.md": coverage_page(table),
+        ROOT / "docs" / "rules.md": rules_page(table),
+        ROOT / "docs" / "rule-schema.md": schema_page(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,7 +51,7 @@ class Key:
     type: str  # one of STRING, FLOAT, STRINGS, STRING_TABLE, TABLE, TABLES
     meaning: str
     required: bool = False
-    default: str = ""  # as written in TOML, for the docs; empty when there is none
+    default: str = ""  # the value when not given, as written in TOML (for the docs); empty when none
     choices: tuple[str, ...] = ()  # the only values a string may have, when fixed
     fields: Table | None = None  # the keys of a nested table (TABLE) or of each table in a list (TABLES)
 
@@ -150,7 +150,7 @@ REFUSAL = Table(
         Key("before", STRING, "torch source, a whole file", required=True),
         Key("after", STRING, "the output, byte for byte (support code stripped): the call kept (spelled through torch where an"
             " alias now names Paddle) under its TODO comment", required=True),
-        Key("code", STRING, "the error's diagnostic code", default="the entry's `torch`"),
+        Key("code", STRING, "the error's diagnostic code; the entry's `torch` when not given"),
         Key("message", STRING, "text the error's message must contain"),
     ),
 )
