@@ -8,12 +8,12 @@ from typing import Callable
 
 import libcst as cst
 
-from ..diagnostics import Severity
 from ..rules import ApiRule, Param
+from .registry import Refusal, Refused
 from .syntax import _NO_SPACE, _NUMBER, _code, _same_literal, fix_commas
 
-#: how arguments report what they cannot bind: ``report(node, code, message, severity)``
-Report = Callable[[cst.CSTNode, str, str, Severity], None]
+#: how a rewrite that goes ahead notes what it could not check: ``warn(node, message)``
+Warn = Callable[[cst.CSTNode, str], None]
 
 
 @dataclasses.dataclass
@@ -23,8 +23,9 @@ class BoundArg:
     index: int | None  # position among the positional arguments, for positional ones
 
 
-
-def bind_args(call: cst.Call, rule: ApiRule, report: Report) -> list[BoundArg] | None:
+def bind_args(call: cst.Call, rule: ApiRule) -> list[BoundArg] | Refused:
+    """Each argument of ``call`` with the parameter of the rule's torch signature it binds to
+    (``param`` None for ``*args``/``**kwargs`` and what follows a ``*``)."""
     params = rule.params
     if params is None:
         return [BoundArg(a, None, None) for a in call.args]
@@ -50,16 +51,13 @@ def bind_args(call: cst.Call, rule: ApiRule, report: Report) -> list[BoundArg] |
                 out.append(BoundArg(arg, varargs, i))
                 i += 1
             else:
-                report(call, rule.torch, f"too many positional arguments for {rule.torch}; left unchanged", Severity.ERROR)
-                return None
+                return Refused(Refusal.CANNOT_BIND, f"too many positional arguments for {rule.torch}; left unchanged", call)
         else:
             p = rule.param(arg.keyword.value)
             if p is None or p.kind in ("varargs", "varkw"):
                 if varkw is None:
-                    report(
-                        call, rule.torch, f"unexpected keyword argument {arg.keyword.value!r}; left unchanged", Severity.ERROR
-                    )
-                    return None
+                    message = f"unexpected keyword argument {arg.keyword.value!r}; left unchanged"
+                    return Refused(Refusal.CANNOT_BIND, message, call)
                 out.append(BoundArg(arg, varkw, None))
             else:
                 out.append(BoundArg(arg, p, None))
@@ -67,22 +65,23 @@ def bind_args(call: cst.Call, rule: ApiRule, report: Report) -> list[BoundArg] |
     if not any(b.arg.star for b in out):
         missing = [p.name for p in params if p.default is None and p.kind in ("positional", "keyword") and p.name not in given]
         if missing:
-            report(call, rule.torch, f"missing argument {missing[0]!r}; left unchanged", Severity.ERROR)
-            return None
+            return Refused(Refusal.CANNOT_BIND, f"missing argument {missing[0]!r}; left unchanged", call)
     return out
 
 
-def rewrite_args(rule: ApiRule, original: cst.Call, updated: cst.Call, report: Report) -> list[cst.Arg] | None:
-    bound = bind_args(updated, rule, report)
-    if bound is None:
-        return None
+def rewrite_args(rule: ApiRule, original: cst.Call, updated: cst.Call, warn: Warn) -> list[cst.Arg] | Refused:
+    """The arguments of ``updated`` rewritten by the rule's data; ``original`` (the call as
+    written) is what messages quote."""
+    bound = bind_args(updated, rule)
+    if isinstance(bound, Refused):
+        return bound
     has_arg_rules = bool(rule.rename or rule.drop or rule.drop_if or rule.transform or rule.unsupported)
     if has_arg_rules and any(b.arg.star for b in bound):
         star_kinds = {b.arg.star for b in bound if b.arg.star}
         if "**" in star_kinds and (rule.rename or rule.drop or rule.unsupported):
-            report(original, rule.torch, "keys passed through **kwargs are not renamed; check them", Severity.WARNING)
+            warn(original, "keys passed through **kwargs are not renamed; check them")
         if "*" in star_kinds and rule.positional_prefix < len([p for p in rule.params or () if p.kind == "positional"]):
-            report(original, rule.torch, "arguments passed through *args are not checked; check them", Severity.WARNING)
+            warn(original, "arguments passed through *args are not checked; check them")
     new: list[cst.Arg] = []
     for b in bound:
         arg, p = b.arg, b.param
@@ -98,8 +97,8 @@ def rewrite_args(rule: ApiRule, original: cst.Call, updated: cst.Call, report: R
             shown = _code(written[id(arg)]) if id(arg) in written else value_code
             if not isinstance(arg.value, (cst.Integer, cst.Float, cst.SimpleString)) and shown not in ("True", "False", "None"):
                 shown = "..."  # only literals are quoted: other text may change when translated
-            report(original, rule.torch, f"{p.name}={shown}: {rule.unsupported[p.name]}; left unchanged", Severity.ERROR)
-            return None
+            message = f"{p.name}={shown}: {rule.unsupported[p.name]}; left unchanged"
+            return Refused(Refusal.UNSUPPORTED_ARGUMENT, message, original)
         if p.name in rule.drop:
             continue
         if p.name in rule.drop_if and _same_literal(_code(arg.value), rule.drop_if[p.name]):
@@ -133,6 +132,7 @@ def rewrite_args(rule: ApiRule, original: cst.Call, updated: cst.Call, report: R
 
 def _extras(rule: ApiRule) -> list[tuple[str, str]]:
     return list(rule.extra.items())
+
 
 def _changes_something(rule: ApiRule) -> bool:
     if rule.handler is not None:

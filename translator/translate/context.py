@@ -1,4 +1,10 @@
-"""``TranslateContext``: what a handler may use while it rewrites one call."""
+"""``TranslateContext``: what a handler may use while it rewrites one call.
+
+One context is made per call (or attribute, or assignment) a rule is applied to.  What the
+handler asks for besides its result (warnings, support code, Paddle names that need
+``import paddle``) is recorded here and applied by the engine only when it keeps the result
+(``Translator.commit``), so a dry run is calling the handler with a fresh context.
+"""
 
 from __future__ import annotations
 
@@ -9,45 +15,70 @@ import libcst as cst
 from ..diagnostics import Severity
 from ..rules import ApiRule, RuleTable
 from .arguments import bind_args, rewrite_args
-from .registry import REMOVE_STATEMENT
+from .registry import REMOVE_STATEMENT, Refused
 from .syntax import _code
 
 if TYPE_CHECKING:
     from .rewrite import Translator
 
+#: a diagnostic recorded by a context: (node, code, message, severity)
+Note = tuple[cst.CSTNode, str, str, Severity]
+
 
 class TranslateContext:
-    """What a handler may use: emitting references and diagnostics, binding arguments."""
+    """What a handler may use: Paddle references, receiver evidence, binding arguments, and
+    recording warnings and support code."""
 
-    def __init__(self, tr: "Translator") -> None:
+    def __init__(
+        self, tr: "Translator", original: cst.CSTNode | None, updated: cst.CSTNode | None = None, *, statement: bool = False
+    ) -> None:
         self._tr = tr
+        #: the node as written (positions come from it); None for attribute rules
+        self.original = original
+        self._updated = updated
+        self._statement = statement
+        self.notes: list[Note] = []
+        self.supports: list[str] = []
+        self.needs_paddle = False  # a Paddle name was spelled through `import paddle`
 
+    # ------------------------------------------------------------------ output ----------
     def ref(self, target: str) -> cst.BaseExpression:
-        return self._tr.ref(target)
+        """An expression naming the Paddle API ``target`` through the imports the output has."""
+        node, needs_paddle = self._tr.spell(target)
+        self.needs_paddle = self.needs_paddle or needs_paddle
+        return node
 
     def code(self, node: cst.CSTNode) -> str:
         return _code(node)
 
     def error(self, node: cst.CSTNode, code: str, message: str) -> None:
-        self._tr.report(node, code, message, Severity.ERROR)
+        self.notes.append((node, code, message, Severity.ERROR))
 
     def warn(self, node: cst.CSTNode, code: str, message: str) -> None:
-        self._tr.report(node, code, message, Severity.WARNING)
+        self.notes.append((node, code, message, Severity.WARNING))
 
     def support(self, name: str) -> str:
-        self._tr.need_support(name)
+        """Use support snippet ``name`` (emitted once, after the imports); returns its name."""
+        self.supports.append(name)
         return name
 
     def remove_statement(self) -> object:
         return REMOVE_STATEMENT
 
+    def refuse(self, refused: Refused, code: str) -> None:
+        """Record ``refused`` as a diagnostic with ``code`` (its own code, if it has one)."""
+        node = refused.node if refused.node is not None else self._updated or self.original
+        self.notes.append((node, refused.code or code, refused.message, refused.severity))  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ arguments -------
     def bind(self, call: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | None:
         """Bind a call's arguments to the rule's torch signature: name -> value expression.
 
-        Returns None (after reporting) when the call cannot be bound, e.g. ``*args``.
+        Returns None (after recording why) when the call cannot be bound, e.g. ``*args``.
         """
-        bound = bind_args(call, rule, self._tr.report)
-        if bound is None:
+        bound = bind_args(call, rule)
+        if isinstance(bound, Refused):
+            self.refuse(bound, rule.torch)
             return None
         out: dict[str, cst.BaseExpression] = {}
         for b in bound:
@@ -59,16 +90,17 @@ class TranslateContext:
 
     def rewrite(self, call: cst.Call, rule: ApiRule) -> cst.Call | None:
         """``call`` rewritten by ``rule``'s data (rename, drop, transform, extra, ...) as if the
-        rule had no handler; None after reporting.
+        rule had no handler; None after recording why not.
 
         A handler settles the arguments the data cannot express, then hands the rest back with
         an adjusted copy of its rule (``dataclasses.replace(rule, drop=..., extra=...)``).
         """
-        original = self._tr.current_call
+        original = self.original
         if not (isinstance(original, cst.Call) and len(original.args) == len(call.args)):
             original = call  # the handler changed the arguments: quote them as they are now
-        new_args = rewrite_args(rule, original, call, self._tr.report)
-        if new_args is None:
+        new_args = rewrite_args(rule, original, call, lambda node, message: self.warn(node, rule.torch, message))
+        if isinstance(new_args, Refused):
+            self.refuse(new_args, rule.torch)
             return None
         func = call.func
         if rule.kind == "function" and rule.paddle is not None:
@@ -77,10 +109,31 @@ class TranslateContext:
             func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
         return call.with_changes(func=func, args=new_args)
 
+    def original_of(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The argument value as written in the source, for a value of the call the handler got
+        (whose arguments are already translated); None when it is not one of them.
+
+        Evidence and resolution work on original nodes: ``ctx.is_device(ctx.original_of(v))``
+        knows ``torch.device(...)`` although ``v`` is its translation."""
+        original, updated = self.original, self._updated
+        if not (isinstance(original, cst.Call) and isinstance(updated, cst.Call)):
+            return None
+        if len(original.args) != len(updated.args):
+            return None
+        for new, old in zip(updated.args, original.args):
+            if new.value is value:
+                return old.value
+        return None
+
+    # ------------------------------------------------------------------ evidence --------
     @property
     def result_unused(self) -> bool:
         """True when the call being translated is a whole expression statement."""
-        return self._tr.current_call_is_statement
+        return self._statement
+
+    def resolve(self, expr: cst.BaseExpression) -> str | None:
+        """The torch qualified name an original (untranslated) expression refers to, or None."""
+        return self._tr.scopes.resolve(expr)
 
     def is_tensor(self, expr: cst.BaseExpression) -> bool:
         return self._tr.is_tensor_expr(expr)

@@ -59,6 +59,7 @@ def _is_layer_class(qual: str) -> bool:
         return name[:1].islower() and not name.startswith("_") and name not in _TORCHVISION_NON_MODEL_FUNCTIONS
     return False
 
+
 def _is_optimizer_class(qual: str) -> bool:
     """``torch.optim.SGD``, ``torch.optim.Optimizer``; not the lr_scheduler classes."""
     mod, _, name = qual.rpartition(".")
@@ -66,12 +67,14 @@ def _is_optimizer_class(qual: str) -> bool:
         return False
     return name[:1].isupper()
 
+
 @dataclasses.dataclass(frozen=True)
 class _ElementOf:
     """The loop variable of ``for p in <iterable>`` (``index``: position in a tuple target)."""
 
     iterable: cst.BaseExpression
     index: int | None
+
 
 def _assignment_items(nodes: Sequence[cst.CSTNode]) -> list[tuple[str, object]]:
     """(name, assigned value) for the assigning statements of one function or of the module level,

@@ -52,8 +52,10 @@ class _Transformer(cst.CSTTransformer):
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         pass
 
+
 def _no_validation(self: cst.CSTNode) -> None:
     pass
+
 
 def _parse_module(code: str, trusted: bool = False) -> cst.Module:
     """``cst.parse_module(code)``; when ``trusted``, without re-validating every node the
@@ -140,6 +142,7 @@ def _inert_subtrees(
 
     rec(module)
     return inert, seen
+
 
 def _check_parses(code: str) -> None:
     """Raise ``ParserSyntaxError`` if LibCST cannot parse ``code``.

@@ -35,6 +35,7 @@ def _header_end(module: cst.Module) -> int:
         break
     return idx
 
+
 def _first_import_index(module: cst.Module) -> int:
     body = module.body
     for i, stmt in enumerate(body):
@@ -43,6 +44,7 @@ def _first_import_index(module: cst.Module) -> int:
                 continue
             return i
     return _header_end(module)
+
 
 @functools.lru_cache(maxsize=32)
 def _render_support(names: tuple[str, ...], root: Path | None = None) -> tuple[cst.BaseStatement, ...]:
@@ -79,12 +81,14 @@ def _render_support(names: tuple[str, ...], root: Path | None = None) -> tuple[c
         out.extend(body)
     return tuple(out)
 
+
 @functools.lru_cache(maxsize=256)
 def _after_two_blank_lines(stmt: cst.BaseStatement) -> cst.BaseStatement:
     # cached, so that a snippet's statements are the same objects whatever other snippets a
     # file needs (_support_text and _support_names are cached by statement)
     blank = cst.EmptyLine()
     return stmt.with_changes(leading_lines=[blank, blank, *stmt.leading_lines])
+
 
 @functools.lru_cache(maxsize=128)
 def _parsed_piece(text: str) -> cst.Module:
@@ -101,11 +105,13 @@ def _support_text(stmt: cst.BaseStatement, indent: str, newline: str) -> str:
     as it reads in a module with this indentation unit and newline."""
     return cst.Module(body=[stmt.with_changes(leading_lines=[])], default_indent=indent, default_newline=newline).code
 
+
 @functools.lru_cache(maxsize=256)
 def _support_names(stmt: cst.BaseStatement) -> Counter:
     used = _UsedNames()
     walk(stmt, used)
     return used.used
+
 
 def _fill_support(code: str, placeholders: dict[str, cst.BaseStatement], indent: str, newline: str) -> str | None:
     """Put the support statements in place of their placeholder lines; None if one is not found
@@ -117,6 +123,7 @@ def _fill_support(code: str, placeholders: dict[str, cst.BaseStatement], indent:
         code = code.replace(line, _support_text(stmt, indent, newline))
     return code
 
+
 def _with_support(module: cst.Module, placeholders: dict[str, cst.BaseStatement]) -> cst.Module:
     """``module`` with its top-level placeholder lines replaced by the support statements."""
     body = []
@@ -126,6 +133,7 @@ def _with_support(module: cst.Module, placeholders: dict[str, cst.BaseStatement]
             stmt = placeholders[name].with_changes(leading_lines=stmt.leading_lines)  # type: ignore[index]
         body.append(stmt)
     return module.with_changes(body=body)
+
 
 def _add_header(
     module: cst.Module,
@@ -195,6 +203,7 @@ def _add_header(
         body.insert(pos, line)
     return module.with_changes(body=body)
 
+
 def _import_bound_names(stmts: Sequence[cst.CSTNode]) -> set[str]:
     names: set[str] = set()
     for stmt in stmts:
@@ -202,6 +211,7 @@ def _import_bound_names(stmts: Sequence[cst.CSTNode]) -> set[str]:
             for small in stmt.body:
                 names.update(local for _, local in _import_locals(small))
     return names
+
 
 def _without_bound(stmt: cst.SimpleStatementLine, bound: set[str]) -> cst.SimpleStatementLine | None:
     small = stmt.body[0]
@@ -211,8 +221,10 @@ def _without_bound(stmt: cst.SimpleStatementLine, bound: set[str]) -> cst.Simple
         return None
     return stmt.with_changes(body=[small.with_changes(names=_fix_alias_commas(keep))])
 
+
 def _is_import_line(stmt: cst.CSTNode) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+
 
 def _binds_paddle(module: cst.Module) -> bool:
     for stmt in module.body:
@@ -225,6 +237,7 @@ def _binds_paddle(module: cst.Module) -> bool:
                         if alias.asname is not None and alias.asname.name.value == "paddle":  # type: ignore[union-attr]
                             return True
     return False
+
 
 def _defined_names(module: cst.Module) -> set[str]:
     names: set[str] = set()

@@ -27,6 +27,8 @@ class ImportsMixin:
     table: "RuleTable"
     pre: Prepass
     scopes: "ScopeStack"
+    out_bindings: dict[str, str]  # Paddle qualified name -> the local name the output binds it to
+    need_paddle_import: bool
 
     def _paddle_module_for(self, qual: str) -> str | None:
         rule = self.table.modules.get(qual)
@@ -86,20 +88,30 @@ class ImportsMixin:
                     new.append(cst.ImportFrom(module=make_chain(mod), names=aliases))  # type: ignore[arg-type]
             self.import_plan[id(stmt)] = new
 
-    def ref(self, target: str) -> cst.BaseExpression:
-        """An expression for the Paddle name ``target`` using the imports the output has."""
+    def spell(self, target: str) -> tuple[cst.BaseExpression, bool]:
+        """An expression for the Paddle name ``target`` using the imports the output has, and
+        whether it needs ``import paddle`` (recorded by ``use_paddle``, not here)."""
         if target in self.out_bindings and not self.scopes.shadowed(self.out_bindings[target]):
-            return cst.Name(self.out_bindings[target])
+            return cst.Name(self.out_bindings[target]), False
         parts = target.split(".")
         for i in range(len(parts) - 1, 0, -1):
             prefix = ".".join(parts[:i])
             local = self.out_bindings.get(prefix)
             if local is not None and not self.scopes.shadowed(local):
-                return make_chain(".".join([local, *parts[i:]]))
-        if parts[0] == "paddle":
-            self.need_paddle_import = True
-            self.out_bindings["paddle"] = "paddle"
-        return make_chain(target)
+                return make_chain(".".join([local, *parts[i:]])), False
+        return make_chain(target), parts[0] == "paddle"
+
+    def use_paddle(self) -> None:
+        """The output spells names through ``import paddle``: add it."""
+        self.need_paddle_import = True
+        self.out_bindings["paddle"] = "paddle"
+
+    def ref(self, target: str) -> cst.BaseExpression:
+        """``spell``, recording the ``import paddle`` it needs."""
+        node, needs_paddle = self.spell(target)
+        if needs_paddle:
+            self.use_paddle()
+        return node
 
     def keep_torch(self, node: cst.BaseExpression) -> cst.BaseExpression:
         """Untranslated code must keep meaning torch.
@@ -169,6 +181,7 @@ class _RespellTorch(cst.CSTTransformer):
             return updated_node
         return self.tr.torch_spelling(original_node) or updated_node
 
+
 def _inert_names_unused(lines: list[cst.SimpleStatementLine], package: str | None, pre: Prepass, code: str) -> bool:
     """Whether the names ``_TidyImports`` asks about (the locals of torch and Paddle imports)
     cannot occur in the subtrees the translator skipped, so counting names may skip them too.
@@ -184,8 +197,10 @@ def _inert_names_unused(lines: list[cst.SimpleStatementLine], package: str | Non
                         return False
     return True
 
+
 def _has_import(line: cst.SimpleStatementLine) -> bool:
     return any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body)
+
 
 class _UsedNames(cst.CSTVisitor):
     def __init__(self) -> None:
@@ -214,6 +229,7 @@ class _UsedNames(cst.CSTVisitor):
         value = node.value.strip("'\"")
         if value.isidentifier():
             self.used[value] += 0
+
 
 class _ModuleLevelUses(_UsedNames):
     """``_UsedNames`` for ``names`` only, leaving out the uses a function, lambda, comprehension or
@@ -254,6 +270,7 @@ class _ModuleLevelUses(_UsedNames):
                 return
         self.used[node.value] += 1
 
+
 def _module_level_uses(module: cst.Module, names: set[str], package: str | None) -> Counter:
     """How often each of ``names`` is used as the module-level name in ``module``."""
     pre = Prepass(package)
@@ -261,6 +278,7 @@ def _module_level_uses(module: cst.Module, names: set[str], package: str | None)
     uses = _ModuleLevelUses(names, pre.scope_locals)
     walk(module, uses)
     return uses.used
+
 
 def _import_locals(stmt: cst.BaseSmallStatement) -> list[tuple[cst.ImportAlias, str]]:
     out = []
@@ -275,6 +293,7 @@ def _import_locals(stmt: cst.BaseSmallStatement) -> list[tuple[cst.ImportAlias, 
             out.append((alias, local))
     return out
 
+
 def _is_torch_import(stmt: cst.BaseSmallStatement, package: str | None) -> bool:
     if isinstance(stmt, cst.Import):
         return any(is_torch_name(dotted_name(a.name) or "") for a in stmt.names)
@@ -283,12 +302,14 @@ def _is_torch_import(stmt: cst.BaseSmallStatement, package: str | None) -> bool:
         return base is not None and is_torch_name(base or "_")
     return False
 
+
 def _is_paddle_import(stmt: cst.BaseSmallStatement) -> bool:
     if isinstance(stmt, cst.Import):
         return any((dotted_name(a.name) or "").split(".")[0] == "paddle" for a in stmt.names)
     if isinstance(stmt, cst.ImportFrom) and stmt.module is not None and not stmt.relative:
         return (dotted_name(stmt.module) or "").split(".")[0] == "paddle"
     return False
+
 
 class _TidyImports(_Transformer):
     """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""

@@ -40,6 +40,7 @@ class _Syntactic:
         state.ranges[id(self.node)] = (*start, *end)
         return False
 
+
 class _PositionState:
     """The codegen state of LibCST's ``PositionProvider``, recording the same ranges more cheaply:
     as ``(line, column, end line, end column)`` keyed by ``id(node)``, only while ``recording``,
@@ -89,6 +90,7 @@ class _PositionState:
             return self._NO_RECORD
         return _Syntactic(self, node, start_node, end_node)
 
+
 class _TextPositionState(_PositionState):
     """A ``_PositionState`` that also keeps the text it lays out."""
 
@@ -101,6 +103,7 @@ class _TextPositionState(_PositionState):
         self.tokens.append(value)
         super().add_token(value)
 
+
 def _ranges_by_search(module: cst.Module, tops: set[int], code: str) -> dict[int, tuple[int, int, int, int]] | None:
     """Ranges for the nodes of the top-level statements in ``tops``, each placed on its own
     (``_place_statement``); ``None`` when a statement's text is not found exactly once in ``code``
@@ -110,6 +113,7 @@ def _ranges_by_search(module: cst.Module, tops: set[int], code: str) -> dict[int
         if id(stmt) in tops and not _place_statement(module, stmt, (), code, ranges):
             return None
     return ranges
+
 
 class _HeaderPositionState(_TextPositionState):
     """Lays out a compound statement only up to its body (``body``, a stand-in for it)."""
@@ -125,8 +129,10 @@ class _HeaderPositionState(_TextPositionState):
             self.header_pos = (self.line, self.column)
         super().before_codegen(node)
 
+
 class _LaidOut(Exception):
     """Every node a ``_PrefixPositionState`` waits for has its range."""
+
 
 class _PrefixPositionState(_TextPositionState):
     """Lays out a statement only until the nodes in ``until`` (ids) are finished."""
@@ -186,6 +192,7 @@ def _place_statement(
         ranges.setdefault(key, (line + offset, column, end_line + offset, end_column))
     return True
 
+
 def _ranges_by_chain(
     module: cst.Module, chains: list[tuple[list[cst.CSTNode], tuple]], code: str, originals: set[int] | None = None
 ) -> dict | None:
@@ -234,6 +241,7 @@ def _ranges_by_chain(
             return None
     return ranges
 
+
 def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode], originals: set[int] | None,
                     code: str | None = None, chains: list | None = None):  # type: ignore[no-untyped-def]
     """Positions (as ``PositionProvider`` gives them) of the ``wanted`` nodes of ``module``.
@@ -273,6 +281,7 @@ def _diag_positions(module: cst.Module, tops: set[int], wanted: list[cst.CSTNode
                 if (r := ranges.get(id(n))) is not None
             }
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
 
 def _position(module: cst.Module, node: cst.CSTNode) -> tuple[int, int]:
     pos = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider).get(node)

@@ -34,6 +34,7 @@ def _dropped_line(line: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
         lead.append(cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=comment))
     return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_DROPPED))], leading_lines=lead)
 
+
 def _is_dropped(stmt: cst.CSTNode) -> bool:
     return _placeholder_name(stmt) == _DROPPED
 
@@ -72,6 +73,7 @@ def _holders(module: cst.Module, match: Callable[[cst.SimpleStatementLine], bool
 
     rec(module)
     return found
+
 
 class _DropLines(_Transformer):
     """Remove the placeholders of removed statements; comment lines above a removed statement

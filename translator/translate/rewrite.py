@@ -20,7 +20,7 @@ from .context import TranslateContext
 from .evidence import _LAYER_ONLY_METHODS, EvidenceMixin, _assignment_items
 from .fastcst import _Transformer
 from .imports import ImportsMixin
-from .registry import HANDLERS, REMOVE_STATEMENT, RuleCrash, SourceError
+from .registry import HANDLERS, REMOVE_STATEMENT, Refusal, Refused, Removed, Rewritten, RuleCrash, SourceError
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
 from .scopes import Scope, ScopeStack
@@ -34,14 +34,12 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.table = table
         self.pre = pre
         self.path = path
-        self.ctx = TranslateContext(self)
         # (node, call, code, message, severity, enclosing statements: see stmt_chain)
         self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity, tuple]] = []
         # the statements being visited, outermost first, each with the indentation of the blocks
         # around it (to lay out just the statement when a diagnostic needs a position)
         self.stmt_chain: list[tuple[cst.CSTNode, tuple[str | None, ...]]] = []
         self.block_indents: list[str | None] = []
-        self.current_call: cst.CSTNode | None = None
         self.new_imports: set[str] = set()  # code of the Paddle imports this translation wrote
         self.dropped_lines = False  # a statement was removed (see _DropLines)
         self.applied: Counter = Counter()
@@ -53,7 +51,6 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.inner_chain: set[int] = set()
         self.call_funcs: set[int] = set()
         self.statement_calls: set[int] = set()
-        self.current_call_is_statement = False
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
         self.module_scope = Scope("module", set(), cst.Module(body=[]))  # module-level evidence
@@ -73,23 +70,53 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.diag_tops: set[int] = set()  # top-level statements with diagnostics
 
     # ---------------------------------------------------------------- diagnostics -------
-    def report(self, node: cst.CSTNode, code: str, message: str, severity: Severity) -> None:
-        # handlers see updated nodes, which have no position: fall back to the call's original
-        self.diags.append((node, self.current_call, code, message, severity, tuple(self.stmt_chain)))
+    def report(
+        self, node: cst.CSTNode, code: str, message: str, severity: Severity, fallback: cst.CSTNode | None = None
+    ) -> None:
+        """Record a diagnostic and its marker line; ``fallback`` (the call as written) gives the
+        position when ``node`` is a new node (handlers see updated nodes, which have none)."""
+        self.diags.append((node, fallback, code, message, severity, tuple(self.stmt_chain)))
         self.diag_tops.add(id(self.top_stmt))
         if self.stmt_markers:
             marker = f"# {MARKER}: {code}: {message}"
             if marker not in self.stmt_markers[-1]:
                 self.stmt_markers[-1].append(marker)
 
+    def refuse(self, refused: Refused, code: str, fallback: cst.CSTNode | None = None) -> None:
+        """Report a refusal (the engine's own, or a handler's) as a diagnostic."""
+        assert refused.node is not None
+        self.report(refused.node, refused.code or code, refused.message, refused.severity, fallback)
+
+    def commit(self, ctx: TranslateContext, result: object, rule: ApiRule) -> Rewritten | Removed | None:
+        """Apply what a rule's context recorded (diagnostics, support code, ``import paddle``)
+        and read its result: the rewrite or removal to use, or None when it refused."""
+        typed = _typed(result)
+        if isinstance(typed, Refused):
+            ctx.refuse(typed, rule.torch)
+        for node, code, message, severity in ctx.notes:
+            self.report(node, code, message, severity, ctx.original)
+        for name in ctx.supports:
+            self.need_support(name)
+        if ctx.needs_paddle:
+            self.use_paddle()
+        return None if typed is None or isinstance(typed, Refused) else typed
+
+    def missing_support(self, name: str, node: cst.CSTNode, code: str) -> Refused | None:
+        """Why support snippet ``name`` cannot be emitted (a literal it copies from torchvision
+        cannot be found), or None when it can."""
+        if support_code.literal_available(name, self.tv_root):
+            return None
+        message = (f"{name} is copied from torchvision's models/_meta.py, which was not found (torchvision "
+                   "is not installed and this file is not inside a torchvision tree); left unchanged")
+        return Refused(Refusal.SOURCE_NOT_FOUND, message, node, code)
+
     def need_support(self, name: str, node: cst.CSTNode | None = None, code: str | None = None) -> bool:
         """Emit support snippet ``name`` (and what it needs); False, reported at ``node``, when a
         literal it copies from torchvision cannot be found."""
-        if not support_code.literal_available(name, self.tv_root):
+        missing = self.missing_support(name, node or cst.Name(name), code or name)
+        if missing is not None:
             if node is not None:
-                message = (f"{name} is copied from torchvision's models/_meta.py, which was not found (torchvision "
-                           "is not installed and this file is not inside a torchvision tree); left unchanged")
-                self.report(node, code or name, message, Severity.ERROR)
+                self.refuse(missing, name)
             return False
         for dep in support_code.closure(name):
             if dep not in self.supports:
@@ -285,17 +312,16 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
             )
             return updated_node
-        self.current_call = original_node
+        ctx = TranslateContext(self, original_node, updated_node)
         try:
-            result = HANDLERS[rule.handler](self.ctx, updated_node, rule)  # type: ignore[arg-type,index]
+            result = HANDLERS[rule.handler](ctx, updated_node, rule)  # type: ignore[arg-type,index]
         except Exception as exc:
             raise RuleCrash(rule.torch, original_node, exc) from exc
-        finally:
-            self.current_call = None
-        if result is None:
+        kept = self.commit(ctx, result, rule)
+        if not isinstance(kept, Rewritten):
             return updated_node
         self.applied[rule.torch] += 1
-        return result
+        return kept.node
 
     def _rewrite_tensor_attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         """``x.T``, ``x.data``, ``x.shape``: attribute rules, applied when ``x`` is a tensor.
@@ -312,9 +338,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return updated
         self.applied[rule.torch] += 1
         if rule.handler is not None:
-            fn = HANDLERS[rule.handler]
-            result = fn(self.ctx, updated, rule)  # type: ignore[arg-type]
-            return updated if result is None else result  # type: ignore[return-value]
+            ctx = TranslateContext(self, None, updated)
+            kept = self.commit(ctx, HANDLERS[rule.handler](ctx, updated, rule), rule)  # type: ignore[arg-type]
+            return kept.node if isinstance(kept, Rewritten) else updated  # type: ignore[return-value]
         new_name = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else original.attr.value
         if new_name == original.attr.value:
             return updated
@@ -397,23 +423,23 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return updated_node
         if self.too_new(rule, original_node):
             return self.keep_torch(original_node) if qual is not None else updated_node
-        self.current_call_is_statement = id(original_node) in self.statement_calls
-        self.current_call = original_node
+        ctx = TranslateContext(self, original_node, updated_node, statement=id(original_node) in self.statement_calls)
         try:
-            result = self._apply_call_rule(rule, original_node, updated_node)
+            outcome = self._apply_call_rule(rule, ctx, original_node, updated_node)
         except (RuleCrash, SourceError):
             raise
         except Exception as exc:  # a rule bug must name the rule and the place
             raise RuleCrash(rule.torch, original_node, exc) from exc
-        self.current_call = None
-        if result is REMOVE_STATEMENT:
+        kept = self.commit(ctx, outcome, rule)
+        if isinstance(kept, Removed):
             self.remove_stmt = True
             self.applied[rule.torch] += 1
             return _REMOVED_MARK.deep_clone()
-        if result is None:
+        if kept is None:
             if rule.kind == "function" and qual is not None:
                 return self.keep_torch(original_node)  # keep the torch call as written
             return updated_node
+        result = kept.node
         self.applied[rule.torch] += 1
         if original_node.lpar and isinstance(result, cst.BaseExpression) and not getattr(result, "lpar", None):
             result = _keep_parens(original_node, result)  # `(a\n .b())` must keep its parentheses
@@ -472,26 +498,17 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return isinstance(expr, cst.Name) and expr.value in self.pre.other_imports and not self.scopes.shadowed(expr.value)
 
     def _would_change(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> bool:
-        """Dry run of ``rule`` on the call, with every side effect undone."""
-        saved = (len(self.diags), list(self.supports), self.need_paddle_import, dict(self.out_bindings), Counter(self.applied),
-                 [list(m) for m in self.stmt_markers], self.current_call, self.current_call_is_statement, self.remove_stmt)
-        self.current_call, self.current_call_is_statement = original, id(original) in self.statement_calls
+        """Dry run of ``rule`` on the call: its result, with a context that is thrown away."""
+        ctx = TranslateContext(self, original, updated, statement=id(original) in self.statement_calls)
         try:
-            result = self._apply_call_rule(rule, original, updated)
+            result = _typed(self._apply_call_rule(rule, ctx, original, updated))
         except Exception:
             result = None
-        finally:
-            (n, supports, need, bindings, applied, markers, cur, stmt, remove) = saved
-            del self.diags[n:]
-            self.supports[:] = supports
-            self.need_paddle_import, self.out_bindings, self.applied = need, bindings, applied
-            self.stmt_markers[:] = markers
-            self.current_call, self.current_call_is_statement, self.remove_stmt = cur, stmt, remove
-        if result is None:
+        if result is None or isinstance(result, Refused):
             return False  # the rule would not apply to this call anyway
-        if result is REMOVE_STATEMENT:
+        if isinstance(result, Removed):
             return True
-        return _code(result) != _code(updated)  # type: ignore[arg-type]
+        return _code(result.node) != _code(updated)
 
     def _receiver_matches(self, receiver: str, recv: cst.BaseExpression) -> bool:
         if receiver == "any":
@@ -504,22 +521,36 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return self.is_optimizer_expr(recv)
         return False
 
-    def _apply_call_rule(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> object:
+    def _apply_call_rule(self, rule: ApiRule, ctx: TranslateContext, original: cst.Call, updated: cst.Call) -> object:
+        """The rule's result on the call: its handler's, or the data rewrite's."""
         if rule.handler is not None:
             fn = HANDLERS.get(rule.handler)
             if fn is None:
                 raise RuntimeError(f"rule {rule.source} names unknown handler {rule.handler!r}")
-            if rule.support is not None and not self.need_support(rule.support, original, rule.torch):
-                return None
-            return fn(self.ctx, updated, rule)
-        new_args = rewrite_args(rule, original, updated, self.report)
-        if new_args is None:
-            return None
+            if rule.support is not None:
+                missing = self.missing_support(rule.support, original, rule.torch)
+                if missing is not None:
+                    return missing
+                ctx.support(rule.support)
+            return fn(ctx, updated, rule)
+        new_args = rewrite_args(rule, original, updated, lambda node, message: ctx.warn(node, rule.torch, message))
+        if isinstance(new_args, Refused):
+            return new_args
         if rule.kind == "method":
             func = updated.func
             assert isinstance(func, cst.Attribute)
             if rule.paddle is not None:
                 func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
-            return updated.with_changes(func=func, args=new_args)
-        return updated.with_changes(args=new_args)
+            return Rewritten(updated.with_changes(func=func, args=new_args))
+        return Rewritten(updated.with_changes(args=new_args))
 
+
+def _typed(result: object) -> Rewritten | Removed | Refused | None:
+    """A handler's result as a typed value.  None: refused, the context recorded why (handlers
+    written before typed results; none should remain)."""
+    if result is None or isinstance(result, (Rewritten, Removed, Refused)):
+        return result
+    if result is REMOVE_STATEMENT:
+        return Removed()
+    assert isinstance(result, cst.CSTNode), result
+    return Rewritten(result)

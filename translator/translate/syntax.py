@@ -22,6 +22,7 @@ def make_chain(dotted: str) -> cst.BaseExpression:
         node = cst.Attribute(value=node, attr=cst.Name(part))
     return node
 
+
 def fix_commas(old: Sequence[cst.Arg], new: list[cst.Arg]) -> list[cst.Arg]:
     """Give the new last argument the old last argument's comma (trailing or none)."""
     if not new:
@@ -37,6 +38,7 @@ def fix_commas(old: Sequence[cst.Arg], new: list[cst.Arg]) -> list[cst.Arg]:
             out.append(arg)
     return out
 
+
 def _fix_alias_commas(aliases: list[cst.ImportAlias]) -> list[cst.ImportAlias]:
     out = []
     for i, alias in enumerate(aliases):
@@ -47,6 +49,7 @@ def _fix_alias_commas(aliases: list[cst.ImportAlias]) -> list[cst.ImportAlias]:
         else:
             out.append(alias)
     return out
+
 
 def _keep_parens(original: cst.BaseExpression, node: cst.BaseExpression) -> cst.BaseExpression:
     if getattr(original, "lpar", None):
@@ -63,6 +66,7 @@ def _same_literal(code: str, expected: str) -> bool:
     if _NUMBER.match(code) and _NUMBER.match(expected):
         return float(code) == float(expected)
     return False
+
 
 def _target_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.Name):
@@ -87,10 +91,12 @@ def _placeholder_name(stmt: cst.CSTNode) -> str | None:
             return value.value
     return None
 
+
 def _version_tuple(text: str) -> tuple[int, ...]:
     """``"2.6"`` -> ``(2, 6, 0)``; ``"3.0.0rc1"`` -> ``(3, 0, 0)``."""
     parts = [int(re.match(r"\d*", p).group() or 0) for p in text.strip().split(".")[:3]]  # type: ignore[union-attr]
     return tuple(parts + [0] * (3 - len(parts)))
+
 
 def _one_line(message: str) -> str:
     return " ".join(message.split())
