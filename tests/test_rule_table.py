@@ -107,6 +107,11 @@ def test_a_broken_entry_fails_at_load_naming_file_and_entry(tmp_path, old, new, 
     assert message in str(info.value)
 
 
+def test_an_unknown_top_level_table_fails(tmp_path):
+    with pytest.raises(RuleTableError, match=r"unknown top-level table\(s\) \['apis'\]"):
+        _load(tmp_path, '[[apis]]\ntorch = "torch.flatten"\n')
+
+
 def test_every_schema_key_is_loaded_or_checked():
     """The schema and the loader agree: every [[api]] key the schema allows is accepted."""
     names = {k.name for k in rule_schema.API.keys}

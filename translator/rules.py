@@ -34,7 +34,7 @@ from typing import Any
 
 from . import rule_schema as schema
 from .diskcache import load_pickled, store_pickled
-from .rule_schema import KINDS, RECEIVERS, RuleTableError
+from .rule_schema import RuleTableError
 
 __all__ = [
     "ApiRule",
@@ -47,8 +47,6 @@ __all__ = [
     "load_table",
     "rules_dir",
 ]
-
-__all__ += ["KINDS", "RECEIVERS"]  # kept importable from here
 
 
 @dataclasses.dataclass(frozen=True)
@@ -388,7 +386,7 @@ def _load(directory: Path) -> RuleTable:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise RuleTableError(f"{path}: {exc}") from None
-        unknown = set(data) - {"api", "module"}
+        unknown = set(data) - set(schema.TOP_LEVEL)
         if unknown:
             raise RuleTableError(f"{path}: unknown top-level table(s) {sorted(unknown)}; use [[api]] or [[module]]")
         for i, entry in enumerate(data.get("module", []), 1):
