@@ -127,6 +127,7 @@ class VerifyReport:
 
 
 def fmt(value: float | None) -> str:
+    """A number for a table: ``-`` for None, three significant digits."""
     if value is None:
         return "-"
     if value == 0:
@@ -143,6 +144,7 @@ def _ms(value: float | None) -> str:
 
 
 def jsonable(value: Any) -> Any:
+    """``value`` for ``json.dumps``: string keys, non-finite floats as text, numpy scalars as Python ones."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -219,6 +221,7 @@ def _diff(a: Any, b: Any, atol: float, rtol: float, path: str) -> LeafDiff:
 
 
 def compare_outputs(a: Any, b: Any, atol: float, rtol: float) -> list[LeafDiff]:
+    """Torch output ``a`` against Paddle output ``b``, leaf by leaf (a leaf on one side only fails)."""
     left, right = dict(leaves(a)), dict(leaves(b))
     out = []
     for path, value in left.items():
@@ -235,6 +238,7 @@ def compare_outputs(a: Any, b: Any, atol: float, rtol: float) -> list[LeafDiff]:
 
 
 def compare_leaves(a: list[tuple[str, Any]], b: list[tuple[str, Any]], atol: float, rtol: float) -> list[LeafDiff]:
+    """:func:`compare_outputs` for outputs already opened into leaves (a layer's recorded calls)."""
     right = dict(b)
     out = []
     for path, value in a:
