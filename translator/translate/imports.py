@@ -12,11 +12,11 @@ from ..diagnostics import Severity
 from .fastcst import _Transformer
 from .removal import _STATEMENT_CONTAINERS, _dropped_line
 from .resolve import Prepass, dotted_name, is_torch_name, outer_parts, resolve_relative, walk
+from .scopes import Scope, ScopeStack
 from .syntax import _code, _fix_alias_commas, _keep_parens, make_chain
 
 if TYPE_CHECKING:
     from ..rules import RuleTable
-    from .scopes import ScopeStack
 
 
 class ImportsMixin:
@@ -233,18 +233,19 @@ class _UsedNames(cst.CSTVisitor):
 
 class _ModuleLevelUses(_UsedNames):
     """``_UsedNames`` for ``names`` only, leaving out the uses a function, lambda, comprehension or
-    the class body around them binds locally (Python's scoping, from ``Prepass.scope_locals``)."""
+    the class body around them binds locally (Python's scoping, asked of a ``ScopeStack``)."""
 
-    def __init__(self, names: set[str], scope_locals: dict[int, set[str]]) -> None:
+    def __init__(self, names: set[str], pre: Prepass) -> None:
         super().__init__()
         self.names = names
-        self.scope_locals = scope_locals
-        self.scopes: list[tuple[bool, set[str]]] = []  # (is a class body, its local names)
+        self.scope_locals = pre.scope_locals
+        self.scopes = ScopeStack(pre)
 
     def _inside_scope(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> bool:
         for part in outer_parts(node):  # evaluated in the enclosing scope
             walk(part, self)
-        self.scopes.append((isinstance(node, cst.ClassDef), self.scope_locals.get(id(node), set())))
+        kind = "class" if isinstance(node, cst.ClassDef) else "function"
+        self.scopes.push(Scope(kind, self.scope_locals.get(id(node), set()), node))
         walk(node.body, self)
         self.scopes.pop()
         return False
@@ -252,7 +253,7 @@ class _ModuleLevelUses(_UsedNames):
     visit_FunctionDef = visit_Lambda = visit_ClassDef = _inside_scope  # type: ignore[assignment]
 
     def _visit_comp(self, node: cst.CSTNode) -> None:
-        self.scopes.append((False, self.scope_locals.get(id(node), set())))
+        self.scopes.push(Scope("comp", self.scope_locals.get(id(node), set()), node))
 
     def _leave_comp(self, node: cst.CSTNode) -> None:
         self.scopes.pop()
@@ -261,21 +262,15 @@ class _ModuleLevelUses(_UsedNames):
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value not in self.names or id(node) in self._skip:
-            return
-        for depth, (is_class, local) in enumerate(reversed(self.scopes)):
-            if is_class and depth:
-                continue  # a class body's names are not seen from functions inside it
-            if node.value in local:
-                return
-        self.used[node.value] += 1
+        if node.value in self.names and id(node) not in self._skip and not self.scopes.shadowed(node.value):
+            self.used[node.value] += 1
 
 
 def _module_level_uses(module: cst.Module, names: set[str], package: str | None) -> Counter:
     """How often each of ``names`` is used as the module-level name in ``module``."""
     pre = Prepass(package)
     walk(module, pre)
-    uses = _ModuleLevelUses(names, pre.scope_locals)
+    uses = _ModuleLevelUses(names, pre)
     walk(module, uses)
     return uses.used
 
