@@ -22,13 +22,26 @@ from .fastcst import _check_parses, _inert_subtrees, _parse_module
 from .header import _SUPPORT_PLACEHOLDER, _add_header, _fill_support, _support_names, _with_support
 from .imports import _has_import, _inert_names_unused, _module_level_uses, _TidyImports, _UsedNames
 from .positions import _diag_positions, _position
-from .registry import RuleCrash
+from .registry import HANDLERS, RuleCrash
 from .removal import _DropLines, _holders, _is_dropped
 from .resolve import Prepass, package_of, walk
 from .rewrite import Translator
 from .syntax import _one_line
 
 __all__ = ["translate_source"]
+
+_CHECKED: dict[int, RuleTable] = {}  # tables whose handler and support names were checked
+
+
+def _checked(table: RuleTable) -> RuleTable:
+    """``table``, once its entries' handler and support names are known to exist (checked on first
+    use: the rule loader does not import the handlers)."""
+    if id(table) not in _CHECKED:
+        from . import handlers  # noqa: F401  (registers the handlers)
+
+        table.check_references(HANDLERS, support_code.SNIPPETS)
+        _CHECKED[id(table)] = table
+    return table
 
 
 def translate_source(
@@ -56,8 +69,7 @@ def translate_source(
     except cst.ParserSyntaxError as exc:
         diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "syntax", _one_line(exc.message), Severity.ERROR)
         return Translation(shown, code, code, Status.FAILED, [diag])
-    table = table or load_table()
-    from . import handlers  # noqa: F401  (registers the handlers)
+    table = _checked(table or load_table())
 
     package = package_of(path)
     pre = Prepass(package)
