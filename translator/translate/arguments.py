@@ -9,7 +9,7 @@ from typing import Callable
 import libcst as cst
 
 from ..rules import ApiRule, Param
-from .registry import Refusal, Refused
+from .results import Refusal, Refused
 from .syntax import _NO_SPACE, _NUMBER, _code, _same_literal, fix_commas
 
 #: how a rewrite that goes ahead notes what it could not check: ``warn(node, message)``

@@ -8,21 +8,32 @@ handler asks for besides its result (warnings, support code, Paddle names that n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import libcst as cst
 
 from ..diagnostics import Severity
 from ..rules import ApiRule, RuleTable
 from .arguments import bind_args, rewrite_args
-from .registry import REMOVE_STATEMENT, Refused
+from .results import REMOVE_STATEMENT, Refused
+from .scopes import ScopeStack
 from .syntax import _code
-
-if TYPE_CHECKING:
-    from .rewrite import Translator
 
 #: a diagnostic recorded by a context: (node, code, message, severity)
 Note = tuple[cst.CSTNode, str, str, Severity]
+
+
+class Engine(Protocol):
+    """What a context asks of the translator (``rewrite.Translator``): nothing that changes it."""
+
+    table: RuleTable
+    scopes: ScopeStack
+
+    def spell(self, target: str) -> tuple[cst.BaseExpression, bool]: ...
+    def is_tensor_expr(self, expr: cst.BaseExpression) -> bool: ...
+    def is_layer_expr(self, expr: cst.BaseExpression) -> bool: ...
+    def is_optimizer_expr(self, expr: cst.BaseExpression) -> bool: ...
+    def is_device_expr(self, expr: cst.BaseExpression) -> bool: ...
 
 
 class TranslateContext:
@@ -30,7 +41,7 @@ class TranslateContext:
     recording warnings and support code."""
 
     def __init__(
-        self, tr: "Translator", original: cst.CSTNode | None, updated: cst.CSTNode | None = None, *, statement: bool = False
+        self, tr: Engine, original: cst.CSTNode | None, updated: cst.CSTNode | None = None, *, statement: bool = False
     ) -> None:
         self._tr = tr
         #: the node as written (positions come from it); None for attribute rules

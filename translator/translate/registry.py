@@ -14,65 +14,34 @@ happened; it never reports through side effects:
 * ``Refused(kind, message, node=..., code=...)``: left unchanged, reported as an error (or a
   warning) at ``node`` (default: the call), with ``code`` (default: the rule's torch name).
 
+(The result types live in ``results``; they are re-exported here with everything a handler
+module needs.)
+
 Warnings that accompany a rewrite (``ctx.warn``), support code (``ctx.support``) and Paddle
 names (``ctx.ref``) are recorded in the handler's context and applied only when the engine
 keeps the result, so a dry run is just calling the handler with a fresh context.
 
-This module sits below the engine: handlers import from here, the engine imports the handler
-modules, and nothing here imports the engine.
+This module sits below the engine: handlers import from here (and ``context``), the engine
+imports the handler modules, and nothing here imports the engine.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-from typing import TYPE_CHECKING, Callable, Union
+from typing import Callable
 
 import libcst as cst
 
-from ..diagnostics import Severity
 from ..rules import ApiRule
+from .context import TranslateContext
+from .results import REMOVE_STATEMENT, Refusal, Refused, Removed, Result, Rewritten
 
-if TYPE_CHECKING:
-    from .context import TranslateContext
-
-
-class Refusal(enum.Enum):
-    """Why a rewrite left code unchanged."""
-
-    NO_RULE = "no rule"  # the table does not know the API
-    UNSUPPORTED_ARGUMENT = "unsupported argument"  # an argument Paddle cannot express
-    UNKNOWN_RECEIVER = "unknown receiver"  # a method rule, but the receiver's kind is not known
-    NEEDS_NEWER_PADDLE = "needs newer Paddle"  # the rule's min_paddle is above the target
-    CANNOT_BIND = "cannot bind"  # the call does not fit the torch signature (*args, a typo...)
-    UNSUPPORTED_USE = "unsupported use"  # a form of the call the rewrite cannot express
-    SOURCE_NOT_FOUND = "source not found"  # support code copies from a torchvision that is not there
+__all__ = [
+    "HANDLERS", "REMOVE_STATEMENT", "HandlerFn", "Refusal", "Refused", "Removed", "Result", "Rewritten",
+    "RuleCrash", "TranslateContext", "handler",
+]
 
 
-@dataclasses.dataclass(frozen=True)
-class Rewritten:
-    node: cst.CSTNode
-
-
-@dataclasses.dataclass(frozen=True)
-class Removed:
-    pass
-
-
-# NOTE to whoever splits the handler modules (issue 11, phase 2): the ENGINE OWNER converts the
-# handlers to these results after your split lands; do not start that conversion yourself.
-# Finish phase 1 (helpers, split, node-based checks), commit and report.
-@dataclasses.dataclass(frozen=True)
-class Refused:
-    kind: Refusal
-    message: str
-    node: cst.CSTNode | None = None  # where to report (default: the call being rewritten)
-    code: str | None = None  # the diagnostic's code (default: the rule's torch name)
-    severity: Severity = Severity.ERROR
-
-
-Result = Union[Rewritten, Removed, Refused]
-HandlerFn = Callable[["TranslateContext", cst.Call, ApiRule], "Result | cst.CSTNode | None"]
+HandlerFn = Callable[[TranslateContext, cst.Call, ApiRule], "Result | cst.CSTNode | None"]
 HANDLERS: dict[str, HandlerFn] = {}
 
 
@@ -88,20 +57,9 @@ def handler(name: str) -> Callable[[HandlerFn], HandlerFn]:
     return deco
 
 
-class SourceError(Exception):
-    """The input cannot be translated at all (syntax error, not text)."""
-
-    def __init__(self, path: str, line: int, col: int, message: str) -> None:
-        super().__init__(f"{path}:{line}:{col}: {message}")
-        self.path, self.line, self.col, self.message = path, line, col, message
-
-
 class RuleCrash(Exception):
+    """A rule raised: the translation of the file fails, naming the rule and the place."""
+
     def __init__(self, rule: str, node: cst.CSTNode, exc: BaseException) -> None:
         super().__init__(f"rule {rule} crashed: {type(exc).__name__}: {exc}")
         self.rule, self.node, self.exc = rule, node, exc
-
-
-# What a handler returned before ``Removed`` existed; read as ``Removed()`` until every handler
-# returns typed results.
-REMOVE_STATEMENT = object()

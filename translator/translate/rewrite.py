@@ -20,7 +20,7 @@ from .context import TranslateContext
 from .evidence import _LAYER_ONLY_METHODS, EvidenceMixin, _assignment_items
 from .fastcst import _Transformer
 from .imports import ImportsMixin
-from .registry import HANDLERS, REMOVE_STATEMENT, Refusal, Refused, Removed, Rewritten, RuleCrash, SourceError
+from .registry import HANDLERS, REMOVE_STATEMENT, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
 from .scopes import Scope, ScopeStack
@@ -426,7 +426,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         ctx = TranslateContext(self, original_node, updated_node, statement=id(original_node) in self.statement_calls)
         try:
             outcome = self._apply_call_rule(rule, ctx, original_node, updated_node)
-        except (RuleCrash, SourceError):
+        except RuleCrash:
             raise
         except Exception as exc:  # a rule bug must name the rule and the place
             raise RuleCrash(rule.torch, original_node, exc) from exc

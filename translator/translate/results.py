@@ -1,0 +1,58 @@
+"""What a rewrite returns: a replacement, a removal, or a refusal that says why.
+
+* ``Rewritten(node)``: the replacement (a bare ``cst`` node is read the same way);
+* ``Removed()``: the whole statement goes (``x.cuda()`` alone on a line);
+* ``Refused(kind, message, node=..., code=...)``: left unchanged, reported as an error (or a
+  warning) at ``node`` (default: the call), with ``code`` (default: the rule's torch name).
+
+Diagnostics of rules are built from these values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Union
+
+import libcst as cst
+
+from ..diagnostics import Severity
+
+
+class Refusal(enum.Enum):
+    """Why a rewrite left code unchanged."""
+
+    NO_RULE = "no rule"  # the table does not know the API
+    UNSUPPORTED_ARGUMENT = "unsupported argument"  # an argument Paddle cannot express
+    UNKNOWN_RECEIVER = "unknown receiver"  # a method rule, but the receiver's kind is not known
+    NEEDS_NEWER_PADDLE = "needs newer Paddle"  # the rule's min_paddle is above the target
+    CANNOT_BIND = "cannot bind"  # the call does not fit the torch signature (*args, a typo...)
+    UNSUPPORTED_USE = "unsupported use"  # a form of the call the rewrite cannot express
+    SOURCE_NOT_FOUND = "source not found"  # support code copies from a torchvision that is not there
+
+
+@dataclasses.dataclass(frozen=True)
+class Rewritten:
+    node: cst.CSTNode
+
+
+@dataclasses.dataclass(frozen=True)
+class Removed:
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Refused:
+    kind: Refusal
+    message: str
+    node: cst.CSTNode | None = None  # where to report (default: the call being rewritten)
+    code: str | None = None  # the diagnostic's code (default: the rule's torch name)
+    severity: Severity = Severity.ERROR
+
+
+Result = Union[Rewritten, Removed, Refused]
+
+
+# What a handler returned before ``Removed`` existed; read as ``Removed()`` until every handler
+# returns typed results.
+REMOVE_STATEMENT = object()
