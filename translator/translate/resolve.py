@@ -18,9 +18,10 @@ rewrite.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import libcst as cst
+
+from ..packages import package_dirs
 
 __all__ = ["ImportBinding", "Prepass", "dotted_name", "package_of", "resolve_relative", "walk", "TORCH_ROOTS"]
 
@@ -163,17 +164,8 @@ def package_of(path: str | None) -> str | None:
     """The dotted package a file lives in, found by walking up ``__init__.py`` files."""
     if not path:
         return None
-    p = Path(path).resolve()
-    parts: list[str] = []
-    d = p.parent
-    while (d / "__init__.py").is_file():
-        parts.append(d.name)
-        if d.parent == d:
-            break
-        d = d.parent
-    if not parts:
-        return None
-    return ".".join(reversed(parts))
+    dirs = package_dirs(path)
+    return ".".join(d.name for d in reversed(dirs)) if dirs else None
 
 
 def resolve_relative(package: str | None, level: int, module: str) -> str | None:
