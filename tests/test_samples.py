@@ -52,7 +52,7 @@ CASES = [
 
 @pytest.mark.parametrize("module,factory,size", CASES, ids=[c[1] for c in CASES])
 def test_sample_matches_torch(packages, module, factory, size):
-    from helpers import randomize, run_both, torch_to_paddle
+    from helpers import assert_outputs_close, randomize, run_both, torch_to_paddle
 
     t_mod = importlib.import_module(f"torch_src.{module}")
     p_mod = importlib.import_module(f"paddle_out.{module}")
@@ -63,11 +63,7 @@ def test_sample_matches_torch(packages, module, factory, size):
     x = np.random.default_rng(4).standard_normal((2, 3, size, size)).astype("float32")
     t_out, p_out = run_both(t_model, p_model, x)
     assert t_out.shape == p_out.shape == (2, 10)
-    # float32 rounding accumulates with depth: ResNet-101's logits (up to ~5 with random weights)
-    # differ by ~1.2e-5 between torch's and Paddle's CPU kernels, also near zero, so the absolute
-    # tolerance is 1e-5 of the largest logit (never below 1e-5)
-    atol = 1e-5 * max(1.0, float(np.abs(t_out).max()))
-    np.testing.assert_allclose(p_out, t_out, atol=atol, rtol=1e-5)
+    assert_outputs_close(p_out, t_out)
 
 
 def test_example_model_returns_features(packages):

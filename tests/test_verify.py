@@ -215,6 +215,16 @@ def test_matching_port(pair):
     assert "parameters" in table and "FLOPs" in table and "result: MATCH" in table
 
 
+def test_documented_library_call_works_after_the_package_is_imported(pair):
+    """``translator.verify(...)``: importing translator.verify (as this file does) makes the
+    attribute the package; the package is callable, so the documented call still works."""
+    import translator
+    import translator.verify  # noqa: F401
+
+    t_model, p_model = _models(pair)
+    assert translator.verify(t_model, p_model, _input()).match
+
+
 def test_first_diverging_layer_is_named_and_its_inputs_checked(pair):
     t_model, p_model = _models(pair, p_name="bad_eps")
     report = verify(t_model, p_model, _input())

@@ -22,6 +22,10 @@ torch, torchvision and paddle are imported when first needed, never at import ti
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from ..targets import TargetError, build_paddle_model, load_module_from_file, load_torchvision_module
 from .check import locate_divergence, verify
 from .cli import main_verify
@@ -48,3 +52,15 @@ __all__ = [
     "randomize_bn_stats",
     "verify",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``translator.verify(...)`` is the documented library call, but importing this package
+    makes the attribute ``translator.verify`` the package itself: calling the package calls
+    ``verify``, so the documented spelling works whether or not the package was imported."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> VerifyReport:
+        return verify(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
