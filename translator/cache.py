@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity, Status, Translation
 from .diskcache import write_atomic_bytes
+from .packages import package_dirs
 from .settings import DEFAULT as DEFAULT_SETTINGS
 from .settings import Settings
 
@@ -56,13 +57,7 @@ def _package_dirs(shown: str) -> str:
     """The folders above a file that are packages (what ``resolve.package_of`` reads)."""
     if not shown or shown == "-":
         return ""
-    d = Path(shown).resolve().parent
-    parts = []
-    while (d / "__init__.py").is_file():
-        parts.append(str(d))
-        if d.parent == d:
-            break
-        d = d.parent
+    parts = [str(d) for d in package_dirs(shown)]
     if parts and Path(parts[-1]).name == "torchvision":
         # a file inside a torchvision tree copies literals from that tree (support.torchvision_root)
         meta = Path(parts[-1]) / "models" / "_meta.py"

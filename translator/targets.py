@@ -25,6 +25,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+from .packages import package_root
+
 __all__ = [
     "TargetError",
     "build_paddle_model",
@@ -187,16 +189,6 @@ def load_module_from_file(path: str | os.PathLike[str], name: str | None = None)
 def path_digest(path: Path) -> str:
     """A short hash of a path, for module names that cannot clash."""
     return hashlib.sha1(str(path).encode()).hexdigest()[:8]
-
-
-def package_root(path: Path) -> Path | None:
-    """The outermost package folder containing ``path``, or None outside a package."""
-    root = None
-    folder = path.parent
-    while (folder / "__init__.py").is_file():
-        root = folder
-        folder = folder.parent
-    return root
 
 
 def import_from_package(path: Path, root: Path) -> Any:
