@@ -30,6 +30,7 @@ message = "out"
 torch = "torch.Tensor.view"
 kind = "method"
 receiver = "tensor"
+evidence = ["self"]
 handler = "tensor_view"
 example.before = "x.view(2)\\n"
 example.after = "x.reshape([2])\\n"
@@ -98,6 +99,7 @@ def _broken(text_before: str, text_after: str) -> str:
         ('unchanged = ["import', 'unchanged = [1, "import', "#1 (torch.flatten): unchanged entries must be strings"),
         ('rename = { input = "x",', 'rename = { inp = "x",', "#1 (torch.flatten): 'inp' is not an argument"),
         ('handler = "tensor_view"', "", "#2 (torch.Tensor.view): needs 'paddle', 'handler' or 'support'"),
+        ('evidence = ["self"]', 'evidence = ["selv"]', "#2 (torch.Tensor.view): evidence entries must be among"),
     ],
 )
 def test_a_broken_entry_fails_at_load_naming_file_and_entry(tmp_path, old, new, message):
@@ -105,6 +107,13 @@ def test_a_broken_entry_fails_at_load_naming_file_and_entry(tmp_path, old, new, 
         _load(tmp_path, _broken(old, new))
     assert str(info.value).startswith("fake.toml: [[api]] ")
     assert message in str(info.value)
+
+
+def test_evidence_is_read_by_name(tmp_path):
+    table = _load(tmp_path, GOOD)
+    assert table.names_with_evidence("method", "self") == {"view"}
+    assert table.names_with_evidence("method", "value") == set()
+    assert table.names_with_evidence("function", "self") == set()
 
 
 def test_an_unknown_top_level_table_fails(tmp_path):

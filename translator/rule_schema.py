@@ -83,10 +83,14 @@ def _check_value(key: Key, value: Any, where: str) -> None:
     python_type = {STRING: str, FLOAT: float, STRINGS: list, STRING_TABLE: dict, TABLE: dict, TABLES: list}[key.type]
     if not isinstance(value, python_type):
         raise RuleTableError(f"{where}: {key.name!r} must be a {key.type}, got {type(value).__name__}")
-    if key.choices and value not in key.choices:
-        raise RuleTableError(f"{where}: {key.name} must be one of {key.choices}, got {value!r}")
     if key.type == STRINGS and not all(isinstance(item, str) for item in value):
         raise RuleTableError(f"{where}: {key.name} entries must be strings")
+    if key.choices and key.type == STRINGS:
+        for item in value:
+            if item not in key.choices:
+                raise RuleTableError(f"{where}: {key.name} entries must be among {key.choices}, got {item!r}")
+    elif key.choices and value not in key.choices:
+        raise RuleTableError(f"{where}: {key.name} must be one of {key.choices}, got {value!r}")
     if key.type == STRING_TABLE:
         for k, v in value.items():
             if not isinstance(v, str):
@@ -105,6 +109,7 @@ def _check_value(key: Key, value: Any, where: str) -> None:
 KINDS = ("function", "method", "attribute")
 RECEIVERS = ("tensor", "layer", "any", "optimizer")
 COMPARE = ("values", "shape")
+EVIDENCE = ("value", "self", "layer-only")
 
 EXAMPLE = Table(
     "example",
@@ -183,6 +188,11 @@ API = Table(
             " checked against it"),
         Key("receiver", STRING, "methods and attributes: what the receiver must be known to be",
             default='"any"', choices=RECEIVERS),
+        Key("evidence", STRINGS, "what a call tells the receiver evidence (read by name, for every entry of the"
+            " same method or function name): `value`, its result is not a tensor (`n = x.size(0)` does not make"
+            " `n` a tensor); `self`, a method that returns its receiver's kind (`model.to(device)` is still the"
+            " layer); `layer-only`, only layers have the method (`model.backbone.parameters()` makes"
+            " `model.backbone` a layer)", choices=EVIDENCE),
         Key("weights", TABLE, "how checkpoints of this layer convert", fields=WEIGHTS),
         Key("note", STRING, "semantic differences, shown in the docs"),
         Key("example", TABLE, "the before/after example every entry has", required=True, fields=EXAMPLE),

@@ -123,6 +123,7 @@ class ApiRule:
     source: str  # "rules/nn.toml:[[api]] #3 (torch.nn.Conv2d)"
     unchanged: tuple[str, ...] = ()
     refuses: tuple[Refusal, ...] = ()
+    evidence: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -249,6 +250,7 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         source=where,
         unchanged=_strings(entry, "unchanged"),
         refuses=refuses,
+        evidence=_strings(entry, "evidence"),
     )
 
 
@@ -323,6 +325,16 @@ class RuleTable:
 
     def all_rules(self) -> list[ApiRule]:
         return list(self.apis.values())
+
+    def names_with_evidence(self, kind: str, evidence: str) -> frozenset[str]:
+        """The method (``kind="method"``) or function names some entry of that name declares
+        ``evidence`` for (``value``, ``self``, ``layer-only``: see the schema's ``evidence``)."""
+        key = f"_evidence_{kind}_{evidence}"
+        found = self.__dict__.get(key)
+        if found is None:
+            found = frozenset(r.name for r in self.apis.values() if r.kind == kind and evidence in r.evidence)
+            self.__dict__[key] = found
+        return found
 
     def check_references(self, handlers: Collection[str], supports: Collection[str]) -> None:
         """Raise ``RuleTableError`` naming the file and the entry when an entry's ``handler``

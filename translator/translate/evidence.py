@@ -21,32 +21,16 @@ if TYPE_CHECKING:
     from .resolve import Prepass
     from .scopes import ScopeStack
 
-# Tensor methods whose result is not a tensor (used by the receiver evidence).
-_NON_TENSOR_METHODS = frozenset(
-    "size dim ndimension item tolist numpy numel nelement is_contiguous data_ptr get_device element_size"
-    " stride storage_offset is_floating_point is_complex".split()
-    # results of layer/optimizer methods and tensor methods that return Python values or handles
-    + " equal allclose backward register_hook retain_grad parameters named_parameters buffers named_buffers"
-    " children named_children modules named_modules state_dict load_state_dict train eval apply zero_grad"
-    " add_module register_buffer register_forward_hook register_forward_pre_hook".split()
-)
-# Methods only layers have: called on an attribute of a layer (`self.backbone.eval()`,
-# `model.fc.parameters()`), the attribute is taken to be a sublayer.
-_LAYER_ONLY_METHODS = frozenset(
-    "parameters named_parameters buffers named_buffers children named_children modules named_modules state_dict"
-    " load_state_dict train eval zero_grad add_module register_forward_hook register_forward_pre_hook".split()
-)
-# Layer methods that return the layer itself (receiver evidence: `model.to(device)` is a layer).
-_SELF_RETURNING_LAYER_METHODS = frozenset("to train eval float double half bfloat16 cuda cpu requires_grad_ apply type".split())
+# What calls tell the evidence is declared in the rule table (each entry's ``evidence``: a method
+# or function result that is not a tensor, a method returning its receiver's kind, a method only
+# layers have) and read through ``RuleTable.names_with_evidence``.  What is left here is about
+# names the table has no entry for.
+
 # torch.nn names that are tensors, not layers
 _NN_TENSOR_CLASSES = frozenset(("Parameter", "UninitializedParameter", "Buffer", "UninitializedBuffer"))
 _TORCHVISION_NON_MODEL_FUNCTIONS = frozenset(("get_weight", "get_model_weights", "list_models", "get_model_builder"))
-# torch functions whose result is not a tensor.
-_NON_TENSOR_FUNCTIONS = frozenset(
-    "device no_grad enable_grad set_grad_enabled inference_mode manual_seed save load is_tensor numel"
-    " get_default_dtype set_default_dtype is_grad_enabled seed initial_seed get_rng_state set_rng_state"
-    " is_floating_point set_printoptions Size dtype finfo iinfo".split()
-)
+# torch functions without a table entry whose result is not a tensor (entries say `evidence`)
+_UNRULED_NON_TENSOR_FUNCTIONS = frozenset("seed initial_seed get_rng_state set_rng_state set_printoptions".split())
 _TENSOR_FUNCTION_MODULES = ("torch", "torch.nn.functional", "torch.linalg", "torch.fft", "torch.special")
 
 
@@ -149,7 +133,7 @@ class EvidenceMixin:
                 return _is_layer_class(qual)
             if isinstance(func, cst.Name):
                 return func.value in self.layer_classes and not self.scopes.shadowed(func.value)
-            if isinstance(func, cst.Attribute) and func.attr.value in _SELF_RETURNING_LAYER_METHODS:
+            if isinstance(func, cst.Attribute) and func.attr.value in self.table.names_with_evidence("method", "self"):
                 return self.is_layer_expr(func.value)
         return False
 
@@ -181,17 +165,20 @@ class EvidenceMixin:
                 mod, _, name = qual.rpartition(".")
                 if mod == "torch.nn" and name in _NN_TENSOR_CLASSES:
                     return True
-                return mod in _TENSOR_FUNCTION_MODULES and name[:1].islower() and name not in _NON_TENSOR_FUNCTIONS
+                if name in _UNRULED_NON_TENSOR_FUNCTIONS or name in self.table.names_with_evidence("function", "value"):
+                    return False
+                return mod in _TENSOR_FUNCTION_MODULES and name[:1].islower()
             if not (isinstance(func, cst.Name) and func.value == "super") and self.is_layer_expr(func):
                 return True  # calling a layer runs its forward
             if isinstance(func, cst.Attribute):
+                non_tensor = self.table.names_with_evidence("method", "value")
                 recv = func.value
                 if isinstance(recv, cst.Name) and recv.value == "self" and self.scopes.current_class_is_layer():
                     return True  # a sublayer's forward or a helper of the layer
                 if isinstance(recv, cst.Attribute) and isinstance(recv.value, cst.Name):
                     if recv.value.value == "self" and self.scopes.current_class_is_layer():
-                        return func.attr.value not in _NON_TENSOR_METHODS and func.attr.value in self.table.methods
-                if func.attr.value in self.table.methods and func.attr.value not in _NON_TENSOR_METHODS:
+                        return func.attr.value not in non_tensor and func.attr.value in self.table.methods
+                if func.attr.value in self.table.methods and func.attr.value not in non_tensor:
                     return self._is_tensor(recv, tensors)
             return False
         if isinstance(expr, cst.BinaryOperation):

@@ -17,7 +17,7 @@ from ..rules import ApiRule, RuleTable
 from . import support as support_code
 from .arguments import _changes_something, rewrite_args
 from .context import TranslateContext
-from .evidence import _LAYER_ONLY_METHODS, EvidenceMixin, _assignment_items
+from .evidence import EvidenceMixin, _assignment_items
 from .fastcst import _Transformer
 from .imports import ImportsMixin
 from .registry import HANDLERS, REMOVE_STATEMENT, Refusal, Refused, Removed, Rewritten, RuleCrash
@@ -460,7 +460,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 continue
             if self._receiver_matches(rule.receiver, recv):
                 return rule
-            if rule.receiver == "layer" and rule.name in _LAYER_ONLY_METHODS and isinstance(recv, (cst.Attribute, cst.Subscript)):
+            layer_only = rule.name in self.table.names_with_evidence("method", "layer-only")
+            if rule.receiver == "layer" and layer_only and isinstance(recv, (cst.Attribute, cst.Subscript)):
                 if self.is_layer_expr(recv.value):
                     return rule  # `model.backbone.parameters()`: only layers have this method
         return None
