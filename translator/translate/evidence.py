@@ -266,6 +266,7 @@ class EvidenceMixin:
         return False
 
     def _class_is_layer(self, node: cst.ClassDef) -> bool:
+        """A class of this file that subclasses ``nn.Module``, a torch layer or such a class."""
         for base in node.bases:
             qual = self.scopes.resolve(base.value)
             if qual == "torch.nn.Module" or (isinstance(base.value, cst.Name) and base.value.value in self.layer_classes):

@@ -207,15 +207,6 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
         return updated_node
 
-    def _class_is_layer(self, node: cst.ClassDef) -> bool:
-        for base in node.bases:
-            qual = self.scopes.resolve(base.value)
-            if qual == "torch.nn.Module" or (isinstance(base.value, cst.Name) and base.value.value in self.layer_classes):
-                return True
-            if qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis:
-                return True  # subclass of a torch layer
-        return False
-
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.skip_names.add(id(node.name))
         is_layer = self._class_is_layer(node)
