@@ -2,7 +2,26 @@
 
 Each module registers its functions with ``@handler("name")``; a rule entry refers to one with
 ``handler = "name"``.  A handler gets the call (its children already translated) and its rule,
-and returns the replacement expression, or None after reporting why it could not translate.
+and returns the replacement node, ``Removed()``, or a ``Refused`` saying why it left the call
+unchanged (see ``translate/registry.py``).  Helpers the handlers share are in ``_common``.
+
+* ``functional``, ``creation``, ``maths``, ``indexing``: ``torch.*`` and ``torch.nn.functional.*``;
+* ``layers``, ``recurrent``, ``transformer``: ``torch.nn`` layers and the support layers they need;
+* ``init``: ``torch.nn.init``; ``methods``, ``tensor``: tensor and layer methods and attributes;
+* ``training``: optimizers, schedulers, devices, data loading; ``misc``: whole statements.
 """
 
-from . import functions, init, layers, methods, misc, tensor, training  # noqa: F401
+from . import (  # noqa: F401
+    creation,
+    functional,
+    indexing,
+    init,
+    layers,
+    maths,
+    methods,
+    misc,
+    recurrent,
+    tensor,
+    training,
+    transformer,
+)

@@ -20,19 +20,31 @@ import dataclasses
 
 import libcst as cst
 
-from ..context import TranslateContext
-from ..registry import handler
-from ..resolve import dotted_name
 from ...rules import ApiRule
-
-_EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-_SPACE = cst.SimpleWhitespace(" ")
-
-# torch dtype names (as the dtype rules translate them) and legacy tensor type strings
-_DTYPE_NAMES = frozenset(
-    "float32 float float64 double float16 half bfloat16 int8 uint8 int16 short int32 int int64 long bool"
-    " complex64 complex128 cfloat cdouble".split()
+from ..registry import Removed, TranslateContext, handler
+from ._common import (
+    METHOD_SIZES,
+    SPACE,
+    Outcome,
+    _same_literal,
+    atom,
+    call_on,
+    int_literal,
+    is_device,
+    is_dtype,
+    is_number_literal,
+    is_simple,
+    kw,
+    literal_is,
+    method_call,
+    paren,
+    receiver,
+    refused,
+    separated,
+    shape_argument,
 )
+
+# legacy tensor type strings
 _TYPE_STRINGS = {
     "torch.FloatTensor": "float32",
     "torch.DoubleTensor": "float64",
@@ -48,142 +60,10 @@ _TYPE_STRINGS = {
 
 
 # ----------------------------------------------------------------------------- helpers -----
-def kw(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(value=value, keyword=cst.Name(name), equal=_EQ)
-
-
-def commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    out = []
-    for i, a in enumerate(args):
-        comma = cst.MaybeSentinel.DEFAULT if i == len(args) - 1 else cst.Comma(whitespace_after=_SPACE)
-        out.append(a.with_changes(comma=comma))
-    return out
-
-
-def receiver(call: cst.Call) -> cst.BaseExpression:
-    assert isinstance(call.func, cst.Attribute)
-    return call.func.value
-
-
-def is_simple(expr: cst.BaseExpression) -> bool:
-    return dotted_name(expr) is not None and not getattr(expr, "lpar", None)
-
-
-def method_call(call: cst.Call, name: str, args: list[cst.Arg]) -> cst.Call:
-    func = call.func
-    assert isinstance(func, cst.Attribute)
-    return cst.Call(func=func.with_changes(attr=cst.Name(name)), args=commas(args))
-
-
-def call_on(recv: cst.BaseExpression, name: str, args: list[cst.Arg]) -> cst.Call:
-    return cst.Call(func=cst.Attribute(value=_atom(recv), attr=cst.Name(name)), args=commas(args))
-
-
-def paren(expr: cst.BaseExpression) -> cst.BaseExpression:
-    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])  # type: ignore[attr-defined]
-
-
-def _atom(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``expr`` usable as the value of an attribute (parenthesized when it is an operation)."""
-    if isinstance(expr, (cst.BinaryOperation, cst.UnaryOperation, cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda)):
-        if not getattr(expr, "lpar", None):
-            return paren(expr)
-    return expr
-
-
-def int_literal(expr: cst.BaseExpression | None) -> int | None:
-    if isinstance(expr, cst.Integer):
-        return int(expr.evaluated_value)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) and isinstance(expr.expression, cst.Integer):
-        return -int(expr.expression.evaluated_value)
-    return None
-
-
-def number_literal(expr: cst.BaseExpression | None) -> bool:
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        return True
-    return isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)) and number_literal(expr.expression)
-
-
-def literal_is(expr: cst.BaseExpression | None, *values: str) -> bool:
-    return expr is not None and cst.Module(body=[]).code_for_node(expr) in values
-
-
-def looks_like_dtype(ctx: TranslateContext, expr: cst.BaseExpression) -> bool:
-    """A dtype as the dtype rules write it (``paddle.float32``) or a dtype string."""
-    code = ctx.code(expr)
-    last = code.rsplit(".", 1)[-1]
-    if code.startswith("paddle.") and last in _DTYPE_NAMES:
-        return True
-    if isinstance(expr, cst.Attribute) and expr.attr.value == "dtype":
-        return True  # other.dtype
-    return False
-
-
-def looks_like_device(ctx: TranslateContext, expr: cst.BaseExpression) -> bool:
-    """A device: a device string, ``torch.device(...)``, a name only assigned a device, an int
-    (a CUDA index), or a name/attribute called ``device`` (``device``, ``self.device``,
-    ``args.device``, ``*_device``)."""
-    if isinstance(expr, cst.SimpleString):
-        text = expr.evaluated_value
-        return isinstance(text, str) and text.split(":")[0] in ("cpu", "cuda", "gpu", "mps", "xpu", "meta")
-    if isinstance(expr, cst.Integer):
-        return True
-    if ctx.is_device(expr):
-        return True
-    code = ctx.code(expr)
-    if code.startswith("paddle.device.set_device("):
-        return True  # a translated torch.device(...)
-    name = dotted_name(expr)
-    if name is not None:
-        last = name.rsplit(".", 1)[-1]
-        return last == "device" or last.endswith("_device")
-    return False
-
-
-def sizes_arg(ctx: TranslateContext, call: cst.Call, rule: ApiRule, names: tuple[str, ...]) -> cst.BaseExpression | None:
-    """torch accepts ``f(2, 3)`` and ``f((2, 3))``; Paddle wants one list (or tuple)."""
-    args = list(call.args)
-    if any(a.keyword is not None for a in args):
-        if len(args) == 1 and args[0].keyword.value in names:  # type: ignore[union-attr]
-            return args[0].value
-        ctx.error(call, rule.torch, "unexpected keyword arguments; left unchanged")
-        return None
-    if not args:
-        ctx.error(call, rule.torch, "no sizes given; left unchanged")
-        return None
-    if len(args) == 1:
-        only = args[0]
-        if only.star == "*":
-            return cst.List([cst.StarredElement(only.value)])
-        if only.star:
-            ctx.error(call, rule.torch, "sizes passed with ** cannot be translated; left unchanged")
-            return None
-        value = only.value
-        if isinstance(value, (cst.Tuple, cst.List)) or (isinstance(value, cst.Attribute) and value.attr.value == "shape"):
-            return value
-        if int_literal(value) is not None:
-            return cst.List([cst.Element(value)])
-        if ctx.is_tensor(value):
-            ctx.error(call, rule.torch, "sizes given as a tensor; left unchanged")
-            return None
-        ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(value)!r} is one size or a sequence; assumed a sequence")
-        return value
-    elements = []
-    for i, a in enumerate(args):
-        comma = cst.MaybeSentinel.DEFAULT if i == len(args) - 1 else cst.Comma(whitespace_after=_SPACE)
-        elements.append(cst.StarredElement(a.value, comma=comma) if a.star == "*" else cst.Element(a.value, comma=comma))
-    return cst.List(elements)
-
-
-def _bound(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | None:
-    return ctx.bind(call, rule)
-
-
-def _remove_or(ctx: TranslateContext, value: cst.BaseExpression) -> object:
+def _remove_or(ctx: TranslateContext, value: cst.BaseExpression) -> Outcome:
     """A call that becomes a no-op: remove its statement, or use ``value`` in its place."""
     if ctx.result_unused:
-        return ctx.remove_statement()
+        return Removed()
     return value
 
 
@@ -193,9 +73,9 @@ def method_sizes(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
     """``x.permute(0, 2, 1)`` -> ``x.transpose([0, 2, 1])``; ``expand``/``repeat`` (-> ``tile``)/``flip``
     likewise: varargs sizes become one list."""
     names = tuple(p.name for p in rule.params or ())
-    sizes = sizes_arg(ctx, call, rule, names)
-    if sizes is None:
-        return None
+    sizes = shape_argument(ctx, call, rule, list(call.args), METHOD_SIZES, names)
+    if refused(sizes):
+        return sizes
     target = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else rule.name
     return method_call(call, target, [cst.Arg(sizes)])
 
@@ -205,7 +85,7 @@ def swap_dims(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
     """``x.transpose(a, b)`` swaps two dims; Paddle's transpose wants a full permutation, so this
     becomes ``x.moveaxis([a, b], [b, a])`` (moving each of the two axes to the other's place
     leaves the rest in order: exactly a swap, for any rank and negative dims)."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     first, second = (bound.get(p.name) for p in (rule.params or ())[:2])
@@ -215,15 +95,15 @@ def swap_dims(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
     a, b = int_literal(first), int_literal(second)
     if a is not None and a == b:
         return _remove_or(ctx, receiver(call))  # type: ignore[return-value]
-    src = cst.List([cst.Element(first, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(second)])
-    dst = cst.List([cst.Element(second, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(first)])
+    src = cst.List([cst.Element(first, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(second)])
+    dst = cst.List([cst.Element(second, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(first)])
     return method_call(call, "moveaxis", [cst.Arg(src), cst.Arg(dst)])
 
 
 @handler("drop_call")
 def drop_call(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
     """``x.contiguous()``, ``x.cuda()``: no Paddle counterpart needed; the receiver itself."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     return _remove_or(ctx, receiver(call))
@@ -236,13 +116,13 @@ def method_to_attribute(ctx: TranslateContext, call: cst.Call, rule: ApiRule) ->
         ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
         return None
     attr = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else rule.name
-    return cst.Attribute(value=_atom(receiver(call)), attr=cst.Name(attr))
+    return cst.Attribute(value=atom(receiver(call)), attr=cst.Name(attr))
 
 
 @handler("tensor_narrow")
 def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """``x.narrow(d, start, n)`` -> ``paddle.slice(x, axes=[d], starts=[start], ends=[start + n])``."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     dim, start, length = bound.get("dim"), bound.get("start"), bound.get("length")
@@ -258,11 +138,11 @@ def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.B
     if s is not None and n is not None:
         end = cst.Integer(str(s + n))
     else:
-        end = cst.BinaryOperation(left=_atom(start), operator=cst.Add(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(length))
+        end = cst.BinaryOperation(left=atom(start), operator=cst.Add(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(length))
     lst = lambda v: cst.List([cst.Element(v)])  # noqa: E731
     return cst.Call(
         func=ctx.ref("paddle.slice"),
-        args=commas([cst.Arg(receiver(call)), kw("axes", lst(dim)), kw("starts", lst(start)), kw("ends", lst(end))]),
+        args=separated([cst.Arg(receiver(call)), kw("axes", lst(dim)), kw("starts", lst(start)), kw("ends", lst(end))]),
     )
 
 
@@ -271,7 +151,7 @@ def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
     """``x.split(2, dim)``: torch's int is the size of each piece (the last may be smaller),
     Paddle's int is the number of pieces; sizes are computed by ``_split_sizes``.  A list of
     sizes means the same in both."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     size = bound.get("split_size_or_sections")
@@ -291,7 +171,7 @@ def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
         total = cst.Subscript(
             value=cst.Attribute(value=recv, attr=cst.Name("shape")), slice=[cst.SubscriptElement(cst.Index(axis))]
         )
-        sections = cst.Call(func=cst.Name(ctx.support("_split_sizes")), args=commas([cst.Arg(total), cst.Arg(size)]))
+        sections = cst.Call(func=cst.Name(ctx.support("_split_sizes")), args=separated([cst.Arg(total), cst.Arg(size)]))
     args = [cst.Arg(sections)]
     if dim is not None:
         args.append(kw("axis", dim))
@@ -303,14 +183,14 @@ def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
 def tensor_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """``x.float()`` -> ``x.astype("float32")`` (the dtype is the rule's ``extra.dtype``);
     ``x.type(torch.float64)`` -> ``x.astype(paddle.float64)``; ``x.type_as(y)`` -> ``x.astype(y.dtype)``."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     if rule.name == "type_as":
         other = bound.get("other")
         if other is None:
             return None
-        dtype: cst.BaseExpression = cst.Attribute(value=_atom(other), attr=cst.Name("dtype"))
+        dtype: cst.BaseExpression = cst.Attribute(value=atom(other), attr=cst.Name("dtype"))
     elif "dtype" in rule.extra:
         dtype = cst.parse_expression(rule.extra["dtype"])
     else:
@@ -368,12 +248,12 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
     for i, a in enumerate(positional):
         v = a.value
         if i == 0 or (i == 1 and seen_device and dtype is None):
-            if looks_like_dtype(ctx, v):
+            if is_dtype(ctx, v):
                 dtype = v
-            elif looks_like_device(ctx, v):
+            elif is_device(ctx, v):
                 seen_device = True
             elif i == 0 and ctx.is_tensor(v):
-                dtype = cst.Attribute(value=_atom(v), attr=cst.Name("dtype"))
+                dtype = cst.Attribute(value=atom(v), attr=cst.Name("dtype"))
             else:
                 ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(v)!r} is a device, a dtype or a tensor; left unchanged")
                 return None
@@ -448,7 +328,7 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
         return method_call(call, name, [])
     if kind == "other":
         fn = "paddle.maximum" if name == "max" else "paddle.minimum"
-        return cst.Call(func=ctx.ref(fn), args=commas([cst.Arg(receiver(call)), cst.Arg(values["other"])]))
+        return cst.Call(func=ctx.ref(fn), args=separated([cst.Arg(receiver(call)), cst.Arg(values["other"])]))
     recv = receiver(call)
     if not is_simple(recv):
         ctx.error(call, rule.torch, "max/min over a dim returns values and indices; assign the receiver to a name first")
@@ -458,14 +338,14 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
         args.append(kw("keepdim", values["keepdim"]))
     vals = method_call(call, name, args)
     idx = call_on(recv, "arg" + name, args)
-    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(idx)])
+    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(idx)])
 
 
 @handler("tensor_sort")
 def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """``x.sort(dim, descending)`` returns (values, indices) ->
     ``(x.sort(axis=dim, descending=d), x.argsort(axis=dim, descending=d))``."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     if bound.get("stable") is not None and not literal_is(bound["stable"], "False"):
@@ -482,7 +362,7 @@ def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
         args.append(kw("descending", bound["descending"]))
     vals = method_call(call, "sort", args)
     idx = call_on(recv, "argsort", args)
-    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=_SPACE)), cst.Element(idx)])
+    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(idx)])
 
 
 @handler("tensor_std_var")
@@ -493,7 +373,7 @@ def tensor_std_var(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
     # the old overload x.std(unbiased) with a bool first
     if args and args[0].keyword is None and literal_is(args[0].value, "True", "False"):
         call = call.with_changes(args=[kw("unbiased", args[0].value), *args[1:]])
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     out: list[cst.Arg] = []
@@ -548,14 +428,14 @@ _OPERATORS: dict[str, type[cst.BaseBinaryOp] | type[cst.BaseCompOp]] = {
 def _scaled(other: cst.BaseExpression, alpha: cst.BaseExpression | None) -> cst.BaseExpression:
     if alpha is None or literal_is(alpha, "1"):
         return other
-    return cst.BinaryOperation(left=_atom(alpha), operator=cst.Multiply(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(other))
+    return cst.BinaryOperation(left=atom(alpha), operator=cst.Multiply(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(other))
 
 
 @handler("binary_operator")
 def binary_operator(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """``x.add(y, alpha=a)`` -> ``(x + a * y)``, ``x.gt(y)`` -> ``(x > y)``, ...: Paddle's operators
     accept tensors and Python numbers alike (``paddle.add``/``greater_than`` want tensors)."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     other = bound.get("other")
@@ -571,16 +451,16 @@ def binary_operator(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst
             ctx.error(call, rule.torch, f"rounding_mode={ctx.code(mode)} has no Paddle operator; left unchanged")
             return None
     scaled = _scaled(other, bound.get("alpha"))
-    left = _atom(receiver(call))
+    left = atom(receiver(call))
     # a product binds tighter than + and -: `x + 0.5 * y` needs no parentheses
-    right = scaled if scaled is not other and op in (cst.Add, cst.Subtract) else _atom(scaled)
+    right = scaled if scaled is not other and op in (cst.Add, cst.Subtract) else atom(scaled)
     other = scaled
     if issubclass(op, cst.BaseCompOp):
         expr: cst.BaseExpression = cst.Comparison(
-            left=left, comparisons=[cst.ComparisonTarget(operator=op(whitespace_before=_SPACE, whitespace_after=_SPACE), comparator=_atom(other))]  # type: ignore[call-arg]
+            left=left, comparisons=[cst.ComparisonTarget(operator=op(whitespace_before=SPACE, whitespace_after=SPACE), comparator=atom(other))]  # type: ignore[call-arg]
         )
     else:
-        expr = cst.BinaryOperation(left=left, operator=op(whitespace_before=_SPACE, whitespace_after=_SPACE), right=right)  # type: ignore[call-arg]
+        expr = cst.BinaryOperation(left=left, operator=op(whitespace_before=SPACE, whitespace_after=SPACE), right=right)  # type: ignore[call-arg]
     return paren(expr)
 
 
@@ -592,7 +472,7 @@ def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.B
     """``x.add_(y)``/``sub_``/``mul_``/``div_``: with a tensor ``y`` Paddle's ``add_``/``subtract_``/
     ``multiply_``/``divide_``; with a number literal ``x.scale_(...)`` (those Paddle methods take
     tensors only).  A ``y`` that may be either is reported and left alone."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     other = bound.get("other")
@@ -600,17 +480,17 @@ def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.B
         return None
     alpha = bound.get("alpha")
     name = rule.name
-    if number_literal(other) and (alpha is None or number_literal(alpha)):
+    if is_number_literal(other) and (alpha is None or is_number_literal(alpha)):
         value = _scaled(other, alpha)
         if name in ("add_",):
             return method_call(call, "scale_", [kw("bias", value)])
         if name in ("sub_", "subtract_"):
-            neg = cst.UnaryOperation(operator=cst.Minus(), expression=_atom(value))
+            neg = cst.UnaryOperation(operator=cst.Minus(), expression=atom(value))
             return method_call(call, "scale_", [kw("bias", neg)])
         if name in ("mul_", "multiply_"):
             return method_call(call, "scale_", [cst.Arg(value)])
         one = cst.Float("1.0")
-        inv = cst.BinaryOperation(left=one, operator=cst.Divide(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(value))
+        inv = cst.BinaryOperation(left=one, operator=cst.Divide(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(value))
         return method_call(call, "scale_", [cst.Arg(inv)])
     if ctx.is_tensor(other):
         return method_call(call, _INPLACE[name], [cst.Arg(_scaled(other, alpha))])
@@ -621,14 +501,14 @@ def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.B
 @handler("tensor_where")
 def tensor_where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """``x.where(cond, y)`` -> ``paddle.where(cond, x, y)``; a number ``y`` -> ``paddle.full_like(x, y)``."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None or "condition" not in bound or "other" not in bound:
         return None
     recv, other = receiver(call), bound["other"]
-    if number_literal(other) and is_simple(recv):
+    if is_number_literal(other) and is_simple(recv):
         # a Python number would be promoted to float64 by Paddle 2.6's where
-        other = cst.Call(func=ctx.ref("paddle.full_like"), args=commas([cst.Arg(recv), cst.Arg(other)]))
-    return cst.Call(func=ctx.ref("paddle.where"), args=commas([cst.Arg(bound["condition"]), cst.Arg(recv), cst.Arg(other)]))
+        other = cst.Call(func=ctx.ref("paddle.full_like"), args=separated([cst.Arg(recv), cst.Arg(other)]))
+    return cst.Call(func=ctx.ref("paddle.where"), args=separated([cst.Arg(bound["condition"]), cst.Arg(recv), cst.Arg(other)]))
 
 
 @handler("as_function")
@@ -641,7 +521,7 @@ def as_function(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
     if rewritten is None:
         return None
     args = [cst.Arg(receiver(call)), *rewritten.args]
-    return cst.Call(func=ctx.ref(rule.paddle), args=commas(list(args)))
+    return cst.Call(func=ctx.ref(rule.paddle), args=separated(list(args)))
 
 
 @handler("python_value")
@@ -695,18 +575,18 @@ def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
         if len(positional) != 1:
             ctx.error(call, rule.torch, "needs one data argument; left unchanged")
             return None
-        return cst.Call(func=ctx.ref("paddle.to_tensor"), args=commas([cst.Arg(positional[0].value), kw("dtype", dtype)]))
+        return cst.Call(func=ctx.ref("paddle.to_tensor"), args=separated([cst.Arg(positional[0].value), kw("dtype", dtype)]))
     if name == "new_full":
         if len(positional) != 2:
             ctx.error(call, rule.torch, "needs size and fill_value; left unchanged")
             return None
         shape = positional[0].value
-        return cst.Call(func=ctx.ref("paddle.full"), args=commas([cst.Arg(shape), cst.Arg(positional[1].value), kw("dtype", dtype)]))
-    shape = sizes_arg(ctx, call.with_changes(args=positional), rule, ("size",))
-    if shape is None:
-        return None
+        return cst.Call(func=ctx.ref("paddle.full"), args=separated([cst.Arg(shape), cst.Arg(positional[1].value), kw("dtype", dtype)]))
+    shape = shape_argument(ctx, call, rule, positional, METHOD_SIZES, ("size",))
+    if refused(shape):
+        return shape
     target = {"new_zeros": "paddle.zeros", "new_ones": "paddle.ones", "new_empty": "paddle.empty"}[name]
-    return cst.Call(func=ctx.ref(target), args=commas([cst.Arg(shape), kw("dtype", dtype)]))
+    return cst.Call(func=ctx.ref(target), args=separated([cst.Arg(shape), kw("dtype", dtype)]))
 
 
 @handler("support_method")
@@ -714,7 +594,7 @@ def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
     """``x.requires_grad_(False)`` -> ``_requires_grad_(x, False)``, ``x.copy_(src)`` ->
     ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code."""
     assert rule.support is not None
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     args = [cst.Arg(receiver(call))]
@@ -726,7 +606,7 @@ def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
             args.append(kw(p.name, bound[p.name]))
         else:
             args.append(cst.Arg(bound[p.name]))
-    return cst.Call(func=cst.Name(ctx.support(rule.support)), args=commas(args))
+    return cst.Call(func=cst.Name(ctx.support(rule.support)), args=separated(args))
 
 
 # ----------------------------------------------------------------------- attributes --------
@@ -755,7 +635,7 @@ def attr_requires_grad(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) 
         elif literal_is(value, "False"):
             new_value = cst.Name("True")
         else:
-            new_value = cst.UnaryOperation(operator=cst.Not(), expression=_atom(value))
+            new_value = cst.UnaryOperation(operator=cst.Not(), expression=atom(value))
         new_target = target.with_changes(attr=cst.Name("stop_gradient"))
         return node.with_changes(targets=[node.targets[0].with_changes(target=new_target)], value=new_value)
     assert isinstance(node, cst.Attribute)
@@ -774,10 +654,10 @@ def attr_is_cuda(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst
 @handler("reshape_as")
 def reshape_as(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """``x.view_as(y)`` / ``x.reshape_as(y)`` -> ``x.reshape(y.shape)``."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None or "other" not in bound:
         return None
-    shape = cst.Attribute(value=_atom(bound["other"]), attr=cst.Name("shape"))
+    shape = cst.Attribute(value=atom(bound["other"]), attr=cst.Name("shape"))
     return method_call(call, "reshape", [cst.Arg(shape)])
 
 
@@ -785,7 +665,7 @@ def reshape_as(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Base
 def torch_defaults(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
     """The rule's data, plus torch's default for every argument left out whose Paddle default
     differs (``x.uniform_()`` draws from [0, 1) in torch, [-1, 1) in Paddle)."""
-    bound = _bound(ctx, call, rule)
+    bound = ctx.bind(call, rule)
     if bound is None:
         return None
     paddle_defaults = {p.name: p.default for p in rule.paddle_params or ()}
@@ -795,13 +675,7 @@ def torch_defaults(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
             continue
         target = rule.rename.get(p.name, p.name)
         pd = paddle_defaults.get(target)
-        if pd is not None and pd != p.default and not _same_number(pd, p.default):
+        if pd is not None and pd != p.default and not _same_literal(pd, p.default):
             extra[target] = p.default
     return ctx.rewrite(call, dataclasses.replace(rule, handler=None, extra=extra))
 
-
-def _same_number(a: str, b: str) -> bool:
-    try:
-        return float(a) == float(b)
-    except ValueError:
-        return False

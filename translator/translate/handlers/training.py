@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..context import TranslateContext
-from ..registry import handler
 from ...rules import ApiRule
-from .methods import _atom, commas, is_simple, kw, literal_is
-
-_SPACE = cst.SimpleWhitespace(" ")
+from ..registry import TranslateContext, handler
+from ._common import SPACE, as_list, atom, is_simple, kw, literal_is, separated
 
 # torch optimizer -> (paddle class, {torch arg: paddle arg}, {paddle arg: default written when torch's differs})
 _OPTIMIZERS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
@@ -56,13 +53,13 @@ def _string(value: str) -> cst.SimpleString:
 
 
 def _div(a: cst.BaseExpression, b: cst.BaseExpression) -> cst.BaseExpression:
-    return cst.BinaryOperation(left=_atom(a), operator=cst.Divide(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(b))
+    return cst.BinaryOperation(left=atom(a), operator=cst.Divide(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(b))
 
 
 def _index(value: cst.BaseExpression, i: int) -> cst.BaseExpression:
     if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == 2:
         return value.elements[i].value
-    return cst.Subscript(value=_atom(value), slice=[cst.SubscriptElement(cst.Index(cst.Integer(str(i))))])
+    return cst.Subscript(value=atom(value), slice=[cst.SubscriptElement(cst.Index(cst.Integer(str(i))))])
 
 
 def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.BaseExpression, lr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -92,16 +89,8 @@ def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.Ba
             else:
                 ctx.error(call, rule.torch, f"param group key {key!r} has no Paddle equivalent; left unchanged")
                 return None
-        new_elements.append(el.with_changes(value=group.with_changes(elements=_dict_commas(items))))
+        new_elements.append(el.with_changes(value=group.with_changes(elements=separated(items))))
     return params.with_changes(elements=new_elements)
-
-
-def _dict_commas(items: list[cst.DictElement]) -> list[cst.DictElement]:
-    out = []
-    for i, item in enumerate(items):
-        comma = cst.MaybeSentinel.DEFAULT if i == len(items) - 1 else cst.Comma(whitespace_after=_SPACE)
-        out.append(item.with_changes(comma=comma))
-    return out
 
 
 @handler("optimizer")
@@ -158,7 +147,7 @@ def optimizer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
     for key, default in defaults.items():
         if key not in written:
             out.append(kw(key, cst.parse_expression(default)))
-    return cst.Call(func=ctx.ref(target), args=commas(out))
+    return cst.Call(func=ctx.ref(target), args=separated(out))
 
 
 # torch scheduler -> (paddle class, {torch arg: paddle arg}, takes the optimizer's lr as learning_rate)
@@ -227,8 +216,8 @@ def lr_scheduler(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
         out.append(kw("total_steps", cst.Integer("5")))  # torch's default; Paddle requires it
     if rule.name == "LinearLR" and "start_factor" not in bound:
         pass  # both default to 1/3
-    sched = cst.Call(func=ctx.ref(f"paddle.optimizer.lr.{cls}"), args=commas(out))
-    return cst.Call(func=cst.Name(ctx.support("_attach_lr_scheduler")), args=commas([cst.Arg(opt), cst.Arg(sched)]))
+    sched = cst.Call(func=ctx.ref(f"paddle.optimizer.lr.{cls}"), args=separated(out))
+    return cst.Call(func=cst.Name(ctx.support("_attach_lr_scheduler")), args=separated([cst.Arg(opt), cst.Arg(sched)]))
 
 
 def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict[str, cst.BaseExpression]) -> list[cst.Arg] | None:
@@ -238,7 +227,7 @@ def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict
     if "total_steps" in bound and not literal_is(bound["total_steps"], "None"):
         out.append(kw("total_steps", bound["total_steps"]))
     elif "epochs" in bound and "steps_per_epoch" in bound:
-        mul = cst.BinaryOperation(left=_atom(bound["epochs"]), operator=cst.Multiply(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(bound["steps_per_epoch"]))
+        mul = cst.BinaryOperation(left=atom(bound["epochs"]), operator=cst.Multiply(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(bound["steps_per_epoch"]))
         out.append(kw("total_steps", mul))
     else:
         ctx.error(call, rule.torch, "needs total_steps, or epochs and steps_per_epoch; left unchanged")
@@ -249,7 +238,7 @@ def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict
     max_lr = bound["max_lr"]
     div = bound.get("div_factor", cst.Float("25.0"))
     final = bound.get("final_div_factor", cst.Float("10000.0"))
-    prod = cst.BinaryOperation(left=_atom(div), operator=cst.Multiply(whitespace_before=_SPACE, whitespace_after=_SPACE), right=_atom(final))
+    prod = cst.BinaryOperation(left=atom(div), operator=cst.Multiply(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(final))
     end = _div(max_lr, prod)
     out.append(kw("end_learning_rate", end))
     return out
@@ -286,7 +275,7 @@ def _device_name(ctx: TranslateContext, value: cst.BaseExpression, index: cst.Ba
         if body is not None and orelse is not None:
             return value.with_changes(body=body, orelse=orelse)
     args = [cst.Arg(value)] + ([cst.Arg(index)] if index is not None else [])
-    return cst.Call(func=cst.Name(ctx.support("_paddle_device")), args=commas(args))
+    return cst.Call(func=cst.Name(ctx.support("_paddle_device")), args=separated(args))
 
 
 @handler("torch_device")
@@ -326,11 +315,7 @@ def tensor_dataset(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
     if len(call.args) == 1 and call.args[0].star == "*":
         tensors: cst.BaseExpression = cst.Call(func=cst.Name("list"), args=[cst.Arg(call.args[0].value)])
     else:
-        elements = []
-        for i, a in enumerate(call.args):
-            comma = cst.MaybeSentinel.DEFAULT if i == len(call.args) - 1 else cst.Comma(whitespace_after=_SPACE)
-            elements.append(cst.StarredElement(a.value, comma=comma) if a.star == "*" else cst.Element(a.value, comma=comma))
-        tensors = cst.List(elements)
+        tensors = as_list(list(call.args))
     return cst.Call(func=ctx.ref("paddle.io.TensorDataset"), args=[cst.Arg(tensors)])
 
 
@@ -350,7 +335,7 @@ def layer_mode(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
         mode = cst.Name("False")
     elif mode is None:
         mode = cst.Name("True")
-    return cst.Call(func=cst.Name(ctx.support("_train_mode")), args=commas([cst.Arg(call.func.value), cst.Arg(mode)]))
+    return cst.Call(func=cst.Name(ctx.support("_train_mode")), args=separated([cst.Arg(call.func.value), cst.Arg(mode)]))
 
 
 @handler("layer_device")
