@@ -5,6 +5,8 @@
 2. rewrite (``rewrite.Translator``), skipping subtrees with nothing to translate;
 3. header (``header._add_header``): ``import paddle``, torch modules left-over code needs, support code;
 4. tidy imports (``imports._TidyImports``) and clear removed statements (``removal._DropLines``);
+   torch imports only untranslated code inside functions needs move into those functions
+   (``containment``);
 5. safety: the output must parse; diagnostics get positions (``positions``).
 """
 
@@ -18,6 +20,7 @@ from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
 from . import header
 from . import support as support_code
+from .containment import contain_leftovers
 from .fastcst import _check_parses, _inert_subtrees, _parse_module
 from .header import _SUPPORT_PLACEHOLDER, _add_header, _fill_support, _support_names, _with_support
 from .imports import _has_import, _inert_names_unused, _module_level_uses, _TidyImports, _UsedNames
@@ -111,6 +114,7 @@ def translate_source(
     out = out.visit(tidy)
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
         out = out.visit(_DropLines(_holders(out, _is_dropped)))
+    out = contain_leftovers(out, package)
     new_code = out.code
     if placeholders:
         filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline)

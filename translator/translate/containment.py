@@ -1,0 +1,193 @@
+"""Leftover containment: a torch import that only untranslated code inside functions still needs
+moves into those functions, so the rest of the module imports and runs without torch.
+
+After the import tidy-up, a module-level torch import that is still there is used by code the
+table could not translate (marked and reported where it stands).  When every use of the name it
+binds runs inside a function (a method, a nested function; a lambda or class body counts as the
+function around it), the import is written at the top of each innermost function that uses the
+name (after its docstring) and removed from the module.  A use evaluated when the module is
+imported (module-level code, a class body at module level, a decorator, a default value, an
+annotation) keeps the module-level import, as does a name some function declares ``global``.
+
+Diagnostics and markers do not change; only where ``import torch`` stands does.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import libcst as cst
+
+from .imports import _import_locals, _is_torch_import, _UsedNames
+from .resolve import Prepass, outer_parts, walk
+from .scopes import Scope, ScopeStack
+
+__all__ = ["contain_leftovers"]
+
+
+def contain_leftovers(module: cst.Module, package: str | None) -> cst.Module:
+    """``module`` with each movable module-level torch import moved into the functions that use
+    it (see the module docstring); ``module`` itself when there is none."""
+    imported = _module_torch_imports(module, package)
+    if not imported:
+        return module
+    pre = Prepass(package)
+    walk(module, pre)
+    uses = _Uses(set(imported), pre)
+    walk(module, uses)
+    movable = {
+        local for local in imported
+        if local not in uses.declared_global and None not in uses.where[local] and uses.where[local]
+    }
+    if not movable:
+        return module
+    targets: dict[int, list[cst.SimpleStatementLine]] = {}
+    for local in sorted(movable, key=lambda name: imported[name][0][0]):
+        lines = [line for _, line in imported[local]]
+        using = {id(fn) for fn in uses.where[local]}
+        for fn in uses.where[local]:
+            if not any(id(outer) in using for outer in uses.enclosing[id(fn)]):  # a closure sees it
+                targets.setdefault(id(fn), []).extend(lines)
+    return module.visit(_Move(movable, package, targets))
+
+
+def _module_torch_imports(module: cst.Module, package: str | None) -> dict[str, list[tuple[int, cst.SimpleStatementLine]]]:
+    """For each name a module-level torch import binds: (statement index, the import written
+    alone on a line) for every alias that binds it."""
+    found: dict[str, list[tuple[int, cst.SimpleStatementLine]]] = {}
+    for index, stmt in enumerate(module.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not _is_torch_import(small, package) or isinstance(small.names, cst.ImportStar):  # type: ignore[union-attr]
+                continue
+            for alias, local in _import_locals(small):
+                alone = small.with_changes(
+                    names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)], semicolon=cst.MaybeSentinel.DEFAULT
+                )
+                found.setdefault(local, []).append((index, cst.SimpleStatementLine(body=[alone])))
+    return found
+
+
+class _Uses(_UsedNames):
+    """Where each of ``names`` is used as the module-level name: ``where[name]`` holds the
+    innermost function around each use, or None for a use evaluated at import time (or in a
+    one-line ``def f(): ...``, whose body is left as written); ``enclosing[id(fn)]`` the
+    functions around a function."""
+
+    def __init__(self, names: set[str], pre: Prepass) -> None:
+        super().__init__()
+        self.names = names
+        self.scope_locals = pre.scope_locals
+        self.scopes = ScopeStack(pre)
+        self.functions: list[cst.FunctionDef | None] = []
+        self.where: dict[str, set[cst.FunctionDef | None]] = {name: set() for name in names}
+        self.enclosing: dict[int, tuple[cst.FunctionDef | None, ...]] = {}
+        self.declared_global: set[str] = set()
+
+    def _inside_scope(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> bool:
+        for part in outer_parts(node):  # evaluated in the enclosing scope
+            walk(part, self)
+        kind = "class" if isinstance(node, cst.ClassDef) else "function"
+        self.scopes.push(Scope(kind, self.scope_locals.get(id(node), set()), node))
+        is_function = isinstance(node, cst.FunctionDef)
+        if is_function:
+            self.enclosing[id(node)] = tuple(self.functions)
+            one_line = isinstance(node.body, cst.SimpleStatementSuite)
+            self.functions.append(None if one_line else node)  # type: ignore[arg-type]
+        walk(node.body, self)
+        if is_function:
+            self.functions.pop()
+        self.scopes.pop()
+        return False
+
+    visit_FunctionDef = visit_Lambda = visit_ClassDef = _inside_scope  # type: ignore[assignment]
+
+    def _visit_comp(self, node: cst.CSTNode) -> None:
+        self.scopes.push(Scope("comp", self.scope_locals.get(id(node), set()), node))
+
+    def _leave_comp(self, node: cst.CSTNode) -> None:
+        self.scopes.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp  # type: ignore[assignment]
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
+
+    def visit_Global(self, node: cst.Global) -> bool:
+        self.declared_global.update(item.name.value for item in node.names)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names and id(node) not in self._skip and not self.scopes.shadowed(node.value):
+            self.where[node.value].add(self.functions[-1] if self.functions else None)
+
+
+class _Move(cst.CSTTransformer):
+    """Remove the ``movable`` names' module-level torch imports; add the ``targets`` import
+    lines at the top of each function (by node id)."""
+
+    def __init__(self, movable: set[str], package: str | None, targets: dict[int, list[cst.SimpleStatementLine]]) -> None:
+        super().__init__()
+        self.movable = movable
+        self.package = package
+        self.targets = targets
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        lines = self.targets.get(id(original_node))
+        body = updated_node.body
+        if not lines or not isinstance(body, cst.IndentedBlock):
+            return updated_node
+        stmts = list(body.body)
+        at = 1 if stmts and _is_docstring(stmts[0]) else 0
+        stmts[at:at] = _unique(lines)
+        return updated_node.with_changes(body=body.with_changes(body=stmts))
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body: list[cst.BaseStatement] = []
+        carried: list[cst.EmptyLine] = []
+        for stmt in updated_node.body:
+            if isinstance(stmt, cst.SimpleStatementLine) and any(_is_torch_import(s, self.package) for s in stmt.body):
+                kept = [s for s in (self._without_movable(s) for s in stmt.body) if s is not None]
+                if not kept:
+                    carried.extend(stmt.leading_lines)  # comments above the import stay
+                    continue
+                if len(kept) != len(stmt.body) or any(a is not b for a, b in zip(kept, stmt.body)):
+                    kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+                    stmt = stmt.with_changes(body=kept)
+            if carried:
+                stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
+                carried = []
+            body.append(stmt)
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
+
+    def _without_movable(self, small: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
+        if not _is_torch_import(small, self.package) or isinstance(small.names, cst.ImportStar):  # type: ignore[union-attr]
+            return small
+        pairs = _import_locals(small)
+        keep = [alias for alias, local in pairs if local not in self.movable]
+        if len(keep) == len(pairs):
+            return small
+        if not keep:
+            return None
+        keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return small.with_changes(names=keep)
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _unique(lines: Sequence[cst.SimpleStatementLine]) -> list[cst.SimpleStatementLine]:
+    seen: set[str] = set()
+    out = []
+    for line in lines:
+        text = cst.Module(body=[line]).code
+        if text not in seen:
+            seen.add(text)
+            out.append(line.with_changes(leading_lines=[]))
+    return out
+
