@@ -18,14 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "translator"
 MAX_LINES = 800
 
-# Modules longer than MAX_LINES, to be split: issue 11.  (Remove an entry once its module is
-# split; test_long_module_allowlist_is_current fails while an entry is stale.)
-TOO_LONG_FOR_NOW = {
-    "translator/translate/handlers/functions.py",
-    "translator/translate/handlers/layers.py",
-    "translator/translate/handlers/methods.py",
-}
-
 # Modules outside translator/cli/ that may read os.environ, each with the reason.
 ENVIRON_OUTSIDE_CLI = {
     # the rule-table pickle's folder ($TORCH2PADDLE_CACHE_DIR): translator.rules.load_table
@@ -182,13 +174,7 @@ def test_no_module_is_longer_than_800_lines():
         for path in PACKAGE.rglob("*.py")
         if _line_count(path) > MAX_LINES
     }
-    unexpected = {p: n for p, n in too_long.items() if p not in TOO_LONG_FOR_NOW}
-    assert not unexpected, f"modules longer than {MAX_LINES} lines: {unexpected}"
-
-
-def test_long_module_allowlist_is_current():
-    stale = [p for p in sorted(TOO_LONG_FOR_NOW) if not (ROOT / p).is_file() or _line_count(ROOT / p) <= MAX_LINES]
-    assert not stale, f"split or gone: remove from TOO_LONG_FOR_NOW: {stale}"
+    assert not too_long, f"modules longer than {MAX_LINES} lines: {too_long}"
 
 
 def _reads_environ(path: Path) -> bool:
