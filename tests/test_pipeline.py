@@ -25,3 +25,45 @@ def test_the_shipped_table_names_only_registered_handlers_and_support():
     table = load_table()
     out = translate_source("import torch\nx = torch.zeros(2).view(-1)\n", table=table)
     assert "reshape" in out.code
+
+
+def test_other_spellings_of_an_entry_translate_like_it():
+    """rules/torch_names.toml's aliases: torch's other module paths for the same object."""
+    src = (
+        "import torch\n"
+        "from torch.nn.modules.conv import Conv2d\n"
+        "from torch.autograd.grad_mode import no_grad\n"
+        "conv = Conv2d(3, 8, 3, bias=False)\n"
+        "with no_grad():\n"
+        "    y = torch.functional.split(x, 2)\n"
+    )
+    out = translate_source(src)
+    assert not out.errors, [str(d) for d in out.errors]
+    assert "from paddle.nn import Conv2D" in out.code and "Conv2D(3, 8, 3, bias_attr=False)" in out.code
+    assert "from paddle import no_grad" in out.code and "_torch_split(x, 2)" in out.code
+    assert "import torch" not in out.code
+
+
+def test_a_tensor_method_without_a_rule_is_reported_not_passed_through():
+    src = "import torch\n\ndef f(x: torch.Tensor):\n    return x.addcmul_(x, x), x.frobnicate()\n"
+    out = translate_source(src)
+    codes = [d.code for d in out.errors]
+    table = load_table()
+    if "addcmul_" in table.methods:  # a rule exists now: then it is translated
+        assert "torch.Tensor.addcmul_" not in codes
+    else:
+        assert codes == ["torch.Tensor.addcmul_"], codes
+        assert "# TODO(torch2paddle): torch.Tensor.addcmul_: no rule for this torch API" in out.code
+    assert "x.frobnicate()" in out.code  # not a torch.Tensor method: nothing to say
+
+
+def test_forward_parameters_annotated_as_something_else_are_not_tensors():
+    src = (
+        "import torch\nimport torch.nn as nn\nfrom typing import Optional\n\n"
+        "class M(nn.Module):\n"
+        "    def forward(self, x, m: Optional[torch.Tensor] = None, d: dict = None):\n"
+        "        return x.view(-1), m.view(-1), d.view(-1)\n"
+    )
+    out = translate_source(src)
+    assert "return x.reshape([-1]), m.reshape([-1]), d.view(-1)" in out.code
+    assert [(d.code, d.severity.value) for d in out.diagnostics] == [("torch.Tensor.view", "warning")]

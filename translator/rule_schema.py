@@ -215,9 +215,24 @@ MODULE = Table(
 )
 
 # the top-level tables of a rule file, in the order the docs show them
-TOP_LEVEL = {"api": API, "module": MODULE}
+NAMES = Table(
+    "[names]",
+    "Names read off the installed torch by `scripts/torch_names.py` (rules/torch_names.toml; run by hand"
+    " when torch is upgraded: the translator never imports torch). At most one file has it.",
+    (
+        Key("torch", STRING, "the torch version the names were read from", required=True),
+        Key("tensor_methods", STRINGS, "the public methods of `torch.Tensor`: a call of one of them on a"
+            " receiver known to be a tensor, with no entry, is reported (never left unchanged silently)"),
+        Key("aliases", STRING_TABLE, "other spellings of entries -> the entry's `torch` name"
+            " (`torch.nn.modules.conv.Conv2d` -> `torch.nn.Conv2d`), found by object identity in torch's"
+            " modules and from deprecation notices; an entry of the same name wins over an alias"),
+    ),
+)
+
+TOP_LEVEL = {"api": API, "module": MODULE}  # arrays of tables: [[api]], [[module]]
+SINGLE_TABLES = {"names": NAMES}  # plain tables: [names]
 # every table, for the docs
-ALL_TABLES = (API, EXAMPLE, CHECK, WEIGHTS, REFUSAL, MODULE)
+ALL_TABLES = (API, EXAMPLE, CHECK, WEIGHTS, REFUSAL, MODULE, NAMES)
 
 
 @dataclasses.dataclass(frozen=True)

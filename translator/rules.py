@@ -314,6 +314,21 @@ class RuleTable:
     # method name -> rules for that method name (torch.Tensor.view, torch.nn.Module.modules, ...)
     methods: dict[str, list[ApiRule]]
     files: tuple[Path, ...]
+    # from [names] (rules/torch_names.toml): public torch.Tensor methods; other spellings -> entry
+    tensor_methods: frozenset[str] = frozenset()
+    aliases: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def canonical(self, qual: str) -> str:
+        """The entry's name for another spelling of it (``torch.nn.modules.conv.Conv2d`` ->
+        ``torch.nn.Conv2d``), also as a prefix (``....Conv2d.forward``); ``qual`` otherwise."""
+        if not self.aliases or qual in self.apis:
+            return qual
+        parts = qual.split(".")
+        for i in range(len(parts), 1, -1):
+            target = self.aliases.get(".".join(parts[:i]))
+            if target is not None:
+                return ".".join([target, *parts[i:]])
+        return qual
 
     def weight_rules(self) -> dict[str, WeightRule]:
         """Weight conversion rules keyed by the Paddle class name (``"Linear"``)."""
@@ -393,14 +408,20 @@ def _load(directory: Path) -> RuleTable:
         raise RuleTableError(f"{directory}: no rule files (*.toml) found")
     apis: dict[str, ApiRule] = {}
     modules: dict[str, ModuleRule] = {}
+    names: tuple[str, dict[str, Any]] | None = None
     for path in files:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise RuleTableError(f"{path}: {exc}") from None
-        unknown = set(data) - set(schema.TOP_LEVEL)
+        unknown = set(data) - set(schema.TOP_LEVEL) - set(schema.SINGLE_TABLES)
         if unknown:
             raise RuleTableError(f"{path}: unknown top-level table(s) {sorted(unknown)}; use [[api]] or [[module]]")
+        if "names" in data:
+            if names is not None:
+                raise RuleTableError(f"{path.name}: [names] is already given in {names[0]}")
+            schema.NAMES.validate(data["names"], f"{path.name}: [names]")
+            names = (path.name, data["names"])
         for i, entry in enumerate(data.get("module", []), 1):
             where = f"{path.name}: [[module]] #{i}"
             schema.MODULE.validate(entry, where)
@@ -414,4 +435,9 @@ def _load(directory: Path) -> RuleTable:
     for rule in apis.values():
         if rule.kind in ("method", "attribute"):
             methods.setdefault(rule.name, []).append(rule)
-    return RuleTable(apis=apis, modules=modules, methods=methods, files=files)
+    read = names[1] if names else {}
+    aliases = {k: v for k, v in read.get("aliases", {}).items() if k not in apis and v in apis}
+    return RuleTable(
+        apis=apis, modules=modules, methods=methods, files=files,
+        tensor_methods=frozenset(read.get("tensor_methods", ())), aliases=aliases,
+    )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import libcst as cst
 
-from .resolve import all_params
+from .resolve import all_params, dotted_name
 from .scopes import Scope
 from .syntax import _target_names
 
@@ -207,10 +207,25 @@ class EvidenceMixin:
                 scope.devices.add(param.name.value)
         parent_is_layer = len(self.scopes) >= 2 and self.scopes[-2].kind == "class" and self.scopes[-2].is_layer
         if parent_is_layer and fn.name.value == "forward":
-            # By convention a layer's forward receives tensors; stated in docs/coverage.md.
+            # By convention a layer's forward receives tensors (stated in docs/coverage.md),
+            # unless a parameter is annotated as something else (`features: dict[str, Tensor]`)
             for param in all_params(fn.params)[1:]:
-                scope.tensors.add(param.name.value)
+                ann = param.annotation.annotation if param.annotation else None
+                if ann is None or self._names_tensor(ann):
+                    scope.tensors.add(param.name.value)
         self._collect_evidence(_assignment_items(self.pre.assignments.get(id(fn), ())), scope)
+
+    def _names_tensor(self, ann: cst.BaseExpression) -> bool:
+        """An annotation that says tensor: ``Tensor``, ``Optional[Tensor]``, ``Tensor | None``."""
+        if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and dotted_name(ann.value) in ("Optional", "typing.Optional"):
+            inner = ann.slice[0].slice
+            return isinstance(inner, cst.Index) and self._names_tensor(inner.value)
+        if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
+            sides = (ann.left, ann.right)
+            return any(self._names_tensor(s) for s in sides) and all(
+                self._names_tensor(s) or (isinstance(s, cst.Name) and s.value == "None") for s in sides
+            )
+        return self.scopes.resolve(ann) == "torch.Tensor"
 
     def _collect_evidence(self, items: list, scope: Scope) -> None:
         """Names only ever assigned values of one kind hold that kind (a small fixpoint)."""

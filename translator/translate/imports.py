@@ -73,7 +73,7 @@ class ImportsMixin:
                     if binding is None or last is None or last.qualname != binding.qualname:
                         continue  # not torch, or the name is bound again to something else later
                     module_target = self._paddle_module_for(binding.qualname)
-                    target = module_target or self._simple_target(binding.qualname)
+                    target = module_target or self._simple_target(self.table.canonical(binding.qualname))
                     if target is None or "." not in target:
                         continue
                     mod, name = target.rsplit(".", 1)

@@ -82,7 +82,10 @@ def translate_source(
     tr = Translator(table, pre, shown, paddle_version)
     tr.input_module = module
     tr.tv_root = support_code.torchvision_root(path)
-    tr.inert, originals = _inert_subtrees(module, set(pre.bindings), set(table.methods), {id(n) for n in pre.import_nodes})
+    # a rewrite starts at a name bound by a torch import, or at an attribute named like a method
+    # rule or a public torch.Tensor method (reported when it has no rule)
+    triggers = set(table.methods) | table.tensor_methods
+    tr.inert, originals = _inert_subtrees(module, set(pre.bindings), triggers, {id(n) for n in pre.import_nodes})
     try:
         out = module.visit(tr)
     except RuleCrash as crash:

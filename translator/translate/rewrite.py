@@ -45,7 +45,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.applied: Counter = Counter()
         self.supports: list[str] = []
         self.need_paddle_import = False
-        self.scopes = ScopeStack(pre)
+        self.scopes = ScopeStack(pre, table.canonical)
         self.stmt_markers: list[list[str]] = []
         self.skip_names: set[int] = set()
         self.inner_chain: set[int] = set()
@@ -409,6 +409,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             rule = self._method_rule(original_node)
             if rule is None:
                 self._warn_unknown_receiver(original_node, updated_node)
+                self._report_unruled_tensor_method(original_node)
                 return updated_node
         else:
             return updated_node
@@ -477,6 +478,23 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.report(
             original, rule.torch, f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING
         )
+
+    def _report_unruled_tensor_method(self, original: cst.Call) -> None:
+        """A public ``torch.Tensor`` method (``RuleTable.tensor_methods``) called on a receiver
+        known to be a tensor, with no rule for tensors: reported like any other torch API the
+        table does not know, never passed through silently (it may not exist in Paddle, or
+        mean something else there)."""
+        func = original.func
+        assert isinstance(func, cst.Attribute)
+        name = func.attr.value
+        if name not in self.table.tensor_methods:
+            return
+        if any(r.kind == "method" and r.receiver in ("tensor", "any") for r in self.table.methods.get(name, ())):
+            return
+        recv = func.value
+        if self.scopes.resolve(recv) is not None or self._rooted_in_other_import(recv) or not self.is_tensor_expr(recv):
+            return
+        self.report(original, f"torch.Tensor.{name}", "no rule for this torch API; left unchanged", Severity.ERROR)
 
     def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
         """``paddle.x``, ``np.zeros(3).T``: the expression starts at a non-torch import."""

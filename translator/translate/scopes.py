@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import libcst as cst
 
 from .resolve import Prepass, dotted_name
@@ -30,9 +32,11 @@ class ScopeStack:
     Everything that asks "does this name mean the torch import here?" asks this one stack.
     """
 
-    def __init__(self, pre: Prepass) -> None:
+    def __init__(self, pre: Prepass, canonical: Callable[[str], str] | None = None) -> None:
         self.pre = pre
         self.stack: list[Scope] = []
+        # another spelling of a table entry -> the entry's name (RuleTable.canonical)
+        self.canonical = canonical
 
     def push(self, scope: Scope) -> None:
         self.stack.append(scope)
@@ -57,7 +61,7 @@ class ScopeStack:
         return False
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
-        """The torch qualified name an expression refers to, or None."""
+        """The torch qualified name an expression refers to (the table's spelling of it), or None."""
         dotted = dotted_name(node)
         if dotted is None:
             return None
@@ -65,7 +69,8 @@ class ScopeStack:
         binding = self.pre.bindings.get(head)
         if binding is None or head in self.pre.module_locals or self.shadowed(head):
             return None
-        return binding.qualname + ("." + rest if rest else "")
+        qual = binding.qualname + ("." + rest if rest else "")
+        return self.canonical(qual) if self.canonical is not None else qual
 
     def current_class_is_layer(self) -> bool:
         for scope in reversed(self.stack):
