@@ -11,6 +11,20 @@ from __future__ import annotations
 
 from ._common import snippet
 
+# -------------------------------------------------------------------------- fft -------------
+
+for _name, _sign in (("fftshift", ""), ("ifftshift", "-")):
+    snippet(
+        f"_torch_fft_{_name}",
+        f'''
+def _torch_fft_{_name}(input, dim=None):
+    """torch.fft.{_name}: roll each dim in dim (default: all) by {_sign}(its size // 2); written with
+    paddle.roll because Paddle 3's {_name} fails on a single axis."""
+    dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    return paddle.roll(input, [{_sign}(input.shape[d] // 2) for d in dims], dims)
+''',
+    )
+
 # -------------------------------------------------------------------------- linalg ----------
 
 snippet(
