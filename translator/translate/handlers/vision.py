@@ -294,3 +294,301 @@ class GaussianBlur:
     imports=("import random",),
     deps=("gaussian_blur",),
 )
+
+# ------------------------------------------------------------------ torchvision.ops support --
+
+snippet(
+    "box_area",
+    '''
+def box_area(boxes):
+    """torchvision.ops.box_area: areas of (x1, y1, x2, y2) boxes."""
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+''',
+)
+
+snippet(
+    "_box_inter_union",
+    '''
+def _box_inter_union(boxes1, boxes2):
+    area1, area2 = box_area(boxes1), box_area(boxes2)
+    lt = paddle.maximum(boxes1[:, None, :2], boxes2[:, :2])
+    rb = paddle.minimum(boxes1[:, None, 2:], boxes2[:, 2:])
+    wh = (rb - lt).clip(min=0)
+    inter = wh[:, :, 0] * wh[:, :, 1]
+    return inter, area1[:, None] + area2 - inter
+''',
+    deps=("box_area",),
+)
+
+snippet(
+    "box_iou",
+    '''
+def box_iou(boxes1, boxes2):
+    """torchvision.ops.box_iou: the N x M IoU matrix of two sets of (x1, y1, x2, y2) boxes."""
+    inter, union = _box_inter_union(boxes1, boxes2)
+    return inter / union
+''',
+    deps=("_box_inter_union",),
+)
+
+snippet(
+    "generalized_box_iou",
+    '''
+def generalized_box_iou(boxes1, boxes2):
+    """torchvision.ops.generalized_box_iou: IoU minus the enclosing box's share not in the union."""
+    inter, union = _box_inter_union(boxes1, boxes2)
+    iou = inter / union
+    lti = paddle.minimum(boxes1[:, None, :2], boxes2[:, :2])
+    rbi = paddle.maximum(boxes1[:, None, 2:], boxes2[:, 2:])
+    whi = (rbi - lti).clip(min=0)
+    areai = whi[:, :, 0] * whi[:, :, 1]
+    return iou - (areai - union) / areai
+''',
+    deps=("_box_inter_union",),
+)
+
+snippet(
+    "box_convert",
+    '''
+def box_convert(boxes, in_fmt, out_fmt):
+    """torchvision.ops.box_convert between "xyxy", "xywh" and "cxcywh"."""
+    allowed = ("xyxy", "xywh", "cxcywh")
+    if in_fmt not in allowed or out_fmt not in allowed:
+        raise ValueError("Unsupported Bounding Box Conversions for given in_fmt and out_fmt")
+    if in_fmt == out_fmt:
+        return boxes.clone()
+    a, b, c, d = boxes.unbind(-1)
+    if in_fmt == "xywh":
+        boxes = paddle.stack([a, b, a + c, b + d], axis=-1)
+    elif in_fmt == "cxcywh":
+        boxes = paddle.stack([a - 0.5 * c, b - 0.5 * d, a + 0.5 * c, b + 0.5 * d], axis=-1)
+    if out_fmt == "xyxy":
+        return boxes
+    x1, y1, x2, y2 = boxes.unbind(-1)
+    if out_fmt == "xywh":
+        return paddle.stack([x1, y1, x2 - x1, y2 - y1], axis=-1)
+    return paddle.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=-1)
+''',
+)
+
+snippet(
+    "clip_boxes_to_image",
+    '''
+def clip_boxes_to_image(boxes, size):
+    """torchvision.ops.clip_boxes_to_image: x clipped to [0, width], y to [0, height]; size is (height, width)."""
+    height, width = size
+    x = boxes[..., 0::2].clip(min=0, max=width)
+    y = boxes[..., 1::2].clip(min=0, max=height)
+    return paddle.stack([x, y], axis=boxes.ndim).reshape(boxes.shape)
+''',
+)
+
+snippet(
+    "remove_small_boxes",
+    '''
+def remove_small_boxes(boxes, min_size):
+    """torchvision.ops.remove_small_boxes: indices (int64) of boxes whose sides are both >= min_size."""
+    ws, hs = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    keep = paddle.logical_and(ws >= min_size, hs >= min_size)
+    return paddle.nonzero(keep).flatten()
+''',
+)
+
+snippet(
+    "sigmoid_focal_loss",
+    '''
+def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
+    """torchvision.ops.sigmoid_focal_loss (RetinaNet's focal loss)."""
+    p = paddle.nn.functional.sigmoid(inputs)
+    ce = paddle.nn.functional.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"Invalid Value for arg 'reduction': '{reduction} \\n Supported reduction modes: 'none', 'mean', 'sum'")
+''',
+)
+
+snippet(
+    "stochastic_depth",
+    '''
+def stochastic_depth(input, p, mode, training=True):
+    """torchvision.ops.stochastic_depth: drops whole rows ("row") or the whole batch ("batch")
+    with probability p, scaling what survives by 1 / (1 - p)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"drop probability has to be between 0 and 1, but got {p}")
+    if mode not in ("batch", "row"):
+        raise ValueError(f"mode has to be either 'batch' or 'row', but got {mode}")
+    if not training or p == 0.0:
+        return input
+    survival_rate = 1.0 - p
+    size = [input.shape[0]] + [1] * (input.ndim - 1) if mode == "row" else [1] * input.ndim
+    noise = paddle.bernoulli(paddle.full(size, survival_rate, dtype=input.dtype))
+    if survival_rate > 0.0:
+        noise = noise / survival_rate
+    return input * noise
+''',
+)
+
+snippet(
+    "StochasticDepth",
+    '''
+class StochasticDepth(paddle.nn.Layer):
+    """torchvision.ops.StochasticDepth: stochastic_depth while training."""
+
+    def __init__(self, p, mode):
+        super().__init__()
+        self.p = p
+        self.mode = mode
+
+    def forward(self, input):
+        return stochastic_depth(input, self.p, self.mode, self.training)
+''',
+    deps=("stochastic_depth",),
+)
+
+snippet(
+    "batched_nms",
+    '''
+def batched_nms(boxes, scores, idxs, iou_threshold):
+    """torchvision.ops.batched_nms: NMS within each category (boxes of different idxs never
+    suppress each other), kept indices sorted by decreasing score."""
+    if boxes.shape[0] == 0:
+        return paddle.zeros([0], dtype="int64")
+    offsets = idxs.astype(boxes.dtype) * (boxes.max() + 1)
+    shifted = boxes + offsets[:, None]
+    return paddle.vision.ops.nms(shifted, iou_threshold, scores)
+''',
+)
+
+snippet(
+    "roi_align",
+    '''
+def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):
+    """torchvision.ops.roi_align on Paddle's kernel: boxes as a K x 5 tensor (batch index,
+    x1, y1, x2, y2) or a list of L x 4 tensors, one per image."""
+    if isinstance(boxes, (list, tuple)):
+        num = paddle.to_tensor([int(b.shape[0]) for b in boxes], dtype="int32")
+        return paddle.vision.ops.roi_align(input, paddle.concat(list(boxes)), num, output_size,
+                                           spatial_scale, sampling_ratio, aligned)
+    batch = boxes[:, 0].astype("int64")
+    order = paddle.argsort(batch, stable=True)
+    num = paddle.bincount(batch, minlength=input.shape[0]).astype("int32")
+    out = paddle.vision.ops.roi_align(input, paddle.gather(boxes[:, 1:], order), num, output_size,
+                                      spatial_scale, sampling_ratio, aligned)
+    return paddle.scatter(paddle.zeros_like(out), order, out)
+''',
+)
+
+snippet(
+    "Permute",
+    '''
+class Permute(paddle.nn.Layer):
+    """torchvision.ops.Permute: transposes its input to dims."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x):
+        return paddle.transpose(x, self.dims)
+''',
+)
+
+snippet(
+    "FrozenBatchNorm2d",
+    '''
+class FrozenBatchNorm2d(paddle.nn.Layer):
+    """torchvision.ops.FrozenBatchNorm2d: batch norm with fixed statistics and affine buffers."""
+
+    def __init__(self, num_features, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.register_buffer("weight", paddle.ones([num_features]))
+        self.register_buffer("bias", paddle.zeros([num_features]))
+        self.register_buffer("running_mean", paddle.zeros([num_features]))
+        self.register_buffer("running_var", paddle.ones([num_features]))
+
+    def forward(self, x):
+        scale = self.weight.reshape([1, -1, 1, 1]) * paddle.rsqrt(self.running_var.reshape([1, -1, 1, 1]) + self.eps)
+        bias = self.bias.reshape([1, -1, 1, 1]) - self.running_mean.reshape([1, -1, 1, 1]) * scale
+        return x * scale + bias
+''',
+)
+
+snippet(
+    "SqueezeExcitation",
+    '''
+class SqueezeExcitation(paddle.nn.Layer):
+    """torchvision.ops.SqueezeExcitation: x * scale_activation(fc2(activation(fc1(avgpool(x)))))."""
+
+    def __init__(self, input_channels, squeeze_channels, activation=paddle.nn.ReLU, scale_activation=paddle.nn.Sigmoid):
+        super().__init__()
+        self.avgpool = paddle.nn.AdaptiveAvgPool2D(1)
+        self.fc1 = paddle.nn.Conv2D(input_channels, squeeze_channels, 1)
+        self.fc2 = paddle.nn.Conv2D(squeeze_channels, input_channels, 1)
+        self.activation = activation()
+        self.scale_activation = scale_activation()
+
+    def forward(self, input):
+        scale = self.fc2(self.activation(self.fc1(self.avgpool(input))))
+        return self.scale_activation(scale) * input
+''',
+)
+
+snippet(
+    "Conv2dNormActivation",
+    '''
+class Conv2dNormActivation(paddle.nn.Sequential):
+    """torchvision.ops.Conv2dNormActivation: Conv2D, then the norm layer, then the activation
+    (same-size padding by default; the conv has a bias only without a norm layer)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
+                 norm_layer=paddle.nn.BatchNorm2D, activation_layer=paddle.nn.ReLU, dilation=1,
+                 inplace=True, bias=None):
+        ks = kernel_size if isinstance(kernel_size, (list, tuple)) else (kernel_size, kernel_size)
+        dil = dilation if isinstance(dilation, (list, tuple)) else (dilation, dilation)
+        if padding is None:
+            padding = [(k - 1) // 2 * d for k, d in zip(ks, dil)]
+        if bias is None:
+            bias = norm_layer is None
+        layers = [paddle.nn.Conv2D(in_channels, out_channels, kernel_size, stride, padding, dilation=dilation,
+                                   groups=groups, bias_attr=None if bias else False)]
+        if norm_layer is not None:
+            layers.append(norm_layer(out_channels))
+        if activation_layer is not None:
+            layers.append(activation_layer())
+        super().__init__(*layers)
+        self.out_channels = out_channels
+''',
+)
+
+snippet(
+    "MLP",
+    '''
+class MLP(paddle.nn.Sequential):
+    """torchvision.ops.MLP: Linear (norm) activation Dropout for each hidden size but the last,
+    then Linear and Dropout."""
+
+    def __init__(self, in_channels, hidden_channels, norm_layer=None, activation_layer=paddle.nn.ReLU,
+                 inplace=None, bias=True, dropout=0.0):
+        layers = []
+        in_dim = in_channels
+        for hidden_dim in hidden_channels[:-1]:
+            layers.append(paddle.nn.Linear(in_dim, hidden_dim, bias_attr=None if bias else False))
+            if norm_layer is not None:
+                layers.append(norm_layer(hidden_dim))
+            layers.append(activation_layer())
+            layers.append(paddle.nn.Dropout(dropout))
+            in_dim = hidden_dim
+        layers.append(paddle.nn.Linear(in_dim, hidden_channels[-1], bias_attr=None if bias else False))
+        layers.append(paddle.nn.Dropout(dropout))
+        super().__init__(*layers)
+''',
+)
