@@ -311,3 +311,21 @@ def _tensor_index_copy(x, dim, index, source):
     src = source.moveaxis(dim, 0) if source.ndim == x.ndim else source.unsqueeze(0)
     return paddle.scatter(moved, index, src, overwrite=True).moveaxis(0, dim)
 """)
+
+
+@handler("tensor_attribute_call")
+def tensor_attribute_call(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Outcome:
+    """``x.real`` -> ``x.real()``, ``x.is_sparse`` -> ``x.is_sparse()``: a torch property that is a
+    Paddle method (the rule's ``paddle`` names it)."""
+    if not isinstance(node, cst.Attribute):
+        return refuse(Refusal.UNSUPPORTED_USE, "assigning this attribute has no Paddle equivalent; left unchanged")
+    name = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else rule.name
+    return cst.Call(func=node.with_changes(attr=cst.Name(name)), args=[])
+
+
+@handler("tensor_attribute_false")
+def tensor_attribute_false(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Outcome:
+    """``x.is_meta``, ``x.is_quantized``, ...: a kind of tensor Paddle does not have: ``False``."""
+    if not isinstance(node, cst.Attribute):
+        return refuse(Refusal.UNSUPPORTED_USE, "assigning this attribute has no Paddle equivalent; left unchanged")
+    return cst.Name("False")
