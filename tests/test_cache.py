@@ -1,4 +1,4 @@
-"""The CLI's result cache (translator/cache.py) and the rule-table pickle (translator/diskcache.py)."""
+"""The CLI's result cache (translator/cache.py) and the rule-table cache (translator/diskcache.py)."""
 
 from __future__ import annotations
 
@@ -103,9 +103,9 @@ def test_cached_tree_run_does_not_load_the_engine(tmp_path, cache_env):
     assert {p.name: p.read_text() for p in (tmp_path / "out").glob("*.py")} == outputs
 
 
-def test_rule_table_pickle_matches_the_toml(cache_env):
+def test_rule_table_cache_matches_the_toml(cache_env):
     fresh = _load(rules_dir())
-    first = _load_cached(rules_dir())  # writes the pickle
-    assert list(cache_env.glob("rules-*.pickle"))
+    first = _load_cached(rules_dir())  # writes the JSON
+    assert list(cache_env.glob("rules-*.json"))
     second = _load_cached(rules_dir())  # reads it
     assert fresh == first == second

@@ -1,10 +1,12 @@
-"""The cache folder and the pickles kept in it.
+"""The cache folder and the JSON files kept in it.
 
 The folder is ``$TORCH2PADDLE_CACHE_DIR`` or ``$XDG_CACHE_HOME/torch2paddle``
-(``~/.cache/torch2paddle``).  It holds ``rules-<hash>.pickle`` (the loaded rule table, keyed by
+(``~/.cache/torch2paddle``).  It holds ``rules-<hash>.json`` (the loaded rule table, keyed by
 the rule files' content and the code that reads them: loading the TOML table costs more than
 translating a file) and ``results/`` (:mod:`translator.cache`, the command line's result
-cache).  A pickle is like a ``.pyc`` file, always checked against its sources by its name (point
+cache).  Everything here is JSON, never a pickle: a file planted in the folder can at worst
+give wrong data, it cannot run code (``translator.rules`` rebuilds only its own dataclasses
+from the JSON).  A file is always checked against its sources by its name (point
 ``TORCH2PADDLE_CACHE_DIR`` at an empty folder for a run with no cache at all).
 
 This module is a leaf: it imports nothing from the translator but :mod:`translator.atomic`.
@@ -14,9 +16,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
-__all__ = ["cache_dir", "load_pickled", "store_pickled", "write_atomic_bytes"]
+__all__ = ["cache_dir", "load_json", "store_json", "write_atomic_bytes"]
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -38,27 +40,31 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def load_pickled(name: str, directory: Path | None = None) -> object | None:
-    """A pickle from the cache folder (written by this tool for this user), or None."""
-    import pickle
+def load_json(name: str, directory: Path | None = None, object_hook: Any = None) -> object | None:
+    """A JSON file from the cache folder (``json.loads`` with ``object_hook``), or None
+    (missing, unreadable, damaged, or refused by the hook)."""
+    import json
 
     try:
         with open((directory or cache_dir()) / name, "rb") as f:
-            return pickle.load(f)
+            return json.loads(f.read(), object_hook=object_hook)
     except Exception:  # missing, unreadable, or from an incompatible version: rebuild
         return None
 
 
-def store_pickled(name: str, obj: object, keep: int = 4, directory: Path | None = None) -> None:
-    """Write ``name``; of the pickles sharing its prefix (``rules-``), keep the ``keep`` newest."""
-    import pickle
+def store_json(name: str, obj: object, keep: int = 4, directory: Path | None = None) -> None:
+    """Write ``name``; of the files sharing its prefix (``rules-``) and suffix, keep the ``keep``
+    newest (old ``rules-*.pickle`` files of earlier versions are removed)."""
+    import json
 
     folder = directory or cache_dir()
     try:
-        write_atomic_bytes(folder / name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic_bytes(folder / name, json.dumps(obj, separators=(",", ":")).encode("utf-8"))
         prefix = name.split("-", 1)[0] + "-"
-        old = sorted(folder.glob(prefix + "*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in folder.glob(prefix + "*.pickle"):
+            stale.unlink()
+        old = sorted(folder.glob(prefix + "*" + Path(name).suffix), key=lambda p: p.stat().st_mtime, reverse=True)
         for path in old[keep:]:
             path.unlink()
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+    except (OSError, TypeError, ValueError):
         pass  # a cache that cannot be written is only slower

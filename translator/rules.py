@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import rule_schema as schema
-from .diskcache import load_pickled, store_pickled
+from .diskcache import load_json, store_json
 from .rule_schema import RuleTableError
 
 __all__ = [
@@ -385,21 +385,74 @@ def _default_table() -> RuleTable:
 
 
 def _load_cached(directory: Path) -> RuleTable:
-    """``_load``, kept as a pickle in the cache folder (``translator/diskcache.py``), keyed by
-    the folder, the rule files' content and the loader's source: parsing the TOML costs more
-    than translating a typical file."""
+    """``_load``, kept as JSON in the cache folder (``translator/diskcache.py``), keyed by the
+    folder, the rule files' content and the loader's source: parsing the TOML costs more than
+    translating a typical file.  JSON, not a pickle: a file planted in the cache folder cannot
+    run code; :func:`_decode_object` builds only this module's dataclasses from it."""
     h = hashlib.sha256(str(directory.resolve()).encode())
-    for module in (__file__, schema.__file__):  # the loader's code shapes the pickled table
+    for module in (__file__, schema.__file__):  # the loader's code shapes the cached table
         h.update(b"\0" + Path(module).read_bytes())
     for path in sorted(directory.glob("*.toml")):
         h.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
-    name = f"rules-{h.hexdigest()[:40]}.pickle"
-    table = load_pickled(name)
+    name = f"rules-{h.hexdigest()[:40]}.json"
+    table = load_json(name, object_hook=_decode_object)
     if isinstance(table, RuleTable):
         return table
     table = _load(directory)
-    store_pickled(name, table)
+    store_json(name, _encode(table))
     return table
+
+
+# The cached table's JSON: a dataclass is {"\0" + class name: [field values in order]}, a
+# tuple a list (turned back into a tuple by the field's declared type), the table itself
+# {"\0RuleTable": {...}} without ``methods``, which is rebuilt from ``apis`` (the same rule
+# objects, as ``_load`` makes them).  Rule keys are identifiers, never "\0...".
+_CACHED_CLASSES = {cls.__name__: cls for cls in (Param, WeightRule, Check, Refusal, ModuleRule, ApiRule)}
+_TUPLE_FIELDS = {
+    name: tuple(i for i, f in enumerate(dataclasses.fields(cls)) if str(f.type).startswith("tuple["))
+    for name, cls in _CACHED_CLASSES.items()
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, RuleTable):
+        return {"\0RuleTable": {
+            "apis": _encode(value.apis), "modules": _encode(value.modules),
+            "files": [str(p) for p in value.files], "tensor_methods": sorted(value.tensor_methods),
+            "aliases": value.aliases,
+        }}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"\0" + type(value).__name__: [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
+    if isinstance(value, (tuple, list)):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+def _decode_object(d: dict[str, Any]) -> Any:
+    """``json.loads``'s object hook inverting :func:`_encode`; builds only this module's
+    dataclasses (a name it does not know raises, and the table is rebuilt from the TOML)."""
+    if len(d) != 1:
+        return d
+    (key, value), = d.items()
+    if key[:1] != "\0":
+        return d
+    if key == "\0RuleTable":
+        methods: dict[str, list[ApiRule]] = {}
+        for rule in value["apis"].values():
+            if rule.kind in ("method", "attribute"):
+                methods.setdefault(rule.name, []).append(rule)
+        return RuleTable(
+            apis=value["apis"], modules=value["modules"], methods=methods,
+            files=tuple(Path(p) for p in value["files"]),
+            tensor_methods=frozenset(value["tensor_methods"]), aliases=value["aliases"],
+        )
+    name = key[1:]
+    for i in _TUPLE_FIELDS[name]:
+        if value[i] is not None:
+            value[i] = tuple(value[i])
+    return _CACHED_CLASSES[name](*value)
 
 
 def _load(directory: Path) -> RuleTable:
