@@ -21,6 +21,7 @@ from ._common import (
     Outcome,
     bind_supported,
     call_on,
+    is_simple,
     kw,
     literal_value,
     make_call,
@@ -126,6 +127,26 @@ def support_call(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
         return out
     return out.with_changes(func=cst.Name(ctx.support(rule.support or "")))
 
+
+
+@handler("fm_inplace_assign")
+def inplace_assign(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``F.celu_(x)`` -> ``paddle.assign(paddle.nn.functional.celu(x), output=x)``: an in-place
+    torch function whose Paddle counterpart only returns a new tensor; the result is written
+    back into the input (a name or attribute, which the output names twice).  ``extra`` ones
+    are added where torch's argument is not given."""
+    bound = bind_supported(ctx, call, rule)
+    if refused(bound):
+        return bound
+    x = bound[(rule.params or ())[0].name]
+    if not is_simple(x, parenthesized=True):
+        return refuse(Refusal.UNSUPPORTED_USE, "the input is used twice in the translation: assign it to a name first; left unchanged")
+    given = {_renamed(rule, n) for n in bound}
+    extra = {k: v for k, v in rule.extra.items() if k not in given}
+    value = ctx.rewrite(call, plain_rule(rule, extra=extra))
+    if refused(value):
+        return value
+    return make_call(ctx.ref("paddle.assign"), [cst.Arg(value), kw("output", x)])
 
 # ------------------------------------------------------------------ legacy constructors ----
 
@@ -515,3 +536,55 @@ def _torch_fn_multilabel_margin_loss(input, label, reduction="mean"):
     return loss
 ''')
 
+
+_fn("_torch_fn_lp_pool3d", '''
+def _torch_fn_lp_pool3d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """torch.nn.functional.lp_pool3d: (sum over each window of x ** p) ** (1 / p)."""
+    k = [kernel_size] * 3 if isinstance(kernel_size, int) else list(kernel_size)
+    out = paddle.nn.functional.avg_pool3d(paddle.pow(x, norm_type), k, stride=stride, ceil_mode=ceil_mode)
+    out = paddle.sign(out) * paddle.nn.functional.relu(paddle.abs(out))
+    return paddle.pow(out * (k[0] * k[1] * k[2]), 1.0 / norm_type)
+''')
+
+snippet("TorchLPPool3d", '''
+class TorchLPPool3d(paddle.nn.Layer):
+    """torch.nn.LPPool3d: the power-average pooling over 3-d windows."""
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x):
+        return _torch_fn_lp_pool3d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+''', deps=("_torch_fn_lp_pool3d",))
+
+snippet("TorchRMSNorm", '''
+class TorchRMSNorm(paddle.nn.Layer):
+    """torch.nn.RMSNorm: x / sqrt(mean(x^2) + eps) over the last dimensions, times a learned
+    weight (initialized to ones) when elementwise_affine."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
+        super().__init__()
+        self.normalized_shape = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
+        self.eps = eps
+        self.weight = None
+        if elementwise_affine:
+            self.weight = self.create_parameter(self.normalized_shape, default_initializer=paddle.nn.initializer.Constant(1.0))
+
+    def forward(self, x):
+        return _torch_fn_rms_norm(x, self.normalized_shape, self.weight, self.eps)
+''', deps=("_torch_fn_rms_norm",))
+
+for _d in (1, 2, 3):
+    _fn(f"_torch_fn_max_pool{_d}d_with_indices", f'''
+def _torch_fn_max_pool{_d}d_with_indices(x, kernel_size, stride=None, padding=0, ceil_mode=False):
+    """torch's max_pool{_d}d_with_indices: (values, int64 flat indices in each input plane)."""
+    out, idx = paddle.nn.functional.max_pool{_d}d(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode, return_mask=True)
+    return out, idx.astype("int64")
+''')
+    _fn(f"_torch_fn_adaptive_max_pool{_d}d_with_indices", f'''
+def _torch_fn_adaptive_max_pool{_d}d_with_indices(x, output_size):
+    """torch's adaptive_max_pool{_d}d_with_indices: (values, int64 flat indices in each input plane)."""
+    out, idx = paddle.nn.functional.adaptive_max_pool{_d}d(x, output_size, return_mask=True)
+    return out, idx.astype("int64")
+''')
