@@ -24,7 +24,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import Refusal, TranslateContext, handler
+from ..registry import Refusal, Removed, TranslateContext, handler
 from ._common import Outcome, bind_supported, literal_value, make_call, refuse, refused, snippet
 
 
@@ -143,7 +143,7 @@ def set_detect_anomaly(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> 
     if refused(bound):
         return bound
     if ctx.result_unused:
-        return ctx.remove_statement()
+        return Removed()
     ctx.support("detect_anomaly")
     return call.with_changes(func=cst.Name("detect_anomaly"))
 
