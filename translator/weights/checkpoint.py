@@ -28,6 +28,7 @@ import collections
 import dataclasses
 import io
 import json
+import math
 import mmap
 import os
 import pickle
@@ -40,6 +41,7 @@ import numpy as np
 __all__ = [
     "Checkpoint",
     "CheckpointError",
+    "MAX_PICKLE_BYTES",
     "load_checkpoint",
     "read_checkpoint",
 ]
@@ -47,6 +49,11 @@ __all__ = [
 # torch's legacy format starts with these two pickled integers.
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
+
+# A compressed data.pkl may inflate to at most this (torch writes it uncompressed, and it takes
+# a few hundred bytes per tensor: a few MB even for the largest models); checked against the
+# entry's declared size before anything is inflated, and the inflating read stops there too.
+MAX_PICKLE_BYTES = 64 << 20
 
 # Keys under which training scripts commonly nest the model's state dict.
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model")
@@ -143,7 +150,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         raise CheckpointError(
             f"{path}: not a torch checkpoint (zip or legacy pickle) or a safetensors file"
         )
-    tensors = _extract_state_dict(obj, notes)
+    tensors = _extract_state_dict(path, obj, notes)
     if not tensors:
         raise CheckpointError(f"{path}: the checkpoint holds no tensors")
     return Checkpoint(path, fmt, tensors, notes)
@@ -196,6 +203,8 @@ class _TensorRef(_Sealed):
             raise pickle.UnpicklingError("malformed tensor size/stride")
         if not isinstance(offset, int) or offset < 0 or any(s < 0 for s in shape + stride):
             raise pickle.UnpicklingError("malformed tensor offset/size/stride")
+        if any(s >= 1 << 62 for s in shape + stride) or math.prod(s for s in shape if s) >= 1 << 62:
+            raise pickle.UnpicklingError(f"tensor size {tuple(shape)} is too large")
         self.storage = storage
         self.offset = offset
         self.shape = tuple(shape)
@@ -372,13 +381,13 @@ def _read_zip(path: str, buf: mmap.mmap, notes: list[str]) -> Any:
 
         storages: dict[str, np.ndarray] = {}
 
-        def storage_bytes(key: str) -> np.ndarray:
-            if key not in storages:
-                info = infos.get(f"{prefix}data/{key}")
+        def storage_bytes(ref: _StorageRef) -> np.ndarray:
+            if ref.key not in storages:
+                info = infos.get(f"{prefix}data/{ref.key}")
                 if info is None:
-                    raise CheckpointError(f"{path}: storage {key!r} is missing from the archive")
-                storages[key] = _zip_entry_view(path, buf, zf, info)
-            return storages[key]
+                    raise CheckpointError(f"{path}: storage {ref.key!r} is missing from the archive")
+                storages[ref.key] = _zip_entry_view(path, buf, zf, info, ref.numel * _itemsize(ref.dtype))
+            return storages[ref.key]
 
         refs: dict[str, _StorageRef] = {}
 
@@ -393,9 +402,9 @@ def _read_zip(path: str, buf: mmap.mmap, notes: list[str]) -> Any:
                 refs[key] = _StorageRef(key, storage_type.dtype, numel)
             return refs[key]
 
-        raw = _zip_read(path, zf, pkl[0])
+        raw = _zip_read_bounded(path, zf, infos[pkl[0]], MAX_PICKLE_BYTES)
         obj = _unpickle(path, io.BytesIO(raw), persistent_load)
-        return _materialize(path, obj, lambda ref: storage_bytes(ref.key), byteorder, notes)
+        return _materialize(path, obj, storage_bytes, byteorder, notes)
 
 
 class _MmapReader(io.RawIOBase):
@@ -433,10 +442,34 @@ def _zip_read(path: str, zf: zipfile.ZipFile, name: str) -> bytes:
         raise CheckpointError(f"{path}: corrupt or truncated zip entry {name!r} ({exc})") from None
 
 
-def _zip_entry_view(path: str, buf: mmap.mmap, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    """The bytes of one zip entry as a uint8 view of the map (a copy if it is compressed)."""
+def _zip_read_bounded(path: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A compressed entry inflated to at most ``limit`` bytes: refused before inflating when its
+    declared size is larger, and the read stops at the limit whatever the header says."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        return _zip_read(path, zf, info.filename)  # bounded by the file itself
+    refusal = (
+        f"{path}: refused to inflate {info.filename!r}: it would take more than {limit >> 20} MiB "
+        f"(declared {info.file_size} bytes from {info.compress_size}; a decompression bomb?)"
+    )
+    if info.file_size > limit:
+        raise CheckpointError(refusal)
+    try:
+        with zf.open(info) as f:
+            data = f.read(limit + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise CheckpointError(f"{path}: corrupt or truncated zip entry {info.filename!r} ({exc})") from None
+    if len(data) > limit:
+        raise CheckpointError(refusal)
+    return data
+
+
+def _zip_entry_view(
+    path: str, buf: mmap.mmap, zf: zipfile.ZipFile, info: zipfile.ZipInfo, declared: int = MAX_PICKLE_BYTES
+) -> np.ndarray:
+    """The bytes of one zip entry as a uint8 view of the map (a copy if it is compressed: then
+    inflated to at most ``declared`` bytes, the storage's declared size)."""
     if info.compress_type != zipfile.ZIP_STORED:
-        return np.frombuffer(_zip_read(path, zf, info.filename), dtype=np.uint8)
+        return np.frombuffer(_zip_read_bounded(path, zf, info, declared), dtype=np.uint8)
     header = buf[info.header_offset : info.header_offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise CheckpointError(f"{path}: corrupt zip entry {info.filename!r} (bad local header)")
@@ -595,21 +628,32 @@ def _materialize(
             widened.append(1)
         return arr
 
+    # Each container is visited once (by id): a pickle can share one object under many names,
+    # and a walk that followed every path through 40 shared levels would take 2**40 steps.
+    done: dict[int, Any] = {}
+
     def walk(value: Any, depth: int = 0) -> Any:
         if depth > 100:
             raise CheckpointError(f"{path}: corrupt checkpoint (nesting too deep)")
+        if not isinstance(value, (_TensorRef, dict, list, tuple)):
+            return value
+        key = id(value)
+        if key in done:
+            return done[key]
+        done[key] = value  # a cycle back to this container sees it as it is
         if isinstance(value, _TensorRef):
-            return tensor(value)
-        if isinstance(value, dict):
+            result: Any = tensor(value)
+        elif isinstance(value, dict):
             for k in list(value):
                 value[k] = walk(value[k], depth + 1)
-            return value
-        if isinstance(value, list):
+            result = value
+        elif isinstance(value, list):
             value[:] = [walk(v, depth + 1) for v in value]
-            return value
-        if isinstance(value, tuple):
-            return type(value)(walk(v, depth + 1) for v in value) if type(value) is tuple else value
-        return value
+            result = value
+        else:
+            result = tuple(walk(v, depth + 1) for v in value) if type(value) is tuple else value
+        done[key] = result
+        return result
 
     result = walk(obj)
     if widened:
@@ -627,45 +671,58 @@ def _looks_like_safetensors(head: bytes, size: int) -> bool:
     if len(head) < 9:
         return False
     (n,) = struct.unpack("<Q", head[:8])
-    return 2 <= n <= size - 8 and head[8:9] == b"{"
+    return 2 <= n <= size - 8 and head[8:9] in (b"{", b"[")
+
+
+def _safetensors_entry(path: str, name: str, meta: Any) -> tuple[str, tuple[int, ...], int, int]:
+    """(dtype, shape, begin, end) of one header entry, or a one-line CheckpointError."""
+    where = f"{path}: corrupt safetensors header entry {name!r}"
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{where} (not a JSON object)")
+    code, shape, offsets = meta.get("dtype"), meta.get("shape"), meta.get("data_offsets")
+    dtype = _SAFETENSORS_DTYPES.get(code) if isinstance(code, str) else None
+    if dtype is None:
+        raise CheckpointError(f"{path}: tensor {name!r} has unsupported dtype {code!r:.40}")
+    if not _is_int_tuple(shape) or any(s < 0 for s in shape):
+        raise CheckpointError(f"{where} (shape must be a list of non-negative integers, got {shape!r:.60})")
+    if not _is_int_tuple(offsets) or len(offsets) != 2:
+        raise CheckpointError(f"{where} (data_offsets must be [begin, end], got {offsets!r:.60})")
+    begin, end = offsets
+    if begin < 0 or end < begin:
+        raise CheckpointError(f"{where} (data_offsets {offsets} are negative or reversed)")
+    nbytes = math.prod(shape) * _itemsize(dtype)  # Python ints: [2**70] cannot overflow
+    if end - begin != nbytes:
+        raise CheckpointError(
+            f"{path}: corrupt safetensors entry {name!r} (shape {tuple(shape)} needs "
+            f"{nbytes} bytes, offsets give {end - begin})"
+        )
+    return dtype, tuple(shape), begin, end
 
 
 def _read_safetensors(path: str, buf: mmap.mmap, notes: list[str]) -> dict[str, np.ndarray]:
     (n,) = struct.unpack("<Q", buf[:8])
     try:
         header = json.loads(bytes(buf[8 : 8 + n]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: corrupt safetensors header ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CheckpointError(f"{path}: corrupt safetensors header ({str(exc)[:200]})") from None
     if not isinstance(header, dict):
-        raise CheckpointError(f"{path}: corrupt safetensors header (not a JSON object)")
+        raise CheckpointError(
+            f"{path}: corrupt safetensors header (a JSON {type(header).__name__}, not a JSON object "
+            "mapping tensor names to their dtype, shape and data_offsets)"
+        )
     base = 8 + n
     out: dict[str, np.ndarray] = {}
     widened = 0
-    entries = [(k, v) for k, v in header.items() if k != "__metadata__"]
+    entries = [(k, _safetensors_entry(path, k, v)) for k, v in header.items() if k != "__metadata__"]
     # Tensors come back in file order, which is how the writer laid them out.
-    entries.sort(key=lambda kv: kv[1].get("data_offsets", [0])[0] if isinstance(kv[1], dict) else 0)
-    for name, meta in entries:
-        try:
-            code, shape, (begin, end) = meta["dtype"], meta["shape"], meta["data_offsets"]
-        except (KeyError, TypeError, ValueError):
-            raise CheckpointError(f"{path}: corrupt safetensors header entry {name!r}") from None
-        dtype = _SAFETENSORS_DTYPES.get(code)
-        if dtype is None:
-            raise CheckpointError(f"{path}: tensor {name!r} has unsupported dtype {code!r}")
-        if not _is_int_tuple(shape) or any(s < 0 for s in shape) or not _is_int_tuple([begin, end]):
-            raise CheckpointError(f"{path}: corrupt safetensors header entry {name!r}")
-        itemsize = _itemsize(dtype)
-        count = int(np.prod(shape, dtype=np.int64))
-        if end - begin != count * itemsize or begin < 0:
-            raise CheckpointError(
-                f"{path}: corrupt safetensors entry {name!r} (shape {tuple(shape)} needs "
-                f"{count * itemsize} bytes, offsets give {end - begin})"
-            )
+    entries.sort(key=lambda kv: kv[1][2])
+    for name, (dtype, shape, begin, end) in entries:
         if base + end > len(buf):
             raise CheckpointError(
                 f"{path}: truncated file (tensor {name!r} ends at byte {base + end}, the file has {len(buf)})"
             )
         stored = np.dtype("<u2" if dtype == "bfloat16" else dtype).newbyteorder("<")
+        count = (end - begin) // stored.itemsize
         arr = np.frombuffer(buf, dtype=stored, count=count, offset=base + begin).reshape(shape)
         if not arr.dtype.isnative:
             arr = arr.astype(arr.dtype.newbyteorder("="))
@@ -684,7 +741,7 @@ def _read_safetensors(path: str, buf: mmap.mmap, notes: list[str]) -> dict[str, 
 # Finding the state dict in what was unpickled
 
 
-def _extract_state_dict(obj: Any, notes: list[str]) -> dict[str, np.ndarray]:
+def _extract_state_dict(path: str, obj: Any, notes: list[str]) -> dict[str, np.ndarray]:
     for _ in range(3):
         if not isinstance(obj, dict) or any(isinstance(v, np.ndarray) for v in obj.values()):
             break
@@ -697,8 +754,17 @@ def _extract_state_dict(obj: Any, notes: list[str]) -> dict[str, np.ndarray]:
         return {}
     tensors: dict[str, np.ndarray] = {}
     skipped: list[str] = []
+    seen: set[int] = set()
 
     def flatten(d: dict, prefix: str) -> None:
+        # a state dict is a tree: one nested dict under two names (or inside itself) would name
+        # its tensors once per path, 2**40 names for 40 shared levels
+        if id(d) in seen:
+            raise CheckpointError(
+                f"{path}: not a state dict: the nested dict at {prefix[:-1]!r:.80} repeats one seen "
+                "before (a shared reference or a cycle)"
+            )
+        seen.add(id(d))
         for k, v in d.items():
             name = f"{prefix}{k}"
             if isinstance(v, np.ndarray):
