@@ -433,8 +433,15 @@ def _torch_fn_window(window_length, periodic=True, window="hann", beta=12.0, dty
         return paddle.zeros([0], dtype=dtype)
     if window_length == 1:
         return paddle.ones([1], dtype=dtype)
-    name = (window, beta) if window == "kaiser" else window
-    return paddle.audio.functional.get_window(name, window_length, fftbins=periodic, dtype="float64").astype(dtype)
+    if window in ("bartlett", "kaiser"):  # Paddle 2.6's get_window has neither
+        m = window_length + 1 if periodic else window_length
+        r = paddle.arange(m, dtype="float64") * (2.0 / (m - 1)) - 1.0
+        if window == "bartlett":
+            w = 1.0 - paddle.abs(r)
+        else:
+            w = paddle.i0(beta * paddle.sqrt(paddle.clip(1.0 - r * r, min=0.0))) / paddle.i0(paddle.full([], beta, dtype="float64"))
+        return w[:window_length].astype(dtype)
+    return paddle.audio.functional.get_window(window, window_length, fftbins=periodic, dtype="float64").astype(dtype)
 ''')
 
 _fn("_torch_fn_chain_matmul", '''
@@ -478,6 +485,12 @@ def _torch_fn_hsplit(x, sections):
     """torch.hsplit: split along dimension 1 (0 for 1-d tensors); an int is the number of parts,
     a list the indices to split at."""
     return _torch_fn_split_at(x, sections, 1 if x.ndim > 1 else 0)
+''', deps=("_torch_fn_split_at",))
+
+_fn("_torch_fn_vsplit", '''
+def _torch_fn_vsplit(x, sections):
+    """torch.vsplit: split along dimension 0."""
+    return _torch_fn_split_at(x, sections, 0)
 ''', deps=("_torch_fn_split_at",))
 
 _fn("_torch_fn_dsplit", '''
