@@ -67,3 +67,41 @@ def test_forward_parameters_annotated_as_something_else_are_not_tensors():
     out = translate_source(src)
     assert "return x.reshape([-1]), m.reshape([-1]), d.view(-1)" in out.code
     assert [(d.code, d.severity.value) for d in out.diagnostics] == [("torch.Tensor.view", "warning")]
+
+
+def test_a_message_quoting_a_multi_line_argument_is_one_line():
+    """It becomes a comment line: a newline in it used to crash the translator."""
+    src = "import torch\n\ndef f(a, b, buf):\n    torch.mul(a, b, out=buf.narrow(\n        1, 0, 4\n    ))\n"
+    out = translate_source(src)
+    assert out.status.value == "translated"
+    assert [d.code for d in out.errors] == ["torch.mul"]
+    assert "\n" not in out.errors[0].message and "out=buf.narrow( 1, 0, 4 )" in out.errors[0].message
+
+
+def test_deep_nesting_is_refused_fast_and_moderate_nesting_translates():
+    import time
+
+    from translator.translate.pipeline import MAX_NESTING
+
+    chain = "import torch\n\nx = " + " + ".join(f"torch.abs(a{i})" for i in range(5000)) + "\n"
+    start = time.perf_counter()
+    out = translate_source(chain)
+    assert time.perf_counter() - start < 2
+    assert out.status.value == "failed" and [(d.code, d.line) for d in out.diagnostics] == [("nesting", 3)]
+    assert f"more than {MAX_NESTING} levels" in out.diagnostics[0].message
+    calls = "import torch\nx = " + "torch.abs(" * 150 + "a" + ")" * 150 + "\n"
+    out = translate_source(calls)
+    assert out.status.value == "translated" and out.code.count("paddle.abs(") == 150
+    chain = "import torch\nx = " + " + ".join(f"torch.abs(a{i})" for i in range(240)) + "\n"
+    assert translate_source(chain).code.count("paddle.abs(") == 240
+
+
+def test_translating_the_output_again_changes_nothing_with_moved_imports():
+    src = (
+        '"""Doc."""\n\nfrom enum import IntEnum\nimport torch\nimport torch.nn.functional as F\n\n\n'
+        "def f(q):\n    a = F.unknown_fn(q)\n    return F.relu(a)\n"
+    )
+    once = translate_source(src)
+    assert "    import torch\n    import torch.nn.functional\n" in once.code
+    assert "\nimport torch" not in once.code.split("def f")[0]
+    assert translate_source(once.code).code == once.code

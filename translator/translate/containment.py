@@ -182,12 +182,7 @@ def _is_docstring(stmt: cst.BaseStatement) -> bool:
 
 
 def _unique(lines: Sequence[cst.SimpleStatementLine]) -> list[cst.SimpleStatementLine]:
-    seen: set[str] = set()
-    out = []
-    for line in lines:
-        text = cst.Module(body=[line]).code
-        if text not in seen:
-            seen.add(text)
-            out.append(line.with_changes(leading_lines=[]))
-    return out
+    """Each import line once, sorted (``import torch`` before ``import torch.nn``)."""
+    by_text = {cst.Module(body=[line]).code: line.with_changes(leading_lines=[]) for line in lines}
+    return [by_text[text] for text in sorted(by_text)]
 

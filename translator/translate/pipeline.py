@@ -12,6 +12,10 @@
 
 from __future__ import annotations
 
+import ast
+import sys
+import warnings
+
 import libcst as cst
 
 from ..diagnostics import Diagnostic, Severity, Status, Translation
@@ -33,7 +37,39 @@ from .syntax import _one_line
 
 __all__ = ["translate_source"]
 
+# Expressions nested deeper than this are refused before LibCST parses them: its parser slows
+# down steeply with depth (a 500-term `a + b + ...` chain takes ~1 s, 1,000 terms ~6 s, 2,000
+# ~34 s) and the passes over the tree recurse once per level.
+MAX_NESTING = 250
+# ... which needs more than Python's default recursion limit (about 20 frames per level)
+_RECURSION_LIMIT = 20_000
+
 _CHECKED: dict[int, RuleTable] = {}  # tables whose handler and support names were checked
+
+
+def _too_deeply_nested(code: str) -> int | None:
+    """The line of an expression nested deeper than ``MAX_NESTING``, or None.
+
+    CPython's parser answers fast, also when it gives up (RecursionError: the longest line is
+    named then)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
+    except RecursionError:
+        lines = code.splitlines() or [""]
+        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+        return longest + 1
+    except (SyntaxError, ValueError):
+        return None  # LibCST reports it
+    todo: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_NESTING:
+            return getattr(node, "lineno", 0)
+        for child in ast.iter_child_nodes(node):
+            todo.append((child, depth + 1 if isinstance(child, ast.expr) else depth))
+    return None
 
 
 def _checked(table: RuleTable) -> RuleTable:
@@ -67,6 +103,27 @@ def translate_source(
     if "torch" not in code:
         # fast path: nothing here can refer to torch or torchvision
         return Translation(shown, code, code, Status.UNCHANGED)
+    line = _too_deeply_nested(code)
+    if line is not None:
+        message = (f"an expression nested more than {MAX_NESTING} levels deep is too deep to translate;"
+                   " split it into smaller expressions")
+        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, line, 1, "nesting", message, Severity.ERROR)])
+    saved = sys.getrecursionlimit()
+    if saved < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)  # the passes recurse per level of nesting
+    try:
+        return _translate(code, shown, path, table, settings, paddle_version)
+    except RecursionError:  # pragma: no cover - MAX_NESTING keeps inputs below this
+        message = "the code is nested too deeply to translate; split its expressions"
+        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, 0, 0, "nesting", message, Severity.ERROR)])
+    finally:
+        if saved < _RECURSION_LIMIT:
+            sys.setrecursionlimit(saved)
+
+
+def _translate(
+    code: str, shown: str, path: str | None, table: RuleTable | None, settings: Settings, paddle_version: str | None
+) -> Translation:
     try:
         module = _parse_module(code, trusted=settings.trust_parser)
     except cst.ParserSyntaxError as exc:
