@@ -20,11 +20,11 @@ from .context import TranslateContext
 from .evidence import EvidenceMixin, _assignment_items
 from .fastcst import _Transformer
 from .imports import ImportsMixin
-from .registry import HANDLERS, REMOVE_STATEMENT, Refusal, Refused, Removed, Rewritten, RuleCrash
+from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
 from .scopes import Scope, ScopeStack
-from .syntax import _NO_SPACE, _code, _keep_parens, _version_tuple
+from .syntax import _NO_SPACE, _code, _keep_parens, _one_line, _version_tuple
 
 
 class Translator(EvidenceMixin, ImportsMixin, _Transformer):
@@ -74,7 +74,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self, node: cst.CSTNode, code: str, message: str, severity: Severity, fallback: cst.CSTNode | None = None
     ) -> None:
         """Record a diagnostic and its marker line; ``fallback`` (the call as written) gives the
-        position when ``node`` is a new node (handlers see updated nodes, which have none)."""
+        position when ``node`` is a new node (handlers see updated nodes, which have none).
+        Messages are one line (a quoted argument may span several): they become comments."""
+        message = _one_line(message)
         self.diags.append((node, fallback, code, message, severity, tuple(self.stmt_chain)))
         self.diag_tops.add(id(self.top_stmt))
         if self.stmt_markers:
