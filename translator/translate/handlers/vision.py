@@ -11,7 +11,8 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import TranslateContext, handler
-from ._common import Outcome, bind_supported, plain_rule, refused, snippet
+from ..registry import Refusal
+from ._common import Outcome, bind_supported, literal_is, plain_rule, refuse, refused, snippet
 
 
 @handler("vision_bilinear_default")
@@ -43,6 +44,31 @@ class InterpolationMode:
 ''',
     paddle=False,
 )
+
+
+@handler("vision_model")
+def vision_model(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """A torchvision model builder -> its paddle.vision.models builder with random weights.
+
+    ``weights=None`` and ``pretrained=False`` say what Paddle's ``pretrained=False`` (its
+    default) says; pretrained weights are torch checkpoints that Paddle cannot load, so asking
+    for them is refused with the way to convert them. ``progress`` only drives a download bar.
+    """
+    bound = bind_supported(ctx, call, rule)
+    if refused(bound):
+        return bound
+    assert bound is not None
+    weights = bound.get("weights")
+    if weights is not None and not literal_is(weights, "None"):
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"weights={ctx.code(weights)}: torchvision's pretrained weights are "
+                      "torch checkpoints; build the model with weights=None and load a checkpoint converted with "
+                      "`torch2paddle convert-weights` (set_state_dict); left unchanged")
+    pretrained = bound.get("pretrained")
+    if pretrained is not None and not literal_is(pretrained, "False"):
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"pretrained={ctx.code(pretrained)}: torchvision's pretrained weights "
+                      "are torch checkpoints; use pretrained=False and load a checkpoint converted with "
+                      "`torch2paddle convert-weights` (set_state_dict); left unchanged")
+    return ctx.rewrite(call, plain_rule(rule, "weights", "pretrained", "progress"))
 
 # ------------------------------------------------------------------ transforms support -------
 
