@@ -484,7 +484,7 @@ def test_cli_corrupt_checkpoint_exits_2_and_writes_nothing(tmp_path, capsys, dam
     out = tmp_path / "net.pdparams"
     assert main_convert_weights([str(ckpt), "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith(f"error: {ckpt}: ")
+    assert len(err.splitlines()) == 1 and err.startswith(f"torch2paddle: error: {ckpt}: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.pth"]
 
 

@@ -10,7 +10,8 @@ Library use::
     translator.verify(torch_model, paddle_model, inputs, atol=1e-5, rtol=1e-5)
 
 Translation needs only libcst; weight conversion and verification import numpy, paddle (and
-torch for verify) when first used.
+torch for verify) when first used.  On a core install (without the ``verify`` extra) they are
+still names here (``from translator import *`` works), and calling one says what to install.
 """
 
 from __future__ import annotations
@@ -45,12 +46,31 @@ def __getattr__(name: str) -> Any:
 
         return translate_path
     # weight conversion and verification pull in numpy/paddle/torch: import them on first use
-    if name == "convert_state_dict":
-        from .weights import convert_state_dict
+    try:
+        if name == "convert_state_dict":
+            from .weights import convert_state_dict
 
-        return convert_state_dict
-    if name == "verify":
-        from .verify import verify
+            return convert_state_dict
+        if name == "verify":
+            from .verify import verify
 
-        return verify
+            return verify
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in ("numpy", "torch", "torchvision", "paddle", "safetensors"):
+            raise
+        return _needs_extra(name, missing)
     raise AttributeError(f"module 'translator' has no attribute {name!r}")
+
+
+def _needs_extra(name: str, missing: str) -> Any:
+    """A stand-in for ``name`` on a core install: calling it says which extra to install."""
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise ModuleNotFoundError(
+            f'translator.{name} needs {missing}, which is not installed: pip install "torch2paddle[verify]"',
+            name=missing,
+        )
+
+    unavailable.__name__ = unavailable.__qualname__ = name
+    return unavailable

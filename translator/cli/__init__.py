@@ -26,7 +26,7 @@ from typing import Sequence
 
 from ..report import REPORT_SCHEMA_VERSION
 from . import sync, translate
-from .output import format_diagnostic
+from .output import err, format_diagnostic, missing_extra
 
 __all__ = ["main", "build_parser", "format_diagnostic", "REPORT_SCHEMA_VERSION"]
 
@@ -44,14 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "convert-weights":
-        from ..weights.cli import main_convert_weights
-
-        return main_convert_weights(argv[1:])
-    if argv and argv[0] == "verify":
-        from ..verify.cli import main_verify
-
-        return main_verify(argv[1:])
+    if argv and argv[0] in ("convert-weights", "verify"):
+        try:  # numpy, torch and paddle come with the "verify" extra, not the core install
+            if argv[0] == "convert-weights":
+                from ..weights.cli import main_convert_weights as command
+            else:
+                from ..verify.cli import main_verify as command
+        except ImportError as exc:
+            message = missing_extra(argv[0], exc)
+            if message is None:
+                raise
+            err(message)
+            return 2
+        return command(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

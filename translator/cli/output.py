@@ -6,7 +6,10 @@ import sys
 
 from ..diagnostics import Diagnostic
 
-__all__ = ["err", "format_diagnostic"]
+__all__ = ["EXTRA_MODULES", "err", "format_diagnostic", "missing_extra"]
+
+# What ``pip install "torch2paddle[verify]"`` brings (pyproject.toml's optional dependencies).
+EXTRA_MODULES = frozenset({"numpy", "torch", "torchvision", "paddle", "safetensors"})
 
 
 def err(msg: str) -> None:
@@ -17,3 +20,12 @@ def err(msg: str) -> None:
 def format_diagnostic(d: Diagnostic, *, failed: bool = False) -> str:
     """``path:line:col: CODE: message`` (no ``:line:col`` when there is no position)."""
     return str(d)
+
+
+def missing_extra(command: str, exc: ImportError) -> str | None:
+    """The one-line error for ``command`` when ``exc`` is a missing optional dependency (one
+    the ``verify`` extra installs), else None (some other import failed: not ours to explain)."""
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if not isinstance(exc, ModuleNotFoundError) or name not in EXTRA_MODULES:
+        return None
+    return f'{command} needs {name}, which is not installed: pip install "torch2paddle[verify]"'

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..cli.output import err, missing_extra
 from ..targets import TargetError, get_factory, import_target_module, is_path, split_target
 from .check import verify
 from .compare import jsonable
@@ -74,12 +75,16 @@ def main_verify(argv: Iterable[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return 0 if exc.code == 0 else 2
+    clash = _output_clash(args)
+    if clash:
+        err(clash)
+        return 2
     workdir = None
     try:
         workdir = tempfile.mkdtemp(prefix="t2p-verify-")
         return _main_verify(args, workdir)
     except _Exit as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        err(str(exc))
         if exc.code == 1 and args.report:
             _write_json(args.report, {"match": False, "target": args.target, "errors": [str(exc)]})
         return exc.code
@@ -88,9 +93,33 @@ def main_verify(argv: Iterable[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _output_clash(args: argparse.Namespace) -> str | None:
+    """Why ``--report``/``--save-translation`` would overwrite an input or each other, or None."""
+    inputs = []
+    for target, label in ((args.target, "the target's source"), (args.paddle, "the --paddle file")):
+        if target and ":" in target and is_path(target.rsplit(":", 1)[0]):
+            inputs.append((Path(target.rsplit(":", 1)[0]), label))
+    outputs = [(Path(p), flag) for p, flag in ((args.report, "--report"), (args.save_translation, "--save-translation")) if p]
+    if len(outputs) == 2 and outputs[0][0].resolve() == outputs[1][0].resolve():
+        return f"{args.report}: --report and --save-translation name the same file"
+    for out, flag in outputs:
+        if out.is_dir():
+            return f"{out}: {flag} names a directory, not a file"
+        for src, label in inputs:
+            if out.resolve() == src.resolve():
+                return f"{out}: {flag} would overwrite {label}"
+    return None
+
+
 def _main_verify(args: argparse.Namespace, workdir: str) -> int:
-    import paddle
-    import torch
+    try:
+        import paddle
+        import torch
+    except ImportError as exc:
+        message = missing_extra("verify", exc)
+        if message is None:
+            raise
+        raise _Exit(2, message) from None
 
     try:
         kwargs = json.loads(args.kwargs)

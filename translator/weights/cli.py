@@ -9,14 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Iterable
 
+from ..cli.output import err
 from .checkpoint import CheckpointError, read_checkpoint
 from .convert import convert_state_dict_report, save_pdparams
 
 __all__ = ["main_convert_weights"]
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """``a`` and ``b`` name one file (through links and ``..``), or would once ``a`` is written."""
+    pa, pb = Path(a), Path(b)
+    try:
+        if pa.exists() and pb.exists():
+            return os.path.samefile(pa, pb)
+    except OSError:
+        pass
+    return pa.resolve() == pb.resolve()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,12 +65,19 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
         if not isinstance(kwargs, dict):
             raise ValueError("not a JSON object")
     except ValueError as exc:
-        print(f"error: --kwargs: {exc}", file=sys.stderr)
+        err(f"--kwargs: {exc}")
+        return 2
+    for other, what in ((args.checkpoint, "the checkpoint"), (args.model and args.model.split(":")[0], "the --model file")):
+        if other and _same_file(args.output, other):
+            err(f"{args.output}: the output would overwrite {what}; choose another -o")
+            return 2
+    if Path(args.output).is_dir():
+        err(f"{args.output}: is a directory; -o names the .pdparams file")
         return 2
     try:
         ckpt = read_checkpoint(args.checkpoint)
     except CheckpointError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        err(str(exc))
         return 2
     for note in ckpt.notes:
         print(f"note: {args.checkpoint}: {note}", file=sys.stderr)
@@ -68,7 +89,7 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
         try:
             model = build_paddle_model(args.model, kwargs, lazy=True)  # names and shapes suffice
         except TargetError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            err(str(exc))
             return 2
 
     with warnings.catch_warnings():
@@ -76,12 +97,13 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
         report = convert_state_dict_report(ckpt.tensors, model, match_by_order=not args.no_order_match)
     print(report.summary(), file=sys.stderr)
     if args.strict and not report.ok:
-        print("error: --strict: " + "; ".join(report.problems()), file=sys.stderr)
+        err("--strict: " + "; ".join(report.problems()))
         return 1
     try:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         save_pdparams(report.state_dict, args.output)
     except OSError as exc:
-        print(f"error: {args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        err(f"{args.output}: cannot write: {exc.strerror or exc}")
         return 2
     print(f"wrote {args.output} ({len(report.state_dict)} tensors)", file=sys.stderr)
     return 0

@@ -411,9 +411,10 @@ class _PdparamsPickler(pickle.Pickler):
 def save_pdparams(state_dict: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
     """Write ``state_dict`` to ``path`` atomically, in a form ``paddle.load`` reads.
 
-    The file appears only once complete (temp file in the same folder, then ``os.replace``).
+    The file appears only once complete (temp file in the same folder, then ``os.replace``),
+    with the mode an ordinary new file gets (the umask's), or the old file's.
     """
     from ..atomic import atomic_open
 
-    with atomic_open(path, "wb", fsync=True) as f:
+    with atomic_open(path, "wb", fsync=True, keep_mode=True) as f:
         _PdparamsPickler(f, protocol=5).dump(dict(state_dict))

@@ -1,0 +1,127 @@
+"""Issue 15 items 4, 6, 7, 8, 10, 13: the command line at its edges."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from translator import cli
+from translator.weights.cli import main_convert_weights
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A meta-path hook that makes numpy, torch and paddle look uninstalled (a core install).
+BLOCK_EXTRAS = textwrap.dedent(
+    """
+    import sys
+    class _Block:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in ("numpy", "torch", "torchvision", "paddle", "safetensors"):
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            return None
+    sys.meta_path.insert(0, _Block())
+    """
+)
+
+
+def _core_install(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TORCH2PADDLE_NO_CACHE": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_EXTRAS + textwrap.dedent(code)], capture_output=True, text=True, env=env, cwd=cwd
+    )
+
+
+def test_core_install_star_import_and_commands_name_the_extra(tmp_path):
+    (tmp_path / "m.pth").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    run = _core_install(
+        """
+        from translator import *
+        assert translate_source("x = 1\\n").code == "x = 1\\n"
+        try:
+            convert_state_dict({}, None)
+        except ModuleNotFoundError as exc:
+            print("library:", exc)
+        from translator.cli import main
+        print("convert-weights exit", main(["convert-weights", "m.pth", "-o", "m.pdparams"]))
+        print("verify exit", main(["verify", "model.py:build"]))
+        """,
+        tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert 'library: translator.convert_state_dict needs numpy, which is not installed: pip install "torch2paddle[verify]"' in run.stdout
+    assert "convert-weights exit 2" in run.stdout and "verify exit 2" in run.stdout
+    lines = run.stderr.strip().splitlines()
+    assert lines == [
+        'torch2paddle: error: convert-weights needs numpy, which is not installed: pip install "torch2paddle[verify]"',
+        'torch2paddle: error: verify needs numpy, which is not installed: pip install "torch2paddle[verify]"',
+    ]
+    assert not (tmp_path / "m.pdparams").exists()
+
+
+# ---------------------------------------------------------------- convert-weights (items 6, 13)
+
+
+def _checkpoint(tmp_path: Path) -> Path:
+    import torch
+
+    path = tmp_path / "net.pth"
+    torch.save({"w": torch.ones(2, 3)}, path)
+    return path
+
+
+def test_convert_weights_refuses_to_overwrite_the_checkpoint(tmp_path, capsys):
+    ckpt = _checkpoint(tmp_path)
+    before = ckpt.read_bytes()
+    for out in (ckpt, tmp_path / "sub" / ".." / "net.pth"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        assert main_convert_weights([str(ckpt), "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("torch2paddle: error: ") and "overwrite the checkpoint" in err
+    link = tmp_path / "link.pdparams"
+    link.symlink_to(ckpt)
+    assert main_convert_weights([str(ckpt), "-o", str(link)]) == 2
+    assert ckpt.read_bytes() == before
+
+
+def test_convert_weights_creates_the_folder_with_the_umask_mode(tmp_path, capsys):
+    ckpt = _checkpoint(tmp_path)
+    out = tmp_path / "new" / "deeper" / "net.pdparams"
+    old = os.umask(0o022)
+    try:
+        assert main_convert_weights([str(ckpt), "-o", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_one_error_prefix_across_commands(tmp_path, capsys):
+    missing = str(tmp_path / "missing.pth")
+    assert cli.main(["convert-weights", missing, "-o", str(tmp_path / "o.pdparams")]) == 2
+    assert cli.main(["translate", str(tmp_path / "missing.py")]) == 2
+    assert cli.main(["verify", str(tmp_path / "missing.py") + ":build"]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if "error" in line]  # not paddle's warnings
+    assert len(lines) == 3 and all(line.startswith("torch2paddle: error: ") for line in lines), lines
+
+
+def test_verify_report_over_an_input_is_refused(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text("import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n")
+    before = model.read_text()
+    for argv in (
+        [f"{model}:build", "--report", str(model)],
+        [f"{model}:build", "--save-translation", str(model)],
+        [f"{model}:build", "--report", str(tmp_path / "x.py"), "--save-translation", str(tmp_path / "x.py")],
+    ):
+        assert cli.main(["verify", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("torch2paddle: error: ") and len(err.strip().splitlines()) == 1
+    assert model.read_text() == before
