@@ -70,6 +70,33 @@ def vision_model(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
                       "`torch2paddle convert-weights` (set_state_dict); left unchanged")
     return ctx.rewrite(call, plain_rule(rule, "weights", "pretrained", "progress"))
 
+
+@handler("vision_dataset")
+def vision_dataset(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """MNIST/FashionMNIST/CIFAR: ``train=`` becomes Paddle's ``mode=`` ("train"/"test").
+
+    Paddle reads these datasets from its own cache (``~/.cache/paddle/dataset``), downloading
+    them when missing, in its own file layout: ``root`` and ``download`` have no Paddle meaning
+    and are dropped with a warning.
+    """
+    bound = bind_supported(ctx, call, rule)
+    if refused(bound):
+        return bound
+    assert bound is not None
+    extra = dict(rule.extra)
+    train = bound.get("train")
+    if train is None or literal_is(train, "True"):
+        extra["mode"] = '"train"'
+    elif literal_is(train, "False"):
+        extra["mode"] = '"test"'
+    else:
+        extra["mode"] = f'"train" if {ctx.code(train)} else "test"'
+    dropped = [name for name in ("root", "download") if name in bound]
+    if dropped:
+        ctx.warn(call, rule.torch, f"{' and '.join(dropped)} dropped: Paddle keeps this dataset in its own cache "
+                 "(~/.cache/paddle/dataset) and downloads it there when missing")
+    return ctx.rewrite(call, plain_rule(rule, "root", "train", "download", extra=extra))
+
 # ------------------------------------------------------------------ transforms support -------
 
 snippet(
