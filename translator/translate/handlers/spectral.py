@@ -9,9 +9,28 @@ default float dtype, as torch's results are floating).
 
 from __future__ import annotations
 
-from ._common import snippet
+import libcst as cst
+
+from ...rules import ApiRule
+from ..registry import TranslateContext, handler
+from ._common import Outcome, bind_supported, literal_value, make_call, plain_rule, refused, snippet
 
 # -------------------------------------------------------------------------- fft -------------
+
+
+@handler("fft_freq")
+def fft_freq(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``torch.fft.fftfreq(n, d, dtype=dt)`` -> ``paddle.fft.fftfreq(n, d).astype(dt)``: Paddle
+    2.6 ignores its ``dtype`` argument (the result has the default dtype)."""
+    bound = bind_supported(ctx, call, rule)
+    if refused(bound):
+        return bound
+    dtype = bound.get("dtype")
+    new = ctx.rewrite(call, plain_rule(rule, "dtype"))
+    if refused(new) or dtype is None or literal_value(dtype) is None:
+        return new
+    return make_call(cst.Attribute(new, cst.Name("astype")), [cst.Arg(dtype)])
+
 
 for _name, _sign in (("fftshift", ""), ("ifftshift", "-")):
     snippet(
@@ -79,8 +98,11 @@ _TorchLstsq = collections.namedtuple("_TorchLstsq", ["solution", "residuals", "r
 
 
 def _torch_linalg_lstsq(A, B, rcond=None, driver=None):
-    """torch.linalg.lstsq: Paddle's four results, the rank as int64 (Paddle: int32)."""
+    """torch.linalg.lstsq: Paddle's four results, the rank as int64 (Paddle: int32), no residuals
+    with the default driver (gelsy), as torch."""
     solution, residuals, rank, singular_values = paddle.linalg.lstsq(A, B, rcond=rcond, driver=driver)
+    if driver in (None, "gelsy"):  # torch computes no residuals with gelsy (Paddle 2.6 does)
+        residuals = paddle.zeros([0], dtype=solution.dtype)
     return _TorchLstsq(solution, residuals, rank.astype("int64"), singular_values)
 ''',
     imports=("import collections",),
