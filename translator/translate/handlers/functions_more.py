@@ -19,6 +19,7 @@ from ...rules import ApiRule
 from ..registry import Refusal, TranslateContext, handler
 from ._common import (
     Outcome,
+    atom,
     bind_supported,
     call_on,
     is_simple,
@@ -601,3 +602,31 @@ def _torch_fn_adaptive_max_pool{_d}d_with_indices(x, output_size):
     out, idx = paddle.nn.functional.adaptive_max_pool{_d}d(x, output_size, return_mask=True)
     return out, idx.astype("int64")
 ''')
+
+_fn("_torch_fn_slice", '''
+def _torch_fn_slice(x, dim=0, start=None, end=None, step=1):
+    """torch.slice_copy: x[..., start:end:step, ...] along dim, as a copy."""
+    index = [slice(None)] * x.ndim
+    index[dim] = slice(start, end, step)
+    return x[tuple(index)].clone()
+''')
+
+_fn("_torch_fn_scatter_reduce", '''
+def _torch_fn_scatter_reduce(x, dim, index, src, reduce, include_self=True):
+    """torch.scatter_reduce: paddle.put_along_axis with torch's reduction names; src is cut to
+    the index's shape (torch reads only that part of it)."""
+    names = {"sum": "add", "prod": "mul", "mean": "mean", "amax": "amax", "amin": "amin"}
+    src = src[tuple(slice(0, n) for n in index.shape)]
+    return paddle.put_along_axis(x, index, src, dim, reduce=names[reduce], include_self=include_self, broadcast=False)
+''')
+
+
+@handler("fm_same_size")
+def same_size(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``torch.is_same_size(a, b)`` -> ``a.shape == b.shape`` (lists of ints in Paddle)."""
+    bound = bind_supported(ctx, call, rule)
+    if refused(bound):
+        return bound
+    a, b = (cst.Attribute(value=atom(bound[p.name]), attr=cst.Name("shape")) for p in (rule.params or ())[:2])
+    return cst.Comparison(left=a, comparisons=[cst.ComparisonTarget(cst.Equal(), b)],
+                          lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
