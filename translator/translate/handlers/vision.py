@@ -531,7 +531,8 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
         return paddle.vision.ops.roi_align(input, paddle.concat(list(boxes)), num, output_size,
                                            spatial_scale, sampling_ratio, aligned)
     batch = boxes[:, 0].astype("int64")
-    order = paddle.argsort(batch, stable=True)
+    # unique keys keep the rois of one image in their order (argsort has no stable= in Paddle 2.6)
+    order = paddle.argsort(batch * boxes.shape[0] + paddle.arange(boxes.shape[0], dtype="int64"))
     num = paddle.bincount(batch, minlength=input.shape[0]).astype("int32")
     out = paddle.vision.ops.roi_align(input, paddle.gather(boxes[:, 1:], order), num, output_size,
                                       spatial_scale, sampling_ratio, aligned)
