@@ -125,3 +125,71 @@ def test_verify_report_over_an_input_is_refused(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("torch2paddle: error: ") and len(err.strip().splitlines()) == 1
     assert model.read_text() == before
+
+
+# ---------------------------------------------------------------- tree walks (items 4, 7)
+
+TORCH_SRC = "import torch\nx = torch.zeros(3)\n"
+
+
+def _tree(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    for rel in ("a.py", "locked/b.py", "venv/lib/c.py", ".venv/d.py", "real/e.py"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(TORCH_SRC)
+    (src / "linked").symlink_to(src / "real", target_is_directory=True)
+    return src
+
+
+def _deny(monkeypatch, folder: Path) -> None:
+    """``folder`` cannot be listed (chmod 000 does not stop root, so os.scandir is made to fail)."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_unreadable_folder_is_reported_and_fails_the_run(tmp_path, capsys, monkeypatch):
+    src = _tree(tmp_path)
+    _deny(monkeypatch, src / "locked")
+    code = cli.main(["translate", str(src), "-o", str(tmp_path / "out"), "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{src / 'locked'}: io: cannot read the directory: Permission denied" in err
+    assert "1 folder(s) could not be read" in err
+    assert (tmp_path / "out" / "a.py").exists()  # the others are still translated
+
+
+def test_skipped_folders_are_said_with_verbose(tmp_path, capsys):
+    src = _tree(tmp_path)
+    assert cli.main(["translate", str(src), "--check", "--no-cache"]) == 1
+    assert ": skipped:" not in capsys.readouterr().err
+    assert cli.main(["translate", str(src), "--check", "--no-cache", "--verbose"]) == 1
+    err = capsys.readouterr().err
+    assert f"{src / 'venv'}: skipped: a virtual environment or tool folder" in err
+    assert f"{src / '.venv'}: skipped: a virtual environment or tool folder" in err
+    assert f"{src / 'linked'}: skipped: a symbolic link to a directory (not followed)" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_in_a_tree_is_skipped_and_reported(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text(TORCH_SRC)
+    os.mkfifo(src / "pipe.py")
+    os.mkfifo(src / "data.txt")
+    start = time.monotonic()
+    code = cli.main(["translate", str(src), "-o", str(tmp_path / "out"), "--copy-other", "--no-cache"])
+    assert time.monotonic() - start < 30
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"{src / 'pipe.py'}: skipped: a FIFO, not a regular file; not read" in err
+    assert f"{src / 'data.txt'}: skipped: a FIFO, not a regular file; not read" in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.py"]
+    # named directly, it is not read either
+    assert cli.main(["translate", str(src / "pipe.py"), "--no-cache"]) == 2
+    assert "a FIFO, not a regular file" in capsys.readouterr().err

@@ -16,8 +16,9 @@ import errno
 import gc
 import os
 import shutil
+import stat
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .atomic import atomic_open
 from .diagnostics import Diagnostic, Status, Translation
@@ -27,6 +28,7 @@ from .settings import Settings
 __all__ = [
     "OutputPlanError",
     "PlannedFile",
+    "Skipped",
     "copy_atomic",
     "decode_source",
     "translate_many",
@@ -50,10 +52,47 @@ class OutputPlanError(ValueError):
     """The requested outputs are unsafe (inside the input tree, over an input, ...)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Skipped:
+    """Something a tree walk did not enter or read, and why.
+
+    ``level``: ``"error"`` (a folder that could not be read: the run fails), ``"warning"`` (a
+    FIFO, socket or device, or a broken link: never read, always said) or ``"verbose"`` (skipped
+    by design, a virtual environment or a link to a folder: said with ``--verbose``).
+    """
+
+    path: Path
+    reason: str
+    level: str
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes; ``OSError`` for anything else (a FIFO would block the run)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{_kind(mode)}, not a regular file; not read", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
 def read_source(path: Path) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it cannot be read as Python source."""
     try:
-        data = Path(path).read_bytes()
+        data = read_bytes(Path(path))
     except IsADirectoryError:
         return None, Diagnostic(str(path), 0, 0, "io", "is a directory, not a Python file")
     except OSError as exc:
@@ -171,7 +210,7 @@ def _size(path: Path) -> int:
 def _from_cache(cache, path: Path, settings: Settings | None) -> tuple[Translation | None, str | None]:  # type: ignore[no-untyped-def]
     """(cached result, None), or (None, key to store the result under), or (None, None)."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError:
         return None, None
     text, error = decode_source(data, str(path))
@@ -226,28 +265,62 @@ def copy_atomic(src: Path, dst: Path) -> None:
     shutil.copystat(src, dst)
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Every file under ``root``, in a stable order, skipping hidden and tool folders."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+def _walk(root: Path, skipped: list[Skipped] | None = None, want: Callable[[str], bool] = lambda name: True) -> Iterator[Path]:
+    """Every regular file under ``root``, in a stable order, skipping hidden and tool folders,
+    links to folders (not followed) and what is not a regular file; each skip (but
+    ``__pycache__``) and each folder that cannot be read is added to ``skipped``."""
+
+    def note(path: Path, reason: str, level: str) -> None:
+        if skipped is not None:
+            skipped.append(Skipped(path, reason, level))
+
+    def unreadable(exc: OSError) -> None:
+        note(Path(exc.filename or root), f"cannot read the directory: {exc.strerror or exc}", "error")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        keep = []
+        for d in sorted(dirnames):
+            full = Path(dirpath) / d
+            if d == "__pycache__":
+                continue
+            if d in SKIP_DIRS or d.startswith("."):
+                env = d in ("venv", ".venv", "node_modules") or (full / "pyvenv.cfg").exists()
+                note(full, "a virtual environment or tool folder" if env else "a hidden folder", "verbose")
+            elif os.path.islink(full):
+                note(full, "a symbolic link to a directory (not followed)", "verbose")
+            else:
+                keep.append(d)
+        dirnames[:] = keep
         for name in sorted(filenames):
-            yield Path(dirpath) / name
+            if not want(name):
+                continue
+            full = Path(dirpath) / name
+            try:
+                mode = os.stat(full).st_mode
+            except OSError as exc:
+                note(full, f"cannot read: {exc.strerror or exc}", "warning")  # a broken link
+                continue
+            if not stat.S_ISREG(mode):
+                note(full, f"{_kind(mode)}, not a regular file; not read", "warning")
+                continue
+            yield full
 
 
-def iter_python_files(root: Path) -> list[Path]:
-    """``root`` itself when it is a file, else the ``.py`` files of its tree in a stable order."""
+def iter_python_files(root: Path, skipped: list[Skipped] | None = None) -> list[Path]:
+    """``root`` itself when it is a file, else the ``.py`` files of its tree in a stable order
+    (what was skipped, and why, is added to ``skipped``)."""
     root = Path(root)
     if not root.is_dir():
         return [root]
-    return [p for p in _walk(root) if p.name.endswith(".py")]
+    return list(_walk(root, skipped, lambda name: name.endswith(".py")))
 
 
-def iter_other_files(root: Path) -> list[Path]:
+def iter_other_files(root: Path, skipped: list[Skipped] | None = None) -> list[Path]:
     """The files of a tree that are not ``.py`` files (copied with ``--copy-other``)."""
     root = Path(root)
     if not root.is_dir():
         return []
-    return [p for p in _walk(root) if not p.name.endswith(".py") and not p.name.endswith((".pyc", ".pyo"))]
+    return list(_walk(root, skipped, lambda name: not name.endswith((".py", ".pyc", ".pyo"))))
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -262,21 +335,32 @@ class PlannedFile:
 
 
 def plan_outputs(
-    srcs: list[Path], out: Path | None, *, out_is_dir: bool = False, include_other: bool = False
+    srcs: list[Path],
+    out: Path | None,
+    *,
+    out_is_dir: bool = False,
+    include_other: bool = False,
+    skipped: list[Skipped] | None = None,
 ) -> list[PlannedFile]:
     """What to translate (and, with ``include_other``, to copy) and where to write it.
 
     ``out=None`` plans no outputs.  A directory input is mirrored into ``out`` (into
     ``out/<name>`` when there are several inputs); a file input goes to ``out`` itself, or into
     it when ``out`` is (or must be) a directory.  Raises :class:`OutputPlanError` when an output
-    would land inside an input tree or on an input file, or two inputs on one output.
+    would land inside an input tree or on an input file, or two inputs on one output.  What the
+    walk skipped is added to ``skipped`` (:class:`Skipped`).
     """
     several = len(srcs) > 1
     plan: list[PlannedFile] = []
     for src in srcs:
-        files = [(f, False) for f in iter_python_files(src)]
+        seen_skips: list[Skipped] = []
+        files = [(f, False) for f in iter_python_files(src, seen_skips)]
         if include_other:
-            files += [(f, True) for f in iter_other_files(src)]
+            other_skips: list[Skipped] = []
+            files += [(f, True) for f in iter_other_files(src, other_skips)]
+            seen_skips += [s for s in other_skips if s.level == "warning"]  # folders: said above
+        if skipped is not None:
+            skipped.extend(seen_skips)
         for f, copy in files:
             if out is None:
                 target = None

@@ -161,14 +161,19 @@ def main_sync(args: argparse.Namespace) -> int:
         pyproject = Path(os.path.relpath(pyproject))  # messages name paths as the user sees them
     except ValueError:  # another drive
         pass
+    skipped: list = []
     try:
         entries = load_sync_config(pyproject)
         plans = [
-            (e, plan_outputs([e.src], e.dst, out_is_dir=e.dst_is_dir, include_other=e.copy_other)) for e in entries
+            (e, plan_outputs([e.src], e.dst, out_is_dir=e.dst_is_dir, include_other=e.copy_other, skipped=skipped))
+            for e in entries
         ]
     except (SyncConfigError, OutputPlanError) as exc:
         err(str(exc))
         return 2
+    from .translate import report_skipped
+
+    unreadable = report_skipped(skipped, lambda line: print(line, file=sys.stderr), verbose=args.verbose)
 
     settings = Settings(trust_parser=True)  # this process and its workers parse in a single thread
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
@@ -245,6 +250,7 @@ def main_sync(args: argparse.Namespace) -> int:
                         continue
                 updated += 1
                 say(f"{_rel(stale)}: {would}delete (its source is gone)")
+    failed += unreadable
     verb = "would be updated" if args.check else "updated"
     text = f"sync: {updated} {verb}, {up_to_date} up to date, {failed} failed"
     if updated and not args.check:

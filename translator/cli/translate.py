@@ -108,8 +108,9 @@ class Progress:
         print(line, file=self.stream)
 
 
-def _plan_translate(args: argparse.Namespace) -> tuple[list, str]:
-    """(planned files, mode); raises UsageError for anything unsafe or contradictory."""
+def _plan_translate(args: argparse.Namespace, skipped: list | None = None) -> tuple[list, str]:
+    """(planned files, mode); raises UsageError for anything unsafe or contradictory.  What the
+    tree walks skipped is added to ``skipped`` (``paths.Skipped``)."""
     from ..paths import OutputPlanError, PlannedFile, plan_outputs
 
     if args.in_place and (args.check or args.diff):
@@ -155,6 +156,7 @@ def _plan_translate(args: argparse.Namespace) -> tuple[list, str]:
             out,
             out_is_dir=bool(args.output) and args.output.endswith(("/", os.sep)),
             include_other=args.copy_other,
+            skipped=skipped,
         )
     except OutputPlanError as exc:
         raise UsageError(str(exc)) from None
@@ -173,8 +175,9 @@ def run(args: argparse.Namespace) -> int:
 
     # this process and its workers parse in a single thread: the parser's output may be trusted
     settings = Settings(paddle_version=args.paddle_version, trust_parser=True)
+    skipped: list = []
     try:
-        plan, mode = _plan_translate(args)
+        plan, mode = _plan_translate(args, skipped)
     except UsageError as exc:
         err(str(exc))
         return 2
@@ -193,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         results = translate_many([p.src for p in plan], args.jobs, cache=_result_cache(args), settings=settings)
 
+    unreadable = report_skipped(skipped, progress.write, verbose=args.verbose)
     summary = Summary()
     outcomes: list[FileOutcome] = []
     show_notes = not args.quiet or args.strict
@@ -241,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
             copy_failed += 1
             err(f"{item.target}: cannot copy {item.src}: {exc.strerror or exc}")
 
-    if summary.failed or copy_failed:
+    if summary.failed or copy_failed or unreadable:
         code = 2
     elif mode == "check" and any(o.result.changed for o in outcomes):
         code = 1
@@ -259,8 +263,27 @@ def run(args: argparse.Namespace) -> int:
             err(f"{args.report}: cannot write the report: {exc.strerror or exc}")
             code = 2
     if not args.quiet and (mode != "stdout" or args.verbose):
-        print(summary.line(would=mode in ("check", "diff")), file=stderr)
+        line = summary.line(would=mode in ("check", "diff"))
+        if unreadable:
+            line += f"; {unreadable} folder(s) could not be read"
+        print(line, file=stderr)
     return code
+
+
+def report_skipped(skipped: list, write, *, verbose: bool) -> int:  # type: ignore[no-untyped-def]
+    """Say what the tree walks skipped: folders that cannot be read (``path: io: ...``) and
+    files that are not regular files always, skipped folders with ``--verbose``; returns how
+    many folders could not be read (they fail the run)."""
+    failed = 0
+    for s in skipped:
+        if s.level == "error":
+            failed += 1
+            write(format_diagnostic(Diagnostic(str(s.path), 0, 0, "io", s.reason), failed=True))
+        elif s.level == "warning":
+            write(f"{s.path}: skipped: {s.reason}")
+        elif verbose:
+            write(f"{s.path}: skipped: {s.reason}")
+    return failed
 
 
 def _result_cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
