@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     init,
     jit,
     layers,
+    losses,
     maths,
     methods,
     misc,

@@ -8,7 +8,6 @@ faithfully is refused and left unchanged.
 
 from __future__ import annotations
 
-import dataclasses
 
 import libcst as cst
 
@@ -164,23 +163,6 @@ def one_hot(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         )
     inner = make_call(ctx.ref(rule.paddle or ""), [cst.Arg(x), cst.Arg(n)])
     return make_call(cst.Attribute(inner, cst.Name("astype")), [cst.Arg(ctx.ref("paddle.int64"))])
-
-
-@handler("fn_smooth_l1")
-def smooth_l1(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """torch's smooth L1 with ``beta`` is Paddle's (Huber) smooth L1 with ``delta=beta``, over beta."""
-    bound = bind_supported(ctx, call, rule)
-    if refused(bound):
-        return bound
-    beta = bound.get("beta")
-    if beta is None or literal_value(beta) == 1:
-        return ctx.rewrite(call, plain_rule(rule, "beta"))
-    new = ctx.rewrite(call, dataclasses.replace(rule, rename={**rule.rename, "beta": "delta"}, handler=None))
-    if refused(new):
-        return new
-    right = beta if isinstance(beta, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else beta.with_changes(
-        lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-    return cst.BinaryOperation(left=new, operator=cst.Divide(), right=right)
 
 
 @handler("fn_pad")
