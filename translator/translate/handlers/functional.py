@@ -8,7 +8,6 @@ faithfully is refused and left unchanged.
 
 from __future__ import annotations
 
-
 import libcst as cst
 
 from ...rules import ApiRule
