@@ -193,3 +193,102 @@ def test_fifo_in_a_tree_is_skipped_and_reported(tmp_path, capsys):
     # named directly, it is not read either
     assert cli.main(["translate", str(src / "pipe.py"), "--no-cache"]) == 2
     assert "a FIFO, not a regular file" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- processes and streams (item 7)
+
+BIG_SOURCE = "import torch\nimport torch.nn as nn\n\n" + "".join(
+    f"class Net{i}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    f"        self.conv = nn.Conv2d(3, 8, 3)\n        self.fc = nn.Linear(8, {i + 1})\n\n"
+    "    def forward(self, x):\n        return self.fc(torch.flatten(self.conv(x), 1)).softmax(-1)\n\n"
+    for i in range(60)
+)
+
+
+def _big_tree(tmp_path: Path, n: int = 80) -> Path:
+    src = tmp_path / "big"
+    src.mkdir()
+    for i in range(n):
+        (src / f"m{i:03d}.py").write_text(BIG_SOURCE)
+    return src
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start(args: list[str], tmp_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "TORCH2PADDLE_NO_CACHE": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "translator.cli", *args], cwd=tmp_path, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_the_parent(tmp_path):
+    src = _big_tree(tmp_path)
+    proc = _start(["translate", str(src), "--check", "--jobs", "2"], tmp_path)
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    assert len(workers) >= 2, "the workers never started"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert not left, "workers outlived the parent"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
+    src = _big_tree(tmp_path)
+    proc = _start(["translate", str(src), "--check", "--jobs", "2"], tmp_path)
+    deadline = time.monotonic() + 30
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGINT)
+    for w in _children(proc.pid):  # as a terminal does: the whole foreground group
+        os.kill(w, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "torch2paddle: error: interrupted"
+    assert [line for line in err.splitlines() if "interrupted" in line] == ["torch2paddle: error: interrupted"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_full_stdout_is_one_line_and_exit_2(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text(TORCH_SRC)
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "translator.cli", "translate", str(src), "--no-cache"],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        )
+    assert run.returncode == 2
+    assert run.stderr == "torch2paddle: error: cannot write the output: No space left on device\n"

@@ -192,12 +192,49 @@ def translate_many(  # type: ignore[no-untyped-def]
     load_table()
     # largest files first, one file at a time: the workers finish together
     sizes = {i: _size(paths[i]) for i in todo}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_init, initargs=(os.getpid(),))
+    finished = False
+    try:
         futures = {
             i: pool.submit(_translate_file_str, str(paths[i]), settings) for i in sorted(todo, key=lambda i: -sizes[i])
         }
         for i in range(len(paths)):
             yield cached[i] if i in cached else store(i, futures.pop(i).result())
+        finished = True
+    finally:
+        # interrupted (Ctrl-C, a closed pipe): drop the files not started, do not wait for them
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: die with the parent (``kill -9`` of the run must not leave workers
+    translating, PR_SET_PDEATHSIG on Linux, else a thread watching the parent's pid), and leave
+    Ctrl-C to the parent (which stops the pool and prints one line)."""
+    import signal
+    import sys
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _size(path: Path) -> int:

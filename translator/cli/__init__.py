@@ -20,6 +20,7 @@ warning (translated, worth a look) has a message starting with ``warning:``.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from typing import Sequence
@@ -62,14 +63,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return 2 if exc.code not in (0, None) else 0
-    if args.command == "translate":
-        try:
-            return translate.run(args)
-        except BrokenPipeError:  # e.g. `torch2paddle translate --diff ... | head`
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
-            return 2
-    if args.command == "sync":
-        return sync.main_sync(args)
-    parser.print_help(sys.stderr)
-    return 2
+    if args.command not in ("translate", "sync"):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code = translate.run(args) if args.command == "translate" else sync.main_sync(args)
+        sys.stdout.flush()  # a full disk is found here, not at exit
+        return code
+    except KeyboardInterrupt:
+        _quiet_stdout()
+        err("interrupted")
+        return 130
+    except BrokenPipeError:  # e.g. `torch2paddle translate --diff ... | head`
+        _quiet_stdout()
+        return 2
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", -1)) and not _stdout_broken():
+            raise
+        _quiet_stdout()
+        err(f"cannot write the output: {exc.strerror or exc}")
+        return 2
+
+
+def _stdout_broken() -> bool:
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return False
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null: no second error when Python flushes it at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
