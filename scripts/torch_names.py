@@ -8,8 +8,9 @@ upgrade; the translator itself never imports torch).
   module paths (``torch.nn.modules.conv.Conv2d`` is ``torch.nn.Conv2d``,
   ``torch.functional.split`` is ``torch.split``); every public attribute of torch's public
   modules that *is* the object of a table entry (by identity) under another name is recorded,
-  and deprecated wrappers whose docstring says "deprecated in favor of X" for an entry X
-  (``torch.nn.init.xavier_uniform``) are recorded as spellings of X.
+  and ``torch.nn.init``'s deprecated wrappers, whose docstring says "deprecated in favor of
+  X" for an entry X (``xavier_uniform``), are recorded as spellings of X (only there: other
+  deprecated functions, such as ``torch.svd``, differ from what they point to).
 
     python scripts/torch_names.py            # rewrite rules/torch_names.toml
     python scripts/torch_names.py --check    # exit 1 when the file is stale
@@ -97,7 +98,9 @@ def read_names() -> dict[str, object]:
             if spelled in known:
                 continue
             canonical = by_id.get(id(obj))
-            if canonical is None and callable(obj):
+            if canonical is None and callable(obj) and module.__name__ == "torch.nn.init":
+                # nn.init's deprecated spellings (xavier_uniform) wrap the entry with the same
+                # signature; elsewhere a deprecated function may differ (torch.svd vs linalg.svd)
                 doc = getattr(obj, "__doc__", None)
                 match = _DEPRECATED.search(doc) if isinstance(doc, str) else None
                 if match and match.group(1) in table.apis:
