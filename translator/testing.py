@@ -144,6 +144,11 @@ def run_check(rule: ApiRule, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     inputs = {name: make_input(spec, rng) for name, spec in check.inputs.items()}
 
+    if "torchvision" in check.setup + check.run:
+        # its compiled ops do not load next to this torch; its pure-Python modules do
+        from .targets import load_torchvision_module
+
+        load_torchvision_module("torchvision")
     torch_setup = PRELUDE + check.setup
     paddle_setup = translated_snippet(rule, check.setup)
     paddle_run = translated_snippet(rule, check.run)
