@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Idempotence on real code: translate every .py file of the installed torch and torchvision
+(or the folders given), translate each output again, and count the files whose second pass
+changes the code (the project's own pre-commit check would fail on them).
+
+    python benchmarks/idempotence.py                 # torch and torchvision, 2 processes
+    python benchmarks/idempotence.py DIR [DIR...]    # other trees
+    python benchmarks/idempotence.py --limit 300     # the first 300 files (a quick look)
+
+Prints one line per changed file with the first differing line of each pass, then a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import multiprocessing
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _installed(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _check(path: str) -> tuple[str, str, str | None]:
+    """(path, status of the first pass, the first line that differs on the second pass or None)."""
+    from translator.settings import Settings
+    from translator.translate.pipeline import translate_source
+
+    settings = Settings(trust_parser=True)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return path, "unreadable", None
+    first = translate_source(text, path=path, settings=settings)
+    if first.status.value == "failed":
+        return path, "failed", None
+    second = translate_source(first.code, path=path, settings=settings)
+    if second.code == first.code:
+        return path, first.status.value, None
+    a, b = first.code.splitlines(), second.code.splitlines()
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    shown = f"line {i + 1}: {a[i].strip()[:80] if i < len(a) else '<end>'!r} -> {b[i].strip()[:80] if i < len(b) else '<end>'!r}"
+    return path, first.status.value, shown
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dirs", nargs="*", type=Path)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=0)
+    args = parser.parse_args(argv)
+    dirs = args.dirs or [d for d in (_installed("torch"), _installed("torchvision")) if d is not None]
+    files = sorted(str(p) for d in dirs for p in d.rglob("*.py"))
+    if args.limit:
+        files = files[: args.limit]
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        results = pool.map(_check, files, chunksize=8)
+    changed = [(p, s, d) for p, s, d in results if d is not None]
+    for path, _status, diff in changed:
+        print(f"changes on a second pass: {path}: {diff}")
+    counts: dict[str, int] = {}
+    for _p, status, _d in results:
+        counts[status] = counts.get(status, 0) + 1
+    print()
+    print(f"{'files':>8} {'changed on 2nd pass':>20}  first-pass status counts   ({time.perf_counter() - start:.0f} s)")
+    print(f"{len(results):>8} {len(changed):>20}  {dict(sorted(counts.items()))}")
+    return 1 if changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
