@@ -194,6 +194,7 @@ def translate_many(  # type: ignore[no-untyped-def]
     sizes = {i: _size(paths[i]) for i in todo}
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_init, initargs=(os.getpid(),))
     finished = False
+    futures: dict = {}
     try:
         futures = {
             i: pool.submit(_translate_file_str, str(paths[i]), settings) for i in sorted(todo, key=lambda i: -sizes[i])
@@ -203,6 +204,9 @@ def translate_many(  # type: ignore[no-untyped-def]
         finished = True
     finally:
         # interrupted (Ctrl-C, a closed pipe): drop the files not started, do not wait for them
+        # (cancelled here: the pool's own cancel_futures is lost once the pool is collected)
+        for future in futures.values():
+            future.cancel()
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
