@@ -110,9 +110,15 @@ def load_sync_config(pyproject: Path) -> list[SyncEntry]:
             if not isinstance(entry.get(key, False), bool):
                 raise SyncConfigError(f"{where}: '{key}' must be true or false")
         src, dst = root / entry["src"], root / entry["dst"]
+        rs, rd, project = src.resolve(), dst.resolve(), root.resolve()
+        for key, resolved in (("src", rs), ("dst", rd)):
+            if resolved != project and project not in resolved.parents:
+                raise SyncConfigError(
+                    f"{where}: {key} {entry[key]!r} is outside the project ({project}); "
+                    "sync reads and writes only under the pyproject.toml's folder"
+                )
         if not src.exists():
             raise SyncConfigError(f"{where}: src {src} does not exist")
-        rs, rd = src.resolve(), dst.resolve()
         if rs == rd or (src.is_dir() and rs in rd.parents) or rd in rs.parents:
             raise SyncConfigError(f"{where}: src {entry['src']!r} and dst {entry['dst']!r} must not contain each other")
         out.append(
@@ -236,6 +242,8 @@ def main_sync(args: argparse.Namespace) -> int:
         if entry.dst.is_dir() and entry.src.is_dir():
             targets = {p.target.resolve() for p in plan if p.target is not None}
             present = iter_python_files(entry.dst) + (iter_other_files(entry.dst) if entry.copy_other else [])
+            # dst resolves inside the project (load_sync_config) and the walk follows no links to
+            # folders: what is deleted is under dst (a link found there goes, not its target)
             for stale in (p for p in present if p.resolve() not in targets):
                 if not entry.prune:
                     if args.verbose:
