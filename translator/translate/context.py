@@ -3,11 +3,14 @@
 One context is made per call (or attribute, or assignment) a rule is applied to.  What the
 handler asks for besides its result (warnings, support code, Paddle names that need
 ``import paddle``) is recorded here and applied by the engine only when it keeps the result
-(``Translator.commit``), so a dry run is calling the handler with a fresh context.
+(``Translator.commit``), so a dry run is calling the handler with a fresh context.  What goes
+wrong is not recorded here but returned: ``bind`` and ``rewrite`` give a ``Refused`` that the
+handler returns as its result.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 import libcst as cst
@@ -15,7 +18,7 @@ import libcst as cst
 from ..diagnostics import Severity
 from ..rules import ApiRule, RuleTable
 from .arguments import bind_args, rewrite_args
-from .results import REMOVE_STATEMENT, Refused
+from .results import Refusal, Refused
 from .scopes import ScopeStack
 from .syntax import _code
 
@@ -62,10 +65,8 @@ class TranslateContext:
     def code(self, node: cst.CSTNode) -> str:
         return _code(node)
 
-    def error(self, node: cst.CSTNode, code: str, message: str) -> None:
-        self.notes.append((node, code, message, Severity.ERROR))
-
     def warn(self, node: cst.CSTNode, code: str, message: str) -> None:
+        """A warning that goes with the rewrite (a refusal is returned, not recorded)."""
         self.notes.append((node, code, message, Severity.WARNING))
 
     def support(self, name: str) -> str:
@@ -73,35 +74,39 @@ class TranslateContext:
         self.supports.append(name)
         return name
 
-    def remove_statement(self) -> object:
-        return REMOVE_STATEMENT
-
     def refuse(self, refused: Refused, code: str) -> None:
-        """Record ``refused`` as a diagnostic with ``code`` (its own code, if it has one)."""
-        node = refused.node if refused.node is not None else self._updated or self.original
-        self.notes.append((node, refused.code or code, refused.message, refused.severity))  # type: ignore[arg-type]
+        """Record ``refused`` (and the refusals reported with it) as diagnostics with ``code``
+        (each one's own code, if it has one); the engine calls this for the result it reads."""
+        for r in refused.refusals():
+            node = r.node if r.node is not None else self._updated or self.original
+            self.notes.append((node, r.code or code, r.message, r.severity))  # type: ignore[arg-type]
+
+    @property
+    def node(self) -> cst.CSTNode | None:
+        """The node being translated: as written when known, else as the handler got it."""
+        return self.original if self.original is not None else self._updated
 
     # ------------------------------------------------------------------ arguments -------
-    def bind(self, call: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | None:
+    def bind(self, call: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | Refused:
         """Bind a call's arguments to the rule's torch signature: name -> value expression.
 
-        Returns None (after recording why) when the call cannot be bound, e.g. ``*args``.
+        A ``Refused`` (at ``call``, coded with the rule's torch name) when the call cannot be
+        bound, e.g. ``*args``; the handler returns it as its result.
         """
         bound = bind_args(call, rule)
         if isinstance(bound, Refused):
-            self.refuse(bound, rule.torch)
-            return None
+            return bound if bound.code is not None else dataclasses.replace(bound, code=rule.torch)
         out: dict[str, cst.BaseExpression] = {}
         for b in bound:
             if b.param is None:
-                self.error(call, rule.torch, "arguments passed with * or ** cannot be translated by this rule")
-                return None
+                message = "arguments passed with * or ** cannot be translated by this rule"
+                return Refused(Refusal.CANNOT_BIND, message, call, rule.torch)
             out[b.param.name] = b.arg.value
         return out
 
-    def rewrite(self, call: cst.Call, rule: ApiRule) -> cst.Call | None:
+    def rewrite(self, call: cst.Call, rule: ApiRule) -> cst.Call | Refused:
         """``call`` rewritten by ``rule``'s data (rename, drop, transform, extra, ...) as if the
-        rule had no handler; None after recording why not.
+        rule had no handler; a ``Refused`` (coded with the rule's torch name) when it cannot be.
 
         A handler settles the arguments the data cannot express, then hands the rest back with
         an adjusted copy of its rule (``dataclasses.replace(rule, drop=..., extra=...)``).
@@ -111,8 +116,7 @@ class TranslateContext:
             original = call  # the handler changed the arguments: quote them as they are now
         new_args = rewrite_args(rule, original, call, lambda node, message: self.warn(node, rule.torch, message))
         if isinstance(new_args, Refused):
-            self.refuse(new_args, rule.torch)
-            return None
+            return new_args if new_args.code is not None else dataclasses.replace(new_args, code=rule.torch)
         func = call.func
         if rule.kind == "function" and rule.paddle is not None:
             func = self.ref(rule.paddle)

@@ -12,10 +12,13 @@ happened; it never reports through side effects:
 * ``Rewritten(node)``: the replacement (a bare ``cst`` node is read the same way);
 * ``Removed()``: the whole statement goes (``x.cuda()`` alone on a line);
 * ``Refused(kind, message, node=..., code=...)``: left unchanged, reported as an error (or a
-  warning) at ``node`` (default: the call), with ``code`` (default: the rule's torch name).
+  warning) at ``node`` (default: the call), with ``code`` (default: the rule's torch name);
+  ``also=(...)`` adds further refusals of the same call, ``quiet=True`` reports nothing.
 
-(The result types live in ``results``; they are re-exported here with everything a handler
-module needs.)
+Anything else (``None`` included) is a bug in the handler: the translation of the file stops
+with a ``RuleCrash`` naming the rule.  ``ctx.bind`` and ``ctx.rewrite`` give a ``Refused`` when
+the call does not fit, which the handler returns as it is.  (The result types live in
+``results``; they are re-exported here with everything a handler module needs.)
 
 Warnings that accompany a rewrite (``ctx.warn``), support code (``ctx.support``) and Paddle
 names (``ctx.ref``) are recorded in the handler's context and applied only when the engine
@@ -33,15 +36,15 @@ import libcst as cst
 
 from ..rules import ApiRule
 from .context import TranslateContext
-from .results import REMOVE_STATEMENT, Refusal, Refused, Removed, Result, Rewritten
+from .results import Refusal, Refused, Removed, Result, Rewritten
 
 __all__ = [
-    "HANDLERS", "REMOVE_STATEMENT", "HandlerFn", "Refusal", "Refused", "Removed", "Result", "Rewritten",
+    "HANDLERS", "HandlerFn", "Refusal", "Refused", "Removed", "Result", "Rewritten",
     "RuleCrash", "TranslateContext", "handler",
 ]
 
 
-HandlerFn = Callable[[TranslateContext, cst.Call, ApiRule], "Result | cst.CSTNode | None"]
+HandlerFn = Callable[[TranslateContext, cst.Call, ApiRule], "Result | cst.CSTNode"]
 HANDLERS: dict[str, HandlerFn] = {}
 
 

@@ -3,9 +3,15 @@
 * ``Rewritten(node)``: the replacement (a bare ``cst`` node is read the same way);
 * ``Removed()``: the whole statement goes (``x.cuda()`` alone on a line);
 * ``Refused(kind, message, node=..., code=...)``: left unchanged, reported as an error (or a
-  warning) at ``node`` (default: the call), with ``code`` (default: the rule's torch name).
+  warning) at ``node`` (default: the call), with ``code`` (default: the rule's torch name);
+  ``also`` holds further refusals of the same call, reported after it (a layer with two
+  non-literal flags gets one error per flag), and ``quiet=True`` reports nothing (the handler
+  does not cover this form and there is nothing worth saying about it).
 
-Diagnostics of rules are built from these values.
+Nothing else is a result: the engine (``rewrite.Translator.commit``) takes a bare ``cst`` node as
+``Rewritten(node)`` and stops the translation, naming the rule, on anything else (``None``
+included).  Diagnostics of rules are built from these values; warnings that accompany a rewrite
+that goes ahead are recorded in the handler's context (``ctx.warn``).
 """
 
 from __future__ import annotations
@@ -48,11 +54,14 @@ class Refused:
     node: cst.CSTNode | None = None  # where to report (default: the call being rewritten)
     code: str | None = None  # the diagnostic's code (default: the rule's torch name)
     severity: Severity = Severity.ERROR
+    also: tuple[Refused, ...] = ()  # further refusals of the same call, reported after this one
+    quiet: bool = False  # left unchanged without a diagnostic (``also`` is not reported either)
+
+    def refusals(self) -> tuple[Refused, ...]:
+        """This refusal and those reported with it, in order (none when ``quiet``)."""
+        if self.quiet:
+            return ()
+        return (self,) + tuple(r for also in self.also for r in also.refusals())
 
 
 Result = Union[Rewritten, Removed, Refused]
-
-
-# What a handler returned before ``Removed`` existed; read as ``Removed()`` until every handler
-# returns typed results.
-REMOVE_STATEMENT = object()

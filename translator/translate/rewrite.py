@@ -24,7 +24,7 @@ from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
 from .scopes import Scope, ScopeStack
-from .syntax import _NO_SPACE, _code, _keep_parens, _one_line, _version_tuple
+from .syntax import _NO_SPACE, COMMA, EQ, _code, _keep_parens, _one_line, _version_tuple, fix_commas
 
 
 class Translator(EvidenceMixin, ImportsMixin, _Transformer):
@@ -90,9 +90,14 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.report(refused.node, refused.code or code, refused.message, refused.severity, fallback)
 
     def commit(self, ctx: TranslateContext, result: object, rule: ApiRule) -> Rewritten | Removed | None:
-        """Apply what a rule's context recorded (diagnostics, support code, ``import paddle``)
-        and read its result: the rewrite or removal to use, or None when it refused."""
-        typed = _typed(result)
+        """Apply what a rule's context recorded (warnings, support code, ``import paddle``)
+        and read its result: the rewrite or removal to use, or None when it refused (its
+        diagnostics reported after the context's).  A result of no result type is a bug in the
+        rule: it stops the translation of the file, naming the rule."""
+        try:
+            typed = _typed(result)
+        except TypeError as exc:
+            raise RuleCrash(rule.torch, ctx.node if ctx.node is not None else cst.Name(rule.name), exc) from exc
         if isinstance(typed, Refused):
             ctx.refuse(typed, rule.torch)
         for node, code, message, severity in ctx.notes:
@@ -101,7 +106,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             self.need_support(name)
         if ctx.needs_paddle:
             self.use_paddle()
-        return None if typed is None or isinstance(typed, Refused) else typed
+        return None if isinstance(typed, Refused) else typed
 
     def missing_support(self, name: str, node: cst.CSTNode, code: str) -> Refused | None:
         """Why support snippet ``name`` cannot be emitted (a literal it copies from torchvision
@@ -534,7 +539,22 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return False
 
     def _apply_call_rule(self, rule: ApiRule, ctx: TranslateContext, original: cst.Call, updated: cst.Call) -> object:
-        """The rule's result on the call: its handler's, or the data rewrite's."""
+        """The rule's result on the call: its handler's, or the data rewrite's.
+
+        ``out=`` (a torch function's result written into a given tensor), which no Paddle
+        function takes: the call is translated without it and its result written into the
+        tensor by the emitted ``_torch_out``, for every function entry that lists ``out`` among
+        the arguments Paddle cannot express."""
+        out = _out_argument(rule, updated)
+        if out is not None:
+            result = self._apply_call_rule(rule, ctx, _without_arg(original, out[1]), _without_arg(updated, out[1]))
+            node = result.node if isinstance(result, Rewritten) else result
+            if not isinstance(node, cst.BaseExpression):
+                return result  # refused (or removed): as it is
+            ctx.support("_torch_out")
+            return Rewritten(cst.Call(func=cst.Name("_torch_out"), args=[
+                cst.Arg(node, comma=COMMA), cst.Arg(out[0].value, keyword=cst.Name("out"), equal=EQ),
+            ]))
         if rule.handler is not None:
             fn = HANDLERS.get(rule.handler)
             if fn is None:
@@ -557,12 +577,31 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return Rewritten(updated.with_changes(args=new_args))
 
 
-def _typed(result: object) -> Rewritten | Removed | Refused | None:
-    """A handler's result as a typed value.  None: refused, the context recorded why (handlers
-    written before typed results; none should remain)."""
-    if result is None or isinstance(result, (Rewritten, Removed, Refused)):
+def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:
+    """The ``out=`` argument of a function call whose entry cannot pass it on, and its index."""
+    if rule.kind != "function" or "out" not in rule.unsupported:
+        return None
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == "out" and not arg.star:
+            if isinstance(arg.value, cst.Name) and arg.value.value == "None":
+                return None
+            return arg, i
+    return None
+
+
+def _without_arg(call: cst.Call, index: int) -> cst.Call:
+    """``call`` without its argument at ``index``."""
+    args = [a for i, a in enumerate(call.args) if i != index]
+    return call.with_changes(args=fix_commas(call.args, args))
+
+
+def _typed(result: object) -> Rewritten | Removed | Refused:
+    """A handler's result as a typed value: ``Rewritten``, ``Removed`` or ``Refused`` as they
+    are, a bare ``cst`` node as ``Rewritten(node)``; anything else (``None`` too) is a TypeError."""
+    if isinstance(result, (Rewritten, Removed, Refused)):
         return result
-    if result is REMOVE_STATEMENT:
-        return Removed()
-    assert isinstance(result, cst.CSTNode), result
-    return Rewritten(result)
+    if isinstance(result, cst.CSTNode):
+        return Rewritten(result)
+    raise TypeError(
+        f"a rule must give Rewritten(node), a cst node, Removed() or Refused(...), not {type(result).__name__}"
+    )

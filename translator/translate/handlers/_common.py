@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import Callable, Union
+from typing import Callable, TypeGuard, Union
 
 import libcst as cst
 
@@ -54,10 +54,23 @@ def doubt(kind: Refusal, message: str) -> Refused:
     return Refused(kind, message, severity=Severity.WARNING)
 
 
-def refused(result: object) -> bool:
-    """What ``ctx.bind``/``ctx.rewrite`` gave is no value but a refusal (a ``Refused``, or None
-    while the context still records the refusal itself): the handler returns it as it is."""
-    return result is None or isinstance(result, Refused)
+def quietly(kind: Refusal, message: str) -> Refused:
+    """Left unchanged without a report: a form the handler does not cover, not worth a note."""
+    return Refused(kind, message, quiet=True)
+
+
+def refused(result: object) -> TypeGuard[Refused]:
+    """What ``ctx.bind``/``ctx.rewrite`` (or a helper) gave is no value but a ``Refused``: the
+    handler returns it as it is."""
+    return isinstance(result, Refused)
+
+
+def together(refusals: list[Refused]) -> Refused | None:
+    """Several refusals of one call as one result (the first, reported with the others), or None
+    when there are none."""
+    if not refusals:
+        return None
+    return dataclasses.replace(refusals[0], also=(*refusals[0].also, *refusals[1:]))
 
 
 # ------------------------------------------------------------------------- rules -----------
@@ -231,12 +244,11 @@ def _is_default(rule: ApiRule, name: str, value: cst.BaseExpression) -> bool:
     return lit is not NOT_LITERAL and lit == ast.literal_eval(p.default)
 
 
-def bind_supported(ctx: TranslateContext, call_: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | Refused | None:
+def bind_supported(ctx: TranslateContext, call_: cst.Call, rule: ApiRule) -> dict[str, cst.BaseExpression] | Refused:
     """``ctx.bind``, refusing an ``unsupported`` argument given with a value other than its default."""
     bound = ctx.bind(call_, rule)
     if refused(bound):
         return bound
-    assert bound is not None
     for name, why in rule.unsupported.items():
         if name in bound and not _is_default(rule, name, bound[name]):
             return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"{name}={ctx.code(bound[name])}: {why}; left unchanged")
@@ -299,15 +311,28 @@ def with_arg(call_: cst.Call, arg: cst.Arg) -> cst.Call:
     return call_.with_changes(args=[*call_.args[:-1], call_.args[-1].with_changes(comma=COMMA), arg])
 
 
-def flag_value(ctx: TranslateContext, call_: cst.Call, rule: ApiRule, bound: dict, name: str, default: bool) -> bool | None:
+def flag_value(ctx: TranslateContext, call_: cst.Call, rule: ApiRule, bound: dict, name: str, default: bool) -> bool | Refused:
     """A boolean argument that decides what Paddle code to write: its literal value, ``default``
-    when it is not given, or None after recording an error (a layer handler checks all its flags
-    and reports each one that is not a literal, so this one still records instead of refusing)."""
+    when it is not given, or a refusal when it is not a literal (see :func:`flag_values`)."""
     value = bound.get(name)
     if value is None:
         return default
     text = ctx.code(value).strip()
     if text in ("True", "False"):
         return text == "True"
-    ctx.error(call_, rule.torch, f"{name}={text}: write True or False here to translate this layer; left unchanged")
-    return None
+    message = f"{name}={text}: write True or False here to translate this layer; left unchanged"
+    return Refused(Refusal.UNSUPPORTED_USE, message, call_, rule.torch)
+
+
+def flag_values(ctx: TranslateContext, call_: cst.Call, rule: ApiRule, bound: dict, **defaults: bool) -> dict[str, bool] | Refused:
+    """The boolean arguments ``defaults`` names (see :func:`flag_value`), in that order; when
+    some are not literals, one refusal that reports each of them."""
+    values: dict[str, bool] = {}
+    problems: list[Refused] = []
+    for name, default in defaults.items():
+        value = flag_value(ctx, call_, rule, bound, name, default)
+        if isinstance(value, Refused):
+            problems.append(value)
+        else:
+            values[name] = value
+    return together(problems) or values

@@ -26,8 +26,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import TranslateContext, handler
-from ._common import float_literal, kw, separated, snippet
+from ..registry import Refusal, TranslateContext, handler
+from ._common import Outcome, float_literal, kw, refuse, refused, separated, snippet
 
 def _apply(ctx: TranslateContext, call: cst.Call, rule: ApiRule, cls: str, args: list[cst.Arg], tensor: cst.BaseExpression) -> cst.BaseExpression:
     if not ctx.result_unused:
@@ -41,13 +41,12 @@ def _float(value: float) -> cst.BaseExpression:
 
 
 @handler("init")
-def init(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def init(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     if bound.get("generator") is not None and ctx.code(bound["generator"]) != "None":
-        ctx.error(call, rule.torch, "generator= has no Paddle equivalent; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "generator= has no Paddle equivalent; left unchanged")
     tensor = bound["tensor"]
     name = rule.name
     if name in ("constant_", "zeros_", "ones_"):
@@ -99,8 +98,7 @@ def init(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpres
         return _apply(ctx, call, rule, "Assign", [cst.Arg(eye)], tensor)
     if name == "trunc_normal_":
         return _trunc_normal(ctx, call, rule, bound, tensor)
-    ctx.error(call, rule.torch, "no Paddle initializer rewrite for this function; left unchanged")
-    return None
+    return refuse(Refusal.NO_RULE, "no Paddle initializer rewrite for this function; left unchanged")
 
 
 def _number(node: cst.BaseExpression | None, default: float) -> float | None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import TranslateContext, handler
-from ._common import Outcome, flag_value, kw, literal_is, plain_rule, float_literal, separated, snippet, string_literal
+from ..registry import Refusal, TranslateContext, handler
+from ._common import (
+    Outcome, flag_values, float_literal, kw, literal_is, plain_rule, refuse, refused, separated, snippet, string_literal,
+)
 
 
 # ------------------------------------------------------------------------- normalization ----
@@ -30,16 +32,14 @@ def batch_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """BatchNorm*d: ``affine=False`` -> ``weight_attr=False, bias_attr=False``;
     ``track_running_stats=False`` -> ``use_global_stats=False`` (batch statistics in eval too)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     if literal_is(bound.get("momentum"), "None"):
-        ctx.error(call, rule.torch, "momentum=None (a cumulative moving average) has no Paddle equivalent; left unchanged")
-        return None
-    affine = flag_value(ctx, call, rule, bound, "affine", True)
-    bias = flag_value(ctx, call, rule, bound, "bias", True)
-    track = flag_value(ctx, call, rule, bound, "track_running_stats", True)
-    if affine is None or bias is None or track is None:
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "momentum=None (a cumulative moving average) has no Paddle equivalent; left unchanged")
+    flags = flag_values(ctx, call, rule, bound, affine=True, bias=True, track_running_stats=True)
+    if refused(flags):
+        return flags
+    affine, bias, track = flags["affine"], flags["bias"], flags["track_running_stats"]
     extra: dict[str, str] = {}
     if not affine:
         extra.update(weight_attr="False", bias_attr="False")
@@ -47,8 +47,7 @@ def batch_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         extra["bias_attr"] = "False"
     if not track:
         if not _paddle_has(rule, "use_global_stats"):
-            ctx.error(call, rule.torch, f"track_running_stats=False: {rule.paddle} always keeps running statistics; left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"track_running_stats=False: {rule.paddle} always keeps running statistics; left unchanged")
         extra["use_global_stats"] = "False"
     return ctx.rewrite(call, plain_rule(rule, *("affine", "bias", "track_running_stats"), extra={**rule.extra, **extra}))
 
@@ -57,24 +56,20 @@ def batch_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
 def instance_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """InstanceNorm*d: torch defaults to ``affine=False``, Paddle to a learnable scale and bias."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
-    affine = flag_value(ctx, call, rule, bound, "affine", False)
-    bias = flag_value(ctx, call, rule, bound, "bias", True)
-    track = flag_value(ctx, call, rule, bound, "track_running_stats", False)
-    if affine is None or bias is None or track is None:
-        return None
+    if refused(bound):
+        return bound
+    flags = flag_values(ctx, call, rule, bound, affine=False, bias=True, track_running_stats=False)
+    if refused(flags):
+        return flags
+    affine, bias, track = flags["affine"], flags["bias"], flags["track_running_stats"]
     if track:
-        ctx.error(
-            call,
-            rule.torch,
+        return refuse(
+            Refusal.UNSUPPORTED_ARGUMENT,
             "track_running_stats=True: Paddle's InstanceNorm always normalizes with the statistics of each"
             " sample (no running averages in eval mode); left unchanged",
         )
-        return None
     if affine and not bias:
-        ctx.error(call, rule.torch, "affine=True, bias=False: Paddle's InstanceNorm has both scale and bias or neither; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "affine=True, bias=False: Paddle's InstanceNorm has both scale and bias or neither; left unchanged")
     extra = {} if affine else {"weight_attr": "False", "bias_attr": "False"}
     return ctx.rewrite(call, plain_rule(rule, *("affine", "bias", "track_running_stats", "momentum"), extra={**rule.extra, **extra}))
 
@@ -83,12 +78,12 @@ def instance_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outco
 def layer_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """LayerNorm: ``elementwise_affine=False`` -> no weight and no bias; ``bias=False`` -> no bias."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
-    affine = flag_value(ctx, call, rule, bound, "elementwise_affine", True)
-    bias = flag_value(ctx, call, rule, bound, "bias", True)
-    if affine is None or bias is None:
-        return None
+    if refused(bound):
+        return bound
+    flags = flag_values(ctx, call, rule, bound, elementwise_affine=True, bias=True)
+    if refused(flags):
+        return flags
+    affine, bias = flags["elementwise_affine"], flags["bias"]
     extra: dict[str, str] = {}
     if not affine:
         extra.update(weight_attr="False", bias_attr="False")
@@ -101,12 +96,12 @@ def layer_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
 def group_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """GroupNorm: ``affine=False`` -> ``weight_attr=False, bias_attr=False``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
-    affine = flag_value(ctx, call, rule, bound, "affine", True)
-    bias = flag_value(ctx, call, rule, bound, "bias", True)
-    if affine is None or bias is None:
-        return None
+    if refused(bound):
+        return bound
+    flags = flag_values(ctx, call, rule, bound, affine=True, bias=True)
+    if refused(flags):
+        return flags
+    affine, bias = flags["affine"], flags["bias"]
     extra: dict[str, str] = {}
     if not affine:
         extra.update(weight_attr="False", bias_attr="False")
@@ -140,8 +135,8 @@ def conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if any(arg.star for arg in call.args):
         return ctx.rewrite(call, plain_rule(rule))  # the data rewrite warns about what it cannot see
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     padding, dilation = bound.get("padding"), bound.get("dilation")
     if string_literal(padding) != "same" or dilation is None or ctx.code(dilation).strip() == "1":
         return ctx.rewrite(call, plain_rule(rule))
@@ -150,13 +145,11 @@ def conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     dil = _int_tuple(dilation, n, 1)
     totals = None if kernel is None or dil is None else [d * (k - 1) for k, d in zip(kernel, dil)]
     if totals is None or any(t % 2 for t in totals):
-        ctx.error(
-            call,
-            rule.torch,
+        return refuse(
+            Refusal.UNSUPPORTED_ARGUMENT,
             "padding='same' with dilation: Paddle's 'same' ignores the dilation; write the padding"
             " explicitly (needs literal kernel_size and dilation with an even total); left unchanged",
         )
-        return None
     pads = [str(t // 2) for t in totals]
     new = pads[0] if len(set(pads)) == 1 else "(" + ", ".join(pads) + ")"
     args = []
@@ -174,8 +167,8 @@ def avg_pool(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """AvgPool*d: ``count_include_pad=c`` -> ``exclusive=not c``; torch's default (True) is written
     as ``exclusive=False`` because Paddle's default is the opposite."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     value = bound.get("count_include_pad")
     text = ctx.code(value).strip() if value is not None else "True"
     if text == "True":
@@ -193,8 +186,8 @@ def avg_pool(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
 def gelu(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """GELU: ``approximate="tanh"`` -> ``approximate=True`` (Paddle 2.6 takes a bool)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     value = bound.get("approximate")
     extra: dict[str, str] = {}
     if value is not None:
@@ -204,8 +197,7 @@ def gelu(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         elif text is None:
             extra["approximate"] = f"({ctx.code(value)}) == 'tanh'"
         elif text != "none":
-            ctx.error(call, rule.torch, f"approximate={text!r} is not one of 'none', 'tanh'; left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"approximate={text!r} is not one of 'none', 'tanh'; left unchanged")
     return ctx.rewrite(call, plain_rule(rule, *("approximate",), extra={**rule.extra, **extra}))
 
 
@@ -217,17 +209,15 @@ def softmax_dim(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
     3-d inputs, else 1; deprecated), Paddle always uses the last axis.
     """
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     dim = bound.get("dim")
     if dim is None or literal_is(dim, "None"):
-        ctx.error(
-            call,
-            rule.torch,
+        return refuse(
+            Refusal.UNSUPPORTED_USE,
             "no dim: torch picks the axis from the input's rank (deprecated), Paddle uses the last"
             " axis; pass dim= explicitly; left unchanged",
         )
-        return None
     if rule.support is not None:
         ctx.support(rule.support)
     return ctx.rewrite(call, plain_rule(rule))
@@ -237,14 +227,13 @@ def softmax_dim(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
 def threshold(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """Threshold(t, 0) -> ThresholdedReLU(t); Paddle 2.6 cannot replace by another value."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     value = bound.get("value")
     text = ctx.code(value).strip() if value is not None else ""
     is_zero = float_literal(value) == 0.0
     if not is_zero:
-        ctx.error(call, rule.torch, f"value={text}: Paddle 2.6's ThresholdedReLU always replaces with 0; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"value={text}: Paddle 2.6's ThresholdedReLU always replaces with 0; left unchanged")
     return ctx.rewrite(call, plain_rule(rule, *("value",)))
 
 
@@ -259,21 +248,18 @@ def upsample(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """Upsample: Paddle 2.6 needs ``data_format`` for 3-d and 5-d inputs, taken from the mode
     (``linear``, ``trilinear``) or from the length of a literal ``size``/``scale_factor``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     consumed = ["align_corners", "recompute_scale_factor"]
     recompute = bound.get("recompute_scale_factor")
     if recompute is not None and ctx.code(recompute).strip() not in ("None", "False"):
-        ctx.error(call, rule.torch, "recompute_scale_factor=True has no Paddle 2.6 equivalent; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "recompute_scale_factor=True has no Paddle 2.6 equivalent; left unchanged")
     mode_node = bound.get("mode")
     mode = "nearest" if mode_node is None else string_literal(mode_node)
     if mode_node is not None and mode is None:
-        ctx.error(call, rule.torch, "mode must be a string literal to translate this layer; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_USE, "mode must be a string literal to translate this layer; left unchanged")
     if mode not in ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area"):
-        ctx.error(call, rule.torch, f"mode={mode!r} has no Paddle equivalent; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"mode={mode!r} has no Paddle equivalent; left unchanged")
     extra: dict[str, str] = {}
     align = bound.get("align_corners")
     if align is not None and not literal_is(align, "None"):
@@ -295,8 +281,8 @@ def cross_entropy_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> 
     """CrossEntropyLoss: Paddle's label smoothing disregards ``weight`` and ``ignore_index`` and
     keeps a trailing axis with ``reduction="none"``, so those combinations are refused."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     smoothing = bound.get("label_smoothing")
     amount = float_literal(smoothing) if smoothing is not None else 0.0
     smoothed = amount is None or amount != 0.0
@@ -310,13 +296,11 @@ def cross_entropy_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> 
         if reduction is not None and string_literal(reduction) not in ("mean", "sum"):
             problems.append("reduction other than 'mean'/'sum'")
         if problems:
-            ctx.error(
-                call,
-                rule.torch,
+            return refuse(
+                Refusal.UNSUPPORTED_ARGUMENT,
                 f"label_smoothing with {', '.join(problems)}: Paddle's label smoothing gives different"
                 " results there; left unchanged",
             )
-            return None
     return ctx.rewrite(call, plain_rule(rule))
 
 
@@ -324,12 +308,11 @@ def cross_entropy_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> 
 def multi_margin_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """MultiMarginLoss: Paddle 2.6 squares the class weight too when ``p=2`` (fixed in 3.0)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     weight, p = bound.get("weight"), bound.get("p")
     if weight is not None and not literal_is(weight, "None") and p is not None and ctx.code(p).strip() != "1":
-        ctx.error(call, rule.torch, "p=2 with weight: Paddle 2.6 applies the weight before squaring; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "p=2 with weight: Paddle 2.6 applies the weight before squaring; left unchanged")
     return ctx.rewrite(call, plain_rule(rule))
 
 
@@ -337,8 +320,8 @@ def multi_margin_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> O
 def bce_with_logits_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """BCEWithLogitsLoss: translated as is; ``pos_weight`` gets a warning (Paddle 2.6 differs)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     pos_weight = bound.get("pos_weight")
     if pos_weight is not None and not literal_is(pos_weight, "None"):
         ctx.warn(call, rule.torch, "pos_weight: Paddle >= 3.0 computes torch's loss; Paddle 2.6 computes a different one")
@@ -373,11 +356,10 @@ def parameter(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     function around ``paddle.create_parameter``; as a type (``isinstance``) it is Paddle's
     parameter class, the rule's ``paddle`` target."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     if "data" not in bound or literal_is(bound["data"], "None"):
-        ctx.error(call, rule.torch, "a parameter without data has no Paddle equivalent; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "a parameter without data has no Paddle equivalent; left unchanged")
     args = [cst.Arg(bound["data"])]
     grad = bound.get("requires_grad")
     if grad is not None and ctx.code(grad).strip() != "True":

@@ -14,10 +14,49 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import Refusal, TranslateContext, handler
-from ._common import Outcome, COMMA, NOT_LITERAL, bind_supported, is_simple, kw, literal_value, make_call, plain_rule, refuse, refused, operand, paren, snippet
+from ..resolve import dotted_name
+from ._common import (
+    COMMA, NOT_LITERAL, Outcome, bind_supported, is_simple, is_torch_dtype, kw, literal_value, make_call, operand, paren,
+    plain_rule, refuse, refused, snippet,
+)
 
 
 # ---------------------------------------------------------------------------- reductions ----
+
+def _paddle_api(ctx: TranslateContext, expr: cst.BaseExpression) -> str | None:
+    """The Paddle API a value as written comes from: for ``torch.ones(3).sum()`` the target of
+    the rule for ``torch.ones`` (``paddle.ones``); for code already written through ``paddle``
+    (``paddle.ones([3])``) its own name; None for anything else (a local, an operator, a torch
+    API the table does not map into Paddle's namespace)."""
+    while True:
+        name = dotted_name(expr)
+        if name is not None:
+            qual = ctx.resolve(expr)
+            if qual is not None:
+                rule = ctx.rules.apis.get(qual)
+                return rule.paddle if rule is not None and (rule.paddle or "").startswith("paddle.") else None
+            return name if name.startswith("paddle.") else None
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+        else:
+            return None
+
+
+def _tensor_operand(ctx: TranslateContext, value: cst.BaseExpression) -> bool:
+    """An argument value taken as a tensor, decided on the source as written: tensor evidence,
+    or a value of Paddle's own API (code already written through ``paddle``)."""
+    original = ctx.original_of(value)
+    if original is None:
+        return ctx.is_tensor(value)
+    if ctx.is_tensor(original):
+        return True
+    while isinstance(original, (cst.Call, cst.Attribute, cst.Subscript)) and dotted_name(original) is None:
+        original = original.func if isinstance(original, cst.Call) else original.value
+    name = dotted_name(original)
+    return name is not None and name.startswith("paddle.") and ctx.resolve(original) is None
+
 
 @handler("fn_max_min")
 def max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
@@ -33,7 +72,7 @@ def max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         lit = literal_value(second)
         if isinstance(lit, int) and not isinstance(lit, bool):
             pass
-        elif (ctx.is_tensor(second) or ctx.code(second).startswith("paddle.")) and "keepdim" not in bound:
+        elif _tensor_operand(ctx, second) and "keepdim" not in bound:
             other, second = second, None
         elif any(a.keyword is None for a in call.args[1:2]):
             return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"cannot tell whether {ctx.code(second)!r} is a dim or a tensor; "
@@ -281,13 +320,25 @@ def dtype_str(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     new = ctx.rewrite(call, plain_rule(rule))
     if refused(new):
         return new
+    dtypes = {id(a.value): _dtype_name(ctx, a.value) for a in call.args if a.keyword is not None and a.keyword.value == "dtype"}
     args = []
     for a in new.args:
-        code = ctx.code(a.value)
-        if a.keyword is not None and a.keyword.value == "dtype" and code.startswith("paddle."):
-            a = a.with_changes(value=cst.SimpleString(f'"{code.rsplit(".", 1)[-1]}"'))
+        name = dtypes.get(id(a.value)) if a.keyword is not None and a.keyword.value == "dtype" else None
+        if name is not None:
+            a = a.with_changes(value=cst.SimpleString(f'"{name}"'))
         args.append(a)
     return new.with_changes(args=args)
+
+
+def _dtype_name(ctx: TranslateContext, value: cst.BaseExpression) -> str | None:
+    """The name of the Paddle dtype an argument value of the call is, as written: a torch dtype
+    (``torch.float64``, ``torch.long`` -> ``"int64"``, by the table's dtype rules) or a Paddle one
+    (``paddle.float32``); None for anything else."""
+    original = ctx.original_of(value)
+    if original is None:
+        return None
+    target = _paddle_api(ctx, original) if is_torch_dtype(ctx, value) or dotted_name(original) is not None else None
+    return target.rsplit(".", 1)[-1] if target is not None else None
 
 
 @handler("fn_astype")

@@ -1,7 +1,8 @@
 """Tensor (and layer) method rewrites the rule table's data cannot express.
 
 Each handler gets the method call with its receiver and arguments already translated, and
-returns the Paddle expression (or None after reporting why it left the call alone).  The
+returns the Paddle expression, ``Removed()``, or a ``Refused`` that says why it left the call
+alone.  The
 receiver evidence that decides whether a rule applies at all is the engine's; it is described
 at the top of ``rules/tensor_methods.toml``.
 
@@ -21,7 +22,7 @@ import dataclasses
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import Removed, TranslateContext, handler
+from ..registry import Refusal, Refused, Removed, TranslateContext, handler
 from ._common import (
     METHOD_SIZES,
     SPACE,
@@ -29,6 +30,7 @@ from ._common import (
     _same_literal,
     atom,
     call_on,
+    doubt,
     int_literal,
     is_device,
     is_dtype,
@@ -38,7 +40,9 @@ from ._common import (
     literal_is,
     method_call,
     paren,
+    quietly,
     receiver,
+    refuse,
     refused,
     separated,
     shape_argument,
@@ -69,7 +73,7 @@ def _remove_or(ctx: TranslateContext, value: cst.BaseExpression) -> Outcome:
 
 # ----------------------------------------------------------------------- shape methods -----
 @handler("method_sizes")
-def method_sizes(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def method_sizes(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.permute(0, 2, 1)`` -> ``x.transpose([0, 2, 1])``; ``expand``/``repeat`` (-> ``tile``)/``flip``
     likewise: varargs sizes become one list."""
     names = tuple(p.name for p in rule.params or ())
@@ -81,17 +85,16 @@ def method_sizes(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
 
 
 @handler("swap_dims")
-def swap_dims(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def swap_dims(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.transpose(a, b)`` swaps two dims; Paddle's transpose wants a full permutation, so this
     becomes ``x.moveaxis([a, b], [b, a])`` (moving each of the two axes to the other's place
     leaves the rest in order: exactly a swap, for any rank and negative dims)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     first, second = (bound.get(p.name) for p in (rule.params or ())[:2])
     if first is None or second is None:
-        ctx.error(call, rule.torch, "needs two dims; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs two dims; left unchanged")
     a, b = int_literal(first), int_literal(second)
     if a is not None and a == b:
         return _remove_or(ctx, receiver(call))  # type: ignore[return-value]
@@ -101,38 +104,35 @@ def swap_dims(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
 
 
 @handler("drop_call")
-def drop_call(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+def drop_call(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.contiguous()``, ``x.cuda()``: no Paddle counterpart needed; the receiver itself."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     return _remove_or(ctx, receiver(call))
 
 
 @handler("method_to_attribute")
-def method_to_attribute(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def method_to_attribute(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.numel()`` -> ``x.size`` (Paddle's ``size`` is a property holding the element count)."""
     if call.args:
-        ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     attr = rule.paddle.rsplit(".", 1)[-1] if rule.paddle else rule.name
     return cst.Attribute(value=atom(receiver(call)), attr=cst.Name(attr))
 
 
 @handler("tensor_narrow")
-def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.narrow(d, start, n)`` -> ``paddle.slice(x, axes=[d], starts=[start], ends=[start + n])``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     dim, start, length = bound.get("dim"), bound.get("start"), bound.get("length")
     if dim is None or start is None or length is None:
-        ctx.error(call, rule.torch, "needs dim, start and length; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs dim, start and length; left unchanged")
     s = int_literal(start)
     if s is not None and s < 0:
-        ctx.error(call, rule.torch, "a negative start is not translated; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "a negative start is not translated; left unchanged")
     n = int_literal(length)
     end: cst.BaseExpression
     if s is not None and n is not None:
@@ -147,26 +147,24 @@ def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.B
 
 
 @handler("tensor_split")
-def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.split(2, dim)``: torch's int is the size of each piece (the last may be smaller),
     Paddle's int is the number of pieces; sizes are computed by ``_split_sizes``.  A list of
     sizes means the same in both."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     size = bound.get("split_size_or_sections")
     dim = bound.get("dim")
     if size is None:
-        ctx.error(call, rule.torch, "needs split_size_or_sections; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs split_size_or_sections; left unchanged")
     recv = receiver(call)
     sections: cst.BaseExpression
     if isinstance(size, (cst.List, cst.Tuple)):
         sections = size
     else:
         if not is_simple(recv):
-            ctx.error(call, rule.torch, "split by size needs the receiver twice; assign it to a name first")
-            return None
+            return refuse(Refusal.UNSUPPORTED_USE, "split by size needs the receiver twice; assign it to a name first")
         axis = dim if dim is not None else cst.Integer("0")
         total = cst.Subscript(
             value=cst.Attribute(value=recv, attr=cst.Name("shape")), slice=[cst.SubscriptElement(cst.Index(axis))]
@@ -180,29 +178,27 @@ def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
 
 # ----------------------------------------------------------------------------- dtypes ------
 @handler("tensor_astype")
-def tensor_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.float()`` -> ``x.astype("float32")`` (the dtype is the rule's ``extra.dtype``);
     ``x.type(torch.float64)`` -> ``x.astype(paddle.float64)``; ``x.type_as(y)`` -> ``x.astype(y.dtype)``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     if rule.name == "type_as":
         other = bound.get("other")
         if other is None:
-            return None
+            return refuse(Refusal.CANNOT_BIND, "needs other; left unchanged")
         dtype: cst.BaseExpression = cst.Attribute(value=atom(other), attr=cst.Name("dtype"))
     elif "dtype" in rule.extra:
         dtype = cst.parse_expression(rule.extra["dtype"])
     else:
         value = bound.get("dtype")
         if value is None:
-            ctx.error(call, rule.torch, "x.type() without a dtype returns a type string; no Paddle equivalent, left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_USE, "x.type() without a dtype returns a type string; no Paddle equivalent, left unchanged")
         if isinstance(value, cst.SimpleString):
             name = _TYPE_STRINGS.get(str(value.evaluated_value))
             if name is None:
-                ctx.error(call, rule.torch, f"unknown tensor type {ctx.code(value)}; left unchanged")
-                return None
+                return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"unknown tensor type {ctx.code(value)}; left unchanged")
             dtype = cst.SimpleString(f'"{name}"')
         else:
             dtype = value
@@ -212,7 +208,7 @@ def tensor_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.B
 
 
 @handler("tensor_to")
-def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.to(device)`` -> ``x`` (device dropped; the device is chosen once, globally);
     ``x.to(dtype)`` / ``x.to(device, dtype)`` / ``x.to(dtype=...)`` -> ``x.astype(dtype)``;
     ``x.to(other)`` -> ``x.astype(other.dtype)``; on a layer, ``m.to(dtype)`` -> ``m.to(dtype=...)``.
@@ -226,8 +222,7 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
     seen_device = False
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args):
-        ctx.error(call, rule.torch, "arguments passed with * or ** cannot be translated; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "arguments passed with * or ** cannot be translated; left unchanged")
     for a in call.args:
         if a.keyword is None:
             continue
@@ -240,11 +235,9 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
             pass
         elif name == "copy":
             if not literal_is(a.value, "False"):
-                ctx.error(call, rule.torch, "copy=True has no Paddle equivalent here; left unchanged")
-                return None
+                return refuse(Refusal.UNSUPPORTED_ARGUMENT, "copy=True has no Paddle equivalent here; left unchanged")
         else:
-            ctx.error(call, rule.torch, f"unexpected keyword argument {name!r}; left unchanged")
-            return None
+            return refuse(Refusal.CANNOT_BIND, f"unexpected keyword argument {name!r}; left unchanged")
     for i, a in enumerate(positional):
         v = a.value
         if i == 0 or (i == 1 and seen_device and dtype is None):
@@ -255,36 +248,31 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
             elif i == 0 and ctx.is_tensor(v):
                 dtype = cst.Attribute(value=atom(v), attr=cst.Name("dtype"))
             else:
-                ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(v)!r} is a device, a dtype or a tensor; left unchanged")
-                return None
+                return doubt(Refusal.UNSUPPORTED_ARGUMENT, f"could not tell whether {ctx.code(v)!r} is a device, a dtype or a tensor; left unchanged")
         # later positionals are non_blocking / copy flags
         elif i >= 1 and not (literal_is(v, "False", "True") and not (i == 2 and literal_is(v, "True"))):
-            ctx.warn(call, rule.torch, f"unexpected positional argument {ctx.code(v)!r}; left unchanged")
-            return None
+            return doubt(Refusal.CANNOT_BIND, f"unexpected positional argument {ctx.code(v)!r}; left unchanged")
     if dtype is None:
         return _remove_or(ctx, recv)
     if ctx.is_tensor(recv):
         return method_call(call, "astype", [cst.Arg(dtype)])
     if ctx.is_layer(recv):
         return method_call(call, "to", [kw("dtype", dtype)])
-    ctx.warn(call, rule.torch, f"receiver {ctx.code(recv)!r} is not known to be a tensor or a layer; dtype conversion left unchanged")
-    return None
+    return doubt(Refusal.UNKNOWN_RECEIVER, f"receiver {ctx.code(recv)!r} is not known to be a tensor or a layer; dtype conversion left unchanged")
 
 
 # ----------------------------------------------------------------------- reductions --------
-def _dim_or_other(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> tuple[str, dict[str, cst.BaseExpression]] | None:
+def _dim_or_other(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> tuple[str, dict[str, cst.BaseExpression]] | Refused:
     """Which overload of max/min: ("all", {}), ("dim", {dim, keepdim}) or ("other", {other})."""
     args = list(call.args)
     if any(a.star for a in args):
-        ctx.error(call, rule.torch, "arguments passed with * or ** cannot be translated; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "arguments passed with * or ** cannot be translated; left unchanged")
     values: dict[str, cst.BaseExpression] = {}
     positional = [a.value for a in args if a.keyword is None]
     for a in args:
         if a.keyword is not None:
             if a.keyword.value not in ("dim", "keepdim", "other"):
-                ctx.error(call, rule.torch, f"unexpected keyword argument {a.keyword.value!r}; left unchanged")
-                return None
+                return refuse(Refusal.CANNOT_BIND, f"unexpected keyword argument {a.keyword.value!r}; left unchanged")
             values[a.keyword.value] = a.value
     if not positional and not values:
         return "all", {}
@@ -296,32 +284,28 @@ def _dim_or_other(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> tuple
             values["dim"] = first
         elif ctx.is_tensor(first):
             if len(positional) > 1:
-                ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
-                return None
+                return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
             return "other", {"other": first}
         else:
-            ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(first)!r} is a dim or a tensor; left unchanged")
-            return None
+            return doubt(Refusal.UNSUPPORTED_ARGUMENT, f"could not tell whether {ctx.code(first)!r} is a dim or a tensor; left unchanged")
         if len(positional) > 1:
             values["keepdim"] = positional[1]
         if len(positional) > 2:
-            ctx.error(call, rule.torch, "too many arguments; left unchanged")
-            return None
+            return refuse(Refusal.CANNOT_BIND, "too many arguments; left unchanged")
     if "dim" not in values:
-        ctx.error(call, rule.torch, "keepdim without dim; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "keepdim without dim; left unchanged")
     return "dim", values
 
 
 @handler("tensor_max_min")
-def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.max()`` -> ``x.max()``; ``x.max(other)`` -> ``paddle.maximum(x, other)``;
     ``x.max(dim, keepdim)`` returns (values, indices) in torch ->
     ``(x.max(axis=dim, keepdim=k), x.argmax(axis=dim, keepdim=k))`` (a plain tuple: unpacking
     and ``[0]``/``[1]`` work, ``.values``/``.indices`` do not)."""
     which = _dim_or_other(ctx, call, rule)
-    if which is None:
-        return None
+    if refused(which):
+        return which
     kind, values = which
     name = rule.name
     if kind == "all":
@@ -331,8 +315,7 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
         return cst.Call(func=ctx.ref(fn), args=separated([cst.Arg(receiver(call)), cst.Arg(values["other"])]))
     recv = receiver(call)
     if not is_simple(recv):
-        ctx.error(call, rule.torch, "max/min over a dim returns values and indices; assign the receiver to a name first")
-        return None
+        return refuse(Refusal.UNSUPPORTED_USE, "max/min over a dim returns values and indices; assign the receiver to a name first")
     args = [kw("axis", values["dim"])]
     if "keepdim" in values:
         args.append(kw("keepdim", values["keepdim"]))
@@ -342,19 +325,17 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
 
 
 @handler("tensor_sort")
-def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.sort(dim, descending)`` returns (values, indices) ->
     ``(x.sort(axis=dim, descending=d), x.argsort(axis=dim, descending=d))``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     if bound.get("stable") is not None and not literal_is(bound["stable"], "False"):
-        ctx.error(call, rule.torch, "stable=True has no Paddle 2.6 equivalent; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "stable=True has no Paddle 2.6 equivalent; left unchanged")
     recv = receiver(call)
     if not is_simple(recv):
-        ctx.error(call, rule.torch, "sort returns values and indices; assign the receiver to a name first")
-        return None
+        return refuse(Refusal.UNSUPPORTED_USE, "sort returns values and indices; assign the receiver to a name first")
     args = []
     if "dim" in bound:
         args.append(kw("axis", bound["dim"]))
@@ -366,7 +347,7 @@ def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
 
 
 @handler("tensor_std_var")
-def tensor_std_var(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_std_var(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.std(dim, unbiased, keepdim)`` / ``x.std(dim, correction=0, keepdim=...)`` ->
     ``x.std(axis=dim, unbiased=..., keepdim=...)``: correction 0 or 1 only."""
     args = list(call.args)
@@ -374,8 +355,8 @@ def tensor_std_var(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
     if args and args[0].keyword is None and literal_is(args[0].value, "True", "False"):
         call = call.with_changes(args=[kw("unbiased", args[0].value), *args[1:]])
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     out: list[cst.Arg] = []
     if "dim" in bound and not literal_is(bound["dim"], "None"):
         out.append(kw("axis", bound["dim"]))
@@ -383,15 +364,14 @@ def tensor_std_var(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
     correction = bound.get("correction")
     if correction is not None and not literal_is(correction, "None"):
         if unbiased is not None:
-            ctx.error(call, rule.torch, "both unbiased and correction given; left unchanged")
-            return None
+            return Refused(Refusal.CANNOT_BIND, "both unbiased and correction given; left unchanged", call)
         if literal_is(correction, "0", "0.0"):
             unbiased = cst.Name("False")
         elif literal_is(correction, "1", "1.0"):
             unbiased = None
         else:
-            ctx.error(call, rule.torch, f"correction={ctx.code(correction)} has no Paddle equivalent (only 0 or 1); left unchanged")
-            return None
+            message = f"correction={ctx.code(correction)} has no Paddle equivalent (only 0 or 1); left unchanged"
+            return Refused(Refusal.UNSUPPORTED_ARGUMENT, message, call)  # at the call as bound
     if unbiased is not None and not literal_is(unbiased, "True"):
         out.append(kw("unbiased", unbiased))
     if "keepdim" in bound:
@@ -432,24 +412,22 @@ def _scaled(other: cst.BaseExpression, alpha: cst.BaseExpression | None) -> cst.
 
 
 @handler("binary_operator")
-def binary_operator(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def binary_operator(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.add(y, alpha=a)`` -> ``(x + a * y)``, ``x.gt(y)`` -> ``(x > y)``, ...: Paddle's operators
     accept tensors and Python numbers alike (``paddle.add``/``greater_than`` want tensors)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     other = bound.get("other")
     if other is None:
-        ctx.error(call, rule.torch, "needs other; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs other; left unchanged")
     op = _OPERATORS[rule.name]
     mode = bound.get("rounding_mode")
     if mode is not None and not literal_is(mode, "None"):
         if literal_is(mode, "'floor'", '"floor"'):
             op = cst.FloorDivide
         else:
-            ctx.error(call, rule.torch, f"rounding_mode={ctx.code(mode)} has no Paddle operator; left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"rounding_mode={ctx.code(mode)} has no Paddle operator; left unchanged")
     scaled = _scaled(other, bound.get("alpha"))
     left = atom(receiver(call))
     # a product binds tighter than + and -: `x + 0.5 * y` needs no parentheses
@@ -468,16 +446,16 @@ _INPLACE = {"add_": "add_", "sub_": "subtract_", "subtract_": "subtract_", "mul_
 
 
 @handler("inplace_arith")
-def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.add_(y)``/``sub_``/``mul_``/``div_``: with a tensor ``y`` Paddle's ``add_``/``subtract_``/
     ``multiply_``/``divide_``; with a number literal ``x.scale_(...)`` (those Paddle methods take
     tensors only).  A ``y`` that may be either is reported and left alone."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     other = bound.get("other")
     if other is None:
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs other; left unchanged")
     alpha = bound.get("alpha")
     name = rule.name
     if is_number_literal(other) and (alpha is None or is_number_literal(alpha)):
@@ -494,16 +472,17 @@ def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.B
         return method_call(call, "scale_", [cst.Arg(inv)])
     if ctx.is_tensor(other):
         return method_call(call, _INPLACE[name], [cst.Arg(_scaled(other, alpha))])
-    ctx.warn(call, rule.torch, f"could not tell whether {ctx.code(other)!r} is a tensor or a number; left unchanged")
-    return None
+    return doubt(Refusal.UNSUPPORTED_ARGUMENT, f"could not tell whether {ctx.code(other)!r} is a tensor or a number; left unchanged")
 
 
 @handler("tensor_where")
-def tensor_where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.where(cond, y)`` -> ``paddle.where(cond, x, y)``; a number ``y`` -> ``paddle.full_like(x, y)``."""
     bound = ctx.bind(call, rule)
-    if bound is None or "condition" not in bound or "other" not in bound:
-        return None
+    if refused(bound):
+        return bound
+    if "condition" not in bound or "other" not in bound:
+        return refuse(Refusal.CANNOT_BIND, "needs condition and other; left unchanged")
     recv, other = receiver(call), bound["other"]
     if is_number_literal(other) and is_simple(recv):
         # a Python number would be promoted to float64 by Paddle 2.6's where
@@ -512,39 +491,38 @@ def tensor_where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
 
 
 @handler("as_function")
-def as_function(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def as_function(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.softmax(dim)`` -> ``paddle.nn.functional.softmax(x, axis=dim)``: the receiver becomes
     the first argument of the Paddle function; the rest follow the rule's data."""
     assert rule.paddle is not None
     data_rule = dataclasses.replace(rule, handler=None)
     rewritten = ctx.rewrite(call, data_rule)
-    if rewritten is None:
-        return None
+    if refused(rewritten):
+        return rewritten
     args = [cst.Arg(receiver(call)), *rewritten.args]
     return cst.Call(func=ctx.ref(rule.paddle), args=separated(list(args)))
 
 
 @handler("python_value")
-def python_value(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def python_value(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.equal(y)`` / ``x.allclose(y)`` return a Python bool in torch: Paddle's ``equal_all``/
     ``allclose`` return a bool tensor, so ``.item()`` is appended."""
     data_rule = dataclasses.replace(rule, handler=None)
     rewritten = ctx.rewrite(call, data_rule)
-    if rewritten is None:
-        return None
+    if refused(rewritten):
+        return rewritten
     return cst.Call(func=cst.Attribute(value=rewritten, attr=cst.Name("item")), args=[])
 
 
 @handler("new_factory")
-def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.new_zeros(2, 3)`` -> ``paddle.zeros([2, 3], dtype=x.dtype)`` (new_ones, new_empty,
     new_full, new_tensor likewise): same dtype as ``x`` unless ``dtype=`` is given; device
     dropped."""
     recv = receiver(call)
     args = list(call.args)
     if any(a.star == "**" for a in args):
-        ctx.error(call, rule.torch, "arguments passed with ** cannot be translated; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "arguments passed with ** cannot be translated; left unchanged")
     dtype: cst.BaseExpression | None = None
     positional = []
     for a in args:
@@ -558,28 +536,23 @@ def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
             continue
         elif name == "requires_grad":
             if not literal_is(a.value, "False"):
-                ctx.error(call, rule.torch, "requires_grad=True: set stop_gradient=False on the result instead; left unchanged")
-                return None
+                return refuse(Refusal.UNSUPPORTED_ARGUMENT, "requires_grad=True: set stop_gradient=False on the result instead; left unchanged")
         elif name in ("size", "fill_value", "data"):
             positional.append(a.with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT))
         else:
-            ctx.error(call, rule.torch, f"unexpected keyword argument {name!r}; left unchanged")
-            return None
+            return refuse(Refusal.CANNOT_BIND, f"unexpected keyword argument {name!r}; left unchanged")
     if dtype is None:
         if not is_simple(recv):
-            ctx.error(call, rule.torch, "the receiver is needed for its dtype; assign it to a name first")
-            return None
+            return refuse(Refusal.UNSUPPORTED_USE, "the receiver is needed for its dtype; assign it to a name first")
         dtype = cst.Attribute(value=recv, attr=cst.Name("dtype"))
     name = rule.name
     if name == "new_tensor":
         if len(positional) != 1:
-            ctx.error(call, rule.torch, "needs one data argument; left unchanged")
-            return None
+            return refuse(Refusal.CANNOT_BIND, "needs one data argument; left unchanged")
         return cst.Call(func=ctx.ref("paddle.to_tensor"), args=separated([cst.Arg(positional[0].value), kw("dtype", dtype)]))
     if name == "new_full":
         if len(positional) != 2:
-            ctx.error(call, rule.torch, "needs size and fill_value; left unchanged")
-            return None
+            return refuse(Refusal.CANNOT_BIND, "needs size and fill_value; left unchanged")
         shape = positional[0].value
         return cst.Call(func=ctx.ref("paddle.full"), args=separated([cst.Arg(shape), cst.Arg(positional[1].value), kw("dtype", dtype)]))
     shape = shape_argument(ctx, call, rule, positional, METHOD_SIZES, ("size",))
@@ -590,13 +563,13 @@ def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Bas
 
 
 @handler("support_method")
-def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.requires_grad_(False)`` -> ``_requires_grad_(x, False)``, ``x.copy_(src)`` ->
     ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code."""
     assert rule.support is not None
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     args = [cst.Arg(receiver(call))]
     gap = False
     for p in rule.params or ():
@@ -611,7 +584,7 @@ def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
 
 # ----------------------------------------------------------------------- attributes --------
 @handler("attr_data")
-def attr_data(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst.CSTNode | None:
+def attr_data(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Outcome:
     """``x.data`` -> ``x.detach()`` (a tensor sharing memory, outside autograd, as torch's);
     ``x.data = v`` -> ``x.set_value(v)``."""
     if isinstance(node, cst.Assign):
@@ -623,7 +596,7 @@ def attr_data(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst.CS
 
 
 @handler("attr_requires_grad")
-def attr_requires_grad(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst.CSTNode | None:
+def attr_requires_grad(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Outcome:
     """``x.requires_grad`` -> ``(not x.stop_gradient)``; ``x.requires_grad = v`` ->
     ``x.stop_gradient = not v`` (folded for True/False)."""
     if isinstance(node, cst.Assign):
@@ -643,31 +616,33 @@ def attr_requires_grad(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) 
 
 
 @handler("attr_is_cuda")
-def attr_is_cuda(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> cst.CSTNode | None:
+def attr_is_cuda(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Outcome:
     """``x.is_cuda`` -> ``x.place.is_gpu_place()``."""
     if not isinstance(node, cst.Attribute):
-        return None
+        return quietly(Refusal.UNSUPPORTED_USE, "x.is_cuda = ... (read-only in torch too) is left as it is")
     place = node.with_changes(attr=cst.Name("place"))
     return cst.Call(func=cst.Attribute(value=place, attr=cst.Name("is_gpu_place")), args=[])
 
 
 @handler("reshape_as")
-def reshape_as(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def reshape_as(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.view_as(y)`` / ``x.reshape_as(y)`` -> ``x.reshape(y.shape)``."""
     bound = ctx.bind(call, rule)
-    if bound is None or "other" not in bound:
-        return None
+    if refused(bound):
+        return bound
+    if "other" not in bound:
+        return refuse(Refusal.CANNOT_BIND, "needs other; left unchanged")
     shape = cst.Attribute(value=atom(bound["other"]), attr=cst.Name("shape"))
     return method_call(call, "reshape", [cst.Arg(shape)])
 
 
 @handler("torch_defaults")
-def torch_defaults(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def torch_defaults(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """The rule's data, plus torch's default for every argument left out whose Paddle default
     differs (``x.uniform_()`` draws from [0, 1) in torch, [-1, 1) in Paddle)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     paddle_defaults = {p.name: p.default for p in rule.paddle_params or ()}
     extra = dict(rule.extra)
     for p in rule.params or ():

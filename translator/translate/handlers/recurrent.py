@@ -11,8 +11,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import TranslateContext, handler
-from ._common import Outcome, flag_value, plain_rule, snippet
+from ..registry import Refusal, TranslateContext, handler
+from ._common import Outcome, flag_value, plain_rule, refuse, refused, snippet
 
 
 @handler("rnn")
@@ -20,14 +20,13 @@ def rnn(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """RNN/LSTM/GRU: ``bidirectional=True`` -> ``direction="bidirect"``; ``batch_first=b`` ->
     ``time_major=not b``, written out for torch's default (Paddle defaults to batch-first)."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     bias = flag_value(ctx, call, rule, bound, "bias", True)
-    if bias is None:
-        return None
+    if refused(bias):
+        return bias
     if not bias:
-        ctx.error(call, rule.torch, "bias=False: Paddle's CPU RNN kernel crashes without biases; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "bias=False: Paddle's CPU RNN kernel crashes without biases; left unchanged")
     extra: dict[str, str] = {}
     bidirectional = bound.get("bidirectional")
     text = ctx.code(bidirectional).strip() if bidirectional is not None else "False"
@@ -49,11 +48,11 @@ def rnn_cell(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """RNNCell/LSTMCell/GRUCell -> support subclasses of Paddle's cells that return torch's
     results; ``bias=False`` -> ``bias_ih_attr=False, bias_hh_attr=False``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     bias = flag_value(ctx, call, rule, bound, "bias", True)
-    if bias is None:
-        return None
+    if refused(bias):
+        return bias
     extra = {} if bias else {"bias_ih_attr": "False", "bias_hh_attr": "False"}
     assert rule.support is not None
     ctx.support(rule.support)

@@ -23,8 +23,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import TranslateContext, handler
-from ._common import SPACE, as_list, atom, is_simple, kw, literal_is, separated
+from ..registry import Refusal, Refused, TranslateContext, handler
+from ._common import SPACE, Outcome, as_list, atom, is_simple, kw, literal_is, refuse, refused, separated
 
 # torch optimizer -> (paddle class, {torch arg: paddle arg}, {paddle arg: default written when torch's differs})
 _OPTIMIZERS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
@@ -62,7 +62,7 @@ def _index(value: cst.BaseExpression, i: int) -> cst.BaseExpression:
     return cst.Subscript(value=atom(value), slice=[cst.SubscriptElement(cst.Index(cst.Integer(str(i))))])
 
 
-def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.BaseExpression, lr: cst.BaseExpression) -> cst.BaseExpression | None:
+def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.BaseExpression, lr: cst.BaseExpression) -> cst.BaseExpression | Refused:
     """A list of param-group dicts with torch keys -> the same with Paddle keys."""
     if not isinstance(params, cst.List) or not any(isinstance(e.value, cst.Dict) for e in params.elements):
         return params
@@ -70,13 +70,11 @@ def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.Ba
     for el in params.elements:
         group = el.value
         if not isinstance(group, cst.Dict):
-            ctx.error(call, rule.torch, "param groups mixing dicts and tensors; left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_ARGUMENT, "param groups mixing dicts and tensors; left unchanged")
         items: list[cst.DictElement] = []
         for item in group.elements:
             if not isinstance(item, cst.DictElement) or not isinstance(item.key, cst.SimpleString):
-                ctx.error(call, rule.torch, "param group keys must be string literals to be renamed; left unchanged")
-                return None
+                return refuse(Refusal.UNSUPPORTED_ARGUMENT, "param group keys must be string literals to be renamed; left unchanged")
             key = str(item.key.evaluated_value)
             if key == "lr":
                 # Paddle's group learning_rate multiplies the optimizer's learning rate
@@ -87,19 +85,18 @@ def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.Ba
             elif key in _GROUP_KEYS:
                 items.append(cst.DictElement(_string(_GROUP_KEYS[key]), item.value))
             else:
-                ctx.error(call, rule.torch, f"param group key {key!r} has no Paddle equivalent; left unchanged")
-                return None
+                return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"param group key {key!r} has no Paddle equivalent; left unchanged")
         new_elements.append(el.with_changes(value=group.with_changes(elements=separated(items))))
     return params.with_changes(elements=new_elements)
 
 
 @handler("optimizer")
-def optimizer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def optimizer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)`` ->
     ``paddle.optimizer.Momentum(parameters=model.parameters(), learning_rate=0.1, momentum=0.9)``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     name = rule.name
     target, renames, defaults = _OPTIMIZERS[name]
     for arg in ("maximize", "amsgrad", "nesterov" if name != "SGD" else "", "lr_decay", "dampening", "decoupled_weight_decay"):
@@ -111,8 +108,7 @@ def optimizer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
                 continue
         elif literal_is(value, "False"):
             continue
-        ctx.error(call, rule.torch, f"{arg}={ctx.code(value)} has no Paddle {target.rsplit('.', 1)[-1]} equivalent; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"{arg}={ctx.code(value)} has no Paddle {target.rsplit('.', 1)[-1]} equivalent; left unchanged")
     momentum = bound.get("momentum")
     if name == "SGD" and momentum is not None and not literal_is(momentum, "0", "0.0"):
         target = "paddle.optimizer.Momentum"
@@ -126,8 +122,8 @@ def optimizer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
         value = bound[p.name]
         if p.name == "params":
             groups = _groups(ctx, call, rule, value, lr_value)
-            if groups is None:
-                return None
+            if refused(groups):
+                return groups
             out.append(kw("parameters", groups))
         elif p.name == "betas":
             out.append(kw("beta1", _index(value, 0)))
@@ -141,8 +137,7 @@ def optimizer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseE
         elif p.name == "nesterov" or p.name == "momentum":
             continue  # SGD without momentum: plain SGD (nesterov needs a momentum in torch too)
         else:
-            ctx.error(call, rule.torch, f"argument {p.name!r} has no Paddle equivalent; left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"argument {p.name!r} has no Paddle equivalent; left unchanged")
     written = {a.keyword.value for a in out if a.keyword is not None}
     for key, default in defaults.items():
         if key not in written:
@@ -172,25 +167,22 @@ _SCHEDULERS: dict[str, tuple[str, dict[str, str], bool]] = {
 
 
 @handler("lr_scheduler")
-def lr_scheduler(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def lr_scheduler(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``StepLR(optimizer, step_size=5)`` ->
     ``_attach_lr_scheduler(optimizer, paddle.optimizer.lr.StepDecay(learning_rate=optimizer.get_lr(), step_size=5))``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     cls, renames, base_lr = _SCHEDULERS[rule.name]
     opt = bound.get("optimizer")
     if opt is None:
-        ctx.error(call, rule.torch, "needs the optimizer; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs the optimizer; left unchanged")
     if not is_simple(opt):
-        ctx.error(call, rule.torch, "the optimizer is needed twice; assign it to a name first")
-        return None
+        return refuse(Refusal.UNSUPPORTED_USE, "the optimizer is needed twice; assign it to a name first")
     for key in ("lr_lambda", "min_lr", "max_lr"):
         value = bound.get(key)
         if isinstance(value, (cst.List, cst.Tuple)):
-            ctx.error(call, rule.torch, f"{key} per param group has no Paddle equivalent; left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"{key} per param group has no Paddle equivalent; left unchanged")
     out: list[cst.Arg] = []
     if base_lr:
         out.append(kw("learning_rate", cst.Call(func=cst.Attribute(value=opt, attr=cst.Name("get_lr")), args=[])))
@@ -205,12 +197,11 @@ def lr_scheduler(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
         elif p.name == "verbose" or (rule.name == "OneCycleLR" and p.name in ("epochs", "steps_per_epoch", "final_div_factor", "cycle_momentum", "base_momentum", "max_momentum")):
             continue
         else:
-            ctx.error(call, rule.torch, f"argument {p.name!r} has no Paddle equivalent; left unchanged")
-            return None
+            return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"argument {p.name!r} has no Paddle equivalent; left unchanged")
     if rule.name == "OneCycleLR":
         extra = _one_cycle(ctx, call, rule, bound)
-        if extra is None:
-            return None
+        if refused(extra):
+            return extra
         out.extend(extra)
     if rule.name == "LinearLR" and "total_iters" not in bound:
         out.append(kw("total_steps", cst.Integer("5")))  # torch's default; Paddle requires it
@@ -220,7 +211,7 @@ def lr_scheduler(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
     return cst.Call(func=cst.Name(ctx.support("_attach_lr_scheduler")), args=separated([cst.Arg(opt), cst.Arg(sched)]))
 
 
-def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict[str, cst.BaseExpression]) -> list[cst.Arg] | None:
+def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict[str, cst.BaseExpression]) -> list[cst.Arg] | Refused:
     """OneCycleLR: total_steps from epochs * steps_per_epoch; torch's final lr is
     initial_lr / final_div_factor = max_lr / (div_factor * final_div_factor), Paddle's is absolute."""
     out: list[cst.Arg] = []
@@ -230,8 +221,7 @@ def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict
         mul = cst.BinaryOperation(left=atom(bound["epochs"]), operator=cst.Multiply(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(bound["steps_per_epoch"]))
         out.append(kw("total_steps", mul))
     else:
-        ctx.error(call, rule.torch, "needs total_steps, or epochs and steps_per_epoch; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs total_steps, or epochs and steps_per_epoch; left unchanged")
     cycle = bound.get("cycle_momentum")
     if cycle is None or not literal_is(cycle, "False"):
         ctx.warn(call, rule.torch, "Paddle's OneCycleLR does not cycle the optimizer's momentum (torch's cycle_momentum=True); only the learning rate follows the schedule")
@@ -245,11 +235,10 @@ def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict
 
 
 @handler("get_last_lr")
-def get_last_lr(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def get_last_lr(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``scheduler.get_last_lr()`` -> ``[scheduler.last_lr]`` (one learning rate for all groups)."""
     if call.args:
-        ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     assert isinstance(call.func, cst.Attribute)
     return cst.List([cst.Element(cst.Attribute(value=call.func.value, attr=cst.Name("last_lr")))])
 
@@ -279,39 +268,35 @@ def _device_name(ctx: TranslateContext, value: cst.BaseExpression, index: cst.Ba
 
 
 @handler("torch_device")
-def torch_device(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def torch_device(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``torch.device("cuda" if ... else "cpu")`` -> ``paddle.device.set_device("gpu" if ... else "cpu")``."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     spec = bound.get("type")
     if spec is None:
-        ctx.error(call, rule.torch, "needs a device; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "needs a device; left unchanged")
     name = _device_name(ctx, spec, bound.get("index"))
     if name is None:
-        ctx.error(call, rule.torch, f"device {ctx.code(spec)} has no Paddle equivalent; left unchanged")
-        return None
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"device {ctx.code(spec)} has no Paddle equivalent; left unchanged")
     return cst.Call(func=ctx.ref("paddle.device.set_device"), args=[cst.Arg(name)])
 
 
 @handler("cuda_is_available")
-def cuda_is_available(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def cuda_is_available(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``torch.cuda.is_available()`` -> ``bool(paddle.device.cuda.device_count())``: true when
     Paddle was built with CUDA and sees a GPU (``is_compiled_with_cuda`` alone is not enough)."""
     if call.args:
-        ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     count = cst.Call(func=ctx.ref("paddle.device.cuda.device_count"), args=[])
     return cst.Call(func=cst.Name("bool"), args=[cst.Arg(count)])
 
 
 @handler("tensor_dataset")
-def tensor_dataset(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.BaseExpression | None:
+def tensor_dataset(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``TensorDataset(x, y)`` -> ``paddle.io.TensorDataset([x, y])`` (Paddle takes one list)."""
     if any(a.keyword is not None or a.star == "**" for a in call.args):
-        ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     if len(call.args) == 1 and call.args[0].star == "*":
         tensors: cst.BaseExpression = cst.Call(func=cst.Name("list"), args=[cst.Arg(call.args[0].value)])
     else:
@@ -320,13 +305,13 @@ def tensor_dataset(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.
 
 
 @handler("layer_mode")
-def layer_mode(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+def layer_mode(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``model.train()`` / ``model.eval()`` as a statement are unchanged.  Paddle 2.6 returns None
     from both and its ``train()`` takes no mode, so a used result or ``train(mode)`` goes through
     the emitted ``_train_mode(layer, mode)``, which returns the layer."""
     bound = ctx.bind(call, rule)
-    if bound is None:
-        return None
+    if refused(bound):
+        return bound
     assert isinstance(call.func, cst.Attribute)
     mode = bound.get("mode")
     if ctx.result_unused and (mode is None or literal_is(mode, "True")):
@@ -339,20 +324,18 @@ def layer_mode(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
 
 
 @handler("layer_device")
-def layer_device(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+def layer_device(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``model.cpu()`` -> ``model.to(device="cpu")`` (Paddle 2.6 layers have no ``cpu()``)."""
     if call.args:
-        ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     assert isinstance(call.func, cst.Attribute)
     return call.with_changes(func=call.func.with_changes(attr=cst.Name("to")), args=[kw("device", _string("cpu"))])
 
 
 @handler("layer_astype")
-def layer_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> object:
+def layer_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``model.double()`` -> ``model.to(dtype="float64")`` (the dtype is the rule's ``extra.dtype``)."""
     if call.args:
-        ctx.error(call, rule.torch, "unexpected arguments; left unchanged")
-        return None
+        return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     assert isinstance(call.func, cst.Attribute)
     return call.with_changes(func=call.func.with_changes(attr=cst.Name("to")), args=[kw("dtype", cst.parse_expression(rule.extra["dtype"]))])
