@@ -71,11 +71,14 @@ def test_forward_parameters_annotated_as_something_else_are_not_tensors():
 
 def test_a_message_quoting_a_multi_line_argument_is_one_line():
     """It becomes a comment line: a newline in it used to crash the translator."""
-    src = "import torch\n\ndef f(a, b, buf):\n    torch.mul(a, b, out=buf.narrow(\n        1, 0, 4\n    ))\n"
+    src = (
+        "import torch\nimport torch.nn.functional as F\n\n"
+        "def f(x, flags):\n    return F.interpolate(x, scale_factor=2, antialias=flags.pick(\n        1, 0\n    ))\n"
+    )
     out = translate_source(src)
     assert out.status.value == "translated"
-    assert [d.code for d in out.errors] == ["torch.mul"]
-    assert "\n" not in out.errors[0].message and "out=buf.narrow( 1, 0, 4 )" in out.errors[0].message
+    assert [d.code for d in out.errors] == ["torch.nn.functional.interpolate"]
+    assert "\n" not in out.errors[0].message and "antialias=flags.pick( 1, 0 )" in out.errors[0].message
 
 
 def test_deep_nesting_is_refused_fast_and_moderate_nesting_translates():
@@ -105,3 +108,35 @@ def test_translating_the_output_again_changes_nothing_with_moved_imports():
     assert "    import torch\n    import torch.nn.functional\n" in once.code
     assert "\nimport torch" not in once.code.split("def f")[0]
     assert translate_source(once.code).code == once.code
+
+
+def test_out_arguments_are_written_like_torch_writes_them():
+    """out= (no Paddle function takes it): the result is written into the given tensor(s)."""
+    np = pytest.importorskip("numpy")
+    torch = pytest.importorskip("torch")
+    paddle = pytest.importorskip("paddle")
+    src = (
+        "import torch\n\n"
+        "def f(a, b, c, buf, vals, idx):\n"
+        "    torch.add(a, b, out=c)\n"
+        "    r = torch.special.expit(a, out=buf)\n"
+        "    torch.max(a, 1, out=(vals, idx))\n"
+        "    return r\n"
+    )
+    out = translate_source(src)
+    assert not out.diagnostics, [str(d) for d in out.diagnostics]
+    assert "_torch_out(paddle.add(a, b), out=c)" in out.code
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 3, 4)).astype("float32")
+    t_ns: dict = {}
+    exec(compile(src, "torch", "exec"), t_ns)
+    t_args = [torch.from_numpy(a), torch.from_numpy(b), torch.empty(3, 4), torch.empty(3, 4), torch.empty(3), torch.empty(3, dtype=torch.int64)]
+    t_ret = t_ns["f"](*t_args)
+    p_ns: dict = {}
+    exec(compile(out.code, "paddle", "exec"), p_ns)
+    p_args = [paddle.to_tensor(a), paddle.to_tensor(b), paddle.zeros([3, 4]), paddle.zeros([3, 4]), paddle.zeros([3]), paddle.zeros([3], dtype="int64")]
+    p_ret = p_ns["f"](*p_args)
+    for t, p in zip(t_args[2:], p_args[2:]):
+        np.testing.assert_allclose(p.numpy(), t.numpy(), atol=1e-6, rtol=1e-6)
+    np.testing.assert_allclose(p_ret.numpy(), t_ret.numpy(), atol=1e-6, rtol=1e-6)
+    assert p_ret is p_args[3]  # returned the out tensor, as torch does

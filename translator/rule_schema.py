@@ -181,7 +181,9 @@ API = Table(
             " (`{ momentum = \"1 - {}\" }`); numbers are folded"),
         Key("extra", STRING_TABLE, "keyword arguments Paddle needs in addition (`{ include_self = \"True\" }`)"),
         Key("unsupported", STRING_TABLE, "arguments Paddle cannot express, with the reason: given a"
-            " non-default value, the call is reported and left unchanged"),
+            " non-default value, the call is reported and left unchanged; except `out` of a function, which"
+            " the engine translates for every entry listing it (the result written into the tensor by the"
+            " emitted `_torch_out`)"),
         Key("handler", STRING, "a named Python rewrite (registered with `@handler`) that takes over the call;"
             " the name is checked against the registered handlers"),
         Key("support", STRING, "the target is emitted support code: a snippet name from the support module,"

@@ -267,6 +267,24 @@ def _torch_fan(tensor: Any, mode: str) -> int:
 _add("_IMAGENET_CATEGORIES", literal_from=("models/_meta.py", "_IMAGENET_CATEGORIES"))
 
 
+# --- what the engine itself emits ---
+_add(
+    "_torch_out",
+    '''
+def _torch_out(result, out):
+    """torch's ``out=``: the result written into the given tensor (or, for a function returning
+    several tensors, into each of the given tensors), which is returned."""
+    if isinstance(result, (tuple, list)):
+        for value, target in zip(result, out):
+            paddle.assign(value, output=target)
+        return out
+    paddle.assign(result, output=out)
+    return out
+''',
+    paddle=True,
+)
+
+
 # --- training and tensor-method helpers (area C: rules/training.toml, rules/tensor_methods.toml) ---
 _add(
     "_attach_lr_scheduler",
