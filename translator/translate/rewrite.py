@@ -24,7 +24,7 @@ from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
 from .scopes import Scope, ScopeStack
-from .syntax import _NO_SPACE, _code, _keep_parens, _one_line, _version_tuple
+from .syntax import _NO_SPACE, COMMA, EQ, _code, _keep_parens, _one_line, _version_tuple, fix_commas
 
 
 class Translator(EvidenceMixin, ImportsMixin, _Transformer):
@@ -539,7 +539,22 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return False
 
     def _apply_call_rule(self, rule: ApiRule, ctx: TranslateContext, original: cst.Call, updated: cst.Call) -> object:
-        """The rule's result on the call: its handler's, or the data rewrite's."""
+        """The rule's result on the call: its handler's, or the data rewrite's.
+
+        ``out=`` (a torch function's result written into a given tensor), which no Paddle
+        function takes: the call is translated without it and its result written into the
+        tensor by the emitted ``_torch_out``, for every function entry that lists ``out`` among
+        the arguments Paddle cannot express."""
+        out = _out_argument(rule, updated)
+        if out is not None:
+            result = self._apply_call_rule(rule, ctx, _without_arg(original, out[1]), _without_arg(updated, out[1]))
+            node = result.node if isinstance(result, Rewritten) else result
+            if not isinstance(node, cst.BaseExpression):
+                return result  # refused (or removed): as it is
+            ctx.support("_torch_out")
+            return Rewritten(cst.Call(func=cst.Name("_torch_out"), args=[
+                cst.Arg(node, comma=COMMA), cst.Arg(out[0].value, keyword=cst.Name("out"), equal=EQ),
+            ]))
         if rule.handler is not None:
             fn = HANDLERS.get(rule.handler)
             if fn is None:
@@ -560,6 +575,24 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
             return Rewritten(updated.with_changes(func=func, args=new_args))
         return Rewritten(updated.with_changes(args=new_args))
+
+
+def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:
+    """The ``out=`` argument of a function call whose entry cannot pass it on, and its index."""
+    if rule.kind != "function" or "out" not in rule.unsupported:
+        return None
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == "out" and not arg.star:
+            if isinstance(arg.value, cst.Name) and arg.value.value == "None":
+                return None
+            return arg, i
+    return None
+
+
+def _without_arg(call: cst.Call, index: int) -> cst.Call:
+    """``call`` without its argument at ``index``."""
+    args = [a for i, a in enumerate(call.args) if i != index]
+    return call.with_changes(args=fix_commas(call.args, args))
 
 
 def _typed(result: object) -> Rewritten | Removed | Refused:
