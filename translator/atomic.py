@@ -17,9 +17,12 @@ from typing import IO, Iterator
 def atomic_open(path: str | os.PathLike[str], mode: str = "w", *, fsync: bool = False, keep_mode: bool = False) -> Iterator[IO]:
     """``with atomic_open(path, "w") as f: f.write(...)``; ``mode`` is ``"w"`` (UTF-8 text) or ``"wb"``.
 
-    ``keep_mode`` gives the new file the old one's permission bits (or the umask's default).
+    ``keep_mode`` gives the new file the old one's permission bits (or the umask's default).  A
+    symbolic link is written through: its target gets the new content, the link stays a link.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as f:

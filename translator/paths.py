@@ -11,12 +11,15 @@ Rules every caller relies on:
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import errno
 import gc
+import io
 import os
 import shutil
 import stat
+import tokenize
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -31,6 +34,9 @@ __all__ = [
     "Skipped",
     "copy_atomic",
     "decode_source",
+    "detect_encoding",
+    "encode_source",
+    "source_encoding",
     "translate_many",
     "translate_text",
     "iter_other_files",
@@ -100,17 +106,58 @@ def read_source(path: Path) -> tuple[str | None, Diagnostic | None]:
     return decode_source(data, str(path))
 
 
-def decode_source(data: bytes, shown: str) -> tuple[str | None, Diagnostic | None]:
-    """Bytes as Python source text (UTF-8, optional BOM), or why they are not."""
-    if b"\x00" in data:
-        return None, Diagnostic(shown, 0, 0, "encoding", "binary file (contains NUL bytes), not Python source")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def detect_encoding(data: bytes) -> tuple[str, bytes]:
+    """(encoding, BOM) of Python source bytes: a BOM (UTF-8, UTF-16), else the PEP 263 coding
+    cookie of the first two lines, else UTF-8.  ``SyntaxError`` for an unknown cookie."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, bom
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return ("utf-8" if encoding in ("utf-8", "utf-8-sig") else encoding), b""
+
+
+def source_encoding(path: Path) -> tuple[str, bytes]:
+    """:func:`detect_encoding` of a file (UTF-8 when it cannot be read or has no valid cookie),
+    the encoding its translation is written in."""
     try:
-        text = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+        with open(path, "rb") as f:
+            return detect_encoding(f.read(4096))
+    except (OSError, SyntaxError):
+        return "utf-8", b""
+
+
+def encode_source(text: str, encoding: tuple[str, bytes] = ("utf-8", b"")) -> bytes:
+    """``text`` as the bytes of a file in ``encoding`` (:func:`detect_encoding`), BOM included;
+    ``OSError`` when the text has characters the encoding cannot hold."""
+    name, bom = encoding
+    try:
+        return bom + text.encode(name)
+    except UnicodeEncodeError as exc:
+        raise OSError(errno.EINVAL, f"the translation has {exc.object[exc.start]!r}, which {name} cannot encode") from None
+
+
+def decode_source(data: bytes, shown: str) -> tuple[str | None, Diagnostic | None]:
+    """Bytes as Python source text (a BOM, a PEP 263 coding cookie, else UTF-8), or why not."""
+    try:
+        encoding, bom = detect_encoding(data)
+    except SyntaxError as exc:
+        return None, Diagnostic(shown, 0, 0, "encoding", str(exc.msg if hasattr(exc, "msg") else exc))
+    if not encoding.startswith("utf-16") and b"\x00" in data:
+        return None, Diagnostic(shown, 0, 0, "encoding", "binary file (contains NUL bytes), not Python source")
+    body = data[len(bom):]
+    try:
+        text = body.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        start = exc.start + len(bom)
+        line = data[:start].count(b"\n") + 1
+        col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        hint = "save the file as UTF-8" if encoding == "utf-8" else "fix the file or its coding declaration"
+        shown_name = "UTF-8" if encoding == "utf-8" else encoding
         return None, Diagnostic(
-            shown, line, col, "encoding", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+            shown, line, col, "encoding", f"not valid {shown_name} (byte 0x{data[start]:02x}); {hint}"
         )
     return text, None
 
@@ -275,26 +322,28 @@ def _make_parent(path: Path) -> None:
         raise NotADirectoryError(errno.ENOTDIR, f"{exc.filename} is a file, not a directory", str(path)) from None
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, encoding: tuple[str, bytes] = ("utf-8", b"")) -> None:
     """Write via a temporary file in the same folder and rename: never a partial file.
 
-    The new file keeps the old one's permission bits; raises ``OSError`` (the target is then
-    untouched and no temporary file is left behind).
+    ``encoding`` is (codec, BOM), as :func:`source_encoding` gives for the source.  The new file
+    keeps the old one's permission bits; a symbolic link is written through; raises ``OSError``
+    (the target is then untouched and no temporary file is left behind).
     """
     path = Path(path)
+    data = encode_source(text, encoding)
     _make_parent(path)
-    with atomic_open(path, "w", fsync=True, keep_mode=True) as f:
-        f.write(text)
+    with atomic_open(path, "wb", fsync=True, keep_mode=True) as f:
+        f.write(data)
 
 
-def write_if_changed(path: Path, text: str) -> bool:
+def write_if_changed(path: Path, text: str, encoding: tuple[str, bytes] = ("utf-8", b"")) -> bool:
     """Write ``text`` atomically unless the file already holds exactly it; True if written."""
     try:
-        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+        if path.is_file() and path.read_bytes() == encode_source(text, encoding):
             return False
     except OSError:
         pass
-    write_atomic(path, text)
+    write_atomic(path, text, encoding)
     return True
 
 
@@ -459,7 +508,7 @@ def translate_path(
         result = translate_file(item.src, settings=settings)
         if item.target is not None and result.status is not Status.FAILED:
             try:
-                write_if_changed(item.target, result.code)
+                write_if_changed(item.target, result.code, source_encoding(item.src))
             except OSError as exc:
                 reason = exc.strerror or str(exc)
                 result = with_failure(result, Diagnostic(str(item.target), 0, 0, "io", f"cannot write: {reason}"))

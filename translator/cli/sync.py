@@ -148,7 +148,9 @@ def main_sync(args: argparse.Namespace) -> int:
         copy_atomic,
         iter_other_files,
         iter_python_files,
+        encode_source,
         plan_outputs,
+        source_encoding,
         translate_many,
         write_atomic,
     )
@@ -199,18 +201,20 @@ def main_sync(args: argparse.Namespace) -> int:
                 untranslated += len(errors)
                 for d in errors:  # these make the run fail: shown even when the output is up to date
                     print(format_diagnostic(d), file=sys.stderr)
+            encoding = source_encoding(item.src)
             try:
                 current = item.target.read_bytes() if item.target.is_file() else None
+                wanted = encode_source(result.code, encoding)
             except OSError:
-                current = None
-            if current == result.code.encode("utf-8"):
+                current = wanted = None
+            if current is not None and current == wanted:
                 up_to_date += 1
                 if args.verbose:
                     say(f"{_rel(item.target)}: up to date")
                 continue
             if not args.check:
                 try:
-                    write_atomic(item.target, result.code)
+                    write_atomic(item.target, result.code, encoding)
                 except OSError as exc:
                     failed += 1
                     err(f"{_rel(item.target)}: cannot write: {exc.strerror or exc}")

@@ -171,7 +171,9 @@ def _plan_translate(args: argparse.Namespace, skipped: list | None = None) -> tu
 
 def run(args: argparse.Namespace) -> int:
     """``torch2paddle translate``: translate, write or show, report; returns the exit code."""
-    from ..paths import copy_atomic, decode_source, translate_many, translate_text, with_failure, write_if_changed
+    from ..paths import (
+        copy_atomic, decode_source, source_encoding, translate_many, translate_text, with_failure, write_if_changed,
+    )
 
     # this process and its workers parse in a single thread: the parser's output may be trusted
     settings = Settings(paddle_version=args.paddle_version, trust_parser=True)
@@ -222,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
             elif mode in ("output", "in-place") and item.target is not None:
                 if mode == "output" or result.changed:
                     try:
-                        outcome.written = write_if_changed(item.target, result.code)
+                        outcome.written = write_if_changed(item.target, result.code, source_encoding(item.src))
                     except OSError as exc:
                         diag = Diagnostic(str(item.target), 0, 0, "io", f"cannot write: {exc.strerror or exc}")
                         outcome = FileOutcome(with_failure(result, diag), outcome.output)
