@@ -13,6 +13,8 @@ unchanged (see ``translate/registry.py``).  Helpers the handlers share are in ``
 
 from . import (  # noqa: F401
     creation,
+    distributions,
+    extra,
     functional,
     functions_more,
     indexing,
