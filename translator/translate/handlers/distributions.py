@@ -7,6 +7,7 @@ requires (StudentT's ``loc``/``scale``, Multinomial's ``total_count``) are writt
 number literal next to a tensor argument becomes ``paddle.to_tensor(number)`` where Paddle wants
 all tensors (Normal, Uniform, LogNormal, Gamma; AffineTransform always).
 ``transformed_distribution``: torch takes one transform or a list, Paddle a list only.
+``set_default_validate_args``: removed (Paddle does not validate).
 
 Support classes where Paddle has no counterpart or another meaning, each with torch's semantics:
 
@@ -24,8 +25,19 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import Refusal, TranslateContext, handler
-from ._common import Outcome, bind_supported, float_literal, is_number_literal, kw, make_call, plain_rule, refuse, refused, snippet
+from ..registry import Refusal, Removed, TranslateContext, handler
+from ._common import (
+    Outcome,
+    bind_supported,
+    float_literal,
+    is_number_literal,
+    kw,
+    make_call,
+    plain_rule,
+    refuse,
+    refused,
+    snippet,
+)
 
 _SOFTMAX_PROBS = ("torch.distributions.Multinomial",)
 
@@ -95,6 +107,18 @@ def distribution(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
     order = [p.name for p in rule.params or ()]
     args.sort(key=lambda a: order.index(a.keyword.value) if a.keyword and a.keyword.value in order else len(order))
     return ctx.rewrite(make_call(call.func, args), plain_rule(rule, "logits"))
+
+
+@handler("set_default_validate_args")
+def set_default_validate_args(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``Distribution.set_default_validate_args(v)`` on its own line is removed: Paddle's
+    distributions never validate their arguments (results on valid input are the same)."""
+    bound = ctx.bind(call, rule)
+    if refused(bound):
+        return bound
+    if ctx.result_unused:
+        return Removed()
+    return refuse(Refusal.UNSUPPORTED_USE, "its result used: Paddle has no argument validation to switch; left unchanged")
 
 
 @handler("transformed_distribution")
