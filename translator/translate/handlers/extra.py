@@ -527,12 +527,14 @@ def _torch_ex_lazy_conv_transpose(cls):
     return build
 
 
-def _torch_ex_lazy_norm(cls, batch):
-    def build(self, n, eps=1e-05, momentum=0.1, affine=batch, track_running_stats=batch):
-        if track_running_stats != batch or momentum is None:
-            raise ValueError("track_running_stats and momentum=None are not supported")
+def _torch_ex_lazy_norm(cls):
+    def build(self, n, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, bias=True):
+        if not track_running_stats or momentum is None:
+            raise ValueError("track_running_stats=False and momentum=None are not supported")
         attrs = {} if affine else {"weight_attr": False, "bias_attr": False}
-        return cls(n, momentum=1 - momentum if batch else momentum, epsilon=eps, **attrs)
+        if affine and not bias:
+            attrs["bias_attr"] = False
+        return cls(n, momentum=1 - momentum, epsilon=eps, **attrs)
     return build
 ''')
 
@@ -576,32 +578,17 @@ class TorchLazyConvTranspose3d(_TorchLazy):
 
 _fn("TorchLazyBatchNorm1d", '''
 class TorchLazyBatchNorm1d(_TorchLazy):
-    _build = _torch_ex_lazy_norm(paddle.nn.BatchNorm1D, True)
+    _build = _torch_ex_lazy_norm(paddle.nn.BatchNorm1D)
 ''', deps=("_torch_ex_lazy",))
 
 _fn("TorchLazyBatchNorm2d", '''
 class TorchLazyBatchNorm2d(_TorchLazy):
-    _build = _torch_ex_lazy_norm(paddle.nn.BatchNorm2D, True)
+    _build = _torch_ex_lazy_norm(paddle.nn.BatchNorm2D)
 ''', deps=("_torch_ex_lazy",))
 
 _fn("TorchLazyBatchNorm3d", '''
 class TorchLazyBatchNorm3d(_TorchLazy):
-    _build = _torch_ex_lazy_norm(paddle.nn.BatchNorm3D, True)
-''', deps=("_torch_ex_lazy",))
-
-_fn("TorchLazyInstanceNorm1d", '''
-class TorchLazyInstanceNorm1d(_TorchLazy):
-    _build = _torch_ex_lazy_norm(paddle.nn.InstanceNorm1D, False)
-''', deps=("_torch_ex_lazy",))
-
-_fn("TorchLazyInstanceNorm2d", '''
-class TorchLazyInstanceNorm2d(_TorchLazy):
-    _build = _torch_ex_lazy_norm(paddle.nn.InstanceNorm2D, False)
-''', deps=("_torch_ex_lazy",))
-
-_fn("TorchLazyInstanceNorm3d", '''
-class TorchLazyInstanceNorm3d(_TorchLazy):
-    _build = _torch_ex_lazy_norm(paddle.nn.InstanceNorm3D, False)
+    _build = _torch_ex_lazy_norm(paddle.nn.BatchNorm3D)
 ''', deps=("_torch_ex_lazy",))
 
 
