@@ -389,7 +389,7 @@ def test_unknown_command_and_option(tmp_path):
 
 # ------------------------------------------------------------------------------ bad input --
 BAD_FILES = {
-    "syntax.py": (b"import torch\nx = (\n", r"syntax\.py:2:1: syntax: .+"),
+    "syntax.py": (b"import torch\nx = (\n", r"syntax\.py:2:5: syntax: .+"),
     "latin1.py": (b"import torch\ns = 'caf\xe9'\n", r"latin1\.py:2:9: encoding: not valid UTF-8 \(byte 0xe9\).*"),
     "binary.py": (b"\x7fELF\x02\x01\x00\x00torch", r"binary\.py: encoding: binary file .*"),
 }
@@ -479,7 +479,7 @@ def test_one_bad_file_never_stops_the_others(tmp_path):
         assert proc.returncode == 2
         lines = err_lines(proc)
         assert len(lines) == 3, lines
-        assert re.fullmatch(r"src/a_syntax\.py:2:1: syntax: .+", lines[0])
+        assert re.fullmatch(r"src/a_syntax\.py:2:5: syntax: .+", lines[0])
         assert lines[1] == "src/pkg/b_binary.py: encoding: binary file (contains NUL bytes), not Python source"
         assert lines[2].startswith("out/scripts/train.py: io: cannot write: ")
         out = tmp_path / "out"

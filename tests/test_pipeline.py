@@ -140,3 +140,16 @@ def test_out_arguments_are_written_like_torch_writes_them():
         np.testing.assert_allclose(p.numpy(), t.numpy(), atol=1e-6, rtol=1e-6)
     np.testing.assert_allclose(p_ret.numpy(), t_ret.numpy(), atol=1e-6, rtol=1e-6)
     assert p_ret is p_args[3]  # returned the out tensor, as torch does
+
+
+def test_syntax_errors_are_placed_where_cpython_places_them():
+    out = translate_source("import torch\nx = (1 +\ny = 2\n")
+    assert [str(d) for d in out.diagnostics] == ["<string>:2:5: syntax: '(' was never closed"]
+    deep = "import torch\n" + "".join(" " * i + "if x:\n" for i in range(110)) + " " * 110 + "pass\n"
+    assert [str(d) for d in translate_source(deep).diagnostics] == ["<string>:102:1: syntax: too many levels of indentation"]
+
+
+def test_removed_leading_imports_leave_no_blank_lines_at_the_top():
+    src = "import torch\n\n\ndef build(x):\n    return torch.cuda.nonexistent(x)\n"
+    out = translate_source(src)
+    assert out.code.startswith("def build(x):\n    import torch\n")

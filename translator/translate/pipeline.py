@@ -72,6 +72,35 @@ def _too_deeply_nested(code: str) -> int | None:
     return None
 
 
+def _syntax_error(code: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
+    """Where and what the syntax error is, as CPython says (its position is where a reader
+    looks: the unclosed bracket, not the line after it); LibCST's when CPython accepts the code."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(code, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as err:
+        if err.lineno:
+            return err.lineno, err.offset or 1, _one_line(err.msg)
+    except (ValueError, RecursionError):
+        pass
+    return exc.raw_line, exc.raw_column + 1, _one_line(exc.message)
+
+
+def _without_leading_blank_lines(module: cst.Module, code: str) -> cst.Module:
+    """The output does not start with blank lines that removed imports left behind (unless the
+    input started so)."""
+    if module.header or not module.body or code.startswith(("\n", "\r")):
+        return module
+    first = module.body[0]
+    lead = list(first.leading_lines)
+    if not lead or lead[0].comment is not None:
+        return module
+    while lead and lead[0].comment is None:
+        lead.pop(0)
+    return module.with_changes(body=[first.with_changes(leading_lines=lead), *module.body[1:]])
+
+
 def _checked(table: RuleTable) -> RuleTable:
     """``table``, once its entries' handler and support names are known to exist (checked on first
     use: the rule loader does not import the handlers)."""
@@ -127,7 +156,8 @@ def _translate(
     try:
         module = _parse_module(code, trusted=settings.trust_parser)
     except cst.ParserSyntaxError as exc:
-        diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "syntax", _one_line(exc.message), Severity.ERROR)
+        line, col, message = _syntax_error(code, exc)
+        diag = Diagnostic(shown, line, col, "syntax", message, Severity.ERROR)
         return Translation(shown, code, code, Status.FAILED, [diag])
     table = _checked(table or load_table())
 
@@ -175,6 +205,7 @@ def _translate(
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
         out = out.visit(_DropLines(_holders(out, _is_dropped)))
     out = contain_leftovers(out, package)
+    out = _without_leading_blank_lines(out, code)
     new_code = out.code
     if placeholders:
         filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline)

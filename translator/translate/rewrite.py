@@ -90,9 +90,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.report(refused.node, refused.code or code, refused.message, refused.severity, fallback)
 
     def commit(self, ctx: TranslateContext, result: object, rule: ApiRule) -> Rewritten | Removed | None:
-        """Apply what a rule's context recorded (warnings, support code, ``import paddle``)
-        and read its result: the rewrite or removal to use, or None when it refused (its
-        diagnostics reported after the context's).  A result of no result type is a bug in the
+        """Apply what a rule's context recorded (warnings; support code and ``import paddle``
+        only when the result is kept) and read its result: the rewrite or removal to use, or
+        None when it refused (its diagnostics reported after the context's).  A result of no result type is a bug in the
         rule: it stops the translation of the file, naming the rule."""
         try:
             typed = _typed(result)
@@ -102,11 +102,13 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             ctx.refuse(typed, rule.torch)
         for node, code, message, severity in ctx.notes:
             self.report(node, code, message, severity, ctx.original)
+        if isinstance(typed, Refused):
+            return None  # what the refused rewrite would have needed is not emitted
         for name in ctx.supports:
             self.need_support(name)
         if ctx.needs_paddle:
             self.use_paddle()
-        return None if isinstance(typed, Refused) else typed
+        return typed
 
     def missing_support(self, name: str, node: cst.CSTNode, code: str) -> Refused | None:
         """Why support snippet ``name`` cannot be emitted (a literal it copies from torchvision
@@ -358,10 +360,14 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                     continue
                 if self.too_new(rule, None if id(original) in self.call_funcs else original):
                     return updated if id(original) in self.call_funcs else self.keep_torch(original)  # the call reports it
-                target = self._reference_target(rule, original)
+                # the function of a call whose own rule this is: that rule decides, emits what
+                # it needs and counts the call, when it keeps its rewrite
+                deferred = id(original) in self.call_funcs and not rest
+                target = self._reference_target(rule, original, deferred)
                 if target is None:
                     return updated if id(original) in self.call_funcs else self.keep_torch(original)
-                self.applied[rule.torch] += 1
+                if not deferred:
+                    self.applied[rule.torch] += 1
                 node = target
                 for attr in rest:
                     node = cst.Attribute(value=node, attr=cst.Name(attr))
@@ -393,11 +399,15 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             self.report(node, rule.torch, message, Severity.ERROR)
         return True
 
-    def _reference_target(self, rule: ApiRule, node: cst.CSTNode) -> cst.BaseExpression | None:
+    def _reference_target(self, rule: ApiRule, node: cst.CSTNode, deferred: bool = False) -> cst.BaseExpression | None:
+        """What a reference to ``rule``'s API becomes; with ``deferred`` (the function of a call
+        of this very rule) nothing is emitted yet: ``_apply_call_rule`` does, if it keeps the call."""
         if rule.support is not None:
+            if deferred:
+                return cst.Name(rule.support)
             return cst.Name(rule.support) if self.need_support(rule.support, node, rule.torch) else None
         if rule.paddle is not None and rule.handler is None:
-            return self.ref(rule.paddle)
+            return self.spell(rule.paddle)[0] if deferred else self.ref(rule.paddle)
         if id(node) in self.call_funcs:
             return None  # translated as a whole by the call's handler
         if rule.paddle is not None:
@@ -565,6 +575,13 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                     return missing
                 ctx.support(rule.support)
             return fn(ctx, updated, rule)
+        if rule.kind == "function" and rule.support is not None:
+            missing = self.missing_support(rule.support, original, rule.torch)
+            if missing is not None:
+                return missing
+            ctx.support(rule.support)
+        elif rule.kind == "function" and rule.paddle is not None:
+            ctx.ref(rule.paddle)  # (the call's function was spelled so: record `import paddle` if it needs it)
         new_args = rewrite_args(rule, original, updated, lambda node, message: ctx.warn(node, rule.torch, message))
         if isinstance(new_args, Refused):
             return new_args
