@@ -19,11 +19,7 @@ PACKAGE = ROOT / "translator"
 MAX_LINES = 800
 
 # Modules outside translator/cli/ that may read os.environ, each with the reason.
-ENVIRON_OUTSIDE_CLI = {
-    # the rule-table cache's folder ($TORCH2PADDLE_CACHE_DIR): translator.rules.load_table
-    # does not take a cache folder yet, so the cache module resolves the default itself
-    "translator/diskcache.py": "rule-table cache folder (JSON) until rules.load_table takes one",
-}
+ENVIRON_OUTSIDE_CLI: dict[str, str] = {}
 
 
 def _modules() -> dict[str, Path]:

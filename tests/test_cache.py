@@ -105,7 +105,15 @@ def test_cached_tree_run_does_not_load_the_engine(tmp_path, cache_env):
 
 def test_rule_table_cache_matches_the_toml(cache_env):
     fresh = _load(rules_dir())
-    first = _load_cached(rules_dir())  # writes the JSON
+    first = _load_cached(rules_dir(), cache_env)  # writes the JSON
     assert list(cache_env.glob("rules-*.json"))
-    second = _load_cached(rules_dir())  # reads it
+    second = _load_cached(rules_dir(), cache_env)  # reads it
     assert fresh == first == second
+
+
+def test_the_cli_keeps_the_rule_table_where_its_environment_says(cache_env, tmp_path, capsys):
+    """The environment is read at the CLI edge and reaches the engine in Settings.cache_dir."""
+    src = tmp_path / "m.py"
+    src.write_text("import torch\nx = torch.zeros(2)\n", encoding="utf-8")
+    assert _run(["translate", str(src), "-o", str(tmp_path / "out.py"), "-q"], capsys)[0] == 0
+    assert list(cache_env.glob("rules-*.json"))

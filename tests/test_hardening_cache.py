@@ -20,9 +20,9 @@ class _Payload:
 
 
 def _load_in_subprocess(cache: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TORCH2PADDLE_CACHE_DIR": str(cache)}
-    code = "from translator.rules import load_table; t = load_table(); print(len(t.apis))"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    code = ("import sys; from pathlib import Path; from translator.rules import load_table;"
+            " t = load_table(cache_dir=Path(sys.argv[1])); print(len(t.apis))")
+    return subprocess.run([sys.executable, "-c", code, str(cache)], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_planted_files_in_the_cache_folder_run_no_code(tmp_path):

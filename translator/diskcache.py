@@ -1,7 +1,8 @@
 """The cache folder and the JSON files kept in it.
 
-The folder is ``$TORCH2PADDLE_CACHE_DIR`` or ``$XDG_CACHE_HOME/torch2paddle``
-(``~/.cache/torch2paddle``).  It holds ``rules-<hash>.json`` (the loaded rule table, keyed by
+The command line's folder is ``$TORCH2PADDLE_CACHE_DIR`` or ``$XDG_CACHE_HOME/torch2paddle``
+(``cache_dir(os.environ)``, read at the CLI edge and passed in); a library caller's is the one
+its ``Settings.cache_dir`` names, else ``~/.cache/torch2paddle`` (``DEFAULT_DIR``).  It holds ``rules-<hash>.json`` (the loaded rule table, keyed by
 the rule files' content and the code that reads them: loading the TOML table costs more than
 translating a file) and ``results/`` (:mod:`translator.cache`, the command line's result
 cache).  Everything here is JSON, never a pickle: a file planted in the folder can at worst
@@ -18,12 +19,13 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["cache_dir", "load_json", "store_json", "write_atomic_bytes"]
+__all__ = ["DEFAULT_DIR", "cache_dir", "load_json", "store_json", "write_atomic_bytes"]
+
+DEFAULT_DIR = Path.home() / ".cache" / "torch2paddle"
 
 
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The cache folder named by ``environ`` (default: this process's environment)."""
-    env = os.environ if environ is None else environ
+def cache_dir(env: Mapping[str, str]) -> Path:
+    """The cache folder an environment names (the CLI passes ``os.environ``)."""
     explicit = env.get("TORCH2PADDLE_CACHE_DIR")
     if explicit:
         return Path(explicit)
@@ -46,7 +48,7 @@ def load_json(name: str, directory: Path | None = None, object_hook: Any = None)
     import json
 
     try:
-        with open((directory or cache_dir()) / name, "rb") as f:
+        with open((directory or DEFAULT_DIR) / name, "rb") as f:
             return json.loads(f.read(), object_hook=object_hook)
     except Exception:  # missing, unreadable, or from an incompatible version: rebuild
         return None
@@ -57,7 +59,7 @@ def store_json(name: str, obj: object, keep: int = 4, directory: Path | None = N
     newest (old ``rules-*.pickle`` files of earlier versions are removed)."""
     import json
 
-    folder = directory or cache_dir()
+    folder = directory or DEFAULT_DIR
     try:
         write_atomic_bytes(folder / name, json.dumps(obj, separators=(",", ":")).encode("utf-8"))
         prefix = name.split("-", 1)[0] + "-"

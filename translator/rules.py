@@ -373,18 +373,20 @@ def rules_dir() -> Path:
     return here / "_rules"
 
 
-def load_table(directory: Path | None = None) -> RuleTable:
+def load_table(directory: Path | None = None, *, cache_dir: Path | None = None) -> RuleTable:
+    """The rule table: the shipped one (kept as JSON in ``cache_dir``, default
+    ``diskcache.DEFAULT_DIR``), or the one in ``directory`` (read every time)."""
     if directory is None:
-        return _default_table()
+        return _default_table(cache_dir)
     return _load(Path(directory))
 
 
-@functools.lru_cache(maxsize=1)
-def _default_table() -> RuleTable:
-    return _load_cached(rules_dir())
+@functools.lru_cache(maxsize=4)
+def _default_table(cache_dir: Path | None) -> RuleTable:
+    return _load_cached(rules_dir(), cache_dir)
 
 
-def _load_cached(directory: Path) -> RuleTable:
+def _load_cached(directory: Path, cache_dir: Path | None = None) -> RuleTable:
     """``_load``, kept as JSON in the cache folder (``translator/diskcache.py``), keyed by the
     folder, the rule files' content and the loader's source: parsing the TOML costs more than
     translating a typical file.  JSON, not a pickle: a file planted in the cache folder cannot
@@ -395,11 +397,11 @@ def _load_cached(directory: Path) -> RuleTable:
     for path in sorted(directory.glob("*.toml")):
         h.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     name = f"rules-{h.hexdigest()[:40]}.json"
-    table = load_json(name, object_hook=_decode_object)
+    table = load_json(name, cache_dir, object_hook=_decode_object)
     if isinstance(table, RuleTable):
         return table
     table = _load(directory)
-    store_json(name, _encode(table))
+    store_json(name, _encode(table), directory=cache_dir)
     return table
 
 

@@ -20,6 +20,9 @@ class Settings:
     #: construction).  The switch is process-wide while a parse runs, so only single-threaded
     #: callers (the CLI and its workers) turn it on.
     trust_parser: bool = False
+    #: where the loaded rule table is kept (as JSON) between runs; None: ``~/.cache/torch2paddle``.
+    #: The CLI passes the folder its environment names ($TORCH2PADDLE_CACHE_DIR, $XDG_CACHE_HOME).
+    cache_dir: str | None = None
 
     def cache_key(self) -> str:
         """The part of a result-cache key that depends on the settings."""

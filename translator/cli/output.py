@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ..diagnostics import Diagnostic
 
-__all__ = ["EXTRA_MODULES", "err", "format_diagnostic", "missing_extra"]
+__all__ = ["EXTRA_MODULES", "cache_folder", "err", "format_diagnostic", "missing_extra"]
 
 # What ``pip install "torch2paddle[verify]"`` brings (pyproject.toml's optional dependencies).
 EXTRA_MODULES = frozenset({"numpy", "torch", "torchvision", "paddle", "safetensors"})
+
+
+def cache_folder() -> str:
+    """The cache folder this process's environment names ($TORCH2PADDLE_CACHE_DIR, else
+    $XDG_CACHE_HOME/torch2paddle): read here, at the CLI edge, and passed on in Settings."""
+    from ..diskcache import cache_dir
+
+    return str(cache_dir(os.environ))
 
 
 def err(msg: str) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..diagnostics import Severity, Status
 from ..settings import Settings
-from .output import err, format_diagnostic
+from .output import cache_folder, err, format_diagnostic
 
 __all__ = ["SyncConfigError", "SyncEntry", "add_parser", "find_pyproject", "load_sync_config", "main_sync"]
 
@@ -183,7 +183,7 @@ def main_sync(args: argparse.Namespace) -> int:
 
     unreadable = report_skipped(skipped, lambda line: print(line, file=sys.stderr), verbose=args.verbose)
 
-    settings = Settings(trust_parser=True)  # this process and its workers parse in a single thread
+    settings = Settings(trust_parser=True, cache_dir=cache_folder())  # single-threaded parsing
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     would = "would " if args.check else ""
     updated = failed = up_to_date = untranslated = 0

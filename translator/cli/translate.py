@@ -22,7 +22,7 @@ from typing import IO
 from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..report import FileOutcome, Summary, build_report
 from ..settings import Settings
-from .output import err, format_diagnostic
+from .output import cache_folder, err, format_diagnostic
 
 __all__ = ["add_parser", "run"]
 
@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     # this process and its workers parse in a single thread: the parser's output may be trusted
-    settings = Settings(paddle_version=args.paddle_version, trust_parser=True)
+    settings = Settings(paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder())
     skipped: list = []
     try:
         plan, mode = _plan_translate(args, skipped)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import sys
 import warnings
+from pathlib import Path
 
 import libcst as cst
 
@@ -159,7 +160,7 @@ def _translate(
         line, col, message = _syntax_error(code, exc)
         diag = Diagnostic(shown, line, col, "syntax", message, Severity.ERROR)
         return Translation(shown, code, code, Status.FAILED, [diag])
-    table = _checked(table or load_table())
+    table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
 
     package = package_of(path)
     pre = Prepass(package)
