@@ -13,6 +13,7 @@ unchanged (see ``translate/registry.py``).  Helpers the handlers share are in ``
 
 from . import (  # noqa: F401
     creation,
+    distributed,
     distributions,
     extra,
     functional,
@@ -35,4 +36,5 @@ from . import (  # noqa: F401
     training,
     transformer,
     vision,
+    vision_more,
 )
