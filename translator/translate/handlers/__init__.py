@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     creation,
     distributed,
     distributions,
+    distributions_more,
     extra,
     functional,
     functions_more,
