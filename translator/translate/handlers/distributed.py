@@ -18,8 +18,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import Removed, TranslateContext, handler
-from ._common import Outcome, bind_supported, refused, snippet
+from ..registry import Refusal, Removed, TranslateContext, handler
+from ._common import Outcome, bind_supported, refuse, refused, snippet
 
 
 @handler("dist_removed")
@@ -29,7 +29,20 @@ def removed(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     bound = bind_supported(ctx, call, rule)
     if refused(bound):
         return bound
-    return Removed()
+    if ctx.result_unused:
+        return Removed()
+    return refuse(Refusal.UNSUPPORTED_USE, "its result used: Paddle has no such setting to return; left unchanged")
+
+
+@handler("dist_hub_load")
+def hub_load(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``torch.hub.load`` -> ``paddle.hub.load``: the entry point's arguments go by keyword in
+    Paddle, so positional ones after ``model`` (or ``*args``) are refused."""
+    positional = [a for a in call.args if a.keyword is None]
+    if len(positional) > 2 or any(a.star for a in positional):
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "positional arguments of the entry point: paddle.hub.load passes "
+                      "keyword arguments only; write them by keyword; left unchanged")
+    return ctx.rewrite(call, rule)
 
 
 def _fn(name: str, code: str, imports: tuple[str, ...] = (), deps: tuple[str, ...] = (), paddle: bool = True) -> None:
