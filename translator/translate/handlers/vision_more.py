@@ -399,7 +399,7 @@ def drop_block3d(input, p, block_size, inplace=False, eps=1e-06, training=True):
     gamma = (p * d * h * w) / ((block_size**3) * ((d - block_size + 1) * (h - block_size + 1) * (w - block_size + 1)))
     shape = [n, c, d - block_size + 1, h - block_size + 1, w - block_size + 1]
     noise = paddle.bernoulli(paddle.full(shape, gamma, dtype=input.dtype))
-    noise = paddle.nn.functional.pad(noise, [block_size // 2] * 6, value=0.0)
+    noise = paddle.nn.functional.pad(noise, [block_size // 2] * 6, value=0.0, data_format="NCDHW")
     noise = paddle.nn.functional.max_pool3d(noise, kernel_size=block_size, stride=1, padding=block_size // 2)
     noise = 1 - noise
     return input * noise * (noise.numel().astype(input.dtype) / (eps + noise.sum()))
@@ -462,7 +462,8 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     """torchvision.ops.roi_pool on Paddle's kernel: boxes as a K x 5 tensor (batch index,
     x1, y1, x2, y2) or a list of L x 4 tensors, one per image."""
     if isinstance(boxes, (list, tuple)):
-        num = paddle.to_tensor([int(b.shape[0]) for b in boxes], dtype="int32")
+        counts = [int(b.shape[0]) for b in boxes]
+        num = paddle.to_tensor(counts + [0] * (input.shape[0] - len(counts)), dtype="int32")
         return paddle.vision.ops.roi_pool(input, paddle.concat(list(boxes)), num, output_size, spatial_scale)
     batch = boxes[:, 0].astype("int64")
     # unique keys keep the rois of one image in their order
