@@ -153,3 +153,21 @@ def test_removed_leading_imports_leave_no_blank_lines_at_the_top():
     src = "import torch\n\n\ndef build(x):\n    return torch.cuda.nonexistent(x)\n"
     out = translate_source(src)
     assert out.code.startswith("def build(x):\n    import torch\n")
+
+
+def test_a_removal_whose_result_is_used_is_reported_not_written():
+    """A rule that removes its statement cannot remove an expression someone reads: the
+    placeholder never reaches the output, the call stays and is reported."""
+    from translator.translate import registry
+    from translator.translate.results import Removed
+
+    rule = load_table().apis["torch.add"]
+    original = registry.HANDLERS[rule.handler]
+    registry.HANDLERS[rule.handler] = lambda ctx, call, rule: Removed()
+    try:
+        out = translate_source("import torch\ntorch.add(a, b)\nx = torch.add(a, b)\n")
+    finally:
+        registry.HANDLERS[rule.handler] = original
+    assert "__torch2paddle_removed__" not in out.code
+    assert out.code.splitlines()[-1] == "x = torch.add(a, b)" and "\ntorch.add(a, b)\n" not in out.code
+    assert [(d.line, d.code) for d in out.errors] == [(3, "torch.add")]

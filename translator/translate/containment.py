@@ -18,9 +18,8 @@ from typing import Sequence
 
 import libcst as cst
 
-from .imports import _import_locals, _is_torch_import, _UsedNames
-from .resolve import Prepass, outer_parts, walk
-from .scopes import Scope, ScopeStack
+from .imports import _import_locals, _is_torch_import, _ModuleLevelUses
+from .resolve import Prepass, walk
 
 __all__ = ["contain_leftovers"]
 
@@ -69,48 +68,27 @@ def _module_torch_imports(module: cst.Module, package: str | None) -> dict[str, 
     return found
 
 
-class _Uses(_UsedNames):
+class _Uses(_ModuleLevelUses):
     """Where each of ``names`` is used as the module-level name: ``where[name]`` holds the
     innermost function around each use, or None for a use evaluated at import time (or in a
     one-line ``def f(): ...``, whose body is left as written); ``enclosing[id(fn)]`` the
     functions around a function."""
 
     def __init__(self, names: set[str], pre: Prepass) -> None:
-        super().__init__()
-        self.names = names
-        self.scope_locals = pre.scope_locals
-        self.scopes = ScopeStack(pre)
+        super().__init__(names, pre)
         self.functions: list[cst.FunctionDef | None] = []
         self.where: dict[str, set[cst.FunctionDef | None]] = {name: set() for name in names}
         self.enclosing: dict[int, tuple[cst.FunctionDef | None, ...]] = {}
         self.declared_global: set[str] = set()
 
-    def _inside_scope(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> bool:
-        for part in outer_parts(node):  # evaluated in the enclosing scope
-            walk(part, self)
-        kind = "class" if isinstance(node, cst.ClassDef) else "function"
-        self.scopes.push(Scope(kind, self.scope_locals.get(id(node), set()), node))
-        is_function = isinstance(node, cst.FunctionDef)
-        if is_function:
+    def _enter(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> None:
+        if isinstance(node, cst.FunctionDef):
             self.enclosing[id(node)] = tuple(self.functions)
-            one_line = isinstance(node.body, cst.SimpleStatementSuite)
-            self.functions.append(None if one_line else node)  # type: ignore[arg-type]
-        walk(node.body, self)
-        if is_function:
+            self.functions.append(None if isinstance(node.body, cst.SimpleStatementSuite) else node)
+
+    def _leave(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> None:
+        if isinstance(node, cst.FunctionDef):
             self.functions.pop()
-        self.scopes.pop()
-        return False
-
-    visit_FunctionDef = visit_Lambda = visit_ClassDef = _inside_scope  # type: ignore[assignment]
-
-    def _visit_comp(self, node: cst.CSTNode) -> None:
-        self.scopes.push(Scope("comp", self.scope_locals.get(id(node), set()), node))
-
-    def _leave_comp(self, node: cst.CSTNode) -> None:
-        self.scopes.pop()
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comp  # type: ignore[assignment]
-    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comp  # type: ignore[assignment]
 
     def visit_Global(self, node: cst.Global) -> bool:
         self.declared_global.update(item.name.value for item in node.names)

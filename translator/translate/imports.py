@@ -246,11 +246,19 @@ class _ModuleLevelUses(_UsedNames):
             walk(part, self)
         kind = "class" if isinstance(node, cst.ClassDef) else "function"
         self.scopes.push(Scope(kind, self.scope_locals.get(id(node), set()), node))
+        self._enter(node)
         walk(node.body, self)
+        self._leave(node)
         self.scopes.pop()
         return False
 
     visit_FunctionDef = visit_Lambda = visit_ClassDef = _inside_scope  # type: ignore[assignment]
+
+    def _enter(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> None:
+        """Called before the body of a function, lambda or class is walked (a hook)."""
+
+    def _leave(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> None:
+        """Called after it (a hook)."""
 
     def _visit_comp(self, node: cst.CSTNode) -> None:
         self.scopes.push(Scope("comp", self.scope_locals.get(id(node), set()), node))

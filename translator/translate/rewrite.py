@@ -440,6 +440,11 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         except Exception as exc:  # a rule bug must name the rule and the place
             raise RuleCrash(rule.torch, original_node, exc) from exc
         kept = self.commit(ctx, outcome, rule)
+        if isinstance(kept, Removed) and id(original_node) not in self.statement_calls:
+            # only a whole statement can go: a result someone uses stays, reported
+            message = "this call has no Paddle counterpart and its result is used; left unchanged"
+            self.report(original_node, rule.torch, message, Severity.ERROR)
+            kept = None
         if isinstance(kept, Removed):
             self.remove_stmt = True
             self.applied[rule.torch] += 1
