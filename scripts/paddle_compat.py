@@ -59,7 +59,7 @@ FACTORIES = {
     "squeezenet": {"squeezenet1_0": 96, "squeezenet1_1": 96},
 }
 NUM_CLASSES = 10
-CHECK_TIMEOUT = 180  # seconds without progress before a check counts as hung
+CHECK_TIMEOUT = 90  # seconds without progress before a check counts as hung
 MAX_RESTARTS = 20  # checks that crash or hang the interpreter, per version
 SEED = 0
 
@@ -407,7 +407,22 @@ def run_checks(python: Path | str, version: str, ref: Path, out: Path, timings: 
             log(f"Paddle {version}: the test run stopped (exit {proc.returncode}) before any check; see {logfile}")
             break
         why = f"hung: no progress for {CHECK_TIMEOUT} s" if hung else f"crashed the interpreter (exit code {proc.returncode})"
-        log(f"Paddle {version}: {started} {why}; resuming without it")
+        # a long run's state can hang or crash a check that runs fine on its own (seen: a
+        # ResNet-50 check on Paddle 2.6.2 after ~1,700 others): retry it alone before failing it
+        kind, _, name = started.partition(":")
+        alone = [*cmd[:3], f"{TEST_FILE}::test_{'rule' if kind == 'rules' else 'model'}[{name}]", *cmd[4:]]
+        offset = results.stat().st_size if results.exists() else 0
+        with open(logfile, "a") as fh:
+            retry = subprocess.Popen(alone, cwd=str(ROOT), env={**env, "TORCH2PADDLE_COMPAT_SKIP": ""},
+                                     stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+            _wait_with_progress(retry, results)
+        with open(results, "rb") as fh:
+            fh.seek(offset)
+            appended = fh.read().decode("utf-8", errors="replace")
+        if retry.returncode is not None and f'"result": "{started}"' in appended:
+            log(f"Paddle {version}: {started} {why} in the long run; it ran on its own")
+            continue
+        log(f"Paddle {version}: {started} {why}, also on its own; resuming without it")
         with open(results, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"result": started, "status": "fail", "message": why}) + "\n")
     timings[f"checks {version}"] = time.perf_counter() - t0
