@@ -18,8 +18,10 @@ from typing import Sequence
 
 import libcst as cst
 
+from .fastcst import _Transformer
 from .imports import _import_locals, _is_torch_import, _ModuleLevelUses
-from .resolve import Prepass, walk
+from .removal import _STATEMENT_CONTAINERS
+from .resolve import Prepass, _child_fields, walk
 
 __all__ = ["contain_leftovers"]
 
@@ -47,7 +49,7 @@ def contain_leftovers(module: cst.Module, package: str | None) -> cst.Module:
         for fn in uses.where[local]:
             if not any(id(outer) in using for outer in uses.enclosing[id(fn)]):  # a closure sees it
                 targets.setdefault(id(fn), []).extend(lines)
-    return module.visit(_Move(movable, package, targets))
+    return module.visit(_Move(movable, package, targets, _paths_to(module, set(targets))))
 
 
 def _module_torch_imports(module: cst.Module, package: str | None) -> dict[str, list[tuple[int, cst.SimpleStatementLine]]]:
@@ -99,15 +101,43 @@ class _Uses(_ModuleLevelUses):
             self.where[node.value].add(self.functions[-1] if self.functions else None)
 
 
-class _Move(cst.CSTTransformer):
-    """Remove the ``movable`` names' module-level torch imports; add the ``targets`` import
-    lines at the top of each function (by node id)."""
+def _paths_to(module: cst.Module, ids: set[int]) -> set[int]:
+    """Ids of the statement containers on the way from ``module`` to the nodes in ``ids``
+    (themselves included): the only ones ``_Move`` needs to enter."""
+    found: set[int] = set()
 
-    def __init__(self, movable: set[str], package: str | None, targets: dict[int, list[cst.SimpleStatementLine]]) -> None:
+    def rec(node: cst.CSTNode) -> bool:
+        hit = id(node) in ids
+        for name in _child_fields(node.__class__):
+            value = getattr(node, name)
+            for child in value if isinstance(value, (tuple, list)) else (value,):
+                if isinstance(child, _STATEMENT_CONTAINERS) and rec(child):
+                    hit = True
+        if hit:
+            found.add(id(node))
+        return hit
+
+    rec(module)
+    found.add(id(module))
+    return found
+
+
+class _Move(_Transformer):
+    """Remove the ``movable`` names' module-level torch imports; add the ``targets`` import
+    lines at the top of each function (by node id).  Enters only the containers on the way to
+    those functions (``paths``): the rest of the tree is neither visited nor rebuilt."""
+
+    def __init__(
+        self, movable: set[str], package: str | None, targets: dict[int, list[cst.SimpleStatementLine]], paths: set[int]
+    ) -> None:
         super().__init__()
         self.movable = movable
         self.package = package
         self.targets = targets
+        self.paths = paths
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) in self.paths and super().on_visit(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
         lines = self.targets.get(id(original_node))

@@ -48,6 +48,12 @@ _RECURSION_LIMIT = 20_000
 _CHECKED: dict[int, RuleTable] = {}  # tables whose handler and support names were checked
 
 
+def _has_long_lines(code: str) -> bool:
+    """Whether ``code`` has a line long enough to hold an expression nested ``MAX_NESTING``
+    levels deep (a cheap filter: the exact check parses the file once more)."""
+    return any(len(line) > 4 * MAX_NESTING for line in code.splitlines())
+
+
 def _too_deeply_nested(code: str) -> int | None:
     """The line of an expression nested deeper than ``MAX_NESTING``, or None.
 
@@ -133,7 +139,7 @@ def translate_source(
     if "torch" not in code:
         # fast path: nothing here can refer to torch or torchvision
         return Translation(shown, code, code, Status.UNCHANGED)
-    line = _too_deeply_nested(code)
+    line = _too_deeply_nested(code) if _has_long_lines(code) else None
     if line is not None:
         message = (f"an expression nested more than {MAX_NESTING} levels deep is too deep to translate;"
                    " split it into smaller expressions")
