@@ -171,3 +171,11 @@ def test_a_removal_whose_result_is_used_is_reported_not_written():
     assert "__torch2paddle_removed__" not in out.code
     assert out.code.splitlines()[-1] == "x = torch.add(a, b)" and "\ntorch.add(a, b)\n" not in out.code
     assert [(d.line, d.code) for d in out.errors] == [(3, "torch.add")]
+
+
+def test_a_dtype_conversion_left_for_review_stays_the_same_when_translated_again():
+    """`.to(torch.int32)` on an unknown receiver is left with a marker; its translation spells
+    the dtype `paddle.int32`, which a second pass must read as a dtype too (no new marker)."""
+    once = translate_source("import torch\n\ndef f(x, y):\n    return (x - y).to(torch.int32)\n")
+    assert "(x - y).to(paddle.int32)" in once.code and len(once.diagnostics) == 1
+    assert translate_source(once.code).code == once.code

@@ -261,6 +261,10 @@ TORCH_DTYPES = frozenset(
     for name in "float32 float float64 double float16 half bfloat16 int8 uint8 int16 short int32 int int64 long bool"
     " complex64 complex128 cfloat cdouble".split()
 )
+# Paddle dtypes as code that is already Paddle spells them (a translation translated again)
+PADDLE_DTYPES = frozenset(
+    "paddle." + name for name in "float32 float64 float16 bfloat16 int8 uint8 int16 int32 int64 bool complex64 complex128".split()
+)
 
 
 def is_torch_dtype(ctx: TranslateContext, value: cst.BaseExpression) -> bool:
@@ -272,8 +276,13 @@ def is_torch_dtype(ctx: TranslateContext, value: cst.BaseExpression) -> bool:
 
 
 def is_dtype(ctx: TranslateContext, value: cst.BaseExpression) -> bool:
-    """A dtype argument: a torch dtype (:func:`is_torch_dtype`) or another tensor's ``.dtype``."""
-    return is_torch_dtype(ctx, value) or (isinstance(value, cst.Attribute) and value.attr.value == "dtype")
+    """A dtype argument: a torch dtype (:func:`is_torch_dtype`), a Paddle dtype the source
+    already spells (``paddle.float32``: translating a translation again must not add
+    diagnostics) or another tensor's ``.dtype``."""
+    if is_torch_dtype(ctx, value) or (isinstance(value, cst.Attribute) and value.attr.value == "dtype"):
+        return True
+    original = ctx.original_of(value)
+    return original is not None and dotted_name(original) in PADDLE_DTYPES
 
 
 _DEVICE_KINDS = ("cpu", "cuda", "gpu", "mps", "xpu", "meta")
