@@ -137,12 +137,9 @@ def to_image(inpt):
     its own dtype (no scaling); a tensor is returned as it is."""
     if isinstance(inpt, paddle.Tensor):
         return inpt
-    arr = np.array(inpt, copy=True) if not isinstance(inpt, np.ndarray) else inpt
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    return paddle.to_tensor(np.ascontiguousarray(arr.transpose(2, 0, 1)))
+    return pil_to_tensor(inpt)
 ''',
-    imports=("import numpy as np",),
+    deps=("pil_to_tensor",),
 )
 
 snippet(
