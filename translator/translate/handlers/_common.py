@@ -315,6 +315,23 @@ def snippet(name: str, code: str, *, imports: tuple[str, ...] = (), deps: tuple[
     support_code.SNIPPETS[name] = support_code.Snippet(code=code.strip("\n") + "\n", imports=imports, deps=deps, paddle=paddle)
 
 
+def quoted(value: str) -> cst.SimpleString:
+    """A double-quoted string literal."""
+    return cst.SimpleString(f'"{value}"')
+
+
+def divided(a: cst.BaseExpression, b: cst.BaseExpression) -> cst.BaseExpression:
+    """``a / b``, each side parenthesized when it is an operation."""
+    return cst.BinaryOperation(left=atom(a), operator=cst.Divide(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(b))
+
+
+def pair_item(value: cst.BaseExpression, i: int) -> cst.BaseExpression:
+    """Element ``i`` of a pair: the literal's element, or ``value[i]``."""
+    if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == 2:
+        return value.elements[i].value
+    return cst.Subscript(value=atom(value), slice=[cst.SubscriptElement(cst.Index(cst.Integer(str(i))))])
+
+
 def with_arg(call_: cst.Call, arg: cst.Arg) -> cst.Call:
     """``call_`` with ``arg`` appended after its last argument (which keeps its own layout)."""
     return call_.with_changes(args=[*call_.args[:-1], call_.args[-1].with_changes(comma=COMMA), arg])

@@ -21,34 +21,20 @@ import libcst as cst
 from ...rules import ApiRule
 from ..registry import Refusal, TranslateContext, handler
 from ._common import (
-    SPACE,
     Outcome,
-    atom,
     bind_supported,
+    divided,
     is_simple,
     kw,
     literal_is,
     make_call,
+    pair_item,
+    quoted,
     refuse,
     refused,
     separated,
     snippet,
 )
-
-
-def _string(value: str) -> cst.SimpleString:
-    return cst.SimpleString(f'"{value}"')
-
-
-def _div(a: cst.BaseExpression, b: cst.BaseExpression) -> cst.BaseExpression:
-    return cst.BinaryOperation(left=atom(a), operator=cst.Divide(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(b))
-
-
-def _pair(value: cst.BaseExpression, i: int) -> cst.BaseExpression:
-    """Element ``i`` of a pair: the literal's element, or ``value[i]``."""
-    if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == 2:
-        return value.elements[i].value
-    return cst.Subscript(value=atom(value), slice=[cst.SubscriptElement(cst.Index(cst.Integer(str(i))))])
 
 
 def _dropped_if(rule: ApiRule, name: str, value: cst.BaseExpression) -> bool:
@@ -77,12 +63,12 @@ def _param_groups(rule: ApiRule, params: cst.BaseExpression, lr: cst.BaseExpress
             elif key == "lr" and rule.name == "Rprop":
                 return refuse(Refusal.UNSUPPORTED_USE, "Paddle's Rprop ignores a param group's learning rate; left unchanged")
             elif key == "lr":
-                items.append(cst.DictElement(_string("learning_rate"), _div(item.value, lr)))
+                items.append(cst.DictElement(quoted("learning_rate"), divided(item.value, lr)))
             elif key == "betas":
-                items.append(cst.DictElement(_string("beta1"), _pair(item.value, 0)))
-                items.append(cst.DictElement(_string("beta2"), _pair(item.value, 1)))
+                items.append(cst.DictElement(quoted("beta1"), pair_item(item.value, 0)))
+                items.append(cst.DictElement(quoted("beta2"), pair_item(item.value, 1)))
             elif key in rule.rename and key in ("weight_decay", "eps", "rho"):
-                items.append(cst.DictElement(_string(rule.rename.get(key, key)), item.value))
+                items.append(cst.DictElement(quoted(rule.rename.get(key, key)), item.value))
             elif key in ("weight_decay", "rho"):
                 items.append(item)
             else:
@@ -115,8 +101,8 @@ def optimizer_params(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Ou
                 return groups
             out.append(kw("parameters", groups))
         elif p.name == "betas":
-            out.append(kw("beta1", _pair(value, 0)))
-            out.append(kw("beta2", _pair(value, 1)))
+            out.append(kw("beta1", pair_item(value, 0)))
+            out.append(kw("beta2", pair_item(value, 1)))
         else:
             out.append(kw(rule.rename.get(p.name, p.name), value))
     written = {a.keyword.value for a in out if a.keyword is not None}

@@ -12,8 +12,6 @@ called on the receiver, in-place variants Paddle lacks, and a few operator forms
 
 from __future__ import annotations
 
-import dataclasses
-
 import libcst as cst
 
 from ...rules import ApiRule

@@ -24,7 +24,7 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import Refusal, Refused, TranslateContext, handler
-from ._common import SPACE, Outcome, as_list, atom, is_simple, kw, literal_is, refuse, refused, separated
+from ._common import SPACE, Outcome, as_list, atom, divided, is_simple, kw, literal_is, pair_item, quoted, refuse, refused, separated
 
 # torch optimizer -> (paddle class, {torch arg: paddle arg}, {paddle arg: default written when torch's differs})
 _OPTIMIZERS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
@@ -48,20 +48,6 @@ _IGNORED = {"foreach", "differentiable", "fused", "capturable"}
 _GROUP_KEYS = {"params": "params", "weight_decay": "weight_decay", "momentum": "momentum", "nesterov": "use_nesterov", "eps": "epsilon", "alpha": "rho", "centered": "centered"}
 
 
-def _string(value: str) -> cst.SimpleString:
-    return cst.SimpleString(f'"{value}"')
-
-
-def _div(a: cst.BaseExpression, b: cst.BaseExpression) -> cst.BaseExpression:
-    return cst.BinaryOperation(left=atom(a), operator=cst.Divide(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(b))
-
-
-def _index(value: cst.BaseExpression, i: int) -> cst.BaseExpression:
-    if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == 2:
-        return value.elements[i].value
-    return cst.Subscript(value=atom(value), slice=[cst.SubscriptElement(cst.Index(cst.Integer(str(i))))])
-
-
 def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.BaseExpression, lr: cst.BaseExpression) -> cst.BaseExpression | Refused:
     """A list of param-group dicts with torch keys -> the same with Paddle keys."""
     if not isinstance(params, cst.List) or not any(isinstance(e.value, cst.Dict) for e in params.elements):
@@ -78,12 +64,12 @@ def _groups(ctx: TranslateContext, call: cst.Call, rule: ApiRule, params: cst.Ba
             key = str(item.key.evaluated_value)
             if key == "lr":
                 # Paddle's group learning_rate multiplies the optimizer's learning rate
-                items.append(cst.DictElement(_string("learning_rate"), _div(item.value, lr)))
+                items.append(cst.DictElement(quoted("learning_rate"), divided(item.value, lr)))
             elif key == "betas":
-                items.append(cst.DictElement(_string("beta1"), _index(item.value, 0)))
-                items.append(cst.DictElement(_string("beta2"), _index(item.value, 1)))
+                items.append(cst.DictElement(quoted("beta1"), pair_item(item.value, 0)))
+                items.append(cst.DictElement(quoted("beta2"), pair_item(item.value, 1)))
             elif key in _GROUP_KEYS:
-                items.append(cst.DictElement(_string(_GROUP_KEYS[key]), item.value))
+                items.append(cst.DictElement(quoted(_GROUP_KEYS[key]), item.value))
             else:
                 return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"param group key {key!r} has no Paddle equivalent; left unchanged")
         new_elements.append(el.with_changes(value=group.with_changes(elements=separated(items))))
@@ -126,8 +112,8 @@ def optimizer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
                 return groups
             out.append(kw("parameters", groups))
         elif p.name == "betas":
-            out.append(kw("beta1", _index(value, 0)))
-            out.append(kw("beta2", _index(value, 1)))
+            out.append(kw("beta1", pair_item(value, 0)))
+            out.append(kw("beta2", pair_item(value, 1)))
         elif p.name in renames:
             if p.name == "weight_decay" and literal_is(value, "0", "0.0") and name != "AdamW":
                 continue
@@ -229,7 +215,7 @@ def _one_cycle(ctx: TranslateContext, call: cst.Call, rule: ApiRule, bound: dict
     div = bound.get("div_factor", cst.Float("25.0"))
     final = bound.get("final_div_factor", cst.Float("10000.0"))
     prod = cst.BinaryOperation(left=atom(div), operator=cst.Multiply(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(final))
-    end = _div(max_lr, prod)
+    end = divided(max_lr, prod)
     out.append(kw("end_learning_rate", end))
     return out
 
@@ -257,7 +243,7 @@ def _device_name(ctx: TranslateContext, value: cst.BaseExpression, index: cst.Ba
             if not isinstance(index, cst.Integer):
                 return None
             idx = index.value
-        return _string(kind + (f":{idx}" if idx else ""))
+        return quoted(kind + (f":{idx}" if idx else ""))
     if isinstance(value, cst.IfExp):
         body = _device_name(ctx, value.body, index)
         orelse = _device_name(ctx, value.orelse, index)
@@ -329,7 +315,7 @@ def layer_device(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
     if call.args:
         return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     assert isinstance(call.func, cst.Attribute)
-    return call.with_changes(func=call.func.with_changes(attr=cst.Name("to")), args=[kw("device", _string("cpu"))])
+    return call.with_changes(func=call.func.with_changes(attr=cst.Name("to")), args=[kw("device", quoted("cpu"))])
 
 
 @handler("layer_astype")
