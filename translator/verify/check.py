@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import io
 import time
 import traceback
@@ -21,9 +22,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .compare import LayerDiff, VerifyReport, compare_leaves, compare_outputs, leaves, to_numpy
+from .compare import LayerDiff, LeafDiff, VerifyReport, compare_leaves, compare_outputs, leaves, to_numpy
+from .inputs import Batch
 
-__all__ = ["locate_divergence", "verify"]
+__all__ = ["locate_divergence", "paddle_call", "top1", "torch_call", "verify"]
 
 
 def _count_params_torch(model: Any) -> int:
@@ -34,12 +36,13 @@ def _count_params_paddle(model: Any) -> int:
     return sum(int(np.prod(p.shape)) for p in model.parameters() if not p.stop_gradient)
 
 
-def _flops_torch(model: Any, inputs: Sequence[Any]) -> int:
+def _flops_torch(model: Any, batch: Batch) -> int:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
+    args, kwargs = torch_call(batch)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(*inputs)
+        model(*args, **kwargs)
     return int(counter.get_total_flops())
 
 
@@ -76,10 +79,40 @@ def _run_timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, (time.perf_counter() - start) * 1000.0
 
 
-def _as_input_list(inputs: Any) -> list[np.ndarray]:
+def _as_batches(inputs: Any) -> list[Batch]:
+    """``inputs`` as batches: one array, a list of arrays (positional inputs), a :class:`Batch`
+    or a list of batches."""
+    if isinstance(inputs, Batch):
+        return [inputs]
+    if isinstance(inputs, (list, tuple)) and inputs and all(isinstance(b, Batch) for b in inputs):
+        return list(inputs)
     if isinstance(inputs, (list, tuple)):
-        return [np.asarray(to_numpy(x)) for x in inputs]
-    return [np.asarray(to_numpy(inputs))]
+        return [Batch([np.asarray(to_numpy(x)) for x in inputs])]
+    return [Batch([np.asarray(to_numpy(inputs))])]
+
+
+def _framework_value(value: Any, convert: Callable[[np.ndarray], Any]) -> Any:
+    if isinstance(value, np.ndarray):
+        return convert(value.copy())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_framework_value(v, convert) for v in value)
+    if isinstance(value, dict):
+        return {k: _framework_value(v, convert) for k, v in value.items()}
+    return value
+
+
+def torch_call(batch: Batch) -> tuple[list[Any], dict[str, Any]]:
+    """The batch's arguments as torch tensors."""
+    import torch
+
+    return _framework_value(batch.args, torch.from_numpy), _framework_value(batch.kwargs, torch.from_numpy)
+
+
+def paddle_call(batch: Batch) -> tuple[list[Any], dict[str, Any]]:
+    """The batch's arguments as Paddle tensors."""
+    import paddle
+
+    return _framework_value(batch.args, paddle.to_tensor), _framework_value(batch.kwargs, paddle.to_tensor)
 
 
 def verify(
@@ -96,23 +129,29 @@ def verify(
 ) -> VerifyReport:
     """Copy the torch weights into ``paddle_model``, run both in eval mode, compare outputs.
 
-    ``inputs`` is one array or a list of arrays (positional arguments; numpy or torch). Outputs
-    are compared leaf by leaf (tuples, lists and dicts are opened) with
-    ``|paddle - torch| <= atol + rtol * |torch|``. The models must also have the same number of
-    trainable parameters.
+    ``inputs`` is one array, a list of arrays (positional arguments; numpy or torch), a
+    :class:`~translator.verify.inputs.Batch` (positional and keyword inputs) or a list of
+    batches (many inputs: every batch is compared, the report holds the largest difference over
+    all of them and the top-1 agreement of the first output). Outputs are compared leaf by leaf
+    (tuples, lists, dicts, dataclasses are opened) with ``|paddle - torch| <= atol + rtol *
+    |torch|``. The models must also have the same number of trainable parameters.
 
     When float32 outputs differ beyond the tolerance, copies of both models are run again in
     float64 (``recheck_float64``): if they agree there, the float32 difference is rounding and
     the result is a match (``report.precision == "float64"``). On a mismatch, with ``locate``,
-    the first diverging layer is named (from the float64 run when there was one). The models
-    passed in are not converted.
+    the first diverging layer is named (from the float64 run when there was one, on the first
+    batch that differs). The models passed in are not converted.
     """
     import paddle
     import torch
 
     report = VerifyReport(match=False, atol=atol, rtol=rtol)
-    arrays = _as_input_list(inputs)
-    report.input_shapes = [tuple(a.shape) for a in arrays]
+    batches = _as_batches(inputs)
+    first = batches[0]
+    report.input_shapes = [tuple(a.shape) for a in first.args if isinstance(a, np.ndarray)]
+    report.inputs = first.shapes()
+    report.batches = len(batches)
+    report.samples = sum(b.samples() for b in batches)
     torch_model.eval()
     paddle_model.eval()
 
@@ -126,19 +165,34 @@ def verify(
             f"trainable parameter counts differ: torch {report.params_torch:,}, paddle {report.params_paddle:,}"
         )
 
-    t_inputs = [torch.from_numpy(a.copy()) for a in arrays]
-    p_inputs = [paddle.to_tensor(a.copy()) for a in arrays]
+    t_args, t_kwargs = torch_call(first)
+    p_args, p_kwargs = paddle_call(first)
     with torch.no_grad():
-        t_out, report.time_torch_ms = _run_timed(lambda: torch_model(*t_inputs))
+        t_out, report.time_torch_ms = _run_timed(lambda: torch_model(*t_args, **t_kwargs))
     try:
         with paddle.no_grad():
-            p_out, report.time_paddle_ms = _run_timed(lambda: paddle_model(*p_inputs))
+            p_out, report.time_paddle_ms = _run_timed(lambda: paddle_model(*p_args, **p_kwargs))
     except Exception as exc:
         report.errors.append(f"paddle forward raised {type(exc).__name__}: {exc}")
         report.notes.append(_short_traceback(exc))
         return report
 
     report.outputs = compare_outputs(t_out, p_out, atol, rtol)
+    agree, total = top1(t_out, p_out)
+    for i, batch in enumerate(batches[1:], start=1):
+        try:
+            t_more, p_more = _run_both(torch_model, paddle_model, batch)
+        except Exception as exc:
+            report.errors.append(f"batch {i}: {type(exc).__name__}: {exc}")
+            break
+        more = compare_outputs(t_more, p_more, atol, rtol)
+        if not all(d.ok for d in more) and report.worst_batch is None:
+            report.worst_batch = i
+        report.outputs = _merge(report.outputs, more)
+        a, t = top1(t_more, p_more)
+        agree, total = agree + a, total + t
+    if total:
+        report.top1_agree, report.top1_total = agree, total
     report.match = not report.errors and all(leaf.ok for leaf in report.outputs)
 
     # float32 rounding alone can exceed 1e-5 on a deep network whose activations reach the
@@ -149,13 +203,15 @@ def verify(
     if not report.match and not report.errors and numeric and recheck_float64:
         try:
             models64 = _float64_copies(torch_model, paddle_model)
+            diffs64: list[LeafDiff] = []
             with _default_float64():
-                outs64 = _run_both(*models64, _as_float64(arrays))
+                for batch in batches:
+                    diffs64 = _merge(diffs64, compare_outputs(*_run_both(*models64, _as_float64(batch)), atol, rtol))
         except Exception as exc:
             models64 = None
             report.notes.append(f"could not re-run in float64 ({type(exc).__name__}: {exc}); judged in float32")
         else:
-            by_path = {d.path: d for d in compare_outputs(*outs64, atol, rtol)}
+            by_path = {d.path: d for d in diffs64}
             for leaf in report.outputs:
                 d64 = by_path.get(leaf.path)
                 if d64 is not None:
@@ -170,40 +226,76 @@ def verify(
                 )
 
     if not report.match and locate:
-        t_m, p_m, xs = (*models64, _as_float64(arrays)) if models64 else (torch_model, paddle_model, arrays)
+        bad = batches[report.worst_batch or 0]
+        t_m, p_m, xs = (*models64, _as_float64(bad)) if models64 else (torch_model, paddle_model, bad)
         try:
             with _default_float64() if models64 else contextlib.nullcontext():
                 report.first_divergence, report.layers_compared = locate_divergence(t_m, p_m, xs, atol=atol, rtol=rtol)
         except Exception as exc:  # locating is a diagnosis; never hide the mismatch behind it
             report.notes.append(f"could not compare layer by layer: {type(exc).__name__}: {exc}")
     if count_flops:
-        try:
-            report.flops_torch = _flops_torch(torch_model, t_inputs)
-        except Exception as exc:
-            report.notes.append(f"torch FLOP count failed: {type(exc).__name__}: {exc}")
-        if len(arrays) == 1:
-            try:
-                report.flops_paddle = _flops_paddle(paddle_model, arrays[0].shape)
-            except Exception as exc:
-                report.notes.append(f"paddle.flops failed: {type(exc).__name__}: {exc}")
-        else:
-            report.notes.append("paddle.flops takes a single input; FLOPs not counted for paddle")
-        if report.flops_torch is not None and report.flops_paddle is not None:
-            report.notes.append(
-                "FLOPs are counted by each framework's own tool: torch counts a multiply-add as 2, "
-                "paddle.flops counts it as 1 and adds normalisation/activation ops"
-            )
+        _count_flops(torch_model, paddle_model, first, report)
     return report
 
 
-def _run_both(torch_model: Any, paddle_model: Any, arrays: Sequence[np.ndarray]) -> tuple[Any, Any]:
+def _count_flops(torch_model: Any, paddle_model: Any, batch: Batch, report: VerifyReport) -> None:
+    try:
+        report.flops_torch = _flops_torch(torch_model, batch)
+    except Exception as exc:
+        report.notes.append(f"torch FLOP count failed: {type(exc).__name__}: {exc}")
+    if len(batch.args) == 1 and not batch.kwargs and batch.args[0].dtype.kind == "f":
+        try:
+            report.flops_paddle = _flops_paddle(paddle_model, batch.args[0].shape)
+        except Exception as exc:
+            report.notes.append(f"paddle.flops failed: {type(exc).__name__}: {exc}")
+    else:
+        report.notes.append("paddle.flops takes a single float input; FLOPs not counted for paddle")
+    if report.flops_torch is not None and report.flops_paddle is not None:
+        report.notes.append(
+            "FLOPs are counted by each framework's own tool: torch counts a multiply-add as 2, "
+            "paddle.flops counts it as 1 and adds normalisation/activation ops"
+        )
+
+
+def _merge(old: list[LeafDiff], new: list[LeafDiff]) -> list[LeafDiff]:
+    """Leaf diffs over several batches: the largest difference of each leaf, ok when every batch is."""
+    if not old:
+        return new
+    by_path = {d.path: d for d in new}
+    out = []
+    for d in old:
+        n = by_path.pop(d.path, None)
+        if n is None:
+            out.append(d)
+            continue
+        worse = n if (n.max_abs or 0.0) > (d.max_abs or 0.0) or (d.ok and not n.ok) else d
+        merged = dataclasses.replace(worse, ok=d.ok and n.ok)
+        if d.max_rel is not None and n.max_rel is not None:
+            merged.max_rel = max(d.max_rel, n.max_rel)
+        out.append(merged)
+    return out + list(by_path.values())
+
+
+def top1(t_out: Any, p_out: Any) -> tuple[int, int]:
+    """How many argmax positions of the first float output leaf with at least 2 dimensions
+    (logits ``[batch, classes]`` or ``[batch, tokens, vocab]``) agree, and how many there are."""
+    for (path, a), (_, b) in zip(leaves(t_out), leaves(p_out)):
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype.kind == "f" and a.ndim >= 2 and a.shape == b.shape:
+            ta, tb = a.argmax(axis=-1), b.argmax(axis=-1)
+            return int(np.count_nonzero(ta == tb)), int(ta.size)
+    return 0, 0
+
+
+def _run_both(torch_model: Any, paddle_model: Any, batch: Batch) -> tuple[Any, Any]:
     import paddle
     import torch
 
+    t_args, t_kwargs = torch_call(batch)
+    p_args, p_kwargs = paddle_call(batch)
     with torch.no_grad():
-        t_out = torch_model(*[torch.from_numpy(a.copy()) for a in arrays])
+        t_out = torch_model(*t_args, **t_kwargs)
     with paddle.no_grad():
-        p_out = paddle_model(*[paddle.to_tensor(a.copy()) for a in arrays])
+        p_out = paddle_model(*p_args, **p_kwargs)
     return t_out, p_out
 
 
@@ -215,8 +307,11 @@ def _float64_copies(torch_model: Any, paddle_model: Any) -> tuple[Any, Any]:
     return t64, p64
 
 
-def _as_float64(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
-    return [a.astype(np.float64) if a.dtype.kind == "f" else a for a in arrays]
+def _as_float64(batch: Batch) -> Batch:
+    def widen(a: Any) -> Any:
+        return a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+
+    return Batch([widen(a) for a in batch.args], {k: widen(v) for k, v in batch.kwargs.items()}, batch.target)
 
 
 @contextlib.contextmanager
@@ -287,7 +382,7 @@ class _Recorder:
 def locate_divergence(
     torch_model: Any,
     paddle_model: Any,
-    inputs: Sequence[np.ndarray],
+    inputs: Any,
     *,
     atol: float = 1e-5,
     rtol: float = 1e-5,
@@ -309,7 +404,7 @@ def locate_divergence(
             p_rec.types[name] = type(layer).__name__
             handles.append(layer.register_forward_pre_hook(lambda l, a, n=name: p_rec.pre(n, a)))
             handles.append(layer.register_forward_post_hook(lambda l, a, o, n=name: p_rec.post(n, o)))
-        _run_both(torch_model, paddle_model, inputs)
+        _run_both(torch_model, paddle_model, _as_batches(inputs)[0])
     finally:
         for h in handles:
             h.remove()

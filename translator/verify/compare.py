@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -79,17 +80,29 @@ class VerifyReport:
     errors: list[str] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
     target: str = ""
-    input_shapes: list[tuple[int, ...]] = dataclasses.field(default_factory=list)
+    input_shapes: list[tuple[int, ...]] = dataclasses.field(default_factory=list)  # positional array inputs
+    inputs: list[str] = dataclasses.field(default_factory=list)  # every input: "int64[2x16]", "mask=bool[2x16]"
+    batches: int = 1
+    samples: int = 0  # over all batches (leading dimension of the first input)
+    worst_batch: int | None = None  # the first batch whose outputs differ (0-based), when several
+    top1_agree: int | None = None  # argmax positions of the first logits-like output that agree
+    top1_total: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(dataclasses.asdict(self))
+        data = jsonable(dataclasses.asdict(self))
+        data["top1_agreement"] = self.top1_agreement()
+        return data
+
+    def top1_agreement(self) -> float | None:
+        return None if not self.top1_total else self.top1_agree / self.top1_total
 
     def format_table(self) -> str:
-        shapes = ", ".join("x".join(map(str, s)) for s in self.input_shapes)
+        shapes = ", ".join(self.inputs) or ", ".join("x".join(map(str, s)) for s in self.input_shapes)
+        many = f"; {self.batches} batches, {self.samples} samples" if self.batches > 1 else ""
         lines = [
             f"verify {self.target or 'model'}"
             + (f"  (input {shapes}" if shapes else "  (")
-            + f"; atol {self.atol:g}, rtol {self.rtol:g})",
+            + f"{many}; atol {self.atol:g}, rtol {self.rtol:g})",
             "",
             f"{'':24}{'torch':>18}{'paddle':>18}",
             f"{'parameters':24}{_num(self.params_torch):>18}{_num(self.params_paddle):>18}",
@@ -105,6 +118,11 @@ class VerifyReport:
                 f"{str(shape):<18}"
                 + ("yes" if leaf.ok else "NO" + (f" ({leaf.problem})" if leaf.problem else ""))
             )
+        if self.top1_total:
+            lines.append(f"top-1 agreement: {self.top1_agree}/{self.top1_total} "
+                         f"({100.0 * self.top1_agree / self.top1_total:.2f}%) over all batches")
+        if self.worst_batch is not None:
+            lines.append(f"first batch that differs: {self.worst_batch}")
         w = self.weights
         if w:
             lines += [
@@ -173,7 +191,22 @@ def to_numpy(value: Any) -> Any:
 
 
 def leaves(value: Any, path: str = "out") -> list[tuple[str, Any]]:
-    """Flatten an output into ``(path, leaf)`` pairs: tuples, lists and dicts are opened."""
+    """Flatten an output into ``(path, leaf)`` pairs: tuples, lists, dicts (and dict-like
+    ``ModelOutput`` objects), dataclass instances and ``SimpleNamespace`` objects are opened;
+    fields that are None are skipped (a ``ModelOutput`` without a loss)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and not isinstance(value, dict):
+        out = []
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name, None)
+            if item is not None:
+                out += leaves(item, f"{path}.{field.name}")
+        return out
+    if isinstance(value, types.SimpleNamespace):
+        out = []
+        for key, item in vars(value).items():
+            if item is not None:
+                out += leaves(item, f"{path}.{key}")
+        return out
     if isinstance(value, dict):
         out = []
         for key, item in value.items():
