@@ -30,6 +30,7 @@ from .packages import package_root
 __all__ = [
     "TargetError",
     "build_paddle_model",
+    "call_arguments",
     "get_factory",
     "import_from_package",
     "import_target_module",
@@ -250,11 +251,44 @@ def get_factory(module: Any, name: str, spec: str) -> Callable[..., Any]:
     return factory
 
 
-def build_paddle_model(spec: str, kwargs: dict[str, Any] | None = None, *, lazy: bool = False) -> Any:
+def call_arguments(text: str, module: Any, flag: str = "--kwargs") -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The factory arguments ``--kwargs`` gives: a JSON object (keyword arguments), or a Python
+    expression evaluated in ``module``'s namespace (so ``ModelArgs(dim=64)`` finds the module's
+    own ``ModelArgs``): a dict is keyword arguments, a tuple positional ones, anything else the
+    one positional argument. A failure is a :class:`TargetError`."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        pass
+    else:
+        if isinstance(value, dict):
+            return (), value
+    namespace = dict(vars(module)) if module is not None else {}
+    try:
+        value = eval(compile(text, flag, "eval"), namespace)  # the user's own expression, as python -c would run it
+    except SyntaxError as exc:
+        raise TargetError(f"{flag}: {text!r} is neither a JSON object nor a Python expression: {exc.msg} (column {exc.offset})") from None
+    except Exception as exc:
+        where = f" in {getattr(module, '__name__', 'the module')}" if module is not None else ""
+        raise TargetError(f"{flag}: evaluating {text!r}{where} failed: {type(exc).__name__}: {exc}") from None
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TargetError(f"{flag}: {text!r}: keyword argument names must be strings")
+        return (), value
+    if isinstance(value, tuple):
+        return value, {}
+    return (value,), {}
+
+
+def build_paddle_model(spec: str, kwargs: dict[str, Any] | None = None, *, lazy: bool = False,
+                       arguments: str | None = None) -> Any:
     """Import ``FILE.py:FACTORY`` (or ``module:FACTORY``) and return ``FACTORY(**kwargs)``.
 
     Any failure (no such file, module or factory; the code raising while importing or
-    building) is a :class:`TargetError` naming the target. With ``lazy``, the model is built
+    building) is a :class:`TargetError` naming the target. ``arguments`` (instead of ``kwargs``)
+    is ``--kwargs`` text, evaluated in the target module by :func:`call_arguments`. With ``lazy``, the model is built
     under ``paddle.LazyGuard`` so its parameters get names and shapes but are not initialised
     (all the weight converter needs); if that fails, it is built normally.
     """
@@ -266,6 +300,9 @@ def build_paddle_model(spec: str, kwargs: dict[str, Any] | None = None, *, lazy:
     except Exception as exc:
         raise TargetError(f"{spec}: import failed: {type(exc).__name__}: {exc}") from exc
     factory = get_factory(mod, name, spec)
+    args: tuple[Any, ...] = ()
+    if arguments is not None:
+        args, kwargs = call_arguments(arguments, mod)
     if lazy:
         import paddle
 
@@ -273,10 +310,10 @@ def build_paddle_model(spec: str, kwargs: dict[str, Any] | None = None, *, lazy:
         if guard is not None:
             try:
                 with guard():
-                    return factory(**(kwargs or {}))
+                    return factory(*args, **(kwargs or {}))
             except Exception:
                 pass  # some code cannot run on uninitialised parameters: build it for real
     try:
-        return factory(**(kwargs or {}))
+        return factory(*args, **(kwargs or {}))
     except Exception as exc:
         raise TargetError(f"{spec}: {name}() failed: {type(exc).__name__}: {exc}") from exc

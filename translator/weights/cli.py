@@ -8,7 +8,6 @@ and writes ``.pdparams``.  Exit codes: 0 ok, 1 ``--strict`` problems, 2 bad inpu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import warnings
@@ -47,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
         help="a Paddle source file and the function that builds the model; names are mapped and "
         "Linear weights transposed for its layers, and missing/unexpected keys are reported",
     )
-    p.add_argument("--kwargs", default="{}", metavar="JSON", help="keyword arguments for FACTORY")
+    p.add_argument("--kwargs", default="{}", metavar="JSON|EXPR",
+                   help="arguments for FACTORY: a JSON object, or a Python expression evaluated in the "
+                   "--model file's namespace (a dict: keyword arguments; a tuple: positional ones; "
+                   "anything else, e.g. \"ModelArgs(dim=64)\": the one positional argument)")
     p.add_argument("--strict", action="store_true", help="fail (exit 1) unless every key fits exactly")
     p.add_argument("--no-order-match", action="store_true", help="do not pair leftover keys by order and shape")
     return p
@@ -60,12 +62,8 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return 0 if exc.code == 0 else 2
-    try:
-        kwargs = json.loads(args.kwargs)
-        if not isinstance(kwargs, dict):
-            raise ValueError("not a JSON object")
-    except ValueError as exc:
-        err(f"--kwargs: {exc}")
+    if args.kwargs != "{}" and not args.model:
+        err("--kwargs: the arguments are for --model's factory; give --model FILE.py:FACTORY")
         return 2
     for other, what in ((args.checkpoint, "the checkpoint"), (args.model and args.model.split(":")[0], "the --model file")):
         if other and _same_file(args.output, other):
@@ -87,7 +85,7 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
         from ..targets import TargetError, build_paddle_model
 
         try:
-            model = build_paddle_model(args.model, kwargs, lazy=True)  # names and shapes suffice
+            model = build_paddle_model(args.model, lazy=True, arguments=args.kwargs)  # names and shapes suffice
         except TargetError as exc:
             err(str(exc))
             return 2
