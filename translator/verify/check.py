@@ -25,7 +25,7 @@ import numpy as np
 from .compare import LayerDiff, LeafDiff, VerifyReport, compare_leaves, compare_outputs, leaves, to_numpy
 from .inputs import Batch
 
-__all__ = ["locate_divergence", "paddle_call", "top1", "torch_call", "verify"]
+__all__ = ["locate_divergence", "paddle_call", "per_layer_differences", "top1", "torch_call", "verify"]
 
 
 def _count_params_torch(model: Any) -> int:
@@ -379,18 +379,7 @@ class _Recorder:
         calls.append(leaves(output))
 
 
-def locate_divergence(
-    torch_model: Any,
-    paddle_model: Any,
-    inputs: Any,
-    *,
-    atol: float = 1e-5,
-    rtol: float = 1e-5,
-) -> tuple[LayerDiff | None, int]:
-    """Run both models with hooks; return the first layer whose output differs and how many
-    layer outputs were compared. Layers are matched by their attribute path (``layer1.0.conv2``);
-    the top-level model itself is not compared.
-    """
+def _record_both(torch_model: Any, paddle_model: Any, inputs: Any) -> tuple[_Recorder, _Recorder]:
     t_rec, p_rec = _Recorder(), _Recorder()
     handles: list[Any] = []
     try:
@@ -408,28 +397,60 @@ def locate_divergence(
     finally:
         for h in handles:
             h.remove()
+    return t_rec, p_rec
 
-    compared = 0
-    for name, call in t_rec.order:
-        p_calls = p_rec.outputs.get(name)
-        if p_calls is None or call >= len(p_calls):
-            continue
-        compared += 1
-        diffs = compare_leaves(t_rec.outputs[name][call], p_calls[call], atol, rtol)
-        bad = [d for d in diffs if not d.ok]
-        if not bad:
-            continue
-        worst = bad[0]
-        inputs_agree = None
-        t_in = t_rec.inputs.get(name, [])
-        p_in = p_rec.inputs.get(name, [])
+
+def _layer_diff(t_rec: _Recorder, p_rec: _Recorder, name: str, call: int, atol: float, rtol: float) -> LayerDiff | None:
+    """The comparison of one recorded layer call; None when Paddle has no such call."""
+    p_calls = p_rec.outputs.get(name)
+    if p_calls is None or call >= len(p_calls):
+        return None
+    diffs = compare_leaves(t_rec.outputs[name][call], p_calls[call], atol, rtol)
+    bad = [d for d in diffs if not d.ok]
+    worst = bad[0] if bad else max(diffs, key=lambda d: d.max_abs or 0.0, default=None)
+    inputs_agree = None
+    if bad:
+        t_in, p_in = t_rec.inputs.get(name, []), p_rec.inputs.get(name, [])
         if call < len(t_in) and call < len(p_in):
             inputs_agree = all(d.ok for d in compare_leaves(t_in[call], p_in[call], atol, rtol))
-        return (
-            LayerDiff(
-                name, call, t_rec.types.get(name, "?"), p_rec.types.get(name, "?"),
-                worst.max_abs, worst.max_rel, inputs_agree, worst.problem,
-            ),
-            compared,
-        )
+    return LayerDiff(
+        name, call, t_rec.types.get(name, "?"), p_rec.types.get(name, "?"),
+        worst.max_abs if worst else 0.0, worst.max_rel if worst else 0.0, inputs_agree,
+        worst.problem if worst else "", ok=not bad,
+    )
+
+
+def per_layer_differences(torch_model: Any, paddle_model: Any, inputs: Any, *, atol: float = 1e-5,
+                          rtol: float = 1e-5) -> list[LayerDiff]:
+    """Every named layer's output compared, in the order layers finish (for ``--plot``)."""
+    t_rec, p_rec = _record_both(torch_model, paddle_model, inputs)
+    out = []
+    for name, call in t_rec.order:
+        diff = _layer_diff(t_rec, p_rec, name, call, atol, rtol)
+        if diff is not None:
+            out.append(diff)
+    return out
+
+
+def locate_divergence(
+    torch_model: Any,
+    paddle_model: Any,
+    inputs: Any,
+    *,
+    atol: float = 1e-5,
+    rtol: float = 1e-5,
+) -> tuple[LayerDiff | None, int]:
+    """Run both models with hooks; return the first layer whose output differs and how many
+    layer outputs were compared. Layers are matched by their attribute path (``layer1.0.conv2``);
+    the top-level model itself is not compared.
+    """
+    t_rec, p_rec = _record_both(torch_model, paddle_model, inputs)
+    compared = 0
+    for name, call in t_rec.order:
+        diff = _layer_diff(t_rec, p_rec, name, call, atol, rtol)
+        if diff is None:
+            continue
+        compared += 1
+        if not diff.ok:
+            return diff, compared
     return None, compared

@@ -46,6 +46,7 @@ class LayerDiff:
     max_rel: float | None
     inputs_agree: bool | None  # False: the difference entered before this layer
     problem: str = ""
+    ok: bool = False  # True only in per-layer listings (per_layer_differences)
 
     def message(self) -> str:
         call = f" (call {self.call + 1})" if self.call else ""

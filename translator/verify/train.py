@@ -355,7 +355,8 @@ def verify_training(
     t_types = {n: type(m).__name__ for n, m in t_model.named_modules()}
     p_types = {n: type(m).__name__ for n, m in p_model.named_sublayers(include_self=True)}
 
-    with _default_dtype(precision):
+    with _default_dtype(precision), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="When training, we now always track global mean and variance")
         try:
             if _torch_is_random(t_model, batches[0], t_loss):
                 report.notes.append(

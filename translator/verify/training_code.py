@@ -48,6 +48,10 @@ class TrainingCode:
         self.paddle_optimizer = paddle_ns["make_optimizer"] if paddle_ns and torch_ns.get("_has_opt") else None
         self.paddle_source = paddle_source
         self.warnings: list[str] = []
+        lines = [line.strip() for line in paddle_source.splitlines() if line.strip()]
+        loss = next((line[len("loss = "):] for line in lines if line.startswith("loss = ")), "")
+        # the translated expressions, as the report shows them
+        self.paddle_expressions = (loss, lines[-1][len("return "):] if lines else "")
 
 
 def build_training_code(loss: str | None, optimizer: str | None, torch_module: Any, paddle_module: Any) -> TrainingCode:
