@@ -48,7 +48,7 @@ def plot_training(report: Any, path: str) -> None:
     top.legend()
     floor = report.atol / 10
     grads = [max((g.max_abs or 0.0) for g in r.grads) if r.grads else None for r in report.results]
-    after = [max((a.max_abs or 0.0) for a in r.after if not a.problem.startswith("within")) if r.after else None
+    after = [max((a.max_abs or 0.0) for a in r.after) if r.after else None
              for r in report.results]
     bottom.semilogy(steps, _positive(grads, floor), "o-", label="worst gradient difference")
     bottom.semilogy(steps, _positive(after, floor), "s-", label="worst parameter difference after the step")
