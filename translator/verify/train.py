@@ -412,6 +412,12 @@ def verify_training(
             report.loss_paddle.append(result.loss_paddle)
             if not result.ok and report.first_divergence is None:
                 report.first_divergence = _divergence(result, t_types, p_types)
+                if step and _tolerance_used(report.results[-2], atol, rtol) > 0.01:
+                    report.first_divergence["message"] += (
+                        f"; but at step {step - 1} the gradients already used "
+                        f"{100 * _tolerance_used(report.results[-2], atol, rtol):.0f}% of the tolerance: a difference "
+                        "that grows step by step is amplified rounding (small BatchNorm batches, large learning "
+                        "rates) rather than a bug; check with fewer steps or larger batches")
         shadow.remove()
     if shadow.expected and report.results:
         worst = max(((d.unbiased_diff or 0.0), d.name) for r in report.results for d in r.after)
@@ -504,6 +510,12 @@ class _BiasedRunningVar:
     def remove(self) -> None:
         for h in self.handles:
             h.remove()
+
+
+def _tolerance_used(result: StepResult, atol: float, rtol: float) -> float:
+    """The largest gradient difference of a step as a fraction of its tolerance."""
+    used = [g.max_abs / (atol + rtol * (g.scale or 0.0)) for g in result.grads if g.max_abs is not None]
+    return max(used, default=0.0)
 
 
 def _divergence(result: StepResult, t_types: dict[str, str], p_types: dict[str, str]) -> dict[str, Any]:
