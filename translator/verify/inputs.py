@@ -136,7 +136,8 @@ def batches_from_specs(specs: Sequence[InputSpec], n: int = 1, seed: int = 0,
 
 def as_batch(value: Any) -> Batch:
     """One batch from what an inputs function returned: an array (one positional input), a tuple
-    (positional inputs), a dict (keyword inputs), a ``(tuple, dict)`` pair, or a dict with only
+    (positional inputs), a dict (keyword inputs), an ``(args, dict)`` pair (positional inputs --
+    one array or a tuple -- and keyword ones), or a dict with only
     the keys ``args``/``kwargs``/``target``."""
     if isinstance(value, Batch):
         return value
@@ -147,8 +148,9 @@ def as_batch(value: Any) -> Batch:
                          {k: _array(v) for k, v in dict(value.get("kwargs", {})).items()}, _array(value.get("target")))
         return Batch([], {str(k): _array(v) for k, v in value.items()})
     if isinstance(value, tuple):
-        if len(value) == 2 and isinstance(value[0], (tuple, list)) and isinstance(value[1], dict):
-            return Batch([_array(a) for a in value[0]], {str(k): _array(v) for k, v in value[1].items()})
+        if len(value) == 2 and isinstance(value[1], dict):
+            args = value[0] if isinstance(value[0], (tuple, list)) else [value[0]]
+            return Batch([_array(a) for a in args], {str(k): _array(v) for k, v in value[1].items()})
         return Batch([_array(a) for a in value])
     return Batch([_array(value)])
 
