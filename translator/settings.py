@@ -23,10 +23,14 @@ class Settings:
     #: where the loaded rule table is kept (as JSON) between runs; None: ``~/.cache/torch2paddle``.
     #: The CLI passes the folder its environment names ($TORCH2PADDLE_CACHE_DIR, $XDG_CACHE_HOME).
     cache_dir: str | None = None
+    #: reproduce torch's default initialization for the layers whose Paddle default differs
+    #: (Linear, Conv*, ConvTranspose*, Bilinear, Embedding): each is wrapped in the emitted
+    #: support function ``_torch_init``. Off by default (see docs/weights-and-verify.md).
+    torch_init: bool = False
 
     def cache_key(self) -> str:
         """The part of a result-cache key that depends on the settings."""
-        return f"paddle={self.paddle_version or ''}"
+        return f"paddle={self.paddle_version or ''}" + (";torch_init" if self.torch_init else "")
 
 
 DEFAULT = Settings()

@@ -58,6 +58,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=_paddle_version,
         help="oldest Paddle the output must run on (e.g. 2.6): APIs that need a newer one are left and reported",
     )
+    p.add_argument(
+        "--torch-init", action="store_true",
+        help="give Linear/Conv*/ConvTranspose*/Bilinear/Embedding layers torch's default initialization"
+        " (for training from scratch; see docs/weights-and-verify.md)",
+    )
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
@@ -176,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
     )
 
     # this process and its workers parse in a single thread: the parser's output may be trusted
-    settings = Settings(paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder())
+    settings = Settings(paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder(),
+                        torch_init=args.torch_init)
     skipped: list = []
     try:
         plan, mode = _plan_translate(args, skipped)

@@ -69,6 +69,11 @@ class TranslateContext:
         """A warning that goes with the rewrite (a refusal is returned, not recorded)."""
         self.notes.append((node, code, message, Severity.WARNING))
 
+    @property
+    def torch_init(self) -> bool:
+        """Whether layers get torch's default initialization (``Settings.torch_init``)."""
+        return bool(getattr(self._tr, "torch_init", False))
+
     def support(self, name: str) -> str:
         """Use support snippet ``name`` (emitted once, after the imports); returns its name."""
         self.supports.append(name)

@@ -174,6 +174,7 @@ def _translate(
     if not pre.uses_torch:
         return Translation(shown, code, code, Status.UNCHANGED)
     tr = Translator(table, pre, shown, paddle_version)
+    tr.torch_init = settings.torch_init
     tr.input_module = module
     tr.tv_root = support_code.torchvision_root(path)
     # a rewrite starts at a name bound by a torch import, or at an attribute named like a method

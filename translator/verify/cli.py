@@ -205,7 +205,7 @@ def _main_verify(args: argparse.Namespace, workdir: str) -> int:
         if source_path is None or not source_path.is_file():
             raise _Exit(2, f"{args.target}: no source file to translate")
         p_factory_name = factory_name
-        p_module, p_label = _translate_and_import(source_path, workdir, args.save_translation)
+        p_module, p_label = _translate_and_import(source_path, workdir, args.save_translation, torch_init=args.init)
     try:
         p_factory = get_factory(p_module, p_factory_name, p_label)
     except TargetError as exc:
@@ -375,25 +375,29 @@ def _plot_layers(args: argparse.Namespace, t_model: Any, p_model: Any, batch: Ba
     print(f"wrote {args.plot}", file=sys.stderr)
 
 
-def _translate_and_import(source_path: Path, workdir: str, save_to: str | None) -> tuple[Any, str]:
-    """The CLI's :func:`load_translated_module`: failures become exit codes."""
+def _translate_and_import(source_path: Path, workdir: str, save_to: str | None, *,
+                          torch_init: bool = False) -> tuple[Any, str]:
+    """The CLI's :func:`load_translated_module`: failures become exit codes. ``--init``
+    translates with ``torch_init`` (torch's default initialization reproduced)."""
+    from ..settings import Settings
     from ..translate import translate_source
 
+    settings = Settings(torch_init=torch_init)
     try:
         code = source_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise _Exit(2, f"{source_path}: cannot read: {exc.strerror or exc}") from None
     try:
-        translation = translate_source(code, path=str(source_path))
+        translation = translate_source(code, path=str(source_path), settings=settings)
     except Exception as exc:
         raise _Exit(2, f"{source_path}: translation failed: {type(exc).__name__}: {exc}") from None
     for diag in getattr(translation, "diagnostics", ()):
         print(f"{diag}", file=sys.stderr)
     if save_to:
         Path(save_to).write_text(translation.code, encoding="utf-8")
-    label = f"translation of {source_path}"
+    label = f"translation of {source_path}" + (" (with --torch-init)" if torch_init else "")
     try:
-        module = import_translation(source_path.resolve(), translation.code, Path(workdir))
+        module = import_translation(source_path.resolve(), translation.code, Path(workdir), settings=settings)
     except Exception as exc:
         hint = f" (saved at {save_to})" if save_to else " (use --save-translation FILE.py to inspect it)"
         raise _Exit(1, f"{label} does not import{hint}: {type(exc).__name__}: {exc}") from None

@@ -12,7 +12,8 @@ from ..targets import import_from_package, load_module_from_file, package_root, 
 __all__ = ["import_translation", "load_translated_module"]
 
 
-def load_translated_module(source_path: str | os.PathLike[str], directory: str | os.PathLike[str]) -> Any:
+def load_translated_module(source_path: str | os.PathLike[str], directory: str | os.PathLike[str], *,
+                           settings: Any = None) -> Any:
     """Translate a torch source file, write the result into ``directory`` and import it.
 
     When the translation keeps relative imports (``from .resnet import resnet50``) and the
@@ -24,13 +25,13 @@ def load_translated_module(source_path: str | os.PathLike[str], directory: str |
     from ..translate import translate_source
 
     source_path = Path(source_path).resolve()
-    translation = translate_source(source_path.read_text(encoding="utf-8"), path=str(source_path))
-    module = import_translation(source_path, translation.code, Path(directory))
+    translation = translate_source(source_path.read_text(encoding="utf-8"), path=str(source_path), settings=settings)
+    module = import_translation(source_path, translation.code, Path(directory), settings=settings)
     module.__translation__ = translation
     return module
 
 
-def import_translation(source_path: Path, code: str, directory: Path) -> Any:
+def import_translation(source_path: Path, code: str, directory: Path, *, settings: Any = None) -> Any:
     """Write ``code`` (the translation of ``source_path``) into ``directory`` and import it."""
     root = package_root(source_path)
     if root is None or not _has_relative_imports(code):
@@ -41,7 +42,7 @@ def import_translation(source_path: Path, code: str, directory: Path) -> Any:
     from ..paths import translate_path
 
     target = directory / root.name
-    failed = [r for r in translate_path(root, target) if r.status is Status.FAILED]
+    failed = [r for r in translate_path(root, target, settings=settings) if r.status is Status.FAILED]
     if failed:
         reasons = "; ".join(f"{d.path}: {d.message}" for r in failed for d in r.diagnostics)
         raise ImportError(f"translating the package {root} failed: {reasons}")

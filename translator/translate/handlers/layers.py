@@ -131,7 +131,12 @@ def _int_tuple(value: cst.BaseExpression | None, n: int, default: int) -> tuple[
 @handler("conv")
 def conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """Conv*d: ``padding="same"`` with a dilation is written as explicit padding, because
-    Paddle's "same" pads for the undilated kernel (torch pads ``dilation * (k - 1)``)."""
+    Paddle's "same" pads for the undilated kernel (torch pads ``dilation * (k - 1)``); with
+    ``--torch-init``, wrapped in ``_torch_init(...)``."""
+    return with_torch_init(ctx, _conv(ctx, call, rule))
+
+
+def _conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if any(arg.star for arg in call.args):
         return ctx.rewrite(call, plain_rule(rule))  # the data rewrite warns about what it cannot see
     bound = ctx.bind(call, rule)
@@ -396,4 +401,54 @@ def as_parameter(data: "paddle.Tensor", requires_grad: bool = True) -> "paddle.T
     param.stop_gradient = not requires_grad
     return param
 ''',
+)
+
+
+# ---------------------------------------------------------------- torch's initialization ----
+
+@handler("torch_init_layer")
+def torch_init_layer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """Linear, ConvTranspose*d, Bilinear, Embedding: the table's data; with ``--torch-init``,
+    wrapped in ``_torch_init(...)`` (Conv*d go through :func:`conv`, which does the same)."""
+    return with_torch_init(ctx, ctx.rewrite(call, plain_rule(rule)))
+
+
+def with_torch_init(ctx: TranslateContext, outcome: Outcome) -> Outcome:
+    """``_torch_init(<layer>)`` when ``Settings.torch_init`` is on and the rewrite succeeded."""
+    if not ctx.torch_init or not isinstance(outcome, cst.Call):
+        return outcome
+    return cst.Call(func=cst.Name(ctx.support("_torch_init")), args=[cst.Arg(outcome)])
+
+
+# torch initializes Linear and Conv*/ConvTranspose* weights with kaiming_uniform_(a=sqrt(5)),
+# i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and their biases with the same bound; Bilinear with
+# U(+-1/sqrt(in1_features)); Embedding with N(0, 1) and a zero padding row. Paddle's defaults
+# differ (Xavier for Linear, a fan-in normal for Conv, zero biases). Paddle's weight shapes give
+# the same fan-in: Linear [in, out] -> shape[0]; Conv [out, in/groups, *k] and ConvTranspose
+# [in, out/groups, *k] -> shape[1] * prod(k), as torch computes it from its own shapes.
+snippet(
+    "_torch_init",
+    '''
+def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
+    """Give a new Linear/Conv/ConvTranspose/Bilinear/Embedding layer torch's default
+    initialization (Paddle's defaults differ); returns the layer."""
+    weight = layer.weight
+    if isinstance(layer, paddle.nn.Embedding):
+        paddle.nn.initializer.Normal(mean=0.0, std=1.0)(weight)
+        padding_idx = getattr(layer, "_padding_idx", None)
+        if padding_idx is not None and padding_idx >= 0:
+            with paddle.no_grad():
+                weight[padding_idx] = 0.0
+        return layer
+    if isinstance(layer, paddle.nn.Linear):
+        fan_in = weight.shape[0]
+    else:
+        fan_in = math.prod(weight.shape[1:])
+    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    paddle.nn.initializer.Uniform(low=-bound, high=bound)(weight)
+    if getattr(layer, "bias", None) is not None:
+        paddle.nn.initializer.Uniform(low=-bound, high=bound)(layer.bias)
+    return layer
+''',
+    imports=("import math",),
 )
