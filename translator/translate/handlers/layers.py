@@ -442,6 +442,8 @@ def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
         return layer
     if isinstance(layer, paddle.nn.Linear):
         fan_in = weight.shape[0]
+    elif isinstance(layer, paddle.nn.Bilinear):
+        fan_in = weight.shape[1]  # torch bounds Bilinear by in1_features alone
     else:
         fan_in = math.prod(weight.shape[1:])
     bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0

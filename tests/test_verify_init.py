@@ -1,0 +1,139 @@
+"""--torch-init: torch's default initialization reproduced by the emitted ``_torch_init`` helper,
+and ``verify --init`` on the samples with no weight copy."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import paddle
+import pytest
+import torch
+
+from translator.settings import Settings
+from translator.translate import translate_source
+from translator.verify import compare_init, main_verify
+
+REPO = Path(__file__).resolve().parents[1]
+PADDLE26 = Path.home() / ".cache/torch2paddle/venv-paddle-2.6.2-904ef7b50f/bin/python"
+
+LAYERS_SRC = """
+import torch
+import torch.nn as nn
+
+
+class Layers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(300, 200)
+        self.conv = nn.Conv2d(16, 32, 3, groups=2)
+        self.conv1d = nn.Conv1d(8, 16, 5, bias=False)
+        self.deconv = nn.ConvTranspose2d(32, 16, 4, groups=4)
+        self.emb = nn.Embedding(500, 40, padding_idx=3)
+        self.bil = nn.Bilinear(20, 30, 10)
+        self.bn = nn.BatchNorm2d(32)
+"""
+
+
+def _translate(src: str, torch_init: bool) -> str:
+    return translate_source(textwrap.dedent(src), path="layers.py", settings=Settings(torch_init=torch_init)).code
+
+
+def test_before_after_with_the_flag():
+    code = _translate(LAYERS_SRC, True)
+    assert "self.fc = _torch_init(nn.Linear(300, 200))" in code
+    assert "self.conv = _torch_init(nn.Conv2D(16, 32, 3, groups=2))" in code
+    assert "self.conv1d = _torch_init(nn.Conv1D(8, 16, 5, bias_attr=False))" in code
+    assert "self.deconv = _torch_init(nn.Conv2DTranspose(32, 16, 4, groups=4))" in code
+    assert "self.emb = _torch_init(nn.Embedding(500, 40, padding_idx=3))" in code
+    assert "self.bil = _torch_init(nn.Bilinear(20, 30, 10))" in code
+    assert code.count("def _torch_init(") == 1  # one emitted helper
+    # layers whose defaults agree are not wrapped
+    assert "self.bn = nn.BatchNorm2D(32)" in code
+
+
+def test_unchanged_without_the_flag_and_for_look_alikes():
+    code = _translate(LAYERS_SRC, False)
+    assert "_torch_init" not in code and "self.fc = nn.Linear(300, 200)" in code
+    look_alike = """
+        import torch
+        class Linear:
+            def __init__(self, a, b):
+                pass
+        fc = Linear(3, 4)
+        layer = torch.nn.ReLU()
+    """
+    code = _translate(look_alike, True)
+    assert "_torch_init" not in code and "fc = Linear(3, 4)" in code
+
+
+def _models(tmp_path, torch_init: bool):
+    t_path = tmp_path / "layers_torch.py"
+    t_path.write_text(LAYERS_SRC)
+    p_path = tmp_path / f"layers_paddle_{int(torch_init)}.py"
+    p_path.write_text(_translate(LAYERS_SRC, torch_init))
+    from translator.targets import load_module_from_file
+
+    torch.manual_seed(0)
+    paddle.seed(0)
+    return load_module_from_file(t_path).Layers(), load_module_from_file(p_path).Layers()
+
+
+def test_distributions_match_torch(tmp_path):
+    t_model, p_model = _models(tmp_path, True)
+    report = compare_init(t_model, p_model)
+    assert report.match, report.format_table()
+    # the bounds themselves: U(+-1/sqrt(fan_in)) with torch's fan-in, for every layer kind
+    for name, fan_in in (("fc.weight", 300), ("fc.bias", 300), ("conv.weight", 8 * 9), ("conv.bias", 8 * 9),
+                         ("deconv.weight", 4 * 16), ("bil.weight", 20), ("conv1d.weight", 8 * 5)):
+        value = dict(p_model.named_parameters())[name].numpy()
+        bound = 1 / math.sqrt(fan_in)
+        assert np.abs(value).max() <= bound and np.abs(value).max() > 0.9 * bound, name
+        t_value = dict(t_model.named_parameters())[name].detach().numpy()
+        assert np.abs(t_value).max() <= bound and np.abs(t_value).max() > 0.9 * bound, name
+    emb = p_model.emb.weight.numpy()
+    assert np.all(emb[3] == 0) and abs(emb.std() - 1.0) < 0.05  # N(0, 1), padding row zero
+
+
+def test_without_the_flag_the_init_check_names_the_layers(tmp_path):
+    t_model, p_model = _models(tmp_path, False)
+    report = compare_init(t_model, p_model)
+    bad = {p.name for p in report.params if not p.ok}
+    assert not report.match and {"fc.weight", "fc.bias", "conv.weight", "emb.weight"} <= bad
+
+
+@pytest.mark.parametrize("target", [
+    "samples/torch_src/resnet.py:resnet18",
+    "samples/torch_src/squeezenet.py:squeezenet1_1",
+    "samples/torch_src/train_classifier.py:SmallCNN",
+])
+def test_verify_init_passes_on_the_samples(target, capsys):
+    assert main_verify([str(REPO / target), "--init"]) == 0, capsys.readouterr().out
+    assert "(with --torch-init)" not in capsys.readouterr().err  # it only labels failures
+
+
+def test_verify_init_on_a_torchvision_model(capsys):
+    import importlib.util
+
+    root = Path(list(importlib.util.find_spec("torchvision").submodule_search_locations)[0])
+    source = root / "models" / "resnet.py"
+    code = main_verify([f"{source}:resnet18", "--init"])
+    assert code == 0, capsys.readouterr().out
+
+
+def test_the_helper_runs_on_paddle_2_6(tmp_path):
+    if not PADDLE26.exists():
+        pytest.skip("no Paddle 2.6 venv")
+    path = tmp_path / "layers26.py"
+    path.write_text(_translate(LAYERS_SRC, True) + textwrap.dedent("""
+
+        m = Layers()
+        assert abs(float(m.fc.weight.abs().max()) - 1 / 300 ** 0.5) < 0.01
+        assert float(m.emb.weight[3].abs().sum()) == 0.0
+        print("ok")
+    """))
+    out = subprocess.run([str(PADDLE26), str(path)], capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
