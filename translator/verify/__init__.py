@@ -11,6 +11,13 @@ and whether that layer's inputs still agreed.
 no weights are copied; every parameter's distribution is compared (constants exactly, random
 tensors by mean, standard deviation and kurtosis within sampling error).
 
+``verify_training(torch_model, paddle_model, batches, steps=N)`` (:mod:`.train`) compares N
+training steps: the loss, every gradient by mapped name and every parameter and buffer after
+each step, and names the first step, parameter and layer that diverge. Inputs of any dtype,
+keyword inputs and many batches come from :mod:`.inputs` (``int64[2,16]:0..1000`` specs,
+``.npz`` files, ``FILE.py:FUNCTION``); ``--loss``/``--optimizer`` torch code is translated by
+:mod:`.training_code`; ``--plot`` draws with :mod:`.plot`.
+
 ``main_verify(argv)`` (:mod:`.cli`) is ``torch2paddle verify``: it imports the torch target
 (:mod:`translator.targets`), translates its source (:mod:`.translated`) or takes an existing
 port with ``--paddle``, prepares the models and inputs (:mod:`.inputs`), builds both models and
@@ -27,15 +34,24 @@ import types
 from typing import Any
 
 from ..targets import TargetError, build_paddle_model, load_module_from_file, load_torchvision_module
-from .check import locate_divergence, verify
+from .check import locate_divergence, per_layer_differences, verify
 from .cli import main_verify
 from .compare import LayerDiff, LeafDiff, VerifyReport
 from .init_check import InitReport, ParamStats, compare_init
-from .inputs import make_inputs, randomize_bn_stats
+from .inputs import Batch, InputSpec, batches_from_specs, load_batches, make_inputs, parse_input_spec, randomize_bn_stats
+from .train import TrainReport, verify_training
 from .translated import load_translated_module
 
 __all__ = [
+    "Batch",
     "InitReport",
+    "InputSpec",
+    "TrainReport",
+    "batches_from_specs",
+    "load_batches",
+    "parse_input_spec",
+    "per_layer_differences",
+    "verify_training",
     "LayerDiff",
     "LeafDiff",
     "ParamStats",
