@@ -317,9 +317,6 @@ def verify_training(
     ``"float64"`` (copies of both models are trained in float64) or ``"float32"``; tolerances
     default to :data:`TOLERANCES`.
     """
-    import paddle
-    import torch
-
     from ..weights import convert_state_dict_report
     from .check import paddle_call, torch_call
 
