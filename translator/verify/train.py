@@ -371,7 +371,11 @@ def verify_training(
             report.errors.append(f"the torch model fails in train mode: {type(exc).__name__}: {exc}")
             return report
         t_opt = t_make_opt(t_model)
-        p_opt = p_make_opt(p_model)
+        try:
+            p_opt = p_make_opt(p_model)
+        except Exception as exc:
+            report.errors.append(f"the Paddle optimizer cannot be built: {type(exc).__name__}: {exc}")
+            return report
         shadow = _BiasedRunningVar(t_model)
         t_params = dict(t_model.named_parameters())
         p_params = dict(p_model.named_parameters())
