@@ -155,19 +155,29 @@ class TranslateContext:
         """The torch qualified name an original (untranslated) expression refers to, or None."""
         return self._tr.scopes.resolve(expr)
 
+    def _as_written(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """The receiver or an argument of the call as written, for its translation (evidence
+        reads torch code: ``torch.tensor(3)``, not ``paddle.to_tensor(3)``)."""
+        original, updated = self.original, self._updated
+        if isinstance(original, cst.Call) and isinstance(updated, cst.Call):
+            if isinstance(updated.func, cst.Attribute) and updated.func.value is expr and isinstance(original.func, cst.Attribute):
+                return original.func.value
+            return self.original_of(expr) or expr
+        return expr
+
     def is_tensor(self, expr: cst.BaseExpression) -> bool:
-        return self._tr.is_tensor_expr(expr)
+        return self._tr.is_tensor_expr(self._as_written(expr))
 
     def is_layer(self, expr: cst.BaseExpression) -> bool:
         """Known to be an nn.Module (see the evidence in rules/tensor_methods.toml)."""
-        return self._tr.is_layer_expr(expr)
+        return self._tr.is_layer_expr(self._as_written(expr))
 
     def is_optimizer(self, expr: cst.BaseExpression) -> bool:
-        return self._tr.is_optimizer_expr(expr)
+        return self._tr.is_optimizer_expr(self._as_written(expr))
 
     def is_device(self, expr: cst.BaseExpression) -> bool:
         """A ``torch.device`` value: a ``torch.device(...)`` call or a name only assigned one."""
-        return self._tr.is_device_expr(expr)
+        return self._tr.is_device_expr(self._as_written(expr))
 
     @property
     def in_layer_class(self) -> bool:

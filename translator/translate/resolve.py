@@ -205,6 +205,9 @@ class Prepass(cst.CSTVisitor):
         self.scope_locals: dict[int, set[str]] = {}  # id(scope node) -> names bound there
         self.module_locals: set[str] = set()  # names bound at module level by non-imports
         self.other_imports: set[str] = set()  # names bound by imports of anything but torch
+        self.other_qualnames: dict[str, str] = {}  # ... and the module or name each one means
+        # names bound where receiver inference does not follow (`:=`, `global`, `nonlocal`)
+        self.opaque_names: set[str] = set()
         self.uses_torch = False
         # the statements that assign names (Assign, AnnAssign, AugAssign, For, WithItem), in order,
         # per function (its id; None: module level), leaving out those in nested classes and lambdas
@@ -321,6 +324,13 @@ class Prepass(cst.CSTVisitor):
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target)
+        if isinstance(node.target, cst.Name):
+            self.opaque_names.add(node.target.value)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.opaque_names.update(n.name.value for n in node.names)
+
+    visit_Nonlocal = visit_Global  # type: ignore[assignment]
 
     # -- imports --------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
@@ -345,6 +355,7 @@ class Prepass(cst.CSTVisitor):
             self.bindings[local] = self.alias_bindings[id(alias)] = ImportBinding(local, bound_qual, is_module, node, alias)
             return True
         self.other_imports.add(local)
+        self.other_qualnames[local] = qual if not is_module else bound_qual
         if self._stack:
             self._bind(local)
         else:

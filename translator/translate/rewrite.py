@@ -17,7 +17,7 @@ from ..rules import ApiRule, RuleTable
 from . import support as support_code
 from .arguments import _changes_something, rewrite_args
 from .context import TranslateContext
-from .evidence import EvidenceMixin, _assignment_items
+from .evidence import EvidenceMixin
 from .fastcst import _Transformer
 from .imports import ImportsMixin
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
@@ -53,7 +53,6 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.statement_calls: set[int] = set()
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
-        self.module_scope = Scope("module", set(), cst.Module(body=[]))  # module-level evidence
         self.store_attrs: set[int] = set()  # attributes that are assignment targets
         # paddle qualname -> local name, for the imports this translation writes
         self.out_bindings: dict[str, str] = {}
@@ -140,7 +139,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         for stmt in node.body:
             if isinstance(stmt, cst.ClassDef) and self._class_is_layer(stmt):
                 self.layer_classes.add(stmt.name.value)
-        self._collect_evidence(_assignment_items(self.pre.assignments[None]), self.module_scope)
+        self.infer_receivers(node)
 
     # ---------------------------------------------------------------- visitors ---------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -231,7 +230,6 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.skip_names.add(id(node.name))
         scope = Scope("function", self.pre.scope_locals.get(id(node), set()), node)
         self.scopes.push(scope)
-        self._collect_tensors(node, scope)
 
     def leave_FunctionDef(self, original_node, updated_node):  # type: ignore[no-untyped-def]
         self.scopes.pop()
@@ -307,6 +305,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return updated_node
         rule = rules[0]
         if not self._receiver_matches(rule.receiver, target.value):
+            if self.is_other_expr(target.value):
+                return updated_node  # known not to be a torch object
             self.report(
                 original_node, rule.torch,
                 f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
@@ -490,8 +490,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if not candidates or self.scopes.resolve(func.value) is not None:
             return
         recv = func.value
-        if self.is_tensor_expr(recv) or self.is_layer_expr(recv) or self.is_optimizer_expr(recv):
-            return  # known to be something else (`self.relu(x)` in a layer calls a sublayer)
+        if self.is_tensor_expr(recv) or self.is_layer_expr(recv) or self.is_optimizer_expr(recv) or self.is_other_expr(recv):
+            return  # known to be something else (`self.relu(x)` in a layer calls a sublayer; a str)
         if self._rooted_in_other_import(recv):
             return  # `paddle.zeros(2).modules()`, `np.ones(3).view(...)`: not torch objects
         rule = candidates[0]

@@ -11,19 +11,15 @@ from .resolve import Prepass, dotted_name
 
 class Scope:
     """A function, lambda, comprehension or class body being translated, with its local names
-    and the evidence gathered about them."""
+    (what the names hold is ``inference``'s business)."""
 
-    __slots__ = ("kind", "names", "node", "is_layer", "tensors", "layers", "optimizers", "devices")
+    __slots__ = ("kind", "names", "node", "is_layer")
 
     def __init__(self, kind: str, names: set[str], node: cst.CSTNode, is_layer: bool = False) -> None:
         self.kind = kind
         self.names = names
         self.node = node
         self.is_layer = is_layer
-        self.tensors: set[str] = set()
-        self.layers: set[str] = set()  # names known to hold an nn.Module
-        self.optimizers: set[str] = set()  # names known to hold a torch.optim optimizer
-        self.devices: set[str] = set()  # names known to hold a torch.device
 
 
 class ScopeStack:
