@@ -84,6 +84,10 @@ class _Class:
     is_layer: bool
     bases: list[str]  # names of classes of this file it derives from
     methods: dict[str, cst.FunctionDef]
+    foreign: bool = False  # a Paddle layer (a translation read again): what it holds is Paddle's
+
+    def instance(self) -> Kind:
+        return FOREIGN if self.foreign else ("inst", self.node.name.value, self.is_layer)
 
 
 @dataclasses.dataclass
@@ -209,10 +213,11 @@ class ExpressionKinds:
                 return builtin
             if ann.value in self.classes:
                 info = self.classes[ann.value]
-                return ("inst", ann.value, info.is_layer)
+                return info.instance()
         qual = self.scopes.resolve(ann)
         if qual is None:
-            return None
+            other = self._other_qualname(ann)
+            return FOREIGN if other is not None and other.split(".")[0] in _FOREIGN_MODULES else None
         return self._torch_class_kind(qual)
 
     def _torch_class_kind(self, qual: str) -> Kind:
@@ -396,7 +401,7 @@ class ExpressionKinds:
                 self._passes(self.functions[name], call, state, frame, bound=False)
                 return self.returns.get(id(self.functions[name]))
             if not local and name in self.classes:
-                return ("inst", name, self.classes[name].is_layer)
+                return self.classes[name].instance()
             held = self._lookup(name, state, frame)
             return TENSOR if is_layer(held) else None
         if isinstance(func, cst.Attribute):

@@ -85,6 +85,7 @@ class Inference(ExpressionKinds):
         self.params: dict[tuple[int, str], Kind] = {}  # (id(function), parameter) -> what calls pass
         self._new_params: dict[tuple[int, str], Kind] = {}
         self.recording = False  # calls record what they pass (while reading the file, not after)
+        self._reads_paddle = False  # the file imports paddle (a translation read again)
         self._new_attrs: dict[tuple[str, str], dict[int, Kind]] = {}
         self.statement = 0  # id of the small statement being read (an attribute's assignments are told apart)
         self._loops: list[tuple[list, list]] = []  # (break states, continue states)
@@ -95,6 +96,7 @@ class Inference(ExpressionKinds):
             if isinstance(stmt, cst.FunctionDef):
                 self.functions[stmt.name.value] = stmt
         self._register_classes(module.body)
+        self._reads_paddle = any(q.split(".")[0] == "paddle" for q in self.pre.other_qualnames.values())
         self.recording = True
         for _ in range(_ROUNDS):
             self._new_returns, self._new_attrs, self._new_params, self.states = {}, {}, {}, {}
@@ -112,7 +114,10 @@ class Inference(ExpressionKinds):
                 bases = [b.value.value for b in stmt.bases if isinstance(b.value, cst.Name) and b.value.value in self.classes]
                 methods = {s.name.value: s for s in stmt.body.body if isinstance(s, cst.FunctionDef)}
                 layer = self.class_is_layer(stmt) or any(self.classes[b].is_layer for b in bases)
-                self.classes[stmt.name.value] = _Class(stmt, layer, bases, methods)
+                foreign = any(self.classes[b].foreign for b in bases) or any(
+                    (self._other_qualname(b.value) or "").split(".")[0] == "paddle" for b in stmt.bases
+                )
+                self.classes[stmt.name.value] = _Class(stmt, layer, bases, methods, foreign)
                 self._register_classes(methods.values())
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and isinstance(stmt.body, cst.IndentedBlock):
                 self._register_classes(stmt.body.body)
@@ -339,7 +344,7 @@ class Inference(ExpressionKinds):
         returns = fn.returns.annotation if fn.returns is not None else None
         if comment is not None:
             # TorchScript reads a bare `Tensor` in a type comment as torch.Tensor, imported or not
-            bound = "Tensor" in self.pre.module_locals or "Tensor" in self.pre.bindings
+            bound = "Tensor" in self.pre.module_locals or "Tensor" in self.pre.bindings or self._reads_paddle
             comment = comment if bound else re.sub(r"\bTensor\b", "torch.Tensor", comment)
             call = _parse("f" + comment.split("->")[0].strip())
             if isinstance(call, cst.Call):
@@ -354,7 +359,7 @@ class Inference(ExpressionKinds):
         for i, param in enumerate(params):
             kind = self._annotation(declared[i]) if declared[i] is not None else None
             if i == 0 and is_method:
-                kind = ("inst", cls, layer)
+                kind = self.classes[cls].instance()  # type: ignore[index]
             elif kind is None and layer and fn.name.value == "forward" and declared[i] is None and param.star == "":
                 kind = TENSOR  # by convention a layer's forward receives tensors (docs/coverage.md)
             elif kind is None and declared[i] is None and param.star == "":
