@@ -313,3 +313,27 @@ def test_a_translation_read_again_is_unchanged():
     second = translate_source(first.code, path="m.py")
     assert second.code == first.code
     assert not second.diagnostics
+
+
+def test_values_and_indices_of_a_translated_pair():
+    result = tr("""
+        import torch
+        def f(d: torch.Tensor):
+            return d.min(dim=2).values > 0, d.max(dim=1).indices
+    """)
+    assert "return d.min(axis=2) > 0, d.argmax(axis=1)" in result.code
+    assert not result.diagnostics
+
+
+def test_a_paddle_layer_read_again_gets_no_torch_rule_and_no_warning():
+    code = textwrap.dedent("""
+        import paddle
+        import torch
+        class Net(paddle.nn.Layer):
+            def forward(self, x):
+                y = self.body(x)
+                return y.split(2, axis=1), y.transpose([0, 2, 1])
+    """).lstrip("\n")
+    result = translate_source(code, path="m.py")
+    assert "return y.split(2, axis=1), y.transpose([0, 2, 1])" in result.code
+    assert not result.diagnostics

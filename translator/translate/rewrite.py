@@ -282,6 +282,11 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return self._rewrite_reference(original_node, updated_node)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        pair = updated_node.value
+        if original_node.attr.value in ("values", "indices") and isinstance(original_node.value, cst.Call) and (
+            isinstance(pair, cst.Tuple) and len(pair.elements) == 2 and pair is not original_node.value
+        ):  # `x.max(dim).values`: the translation gave the (values, indices) pair as a tuple
+            return pair.elements[0 if original_node.attr.value == "values" else 1].value
         if id(original_node) in self.inner_chain and self.scopes.resolve(original_node) is not None:
             return updated_node
         if self.scopes.resolve(original_node) is None:
