@@ -337,3 +337,28 @@ def test_a_paddle_layer_read_again_gets_no_torch_rule_and_no_warning():
     result = translate_source(code, path="m.py")
     assert "return y.split(2, axis=1), y.transpose([0, 2, 1])" in result.code
     assert not result.diagnostics
+
+
+def test_split_by_sizes_held_by_a_name_matches_torch():
+    import paddle
+    import torch
+
+    code = """
+        import torch
+        def f(x: torch.Tensor, boxes: list[torch.Tensor]):
+            sizes = [b.size(0) for b in boxes]
+            return x.split(sizes, dim=0)
+    """
+    result = tr(code)
+    assert "sizes = [b.shape[0] for b in boxes]" in result.code
+    scope: dict = {}
+    exec(result.code, scope)
+    t_scope: dict = {}
+    exec(textwrap.dedent(code), t_scope)
+    x = np.arange(12, dtype="float32").reshape(6, 2)
+    boxes = [np.zeros((n, 4), "float32") for n in (1, 2, 3)]
+    expected = t_scope["f"](torch.from_numpy(x), [torch.from_numpy(b) for b in boxes])
+    got = scope["f"](paddle.to_tensor(x), [paddle.to_tensor(b) for b in boxes])
+    assert len(got) == len(expected) == 3
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.numpy(), e.numpy())

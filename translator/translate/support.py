@@ -304,10 +304,14 @@ def _attach_lr_scheduler(optimizer: Any, scheduler: Any) -> Any:
 _add(
     "_split_sizes",
     '''
-def _split_sizes(total: int, size: int) -> list[int]:
-    """torch's ``x.split(size)``: pieces of ``size`` along the dim, the last one smaller."""
+def _split_sizes(total: int, size: Any) -> list[int]:
+    """torch's ``x.split(size)``: pieces of ``size`` along the dim, the last one smaller (a
+    list of sizes, held by a name, means the same in both)."""
+    if isinstance(size, (list, tuple)):
+        return list(size)
     return [size] * (total // size) + ([total % size] if total % size else [])
 ''',
+    imports=("from typing import Any",),
 )
 
 _add(
