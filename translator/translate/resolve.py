@@ -209,11 +209,7 @@ class Prepass(cst.CSTVisitor):
         # names bound where receiver inference does not follow (`:=`, `global`, `nonlocal`)
         self.opaque_names: set[str] = set()
         self.uses_torch = False
-        # the statements that assign names (Assign, AnnAssign, AugAssign, For, WithItem), in order,
-        # per function (its id; None: module level), leaving out those in nested classes and lambdas
-        self.assignments: dict[int | None, list[cst.CSTNode]] = {None: []}
         self._stack: list[set[str]] = []
-        self._owners: list[int | None] = []  # parallel to _stack: whose assignments are recorded (-1: none)
 
     # -- scopes ---------------------------------------------------------------------------
     def _bind(self, name: str) -> None:
@@ -226,23 +222,9 @@ class Prepass(cst.CSTVisitor):
         names: set[str] = set()
         self.scope_locals[id(node)] = names
         self._stack.append(names)
-        if isinstance(node, cst.FunctionDef):
-            owner: int | None = id(node)
-            self.assignments[owner] = []
-        elif isinstance(node, (cst.ClassDef, cst.Lambda)):
-            owner = -1
-        else:  # a comprehension belongs to its function
-            owner = self._owners[-1] if self._owners else None
-        self._owners.append(owner)
 
     def _pop(self) -> None:
         self._stack.pop()
-        self._owners.pop()
-
-    def _assigns(self, node: cst.CSTNode) -> None:
-        owner = self._owners[-1] if self._owners else None
-        if owner != -1:
-            self.assignments[owner].append(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._bind(node.name.value)
@@ -292,29 +274,22 @@ class Prepass(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._assigns(node)
-
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         self._bind_target(node.target)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._assigns(node)
         self._bind_target(node.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._assigns(node)
         self._bind_target(node.target)
 
     def visit_For(self, node: cst.For) -> None:
-        self._assigns(node)
         self._bind_target(node.target)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_target(node.target)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        self._assigns(node)
         if node.asname is not None:
             self._bind_target(node.asname.name)
 
