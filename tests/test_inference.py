@@ -362,3 +362,21 @@ def test_split_by_sizes_held_by_a_name_matches_torch():
     assert len(got) == len(expected) == 3
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g.numpy(), e.numpy())
+
+
+def test_an_autograd_function_takes_tensors():
+    result = tr("""
+        import torch
+        class Scale(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, factor=2.0):
+                ctx.save_for_backward(x)
+                return x.view(-1) * factor
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad.view(x.shape) * 2.0, None
+    """)
+    assert "return x.reshape([-1]) * factor" in result.code
+    assert "grad.reshape(x.shape)" in result.code
+    assert not unknown_receivers(result)

@@ -85,6 +85,7 @@ class _Class:
     bases: list[str]  # names of classes of this file it derives from
     methods: dict[str, cst.FunctionDef]
     foreign: bool = False  # a Paddle layer (a translation read again): what it holds is Paddle's
+    autograd: bool = False  # a torch.autograd.Function: forward and backward take tensors
 
     def instance(self) -> Kind:
         return FOREIGN if self.foreign else ("inst", self.node.name.value, self.is_layer)
@@ -361,6 +362,8 @@ class ExpressionKinds:
             return TENSOR  # a torch layer's parameters and buffers
         if isinstance(base, tuple) and base[0] == "seq" and name in ("values", "indices") and base[1] == TENSOR:
             return TENSOR  # the (values, indices) of x.max(dim)
+        if base is None and name == "saved_tensors":
+            return seq(TENSOR)  # an autograd Function's `ctx.saved_tensors`
         return None
 
     def _other_qualname(self, expr: cst.BaseExpression) -> str | None:

@@ -117,7 +117,10 @@ class Inference(ExpressionKinds):
                 foreign = any(self.classes[b].foreign for b in bases) or any(
                     (self._other_qualname(b.value) or "").split(".")[0] == "paddle" for b in stmt.bases
                 )
-                self.classes[stmt.name.value] = _Class(stmt, layer, bases, methods, foreign)
+                autograd = any(self.classes[b].autograd for b in bases) or any(
+                    self.scopes.resolve(b.value) == "torch.autograd.Function" for b in stmt.bases
+                )
+                self.classes[stmt.name.value] = _Class(stmt, layer, bases, methods, foreign, autograd)
                 self._register_classes(methods.values())
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and isinstance(stmt.body, cst.IndentedBlock):
                 self._register_classes(stmt.body.body)
@@ -356,12 +359,15 @@ class Inference(ExpressionKinds):
         decorators = {dotted_name(d.decorator) for d in fn.decorators}
         is_method = cls is not None and not decorators & {"staticmethod", "classmethod"} and params
         layer = cls is not None and self.classes[cls].is_layer
+        autograd = cls is not None and self.classes[cls].autograd and fn.name.value in ("forward", "backward")
         for i, param in enumerate(params):
             kind = self._annotation(declared[i]) if declared[i] is not None else None
             if i == 0 and is_method:
                 kind = self.classes[cls].instance()  # type: ignore[index]
             elif kind is None and layer and fn.name.value == "forward" and declared[i] is None and param.star == "":
                 kind = TENSOR  # by convention a layer's forward receives tensors (docs/coverage.md)
+            elif kind is None and autograd and i > 0 and declared[i] is None and param.star == "" and param.default is None:
+                kind = TENSOR  # an autograd Function's forward(ctx, *tensors) and backward(ctx, *grads)
             elif kind is None and declared[i] is None and param.star == "":
                 # what the calls in this file pass (and the default value)
                 kind = self.params.get((id(fn), param.name.value))
