@@ -380,3 +380,32 @@ def test_an_autograd_function_takes_tensors():
     assert "return x.reshape([-1]) * factor" in result.code
     assert "grad.reshape(x.shape)" in result.code
     assert not unknown_receivers(result)
+
+
+def test_constructor_arguments_reach_init_parameters_and_attributes():
+    result = tr("""
+        import torch
+        import torch.nn as nn
+        class Block(nn.Module):
+            def __init__(self, table):
+                super().__init__()
+                self.table = table
+            def lookup(self):
+                return self.table.view(-1)
+        def build():
+            return Block(torch.zeros(3, 4))
+    """)
+    assert "return self.table.reshape([-1])" in result.code
+    assert not unknown_receivers(result)
+
+
+def test_torchvision_ops_functions_give_tensors():
+    result = tr("""
+        import torch
+        from torchvision.ops import boxes as box_ops
+        def f(boxes, size):
+            boxes = box_ops.clip_boxes_to_image(boxes, size)
+            return boxes.reshape(-1, 4)
+    """)
+    assert "return boxes.reshape([-1, 4])" in result.code
+    assert not unknown_receivers(result)

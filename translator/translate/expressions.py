@@ -404,6 +404,9 @@ class ExpressionKinds:
                 self._passes(self.functions[name], call, state, frame, bound=False)
                 return self.returns.get(id(self.functions[name]))
             if not local and name in self.classes:
+                init = self._method(name, "__init__")
+                if init is not None:
+                    self._passes(init, call, state, frame, bound=True)
                 return self.classes[name].instance()
             held = self._lookup(name, state, frame)
             return TENSOR if is_layer(held) else None
@@ -438,8 +441,11 @@ class ExpressionKinds:
         mod, _, name = qual.rpartition(".")
         if name in UNRULED_NON_TENSOR_FUNCTIONS or name in self.table.names_with_evidence("function", "value"):
             return OBJECT
-        if mod not in TENSOR_FUNCTION_MODULES or not name[:1].islower():
+        if not name[:1].islower():
             return None
+        public_ops = (mod + ".").startswith("torchvision.ops.") and not any(p.startswith("_") for p in mod.split("."))
+        if mod not in TENSOR_FUNCTION_MODULES and not public_ops:
+            return None  # (torchvision.ops' public functions: operators on tensors, boxes, masks)
         if name in _SEQ_RESULT or (name == "where" and len(call.args) == 1):
             return seq(TENSOR)
         if name in _MAYBE_SEQ:

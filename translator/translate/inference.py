@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .resolve import Prepass
     from .scopes import ScopeStack
 
-_ROUNDS = 4  # readings of a file at most (function results and attributes feed each other)
+_ROUNDS = 6  # readings of a file at most (function results and attributes feed each other)
 _LOOP_PASSES = 6  # passes over a loop body before what still changes is given up as unknown
 
 
