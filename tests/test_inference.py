@@ -132,19 +132,46 @@ def test_tuple_unpacking_of_unbind_and_of_indexings():
     assert result.code.count(".reshape([-1])") == 5
 
 
+def state_before(code: str, statement_start: str) -> dict:
+    """What inference says each name holds before the statement starting with ``statement_start``."""
+    import libcst as cst
+
+    from translator.rules import load_table
+    from translator.translate.resolve import Prepass, walk
+    from translator.translate.rewrite import Translator
+
+    module = cst.parse_module(textwrap.dedent(code).lstrip("\n"))
+    pre = Prepass(None)
+    walk(module, pre)
+    translator = Translator(load_table(), pre, "m.py")
+    translator.infer_receivers(module)
+    for node_id, state in translator.inference.states.items():
+        for frame in translator.inference.frames.values():
+            for stmt in frame.node.body.body:
+                if id(stmt) == node_id and module.code_for_node(stmt).strip().startswith(statement_start):
+                    return state
+    raise AssertionError(f"no statement {statement_start!r}")
+
+
 def test_shape_unpacking_gives_ints_not_tensors():
     from translator.translate import kinds
 
-    result = tr("""
+    code = """
         import torch
         def f(x: torch.Tensor):
             B, C, H, W = x.shape
             n = x.size(0)
-            return x.view(B, C, H * W), B.bit_length(), n.bit_length()
-    """)
+            parts = x.split(2)
+            q, k = parts
+            return x.view(B, C, H * W)
+    """
+    state = state_before(code, "return")
+    assert state["B"] == state["W"] == state["n"] == kinds.INT
+    assert state["parts"] == kinds.seq(kinds.TENSOR)
+    assert state["q"] == state["k"] == kinds.TENSOR
+    result = tr(code)
     assert "x.reshape([B, C, H * W])" in result.code
     assert not result.diagnostics
-    assert kinds.element(kinds.SHAPE) == kinds.INT
 
 
 # ------------------------------------------------------------------------- layers ----------
@@ -409,3 +436,34 @@ def test_torchvision_ops_functions_give_tensors():
     """)
     assert "return boxes.reshape([-1, 4])" in result.code
     assert not unknown_receivers(result)
+
+
+def test_results_and_parameters_reach_a_fixpoint_across_functions():
+    # g reads f's result, f's parameter comes from g's call, and f is defined after g
+    result = tr("""
+        import torch
+        def g(x: torch.Tensor):
+            return f(x).view(-1)
+        def f(t):
+            return t.flatten(1)
+    """)
+    assert "return f(x).reshape([-1])" in result.code
+    assert not unknown_receivers(result)
+
+
+def test_an_optional_value_set_in_a_loop():
+    code = """
+        import torch
+        def f(xs: list[torch.Tensor]):
+            total = None
+            for x in xs:
+                if total is None:
+                    total = x
+                else:
+                    total = total + x
+            return total.view(-1)
+    """
+    from translator.translate import kinds
+
+    assert state_before(code, "return")["total"] == kinds.TENSOR
+    assert "return total.reshape([-1])" in tr(code).code
