@@ -446,6 +446,8 @@ class ExpressionKinds:
         public_ops = (mod + ".").startswith("torchvision.ops.") and not any(p.startswith("_") for p in mod.split("."))
         if mod not in TENSOR_FUNCTION_MODULES and not public_ops:
             return None  # (torchvision.ops' public functions: operators on tensors, boxes, masks)
+        if not public_ops and qual not in self.table.apis:
+            return None  # left in torch form: what it gives is torch's, not for Paddle rules
         if name in _SEQ_RESULT or (name == "where" and len(call.args) == 1):
             return seq(TENSOR)
         if name in _MAYBE_SEQ:
