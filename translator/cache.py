@@ -131,7 +131,7 @@ class ResultCache:
                 source,
                 source if d["code"] is None else d["code"],
                 Status(d["status"]),
-                [Diagnostic(shown, x[0], x[1], x[2], x[3], Severity(x[4])) for x in d["diagnostics"]],
+                [Diagnostic(shown, x[0], x[1], x[2], x[3], Severity(x[4]), x[5]) for x in d["diagnostics"]],
                 Counter(d["rules_applied"]),
             )
         except Exception:  # missing or damaged: translate again
@@ -144,7 +144,7 @@ class ResultCache:
             "fingerprint": self.fingerprint,
             "status": result.status.value,
             "code": None if result.code == result.source else result.code,
-            "diagnostics": [[x.line, x.col, x.code, x.message, x.severity.value] for x in result.diagnostics],
+            "diagnostics": [[x.line, x.col, x.code, x.message, x.severity.value, x.api] for x in result.diagnostics],
             "rules_applied": dict(result.rules_applied),
         }
         try:

@@ -29,15 +29,20 @@ class Diagnostic:
     path: str
     line: int
     col: int
-    code: str  # the torch API or rule concerned, e.g. "torch.nn.Conv2d" or "syntax"
+    code: str  # the stable code (translator.codes), e.g. "T2P001"
     message: str
     severity: Severity = Severity.ERROR
+    api: str | None = None  # the torch API or rule concerned, e.g. "torch.nn.Conv2d"; None for a failure
+
+    @property
+    def text(self) -> str:
+        """``CODE api: message`` (``CODE message`` without an API): what a marker says."""
+        return f"{self.code} {self.api}: {self.message}" if self.api else f"{self.code} {self.message}"
 
     def __str__(self) -> str:
-        """``path:line:col: CODE: message``; a warning's message starts with ``warning:``."""
+        """``path:line:col: CODE api: message`` (no ``:line:col`` without a position)."""
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
-        note = "warning: " if self.severity is Severity.WARNING else ""
-        return f"{where}: {self.code}: {note}{self.message}"
+        return f"{where}: {self.text}"
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)

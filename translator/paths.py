@@ -23,6 +23,7 @@ import tokenize
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import codes
 from .atomic import atomic_open
 from .diagnostics import Diagnostic, Status, Translation
 from .rules import RuleTable
@@ -100,9 +101,9 @@ def read_source(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
         data = read_bytes(Path(path))
     except IsADirectoryError:
-        return None, Diagnostic(str(path), 0, 0, "io", "is a directory, not a Python file")
+        return None, Diagnostic(str(path), 0, 0, codes.READ_ERROR, "is a directory, not a Python file")
     except OSError as exc:
-        return None, Diagnostic(str(path), 0, 0, "io", f"cannot read: {exc.strerror or exc}")
+        return None, Diagnostic(str(path), 0, 0, codes.READ_ERROR, f"cannot read: {exc.strerror or exc}")
     return decode_source(data, str(path))
 
 
@@ -144,9 +145,9 @@ def decode_source(data: bytes, shown: str) -> tuple[str | None, Diagnostic | Non
     try:
         encoding, bom = detect_encoding(data)
     except SyntaxError as exc:
-        return None, Diagnostic(shown, 0, 0, "encoding", str(exc.msg if hasattr(exc, "msg") else exc))
+        return None, Diagnostic(shown, 0, 0, codes.ENCODING_ERROR, str(exc.msg if hasattr(exc, "msg") else exc))
     if not encoding.startswith("utf-16") and b"\x00" in data:
-        return None, Diagnostic(shown, 0, 0, "encoding", "binary file (contains NUL bytes), not Python source")
+        return None, Diagnostic(shown, 0, 0, codes.ENCODING_ERROR, "binary file (contains NUL bytes), not Python source")
     body = data[len(bom):]
     try:
         text = body.decode(encoding)
@@ -157,7 +158,7 @@ def decode_source(data: bytes, shown: str) -> tuple[str | None, Diagnostic | Non
         hint = "save the file as UTF-8" if encoding == "utf-8" else "fix the file or its coding declaration"
         shown_name = "UTF-8" if encoding == "utf-8" else encoding
         return None, Diagnostic(
-            shown, line, col, "encoding", f"not valid {shown_name} (byte 0x{data[start]:02x}); {hint}"
+            shown, line, col, codes.ENCODING_ERROR, f"not valid {shown_name} (byte 0x{data[start]:02x}); {hint}"
         )
     return text, None
 
@@ -188,9 +189,9 @@ def translate_text(
     try:
         return translate_source(text, path=shown, table=table, settings=settings)
     except RecursionError:
-        diag = Diagnostic(shown, 0, 0, "internal", "expression nesting too deep to translate")
+        diag = Diagnostic(shown, 0, 0, codes.TOO_DEEP, "expression nesting too deep to translate")
     except Exception as exc:  # an engine bug must not stop the other files of a tree
-        diag = Diagnostic(shown, 0, 0, "internal", f"internal error: {type(exc).__name__}: {exc}")
+        diag = Diagnostic(shown, 0, 0, codes.INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc}")
     finally:
         if collecting:
             gc.enable()
@@ -511,6 +512,6 @@ def translate_path(
                 write_if_changed(item.target, result.code, source_encoding(item.src))
             except OSError as exc:
                 reason = exc.strerror or str(exc)
-                result = with_failure(result, Diagnostic(str(item.target), 0, 0, "io", f"cannot write: {reason}"))
+                result = with_failure(result, Diagnostic(str(item.target), 0, 0, codes.WRITE_ERROR, f"cannot write: {reason}"))
         results.append(result)
     return results

@@ -9,7 +9,7 @@ from .diagnostics import Severity, Status, Translation
 
 __all__ = ["REPORT_SCHEMA_VERSION", "FileOutcome", "Summary", "build_report"]
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
 TOOL = "torch2paddle 0.1.0"
 
 
@@ -32,9 +32,11 @@ class Summary:
     warnings: int = 0
     untranslated_apis: Counter = field(default_factory=Counter)
     rules_applied: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)  # diagnostics by code, failures included
 
     def add(self, result: Translation) -> None:
         self.files += 1
+        self.codes.update(d.code for d in result.diagnostics)
         if result.status is Status.FAILED:
             self.failed += 1
             return
@@ -45,7 +47,7 @@ class Summary:
         for d in result.diagnostics:
             if d.severity is Severity.ERROR:
                 self.untranslated += 1
-                self.untranslated_apis[d.code] += 1
+                self.untranslated_apis[d.api or d.code] += 1
             else:
                 self.warnings += 1
         self.rules_applied.update(result.rules_applied)
@@ -106,5 +108,6 @@ def build_report(outcomes: list[FileOutcome], summary: Summary, *, mode: str, ex
             "warnings": summary.warnings,
             "untranslated_apis": [{"api": api, "count": n} for api, n in summary.top_untranslated()],
             "rules_applied": dict(sorted(summary.rules_applied.items())),
+            "codes": dict(sorted(summary.codes.items())),
         },
     }

@@ -27,10 +27,17 @@ class Settings:
     #: (Linear, Conv*, ConvTranspose*, Bilinear, Embedding): each is wrapped in the emitted
     #: support function ``_torch_init``. Off by default (see docs/weights-and-verify.md).
     torch_init: bool = False
+    #: diagnostic codes (or prefixes: ``"T2P1"``) to report, ruff's ``select``; None: all
+    select: tuple[str, ...] | None = None
+    #: codes (or prefixes) not to report, nor mark in the output (``ignore`` wins a tie)
+    ignore: tuple[str, ...] = ()
 
     def cache_key(self) -> str:
         """The part of a result-cache key that depends on the settings."""
-        return f"paddle={self.paddle_version or ''}" + (";torch_init" if self.torch_init else "")
+        key = f"paddle={self.paddle_version or ''}" + (";torch_init" if self.torch_init else "")
+        if self.select is not None or self.ignore:
+            key += f";select={','.join(self.select or ('ALL',))};ignore={','.join(self.ignore)}"
+        return key
 
 
 DEFAULT = Settings()

@@ -72,7 +72,7 @@ def run_case(case: Case) -> None:
         result = translate_source(rule.example_before.lstrip("\n"), path="example.py")
         assert strip_support(result.code) == rule.example_after.lstrip("\n")
         expected = set(rule.example_diagnostics)
-        got = {d.code for d in result.diagnostics}
+        got = {d.api for d in result.diagnostics} | {d.code for d in result.diagnostics}
         assert expected <= got, (expected, _shown(result.diagnostics))
         if not expected:
             assert not result.errors, _shown(result.errors)
@@ -85,7 +85,7 @@ def run_case(case: Case) -> None:
     elif case.kind == REFUSES:
         refusal = rule.refuses[case.index]
         result = translate_source(refusal.before.lstrip("\n"), path="refused.py")
-        hits = [d for d in result.errors if d.code == refusal.code and refusal.message in d.message]
+        hits = [d for d in result.errors if refusal.code in (d.api, d.code) and refusal.message in d.message]
         assert hits, (refusal.code, refusal.message, _shown(result.diagnostics))
         assert strip_support(result.code) == refusal.after.lstrip("\n")
     else:

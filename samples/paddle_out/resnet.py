@@ -174,7 +174,7 @@ class ResNet(nn.Layer):
 def _resnet(arch, block, layers, pretrained, progress, **kwargs):
     model = ResNet(block, layers, **kwargs)
     if pretrained:
-        # TODO(torch2paddle): torch.hub.load_state_dict_from_url: model_urls usually point at torch checkpoints, which Paddle cannot load: convert them with `torch2paddle convert-weights` and point the URL at the .pdparams file.
+        # TODO(torch2paddle): T2P201 torch.hub.load_state_dict_from_url: model_urls usually point at torch checkpoints, which Paddle cannot load: convert them with `torch2paddle convert-weights` and point the URL at the .pdparams file.
         state_dict = load_state_dict_from_url(model_urls[arch], progress=progress)
         model.set_state_dict(state_dict)
     return model

@@ -120,7 +120,7 @@ def _squeezenet(version, pretrained, progress, **kwargs):
     model = SqueezeNet(version, **kwargs)
     if pretrained:
         arch = "squeezenet" + version
-        # TODO(torch2paddle): torch.utils.model_zoo.load_url: model_urls usually point at torch checkpoints, which Paddle cannot load: convert them with `torch2paddle convert-weights` and point the URL at the .pdparams file.
+        # TODO(torch2paddle): T2P201 torch.utils.model_zoo.load_url: model_urls usually point at torch checkpoints, which Paddle cannot load: convert them with `torch2paddle convert-weights` and point the URL at the .pdparams file.
         model.set_state_dict(load_state_dict_from_url(model_urls[arch], progress=progress))
     return model
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from .. import codes
 from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..report import FileOutcome, Summary, build_report
 from ..settings import Settings
@@ -232,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
                     try:
                         outcome.written = write_if_changed(item.target, result.code, source_encoding(item.src))
                     except OSError as exc:
-                        diag = Diagnostic(str(item.target), 0, 0, "io", f"cannot write: {exc.strerror or exc}")
+                        diag = Diagnostic(str(item.target), 0, 0, codes.WRITE_ERROR, f"cannot write: {exc.strerror or exc}")
                         outcome = FileOutcome(with_failure(result, diag), outcome.output)
                         progress.write(format_diagnostic(diag, failed=True))
         if args.verbose:
@@ -286,7 +287,7 @@ def report_skipped(skipped: list, write, *, verbose: bool) -> int:  # type: igno
     for s in skipped:
         if s.level == "error":
             failed += 1
-            write(format_diagnostic(Diagnostic(str(s.path), 0, 0, "io", s.reason), failed=True))
+            write(format_diagnostic(Diagnostic(str(s.path), 0, 0, codes.READ_ERROR, s.reason), failed=True))
         elif s.level == "warning":
             write(f"{s.path}: skipped: {s.reason}")
         elif verbose:

@@ -18,12 +18,12 @@ import libcst as cst
 from ..diagnostics import Severity
 from ..rules import ApiRule, RuleTable
 from .arguments import bind_args, rewrite_args
-from .results import Refusal, Refused
+from .results import Caveat, Refusal, Refused
 from .scopes import ScopeStack
 from .syntax import _code
 
-#: a diagnostic recorded by a context: (node, code, message, severity)
-Note = tuple[cst.CSTNode, str, str, Severity]
+#: a diagnostic recorded by a context: (node, torch API, message, severity, what it is)
+Note = tuple[cst.CSTNode, str, str, Severity, "Refusal | Caveat"]
 
 
 class Engine(Protocol):
@@ -65,9 +65,10 @@ class TranslateContext:
     def code(self, node: cst.CSTNode) -> str:
         return _code(node)
 
-    def warn(self, node: cst.CSTNode, code: str, message: str) -> None:
-        """A warning that goes with the rewrite (a refusal is returned, not recorded)."""
-        self.notes.append((node, code, message, Severity.WARNING))
+    def warn(self, node: cst.CSTNode, code: str, message: str, caveat: Caveat = Caveat.DIFFERS) -> None:
+        """A warning that goes with the rewrite (a refusal is returned, not recorded): Paddle's
+        result may differ (``Caveat.DIFFERS``), or the rewrite assumed something (``ASSUMED``)."""
+        self.notes.append((node, code, message, Severity.WARNING, caveat))
 
     @property
     def torch_init(self) -> bool:
@@ -84,7 +85,7 @@ class TranslateContext:
         (each one's own code, if it has one); the engine calls this for the result it reads."""
         for r in refused.refusals():
             node = r.node if r.node is not None else self._updated or self.original
-            self.notes.append((node, r.code or code, r.message, r.severity))  # type: ignore[arg-type]
+            self.notes.append((node, r.code or code, r.message, r.severity, r.kind))  # type: ignore[arg-type]
 
     @property
     def node(self) -> cst.CSTNode | None:
@@ -119,7 +120,9 @@ class TranslateContext:
         original = self.original
         if not (isinstance(original, cst.Call) and len(original.args) == len(call.args)):
             original = call  # the handler changed the arguments: quote them as they are now
-        new_args = rewrite_args(rule, original, call, lambda node, message: self.warn(node, rule.torch, message))
+        new_args = rewrite_args(
+            rule, original, call, lambda node, message: self.warn(node, rule.torch, message, Caveat.UNCHECKED)
+        )
         if isinstance(new_args, Refused):
             return new_args if new_args.code is not None else dataclasses.replace(new_args, code=rule.torch)
         func = call.func

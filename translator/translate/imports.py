@@ -11,6 +11,7 @@ import libcst as cst
 from ..diagnostics import Severity
 from .fastcst import _Transformer
 from .removal import _STATEMENT_CONTAINERS, _dropped_line
+from .results import Refusal
 from .resolve import Prepass, dotted_name, is_torch_name, outer_parts, resolve_relative, walk
 from .scopes import Scope, ScopeStack
 from .syntax import _code, _fix_alias_commas, _keep_parens, make_chain
@@ -147,7 +148,7 @@ class ImportsMixin:
         if self.scopes.shadowed(root):
             message = (f"`{root}` is a local name here, so this cannot be spelled `{binding.qualname}...`;"
                        f" `{head}` will name Paddle's module: check this reference")
-            self.report(node, dotted, message, Severity.ERROR)
+            self.report(node, dotted, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
             return None
         module = binding.qualname if binding.is_module_import else binding.qualname.rsplit(".", 1)[0]
         if module not in self.torch_imports:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from .. import codes
 from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
@@ -34,6 +35,7 @@ from .registry import HANDLERS, RuleCrash
 from .removal import _DropLines, _holders, _is_dropped
 from .resolve import Prepass, package_of, walk
 from .rewrite import Translator
+from .suppress import MARK, Silencer, find_suppressions
 from .syntax import _one_line
 
 __all__ = ["translate_source"]
@@ -143,7 +145,7 @@ def translate_source(
     if line is not None:
         message = (f"an expression nested more than {MAX_NESTING} levels deep is too deep to translate;"
                    " split it into smaller expressions")
-        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, line, 1, "nesting", message, Severity.ERROR)])
+        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, line, 1, codes.TOO_DEEP, message, Severity.ERROR)])
     saved = sys.getrecursionlimit()
     if saved < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)  # the passes recurse per level of nesting
@@ -151,7 +153,7 @@ def translate_source(
         return _translate(code, shown, path, table, settings, paddle_version)
     except RecursionError:  # pragma: no cover - MAX_NESTING keeps inputs below this
         message = "the code is nested too deeply to translate; split its expressions"
-        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, 0, 0, "nesting", message, Severity.ERROR)])
+        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, 0, 0, codes.TOO_DEEP, message, Severity.ERROR)])
     finally:
         if saved < _RECURSION_LIMIT:
             sys.setrecursionlimit(saved)
@@ -164,7 +166,7 @@ def _translate(
         module = _parse_module(code, trusted=settings.trust_parser)
     except cst.ParserSyntaxError as exc:
         line, col, message = _syntax_error(code, exc)
-        diag = Diagnostic(shown, line, col, "syntax", message, Severity.ERROR)
+        diag = Diagnostic(shown, line, col, codes.SYNTAX_ERROR, message, Severity.ERROR)
         return Translation(shown, code, code, Status.FAILED, [diag])
     table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
 
@@ -176,6 +178,11 @@ def _translate(
     tr = Translator(table, pre, shown, paddle_version)
     tr.torch_init = settings.torch_init
     tr.input_module = module
+    if settings.select is not None or settings.ignore:
+        tr.keep_code = codes.select_filter(settings.select, settings.ignore)
+    if MARK in code:
+        lines = find_suppressions(code)
+        tr.silencer = Silencer(module, lines) if lines else None
     tr.tv_root = support_code.torchvision_root(path)
     # a rewrite starts at a name bound by a torch import, or at an attribute named like a method
     # rule or a public torch.Tensor method (reported when it has no rule)
@@ -185,7 +192,8 @@ def _translate(
         out = module.visit(tr)
     except RuleCrash as crash:
         line, col = _position(module, crash.node)
-        diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
+        message = f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}"
+        diag = Diagnostic(shown, line, col, codes.INTERNAL_ERROR, message, Severity.ERROR, crash.rule)
         return Translation(shown, code, code, Status.FAILED, [diag])
     # support statements stand in placeholders until after codegen (see _add_header)
     placeholders: dict[str, cst.BaseStatement] | None = None
@@ -224,18 +232,19 @@ def _translate(
         if new_code != code:
             _check_parses(new_code)
     except cst.ParserSyntaxError as exc:  # pragma: no cover - a bug in the engine
-        diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, "internal", "translation produced invalid Python")
+        message = "translation produced invalid Python"
+        diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, codes.INTERNAL_ERROR, message)
         return Translation(shown, code, code, Status.FAILED, [diag])
     diags: list[Diagnostic] = []
     if tr.diags:
         wanted = [n for d in tr.diags for n in d[:2] if n is not None]
         chains = [([n for n in d[:2] if n is not None], d[5]) for d in tr.diags]
         positions = _diag_positions(module, tr.diag_tops, wanted, originals, code, chains)
-        for node, fallback, dcode, message, severity, _chain in tr.diags:
+        for node, fallback, api, message, severity, _chain, dcode in tr.diags:
             pos = positions.get(node) or (positions.get(fallback) if fallback is not None else None)
             line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
-            diags.append(Diagnostic(shown, line, col, dcode, message, severity))
-        diags.sort(key=lambda d: (d.line, d.col, d.code, d.message))
+            diags.append(Diagnostic(shown, line, col, dcode, message, severity, api))
+        diags.sort(key=lambda d: (d.line, d.col, d.api or "", d.message, d.code))
         diags = list(dict.fromkeys(diags))
     status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
     return Translation(shown, code, new_code, status, diags, tr.applied)

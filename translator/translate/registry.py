@@ -36,10 +36,10 @@ import libcst as cst
 
 from ..rules import ApiRule
 from .context import TranslateContext
-from .results import Refusal, Refused, Removed, Result, Rewritten
+from .results import Caveat, Refusal, Refused, Removed, Result, Rewritten
 
 __all__ = [
-    "HANDLERS", "HandlerFn", "Refusal", "Refused", "Removed", "Result", "Rewritten",
+    "HANDLERS", "Caveat", "HandlerFn", "Refusal", "Refused", "Removed", "Result", "Rewritten",
     "RuleCrash", "TranslateContext", "handler",
 ]
 

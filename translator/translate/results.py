@@ -11,7 +11,11 @@
 Nothing else is a result: the engine (``rewrite.Translator.commit``) takes a bare ``cst`` node as
 ``Rewritten(node)`` and stops the translation, naming the rule, on anything else (``None``
 included).  Diagnostics of rules are built from these values; warnings that accompany a rewrite
-that goes ahead are recorded in the handler's context (``ctx.warn``).
+that goes ahead are recorded in the handler's context (``ctx.warn``, with a ``Caveat``).
+
+Each refusal kind (at its severity) and each caveat has a stable diagnostic code
+(``translator.codes``: ``T2P0xx`` errors, ``T2P1xx`` warnings of code left unchanged,
+``T2P2xx`` warnings of translated code).
 """
 
 from __future__ import annotations
@@ -35,6 +39,14 @@ class Refusal(enum.Enum):
     CANNOT_BIND = "cannot bind"  # the call does not fit the torch signature (*args, a typo...)
     UNSUPPORTED_USE = "unsupported use"  # a form of the call the rewrite cannot express
     SOURCE_NOT_FOUND = "source not found"  # support code copies from a torchvision that is not there
+
+
+class Caveat(enum.Enum):
+    """Why a rewrite that goes ahead is reported as a warning (``ctx.warn``)."""
+
+    DIFFERS = "behaviour differs"  # Paddle's result may differ from torch's here
+    ASSUMED = "assumption"  # one of two readings of the call was assumed
+    UNCHECKED = "unchecked arguments"  # *args/**kwargs passed on without renaming or checking
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections import Counter
 
 import libcst as cst
 
+from ..codes import code_for
 from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule, RuleTable
 from . import support as support_code
@@ -21,6 +22,7 @@ from .evidence import EvidenceMixin
 from .fastcst import _Transformer
 from .imports import ImportsMixin
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
+from .results import Caveat
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
 from .scopes import Scope, ScopeStack
@@ -34,8 +36,10 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.table = table
         self.pre = pre
         self.path = path
-        # (node, call, code, message, severity, enclosing statements: see stmt_chain)
-        self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity, tuple]] = []
+        # (node, call, api, message, severity, enclosing statements: see stmt_chain, code)
+        self.diags: list[tuple[cst.CSTNode, cst.CSTNode | None, str, str, Severity, tuple, str]] = []
+        self.keep_code = None  # code -> bool: --select/--ignore (None: every code is reported)
+        self.silencer = None  # suppress.Silencer when the file has `# torch2paddle: ignore` comments
         # the statements being visited, outermost first, each with the indentation of the blocks
         # around it (to lay out just the statement when a diagnostic needs a position)
         self.stmt_chain: list[tuple[cst.CSTNode, tuple[str | None, ...]]] = []
@@ -70,23 +74,31 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     # ---------------------------------------------------------------- diagnostics -------
     def report(
-        self, node: cst.CSTNode, code: str, message: str, severity: Severity, fallback: cst.CSTNode | None = None
+        self, node: cst.CSTNode, code: str, message: str, severity: Severity, fallback: cst.CSTNode | None = None,
+        *, kind: Refusal | Caveat,
     ) -> None:
-        """Record a diagnostic and its marker line; ``fallback`` (the call as written) gives the
-        position when ``node`` is a new node (handlers see updated nodes, which have none).
-        Messages are one line (a quoted argument may span several): they become comments."""
+        """Record a diagnostic (``code``: the torch API concerned; its stable code comes from
+        ``kind`` and ``severity``) and its marker line; ``fallback`` (the call as written) gives
+        the position when ``node`` is a new node (handlers see updated nodes, which have none).
+        Messages are one line (a quoted argument may span several): they become comments.
+        Not reported: codes ``--ignore``d, and codes a suppression comment names at the spot."""
+        tcode = code_for(kind, severity)
+        if self.keep_code is not None and not self.keep_code(tcode):
+            return
+        if self.silencer is not None and self.silencer.silenced((fallback, node), tcode):
+            return
         message = _one_line(message)
-        self.diags.append((node, fallback, code, message, severity, tuple(self.stmt_chain)))
+        self.diags.append((node, fallback, code, message, severity, tuple(self.stmt_chain), tcode))
         self.diag_tops.add(id(self.top_stmt))
         if self.stmt_markers:
-            marker = f"# {MARKER}: {code}: {message}"
+            marker = f"# {MARKER}: {tcode} {code}: {message}"
             if marker not in self.stmt_markers[-1]:
                 self.stmt_markers[-1].append(marker)
 
     def refuse(self, refused: Refused, code: str, fallback: cst.CSTNode | None = None) -> None:
         """Report a refusal (the engine's own, or a handler's) as a diagnostic."""
         assert refused.node is not None
-        self.report(refused.node, refused.code or code, refused.message, refused.severity, fallback)
+        self.report(refused.node, refused.code or code, refused.message, refused.severity, fallback, kind=refused.kind)
 
     def commit(self, ctx: TranslateContext, result: object, rule: ApiRule) -> Rewritten | Removed | None:
         """Apply what a rule's context recorded (warnings; support code and ``import paddle``
@@ -99,8 +111,12 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             raise RuleCrash(rule.torch, ctx.node if ctx.node is not None else cst.Name(rule.name), exc) from exc
         if isinstance(typed, Refused):
             ctx.refuse(typed, rule.torch)
-        for node, code, message, severity in ctx.notes:
-            self.report(node, code, message, severity, ctx.original)
+        elif self.silencer is not None and any(
+            self.silencer.silenced((ctx.original, n[0]), code_for(n[4], n[3])) for n in ctx.notes
+        ):
+            return None  # `# torch2paddle: ignore[CODE]` names a warning of this rewrite: not made
+        for node, code, message, severity, kind in ctx.notes:
+            self.report(node, code, message, severity, ctx.original, kind=kind)
         if isinstance(typed, Refused):
             return None  # what the refused rewrite would have needed is not emitted
         for name in ctx.supports:
@@ -143,7 +159,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     # ---------------------------------------------------------------- visitors ---------
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if id(node) in self.inert:
+        if id(node) in self.inert or (self.silencer is not None and id(node) in self.silencer.untouched):
             return False
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             if not self.stmt_markers:
@@ -157,6 +173,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
         if id(original_node) in self.inert:
             return updated_node
+        if self.silencer is not None and id(original_node) in self.silencer.untouched:
+            return self.keep_torch(original_node)  # `# torch2paddle: ignore`: as written
         result = super().on_leave(original_node, updated_node)
         if isinstance(original_node, cst.IndentedBlock):
             self.block_indents.pop()
@@ -164,11 +182,11 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             self.stmt_chain.pop()
             markers = self.stmt_markers.pop()
             if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                existing = {line.comment.value for line in result.leading_lines if line.comment}
+                existing = {_uncoded(line.comment.value) for line in result.leading_lines if line.comment}
                 lines = [
                     cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
                     for m in markers
-                    if m not in existing
+                    if _uncoded(m) not in existing
                 ]
                 result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
         return result
@@ -315,6 +333,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             self.report(
                 original_node, rule.torch,
                 f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
+                kind=Refusal.UNKNOWN_RECEIVER,
             )
             return updated_node
         ctx = TranslateContext(self, original_node, updated_node)
@@ -380,13 +399,14 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             module = self.table.modules.get(prefix)
             if module is not None:
                 if rest:
-                    self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
+                    self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR, kind=Refusal.NO_RULE)
                     return self.keep_torch(original)
                 if module.paddle is None:
-                    self.report(original, qual, "this torch module has no Paddle counterpart; left unchanged", Severity.ERROR)
+                    message = "this torch module has no Paddle counterpart; left unchanged"
+                    self.report(original, qual, message, Severity.ERROR, kind=Refusal.NO_RULE)
                     return self.keep_torch(original)
                 return _keep_parens(original, self.ref(module.paddle))
-        self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR)
+        self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR, kind=Refusal.NO_RULE)
         return self.keep_torch(original)
 
 
@@ -401,7 +421,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return False
         if node is not None:
             message = f"needs Paddle >= {rule.min_paddle}, translating for Paddle {self.paddle_version}; left unchanged"
-            self.report(node, rule.torch, message, Severity.ERROR)
+            self.report(node, rule.torch, message, Severity.ERROR, kind=Refusal.NEEDS_NEWER_PADDLE)
         return True
 
     def _reference_target(self, rule: ApiRule, node: cst.CSTNode, deferred: bool = False) -> cst.BaseExpression | None:
@@ -417,7 +437,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return None  # translated as a whole by the call's handler
         if rule.paddle is not None:
             return self.ref(rule.paddle)
-        self.report(node, rule.torch, "only calls of this API can be translated; left unchanged", Severity.ERROR)
+        message = "only calls of this API can be translated; left unchanged"
+        self.report(node, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
         return None
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -448,7 +469,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if isinstance(kept, Removed) and id(original_node) not in self.statement_calls:
             # only a whole statement can go: a result someone uses stays, reported
             message = "this call has no Paddle counterpart and its result is used; left unchanged"
-            self.report(original_node, rule.torch, message, Severity.ERROR)
+            self.report(original_node, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
             kept = None
         if isinstance(kept, Removed):
             self.remove_stmt = True
@@ -503,7 +524,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if not _changes_something(rule) or not self._would_change(rule, original, updated):
             return
         self.report(
-            original, rule.torch, f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING
+            original, rule.torch, f"the receiver is not known to be a {rule.receiver}; left unchanged", Severity.WARNING,
+            kind=Refusal.UNKNOWN_RECEIVER,
         )
 
     def _report_unruled_tensor_method(self, original: cst.Call) -> None:
@@ -521,7 +543,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         recv = func.value
         if self.scopes.resolve(recv) is not None or self._rooted_in_other_import(recv) or not self.is_tensor_expr(recv):
             return
-        self.report(original, f"torch.Tensor.{name}", "no rule for this torch API; left unchanged", Severity.ERROR)
+        message = "no rule for this torch API; left unchanged"
+        self.report(original, f"torch.Tensor.{name}", message, Severity.ERROR, kind=Refusal.NO_RULE)
 
     def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
         """``paddle.x``, ``np.zeros(3).T``: the expression starts at a non-torch import."""
@@ -592,7 +615,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             ctx.support(rule.support)
         elif rule.kind == "function" and rule.paddle is not None:
             ctx.ref(rule.paddle)  # (the call's function was spelled so: record `import paddle` if it needs it)
-        new_args = rewrite_args(rule, original, updated, lambda node, message: ctx.warn(node, rule.torch, message))
+        new_args = rewrite_args(
+            rule, original, updated, lambda node, message: ctx.warn(node, rule.torch, message, Caveat.UNCHECKED)
+        )
         if isinstance(new_args, Refused):
             return new_args
         if rule.kind == "method":
@@ -602,6 +627,15 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
             return Rewritten(updated.with_changes(func=func, args=new_args))
         return Rewritten(updated.with_changes(args=new_args))
+
+
+def _uncoded(marker: str) -> str:
+    """A marker comment without its code (``T2P001 ``), so that a marker written before codes
+    existed (or with another code) is recognised on a second translation."""
+    head, sep, rest = marker.partition(f"{MARKER}: ")
+    if sep and rest[:3] == "T2P" and rest[3:6].isdigit() and rest[6:7] == " ":
+        rest = rest[7:]
+    return head + sep + rest
 
 
 def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:

@@ -17,7 +17,7 @@ import libcst as cst
 from ...diagnostics import Severity
 from ...rules import ApiRule
 from .. import support as support_code
-from ..registry import Refusal, Refused, Removed, TranslateContext
+from ..registry import Caveat, Refusal, Refused, Removed, TranslateContext
 from ..resolve import dotted_name
 from ..syntax import (  # noqa: F401  (re-exported for the handler modules)
     COMMA,
@@ -216,10 +216,10 @@ def shape_argument(
         if policy.refuse_tensor and ctx.is_tensor(value):
             return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"{policy.noun} given as a tensor; left unchanged")
         ctx.warn(call_, rule.torch, f"could not tell whether {ctx.code(value)!r} is one size or {policy.doubt}; "
-                 f"assumed {policy.doubt}")
+                 f"assumed {policy.doubt}", Caveat.ASSUMED)
         return value
     if policy.doubt_star and any(a.star for a in args):
-        ctx.warn(call_, rule.torch, "shape given through *args; assumed to be a sequence of sizes")
+        ctx.warn(call_, rule.torch, "shape given through *args; assumed to be a sequence of sizes", Caveat.ASSUMED)
     if policy.refuse_double_star and any(a.star == "**" for a in args):
         return refuse(Refusal.CANNOT_BIND, f"{policy.noun} passed with ** cannot be translated; left unchanged")
     return as_list(args)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import Refusal, TranslateContext, handler
+from ..registry import Caveat, Refusal, TranslateContext, handler
 from ._common import Outcome, with_arg, COMMA, NOT_LITERAL, bind_supported, is_simple, kw, literal_value, make_call, plain_rule, refuse, refused, snippet
 
 
@@ -187,7 +187,7 @@ def linear(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     w = bound["weight"]
     if isinstance(w, cst.Attribute) and w.attr.value == "weight" and isinstance(w.value, cst.Attribute):
         ctx.warn(call, rule.torch, f"{ctx.code(w)} may be a translated Linear layer's weight, which Paddle "
-                 "already stores as (in, out); the emitted .T assumes a torch-layout (out, in) tensor")
+                 "already stores as (in, out); the emitted .T assumes a torch-layout (out, in) tensor", Caveat.ASSUMED)
     return ctx.rewrite(call, plain_rule(rule))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ...rules import ApiRule
-from ..registry import Refusal, TranslateContext, handler
+from ..registry import Caveat, Refusal, TranslateContext, handler
 from ._common import (
     Outcome,
     atom,
@@ -184,7 +184,7 @@ def typed_tensor(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
         if ctx.is_tensor(only):
             return call_on(only, "astype", [cst.Arg(dtype)])
         if not isinstance(only, (cst.List, cst.Tuple, cst.ListComp)):
-            ctx.warn(call, rule.torch, f"assumed {ctx.code(only)!r} is data (a sequence or array), not a size")
+            ctx.warn(call, rule.torch, f"assumed {ctx.code(only)!r} is data (a sequence or array), not a size", Caveat.ASSUMED)
         return make_call(ctx.ref("paddle.to_tensor"), [cst.Arg(only), kw("dtype", dtype)])
     return refuse(Refusal.UNSUPPORTED_ARGUMENT, "sizes that are not int literals; write torch.empty(..., dtype=...); left unchanged")
 
