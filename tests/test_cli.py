@@ -104,7 +104,7 @@ def test_single_file_goes_to_stdout_and_nothing_is_written(tmp_path):
     out = proc.stdout.decode()
     assert "nn.Conv2D(3, 8, 3, bias_attr=False)" in out and "class Net(nn.Layer)" in out
     compile(out, "out.py", "exec")
-    assert "src/pkg/model.py:13:13: torch.stft: no rule for this torch API; left unchanged" in err_lines(
+    assert "src/pkg/model.py:13:13: T2P001 torch.stft: no rule for this torch API; left unchanged" in err_lines(
         proc
     )
     assert snapshot(tmp_path) == before
@@ -304,7 +304,7 @@ def test_report_matches_documented_schema(tmp_path):
     ]
     broken = by_path["src/broken.py"]
     assert broken["status"] == "failed" and broken["output"] == "out/broken.py" and not broken["written"]
-    assert broken["diagnostics"][0]["code"] == "syntax" and broken["diagnostics"][0]["line"] == 2
+    assert broken["diagnostics"][0]["code"] == "T2P901" and broken["diagnostics"][0]["line"] == 2
     assert broken["counts"]["errors"] == 1
     model = by_path["src/pkg/model.py"]
     assert model["status"] == "translated" and model["changed"] and model["written"]
@@ -313,9 +313,10 @@ def test_report_matches_documented_schema(tmp_path):
             "path": "src/pkg/model.py",
             "line": 13,
             "col": 13,
-            "code": "torch.stft",
+            "code": "T2P001",
             "message": "no rule for this torch API; left unchanged",
             "severity": "error",
+            "api": "torch.stft",
         }
     ]
     assert model["rules_applied"]["torch.nn.Module"] == 1
@@ -348,7 +349,7 @@ def test_strict_exits_1_on_untranslated_code_but_still_writes(tmp_path):
     proc = run("translate", "src/pkg/model.py", "-o", "out.py", "--strict", "-q", cwd=tmp_path)
     assert proc.returncode == 1
     assert err_lines(proc) == [
-        "src/pkg/model.py:13:13: torch.stft: no rule for this torch API; left unchanged"
+        "src/pkg/model.py:13:13: T2P001 torch.stft: no rule for this torch API; left unchanged"
     ]
     assert "TODO(torch2paddle)" in (tmp_path / "out.py").read_text()
     assert run("translate", "src/scripts/train.py", "-o", "t.py", "--strict", cwd=tmp_path).returncode == 0
@@ -389,9 +390,9 @@ def test_unknown_command_and_option(tmp_path):
 
 # ------------------------------------------------------------------------------ bad input --
 BAD_FILES = {
-    "syntax.py": (b"import torch\nx = (\n", r"syntax\.py:2:5: syntax: .+"),
-    "latin1.py": (b"import torch\ns = 'caf\xe9'\n", r"latin1\.py:2:9: encoding: not valid UTF-8 \(byte 0xe9\).*"),
-    "binary.py": (b"\x7fELF\x02\x01\x00\x00torch", r"binary\.py: encoding: binary file .*"),
+    "syntax.py": (b"import torch\nx = (\n", r"syntax\.py:2:5: T2P901 .+"),
+    "latin1.py": (b"import torch\ns = 'caf\xe9'\n", r"latin1\.py:2:9: T2P902 not valid UTF-8 \(byte 0xe9\).*"),
+    "binary.py": (b"\x7fELF\x02\x01\x00\x00torch", r"binary\.py: T2P902 binary file .*"),
 }
 
 
@@ -453,7 +454,7 @@ def test_unwritable_output_file(tmp_path):
     before = snapshot(tmp_path)
     proc = run("translate", "src/pkg/model.py", "-o", "blocker/model.py", "-q", cwd=tmp_path)
     assert proc.returncode == 2
-    assert err_lines(proc) == ["blocker/model.py: io: cannot write: blocker is a file, not a directory"]
+    assert err_lines(proc) == ["blocker/model.py: T2P904 cannot write: blocker is a file, not a directory"]
     assert snapshot(tmp_path) == before
 
 
@@ -463,7 +464,7 @@ def test_read_only_output_folder(tmp_path):
     (tmp_path / "ro").mkdir(mode=0o555)
     proc = run("translate", "src/pkg/model.py", "-o", "ro/model.py", "-q", cwd=tmp_path)
     assert proc.returncode == 2
-    assert err_lines(proc) == ["ro/model.py: io: cannot write: Permission denied"]
+    assert err_lines(proc) == ["ro/model.py: T2P904 cannot write: Permission denied"]
     assert list((tmp_path / "ro").iterdir()) == []
 
 
@@ -479,9 +480,9 @@ def test_one_bad_file_never_stops_the_others(tmp_path):
         assert proc.returncode == 2
         lines = err_lines(proc)
         assert len(lines) == 3, lines
-        assert re.fullmatch(r"src/a_syntax\.py:2:5: syntax: .+", lines[0])
-        assert lines[1] == "src/pkg/b_binary.py: encoding: binary file (contains NUL bytes), not Python source"
-        assert lines[2].startswith("out/scripts/train.py: io: cannot write: ")
+        assert re.fullmatch(r"src/a_syntax\.py:2:5: T2P901 .+", lines[0])
+        assert lines[1] == "src/pkg/b_binary.py: T2P902 binary file (contains NUL bytes), not Python source"
+        assert lines[2].startswith("out/scripts/train.py: T2P904 cannot write: ")
         out = tmp_path / "out"
         assert "nn.Conv2D" in (out / "pkg" / "model.py").read_text()
         assert (out / "pkg" / "util.py").read_text() == PLAIN
@@ -526,7 +527,7 @@ def test_rule_crash_is_reported_with_rule_and_position(tmp_path, monkeypatch, ca
     assert code == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        f"{src / 'pkg' / 'model.py'}:14:16: torch.Tensor.view: internal error in rule: ZeroDivisionError: boom"
+        f"{src / 'pkg' / 'model.py'}:14:16: T2P906 torch.Tensor.view: internal error in rule: ZeroDivisionError: boom"
     ]
     assert snapshot(tmp_path) == before
 
@@ -555,7 +556,7 @@ def test_failed_write_leaves_old_file_and_no_temporary(tmp_path, monkeypatch, ca
     monkeypatch.setattr(paths.os, "replace", broken_replace)
     code = main(["translate", str(tmp_path / "src" / "pkg" / "model.py"), "-o", str(target), "-q"])
     assert code == 2
-    assert capsys.readouterr().err.strip() == f"{target}: io: cannot write: No space left on device"
+    assert capsys.readouterr().err.strip() == f"{target}: T2P904 cannot write: No space left on device"
     assert target.read_text() == "old content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.py", "src"]
 
@@ -570,7 +571,7 @@ def test_internal_engine_exception_becomes_a_failed_file(tmp_path, monkeypatch, 
     monkeypatch.setattr(paths, "translate_source", explode)
     (tmp_path / "a.py").write_text(TRAIN)
     assert main(["translate", str(tmp_path / "a.py"), "-q"]) == 2
-    assert capsys.readouterr().err.strip() == f"{tmp_path / 'a.py'}: internal: internal error: RuntimeError: unexpected"
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'a.py'}: T2P906 internal error: RuntimeError: unexpected"
 
 
 def test_diff_into_a_closed_pipe_is_quiet(tmp_path):

@@ -29,7 +29,7 @@ def _translate(body: str):
 def test_translated_with_a_warning(call, expected, warning):
     result = _translate(f"r = {call}\n")
     assert expected in result.code
-    assert warning in {d.code for d in result.diagnostics}
+    assert warning in {d.api for d in result.diagnostics}
     assert not result.errors
 
 

@@ -104,7 +104,7 @@ def test_absolute_import_without_torchvision_is_reported_not_crashed(tmp_path):
     code = out.read_text()
     # the reference and its import are left as written, with a marker; the rest is translated
     assert "from torchvision.models._meta import _IMAGENET_CATEGORIES" in code
-    assert "# TODO(torch2paddle): torchvision.models._meta._IMAGENET_CATEGORIES" in code
+    assert "# TODO(torch2paddle): T2P006 torchvision.models._meta._IMAGENET_CATEGORIES" in code
     assert "x = paddle.ones([2])" in code
     res = _run([str(path), "-o", str(out), "--strict"], _hidden_env(tmp_path), tmp_path)
     assert res.returncode == 1

@@ -126,9 +126,9 @@ def test_paddle_version_selects_rules(rule):
     assert translate_source(before, path="example.py", paddle_version=rule.min_paddle).code == newest.code
     old = translate_source(before, path="example.py", paddle_version="2.6")
     assert old.code != newest.code
-    mine = [d for d in old.errors if d.code == rule.torch]
+    mine = [d for d in old.errors if d.api == rule.torch]
     assert mine and all("needs Paddle >= " in d.message for d in mine), [str(d) for d in old.diagnostics]
-    assert f"TODO(torch2paddle): {rule.torch}: needs Paddle" in old.code
+    assert f"TODO(torch2paddle): T2P005 {rule.torch}: needs Paddle" in old.code
 
 
 def test_paddle_version_on_the_command_line(tmp_path, capsys):

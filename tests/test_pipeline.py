@@ -47,13 +47,13 @@ def test_other_spellings_of_an_entry_translate_like_it():
 def test_a_tensor_method_without_a_rule_is_reported_not_passed_through():
     src = "import torch\n\ndef f(x: torch.Tensor):\n    return x.addcmul_(x, x), x.frobnicate()\n"
     out = translate_source(src)
-    codes = [d.code for d in out.errors]
+    codes = [d.api for d in out.errors]
     table = load_table()
     if "addcmul_" in table.methods:  # a rule exists now: then it is translated
         assert "torch.Tensor.addcmul_" not in codes
     else:
         assert codes == ["torch.Tensor.addcmul_"], codes
-        assert "# TODO(torch2paddle): torch.Tensor.addcmul_: no rule for this torch API" in out.code
+        assert "# TODO(torch2paddle): T2P001 torch.Tensor.addcmul_: no rule for this torch API" in out.code
     assert "x.frobnicate()" in out.code  # not a torch.Tensor method: nothing to say
 
 
@@ -66,7 +66,7 @@ def test_forward_parameters_annotated_as_something_else_are_not_tensors():
     )
     out = translate_source(src)
     assert "return x.reshape([-1]), m.reshape([-1]), d.view(-1)" in out.code
-    assert [(d.code, d.severity.value) for d in out.diagnostics] == [("torch.Tensor.view", "warning")]
+    assert [(d.code, d.api, d.severity.value) for d in out.diagnostics] == [("T2P101", "torch.Tensor.view", "warning")]
 
 
 def test_a_message_quoting_a_multi_line_argument_is_one_line():
@@ -77,7 +77,7 @@ def test_a_message_quoting_a_multi_line_argument_is_one_line():
     )
     out = translate_source(src)
     assert out.status.value == "translated"
-    assert [d.code for d in out.errors] == ["torch.nn.functional.interpolate"]
+    assert [d.api for d in out.errors] == ["torch.nn.functional.interpolate"]
     assert "\n" not in out.errors[0].message and "antialias=flags.pick( 1, 0 )" in out.errors[0].message
 
 
@@ -90,7 +90,7 @@ def test_deep_nesting_is_refused_fast_and_moderate_nesting_translates():
     start = time.perf_counter()
     out = translate_source(chain)
     assert time.perf_counter() - start < 2
-    assert out.status.value == "failed" and [(d.code, d.line) for d in out.diagnostics] == [("nesting", 3)]
+    assert out.status.value == "failed" and [(d.code, d.line) for d in out.diagnostics] == [("T2P905", 3)]
     assert f"more than {MAX_NESTING} levels" in out.diagnostics[0].message
     calls = "import torch\nx = " + "torch.abs(" * 150 + "a" + ")" * 150 + "\n"
     out = translate_source(calls)

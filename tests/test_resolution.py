@@ -142,11 +142,11 @@ def test_unknown_api_is_reported_marked_and_keeps_its_import():
     """)
     assert result.code == (
         "import paddle\nimport torch\n"
-        "# TODO(torch2paddle): torch.frobnicate: no rule for this torch API; left unchanged\n"
+        "# TODO(torch2paddle): T2P001 torch.frobnicate: no rule for this torch API; left unchanged\n"
         "y = torch.frobnicate(x)\nz = paddle.flatten(x, 1)\n"
     )
     [diag] = result.diagnostics
-    assert (diag.line, diag.col, diag.code, diag.severity) == (2, 5, "torch.frobnicate", Severity.ERROR)
+    assert (diag.line, diag.col, diag.api, diag.code, diag.severity) == (2, 5, "torch.frobnicate", "T2P001", Severity.ERROR)
     assert str(diag) == "m.py:2:5: torch.frobnicate: no rule for this torch API; left unchanged"
     # translating again changes nothing and does not duplicate the marker
     assert translate_source(result.code, path="m.py").code == result.code
@@ -161,10 +161,10 @@ def test_unsupported_argument_leaves_call_and_reports():
     # through torch so that it keeps its meaning
     assert result.code == (
         "import torch.nn\n"
-        "# TODO(torch2paddle): torch.nn.MaxPool2d: dilation=2: Paddle's MaxPool2D has no dilation; left unchanged\n"
+        "# TODO(torch2paddle): T2P002 torch.nn.MaxPool2d: dilation=2: Paddle's MaxPool2D has no dilation; left unchanged\n"
         "pool = torch.nn.MaxPool2d(3, dilation=2)\n"
     )
-    assert [d.code for d in result.errors] == ["torch.nn.MaxPool2d"]
+    assert [d.api for d in result.errors] == ["torch.nn.MaxPool2d"]
 
 
 def test_untranslated_code_keeps_meaning_torch_when_its_alias_is_taken_over():
@@ -181,10 +181,10 @@ def test_untranslated_code_keeps_meaning_torch_when_its_alias_is_taken_over():
         "import torch.nn\n"
         "import paddle as th\n"
         "import paddle.nn as nn\n"
-        "# TODO(torch2paddle): torch.stft: no rule for this torch API; left unchanged\n"
+        "# TODO(torch2paddle): T2P001 torch.stft: no rule for this torch API; left unchanged\n"
         "y = torch.stft(x, 4)\n"
         "z = th.flatten(x, 1)\n"
-        "# TODO(torch2paddle): torch.nn.Conv2d: dtype=...: layer dtypes are set with paddle.set_default_dtype in Paddle; left unchanged\n"
+        "# TODO(torch2paddle): T2P002 torch.nn.Conv2d: dtype=...: layer dtypes are set with paddle.set_default_dtype in Paddle; left unchanged\n"
         "layer = torch.nn.Conv2d(3, 8, 3, dtype=torch.float64)\n"
         "ok = nn.ReLU()\n"
     )
@@ -273,7 +273,7 @@ def test_syntax_error_is_a_failed_result():
     assert result.status.value == "failed"
     assert result.code == "import torch\ndef f(:\n"
     [diag] = result.diagnostics
-    assert diag.path == "bad.py" and diag.line == 2 and diag.code == "syntax"
+    assert diag.path == "bad.py" and diag.line == 2 and diag.code == "T2P901"
 
 
 @pytest.mark.parametrize("code", ["import torch\n", "import torch  # keep comment\nx = 1\n"])

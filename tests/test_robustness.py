@@ -69,7 +69,7 @@ def check(code: str, path: str | None = None, *, strict: bool = True) -> list[st
             cst.parse_module(code)
         except cst.ParserSyntaxError:
             # LibCST's grammar lags CPython's in corners (``(x): int = 1``): a clean FAILED is right
-            if [d.code for d in first.diagnostics] == ["syntax"]:
+            if [d.code for d in first.diagnostics] == ["T2P901"]:
                 return []
         return [f"{where}: valid Python gave FAILED: {[str(d) for d in first.diagnostics]}"]
     try:
@@ -304,7 +304,7 @@ def test_edge_cases(code):
 def test_call_missing_a_required_argument_is_reported_not_crashed():
     t = translator.translate_source("import torch\nx = torch.add(a)\n")
     assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]
-    assert t.diagnostics and t.diagnostics[0].code == "torch.add"
+    assert t.diagnostics and t.diagnostics[0].api == "torch.add"
 
 
 def test_a_name_bound_twice_to_torch_modules_is_translated_in_one_pass():

@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 from . import codes
 from .atomic import atomic_open
 from .diagnostics import Diagnostic, Status, Translation
+from .pathfilter import PathFilter
 from .rules import RuleTable
 from .settings import Settings
 
@@ -356,10 +357,14 @@ def copy_atomic(src: Path, dst: Path) -> None:
     shutil.copystat(src, dst)
 
 
-def _walk(root: Path, skipped: list[Skipped] | None = None, want: Callable[[str], bool] = lambda name: True) -> Iterator[Path]:
+def _walk(
+    root: Path, skipped: list[Skipped] | None = None, want: Callable[[str], bool] = lambda name: True,
+    path_filter: PathFilter | None = None,
+) -> Iterator[Path]:
     """Every regular file under ``root``, in a stable order, skipping hidden and tool folders,
-    links to folders (not followed) and what is not a regular file; each skip (but
-    ``__pycache__``) and each folder that cannot be read is added to ``skipped``."""
+    links to folders (not followed), what ``path_filter`` excludes (``.gitignore``, ``exclude``)
+    and what is not a regular file; each skip (but ``__pycache__``) and each folder that cannot
+    be read is added to ``skipped``."""
 
     def note(path: Path, reason: str, level: str) -> None:
         if skipped is not None:
@@ -368,11 +373,18 @@ def _walk(root: Path, skipped: list[Skipped] | None = None, want: Callable[[str]
     def unreadable(exc: OSError) -> None:
         note(Path(exc.filename or root), f"cannot read the directory: {exc.strerror or exc}", "error")
 
+    if path_filter is not None:
+        path_filter.enter_root(root)
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        if path_filter is not None:
+            path_filter.enter(Path(dirpath))
         keep = []
         for d in sorted(dirnames):
             full = Path(dirpath) / d
             if d == "__pycache__":
+                continue
+            if path_filter is not None and (origin := path_filter.excluded(full, True)) is not None:
+                note(full, f"excluded by {origin}", "verbose")
                 continue
             if d in SKIP_DIRS or d.startswith("."):
                 env = d in ("venv", ".venv", "node_modules") or (full / "pyvenv.cfg").exists()
@@ -386,6 +398,9 @@ def _walk(root: Path, skipped: list[Skipped] | None = None, want: Callable[[str]
             if not want(name):
                 continue
             full = Path(dirpath) / name
+            if path_filter is not None and (origin := path_filter.excluded(full, False)) is not None:
+                note(full, f"excluded by {origin}", "verbose")
+                continue
             try:
                 mode = os.stat(full).st_mode
             except OSError as exc:
@@ -397,21 +412,25 @@ def _walk(root: Path, skipped: list[Skipped] | None = None, want: Callable[[str]
             yield full
 
 
-def iter_python_files(root: Path, skipped: list[Skipped] | None = None) -> list[Path]:
+def iter_python_files(
+    root: Path, skipped: list[Skipped] | None = None, path_filter: PathFilter | None = None
+) -> list[Path]:
     """``root`` itself when it is a file, else the ``.py`` files of its tree in a stable order
     (what was skipped, and why, is added to ``skipped``)."""
     root = Path(root)
     if not root.is_dir():
         return [root]
-    return list(_walk(root, skipped, lambda name: name.endswith(".py")))
+    return list(_walk(root, skipped, lambda name: name.endswith(".py"), path_filter))
 
 
-def iter_other_files(root: Path, skipped: list[Skipped] | None = None) -> list[Path]:
+def iter_other_files(
+    root: Path, skipped: list[Skipped] | None = None, path_filter: PathFilter | None = None
+) -> list[Path]:
     """The files of a tree that are not ``.py`` files (copied with ``--copy-other``)."""
     root = Path(root)
     if not root.is_dir():
         return []
-    return list(_walk(root, skipped, lambda name: not name.endswith((".py", ".pyc", ".pyo"))))
+    return list(_walk(root, skipped, lambda name: not name.endswith((".py", ".pyc", ".pyo")), path_filter))
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -432,6 +451,7 @@ def plan_outputs(
     out_is_dir: bool = False,
     include_other: bool = False,
     skipped: list[Skipped] | None = None,
+    path_filter: PathFilter | None = None,
 ) -> list[PlannedFile]:
     """What to translate (and, with ``include_other``, to copy) and where to write it.
 
@@ -445,10 +465,10 @@ def plan_outputs(
     plan: list[PlannedFile] = []
     for src in srcs:
         seen_skips: list[Skipped] = []
-        files = [(f, False) for f in iter_python_files(src, seen_skips)]
+        files = [(f, False) for f in iter_python_files(src, seen_skips, path_filter)]
         if include_other:
             other_skips: list[Skipped] = []
-            files += [(f, True) for f in iter_other_files(src, other_skips)]
+            files += [(f, True) for f in iter_other_files(src, other_skips, path_filter)]
             seen_skips += [s for s in other_skips if s.level == "warning"]  # folders: said above
         if skipped is not None:
             skipped.extend(seen_skips)

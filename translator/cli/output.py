@@ -7,7 +7,7 @@ import sys
 
 from ..diagnostics import Diagnostic
 
-__all__ = ["EXTRA_MODULES", "cache_folder", "err", "format_diagnostic", "missing_extra"]
+__all__ = ["EXTRA_MODULES", "cache_folder", "err", "format_diagnostic", "missing_extra", "use_color"]
 
 # What ``pip install "torch2paddle[verify]"`` brings (pyproject.toml's optional dependencies).
 EXTRA_MODULES = frozenset({"numpy", "torch", "torchvision", "paddle", "safetensors"})
@@ -26,9 +26,29 @@ def err(msg: str) -> None:
     print(f"torch2paddle: error: {msg}", file=sys.stderr)
 
 
-def format_diagnostic(d: Diagnostic, *, failed: bool = False) -> str:
-    """``path:line:col: CODE: message`` (no ``:line:col`` when there is no position)."""
-    return str(d)
+def use_color(stream, no_color: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """Colour on ``stream``: only on a terminal, and neither ``--no-color`` nor ``NO_COLOR``
+    (https://no-color.org: set and not empty) nor ``TERM=dumb``."""
+    if no_color or os.environ.get("NO_COLOR", "") != "" or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+_BOLD, _RED, _YELLOW, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
+
+
+def format_diagnostic(d: Diagnostic, *, failed: bool = False, color: bool = False) -> str:
+    """``path:line:col: CODE api: message`` (no ``:line:col`` when there is no position); with
+    ``color`` the location is bold and the code red (an error) or yellow (a warning)."""
+    if not color:
+        return str(d)
+    where = f"{d.path}:{d.line}:{d.col}" if d.line else d.path
+    tint = _YELLOW if d.severity.value == "warning" else _RED
+    api = f" {d.api}:" if d.api else ""
+    return f"{_BOLD}{where}{_RESET}: {_BOLD}{tint}{d.code}{_RESET}{api} {d.message}"
 
 
 def missing_extra(command: str, exc: ImportError) -> str | None:

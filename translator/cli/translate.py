@@ -23,7 +23,8 @@ from .. import codes
 from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..report import FileOutcome, Summary, build_report
 from ..settings import Settings
-from .output import cache_folder, err, format_diagnostic
+from .config import ConfigError, ProjectConfig, find_project, load_config, parse_codes
+from .output import cache_folder, err, format_diagnostic, use_color
 
 __all__ = ["add_parser", "run"]
 
@@ -44,15 +45,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     p.add_argument("--diff", action="store_true", help="write nothing; print a unified diff (may go with --check)")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report (schema: docs/report-schema.md)")
-    p.add_argument("--strict", action="store_true", help="exit 1 when any code is left untranslated")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel (output identical)")
+    p.add_argument("--strict", action="store_true", default=None, help="exit 1 when any code is left untranslated")
+    p.add_argument(
+        "--jobs", "-j", type=int, default=None,
+        help="translate in N worker processes (default, and 0: one per core; output identical for any N)",
+    )
     p.add_argument(
         "--no-cache",
         action="store_true",
         help="translate every file again instead of reusing results cached by file content"
         " (in ~/.cache/torch2paddle; TORCH2PADDLE_NO_CACHE=1 also turns it off)",
     )
-    p.add_argument("--copy-other", action="store_true", help="with a directory and -o, copy non-.py files too")
+    p.add_argument(
+        "--copy-other", action="store_true", default=None, help="with a directory and -o, copy non-.py files too"
+    )
     p.add_argument(
         "--paddle-version",
         metavar="X.Y",
@@ -67,6 +73,70 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
+    _add_config_options(p)
+
+
+def _add_config_options(p: argparse.ArgumentParser) -> None:
+    """Diagnostic selection, file selection, colour and the project's configuration."""
+    g = p.add_argument_group("diagnostics, files and configuration")
+    g.add_argument("--select", metavar="CODES", help="report only these codes or prefixes, comma-separated (T2P0,T2P201)")
+    g.add_argument("--ignore", metavar="CODES", help="neither report nor mark these codes or prefixes (T2P101,T2P2)")
+    g.add_argument("--exclude", metavar="PATTERNS", help="gitignore-style patterns of files and folders to skip in trees, comma-separated (replaces the configured exclude)")
+    g.add_argument("--extend-exclude", metavar="PATTERNS", help="patterns to skip besides exclude, comma-separated")
+    g.add_argument("--no-gitignore", action="store_true", help="also translate files that .gitignore files ignore")
+    g.add_argument("--no-color", action="store_true", help="no colour (also NO_COLOR=1; never colour when stderr is not a terminal)")
+    g.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read [tool.torch2paddle] from (default: the nearest one above the inputs)")
+
+
+def _configure(args: argparse.Namespace) -> ProjectConfig:
+    """Fill the options not given on the command line from ``[tool.torch2paddle]``, then from
+    the defaults; raises ConfigError (a bad file or selector) or UsageError."""
+    if args.config:
+        pyproject: Path | None = Path(args.config)
+        if not pyproject.is_file():
+            raise UsageError(f"{args.config}: no such file")
+    else:
+        pyproject = find_project([Path(s) for s in args.src if s != "-"])
+    config = load_config(pyproject)
+    where = str(config.path) + ": tool.torch2paddle" if config.path else "configuration"
+    args.select = parse_codes(args.select, "--select") if args.select is not None else config.get("select")
+    args.ignore = parse_codes(args.ignore, "--ignore") if args.ignore is not None else config.get("ignore", ())
+    if args.paddle_version is None and config.get("paddle-version") is not None:
+        try:
+            args.paddle_version = _paddle_version(config.get("paddle-version"))
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(f"{where}.paddle-version: {exc}") from None
+    for key in ("strict", "copy_other"):
+        if getattr(args, key) is None:
+            setattr(args, key, config.get(key.replace("_", "-"), False))
+    if args.jobs is None:
+        args.jobs = config.get("jobs", 0)
+    if args.jobs == 0:
+        args.jobs = os.cpu_count() or 1
+    return config
+
+
+def _path_filter(args: argparse.Namespace, config: ProjectConfig):  # type: ignore[no-untyped-def]
+    """What tree walks leave out: ``.gitignore`` (unless ``--no-gitignore`` or ``gitignore =
+    false``) and the exclude patterns (the command line's relative to the current folder, the
+    configuration's to its pyproject.toml's folder)."""
+    from ..pathfilter import PathFilter
+
+    gitignore = not args.no_gitignore and config.get("gitignore", True)
+    pf = PathFilter(gitignore=gitignore)
+    root = config.root or Path.cwd()
+    if args.exclude is not None:
+        pf.add(Path.cwd(), _patterns(args.exclude), "--exclude")
+    else:
+        pf.add(root, config.get("exclude", []), f"{config.path}: exclude")
+    pf.add(root, config.get("extend-exclude", []), f"{config.path}: extend-exclude")
+    if args.extend_exclude is not None:
+        pf.add(Path.cwd(), _patterns(args.extend_exclude), "--extend-exclude")
+    return pf
+
+
+def _patterns(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
 
 
 def _paddle_version(text: str) -> str:
@@ -114,7 +184,7 @@ class Progress:
         print(line, file=self.stream)
 
 
-def _plan_translate(args: argparse.Namespace, skipped: list | None = None) -> tuple[list, str]:
+def _plan_translate(args: argparse.Namespace, skipped: list | None = None, path_filter=None) -> tuple[list, str]:  # type: ignore[no-untyped-def]
     """(planned files, mode); raises UsageError for anything unsafe or contradictory.  What the
     tree walks skipped is added to ``skipped`` (``paths.Skipped``)."""
     from ..paths import OutputPlanError, PlannedFile, plan_outputs
@@ -123,8 +193,8 @@ def _plan_translate(args: argparse.Namespace, skipped: list | None = None) -> tu
         raise UsageError("--in-place cannot be combined with --check or --diff")
     if args.output and (args.in_place or args.check or args.diff):
         raise UsageError("-o cannot be combined with --in-place, --check or --diff")
-    if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
     if args.copy_other and not args.output:
         raise UsageError("--copy-other needs -o OUT_DIR")
     use_stdin = "-" in args.src
@@ -163,6 +233,7 @@ def _plan_translate(args: argparse.Namespace, skipped: list | None = None) -> tu
             out_is_dir=bool(args.output) and args.output.endswith(("/", os.sep)),
             include_other=args.copy_other,
             skipped=skipped,
+            path_filter=path_filter,
         )
     except OutputPlanError as exc:
         raise UsageError(str(exc)) from None
@@ -181,12 +252,20 @@ def run(args: argparse.Namespace) -> int:
         copy_atomic, decode_source, source_encoding, translate_many, translate_text, with_failure, write_if_changed,
     )
 
+    try:
+        config = _configure(args)
+    except (ConfigError, UsageError) as exc:
+        err(str(exc))
+        return 2
     # this process and its workers parse in a single thread: the parser's output may be trusted
-    settings = Settings(paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder(),
-                        torch_init=args.torch_init)
+    settings = Settings(
+        paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder(),
+        torch_init=args.torch_init, select=args.select, ignore=args.ignore,
+    )
+    color = use_color(sys.stderr, args.no_color)
     skipped: list = []
     try:
-        plan, mode = _plan_translate(args, skipped)
+        plan, mode = _plan_translate(args, skipped, _path_filter(args, config))
     except UsageError as exc:
         err(str(exc))
         return 2
@@ -214,12 +293,12 @@ def run(args: argparse.Namespace) -> int:
         outcome = FileOutcome(result, str(item.target) if item.target is not None else None)
         if result.status is Status.FAILED:
             for d in result.diagnostics:
-                progress.write(format_diagnostic(d, failed=True))
+                progress.write(format_diagnostic(d, failed=True, color=color))
         else:
             if show_notes:
                 for d in result.diagnostics:
                     if d.severity is Severity.ERROR or not args.quiet:
-                        progress.write(format_diagnostic(d))
+                        progress.write(format_diagnostic(d, color=color))
             if mode == "check" and result.changed and not args.quiet:
                 progress.write(f"would translate {result.path}")
             if args.diff and result.changed:
@@ -235,7 +314,7 @@ def run(args: argparse.Namespace) -> int:
                     except OSError as exc:
                         diag = Diagnostic(str(item.target), 0, 0, codes.WRITE_ERROR, f"cannot write: {exc.strerror or exc}")
                         outcome = FileOutcome(with_failure(result, diag), outcome.output)
-                        progress.write(format_diagnostic(diag, failed=True))
+                        progress.write(format_diagnostic(diag, failed=True, color=color))
         if args.verbose:
             state = outcome.result.status.value
             if mode in ("check", "diff") and outcome.result.changed:
