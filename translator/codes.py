@@ -87,7 +87,7 @@ CODES: tuple[Code, ...] = (
         "the name is used as a value rather than called, and the like. The message says which.",
         "Do what the message asks (assign the value to a name first, write a literal), or port the spot "
         "by hand.",
-        example="import torch\n\n\ndef pick(t):\n    return t.sort()\n",
+        example="import torch\n\nv = torch.ones(3).max(0)\n",
     ),
     Code(
         "T2P005", "needs-newer-paddle", Severity.ERROR, ("refusal", "NEEDS_NEWER_PADDLE"),
@@ -95,6 +95,8 @@ CODES: tuple[Code, ...] = (
         "The rule's target API (or its behaviour) only exists from the rule's `min_paddle` on, so for an "
         "older target the code is left as torch.",
         "Translate for a newer Paddle (`--paddle-version`), or port the spot by hand for the older one.",
+        example_text="$ torch2paddle translate loss.py --paddle-version 2.6\n"
+        "loss.py:3:8: T2P005 torch.nn.MultiLabelMarginLoss: needs Paddle >= 3.0, translating for Paddle 2.6; left unchanged",
     ),
     Code(
         "T2P006", "source-not-found", Severity.ERROR, ("refusal", "SOURCE_NOT_FOUND"),
@@ -102,6 +104,8 @@ CODES: tuple[Code, ...] = (
         "Some translations (torchvision's weight metadata) copy data from the installed torchvision. "
         "Without it, the translator leaves the reference as it is instead of inventing the data.",
         "Install torchvision where the translator runs, or translate from inside a torchvision tree.",
+        example_text="m.py:3:9: T2P006 torchvision.models._meta._IMAGENET_CATEGORIES: _IMAGENET_CATEGORIES is copied "
+        "from torchvision's models/_meta.py, which was not found (...); left unchanged",
     ),
     Code(
         "T2P101", "unknown-receiver", Severity.WARNING, ("refusal", "UNKNOWN_RECEIVER"),
@@ -129,6 +133,7 @@ CODES: tuple[Code, ...] = (
         "Like T2P003, but for a call the translator is not sure is torch's (a method with a common "
         "name): it is left unchanged and reported as a warning.",
         "Check the call; if it is torch's, pass the arguments as torch documents them.",
+        example="import torch\n\n\ndef move(x: torch.Tensor):\n    return x.to(torch.float32, 5)\n",
     ),
     Code(
         "T2P201", "behaviour-differs", Severity.WARNING, ("caveat", "DIFFERS"),
@@ -136,7 +141,7 @@ CODES: tuple[Code, ...] = (
         "The closest Paddle code was written; the message names the difference (a default dtype, an "
         "option Paddle lacks, a different result on an old Paddle).",
         "Read the message and check that the difference does not matter for this code.",
-        example="import torch\n\nx = torch.full((2, 2), 7)\n",
+        example="import torch\n\nstate = torch.hub.load_state_dict_from_url(\"https://example.com/w.pth\")\n",
     ),
     Code(
         "T2P202", "assumption", Severity.WARNING, ("caveat", "ASSUMED"),

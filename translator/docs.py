@@ -1,10 +1,12 @@
 """Generate the coverage page and the rule reference from the rule table.
 
-    python -m translator.docs            # writes docs/coverage.md, docs/rules.md, docs/rule-schema.md
+    python -m translator.docs            # writes docs/coverage.md, docs/rules.md, docs/rule-schema.md, docs/codes/
     python -m translator.docs --check    # exit 1 if they are stale (the test suite runs this)
 
 The table is the single source: every row comes from an entry, its example, its unchanged and
-refused cases and its check; the schema page comes from ``translator/rule_schema.py``.
+refused cases and its check; the schema page comes from ``translator/rule_schema.py``, the
+diagnostic code pages (``docs/codes/``) from ``translator/codes.py``, each example translated
+as the page is written.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from . import codes as codes_table
 from . import rule_schema
 from .rules import ApiRule, RuleTable, load_table
 
@@ -198,13 +201,74 @@ def schema_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+_RANGES = (
+    ("T2P0", "errors: code left as torch, marked `# TODO(torch2paddle): T2P0xx ...` in the output"),
+    ("T2P1", "warnings: code left unchanged because it may well not be torch (nothing marks it as wrong)"),
+    ("T2P2", "warnings: translated, but check it (behaviour that may differ, an assumption)"),
+    ("T2P9", "failures: the file could not be translated; nothing is written for it"),
+)
+
+_SILENCING = """Select and ignore codes (or prefixes, as ruff does: `T2P1` is every `T2P1xx`) with
+`--select`/`--ignore` or in `pyproject.toml`; an ignored code is neither reported nor marked in
+the output:
+
+```toml
+[tool.torch2paddle]
+ignore = ["T2P101"]
+```
+
+Leave one spot alone with a comment on the line where the spot starts (a call spread over
+several lines starts on the line that names the function): `# torch2paddle: ignore[CODE]` keeps
+that spot as written and silent, `# torch2paddle: ignore` every spot on the line. Failures
+(`T2P9xx`) cannot be ignored."""
+
+
+def code_page(code: codes_table.Code) -> str:
+    from .translate import translate_source
+    from .translate.support import strip_support
+
+    kind = "error" if code.severity.value == "error" else "warning"
+    lines = [f"# {code.code} `{code.name}`", "", f"Severity: {kind}. Derived from: {code.source[0]} "
+             f"`{code.source[1]}`.", "", "## What it means", "", code.summary, "", "## Why", "", code.why, "",
+             "## Example", ""]
+    if code.example is not None:
+        result = translate_source(code.example, path="example.py")
+        shown = [str(d) for d in result.diagnostics]
+        lines += ["```python", code.example.rstrip("\n"), "```", "", "translates to", "", "```python",
+                  strip_support(result.code).rstrip("\n"), "```", "", "and reports", "", "```", *shown, "```"]
+    elif code.example_text is not None:
+        lines += ["```", code.example_text, "```"]
+    else:
+        lines += ["(This code needs a setting or an environment to appear: see *Why*.)"]
+    lines += ["", "## What to do", "", code.what_to_do, "", "## Silencing it", "", _SILENCING.replace("CODE", code.code)]
+    if code.code.startswith("T2P9"):
+        lines = lines[:-1] + ["A failure cannot be ignored: the file was not translated at all."]
+    return "\n".join(lines) + "\n"
+
+
+def codes_index() -> str:
+    lines = ["# Diagnostic codes", "", "Every diagnostic has a stable code, printed as `path:line:col: CODE api: message`,",
+             "written in the `--report` JSON (`code`) and in the output's marker comments. The codes come",
+             "from one table, `translator/codes.py`; this page and the pages it links are generated from it",
+             "(`python -m translator.docs`).", "", "| range | meaning |", "| --- | --- |"]
+    lines += [f"| `{prefix}xx` | {meaning} |" for prefix, meaning in _RANGES]
+    lines += ["", "| code | name | severity | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| [{c.code}]({c.code}.md) | `{c.name}` | {c.severity.value} | {_cell(c.summary)} |" for c in codes_table.CODES]
+    lines += ["", "## Selecting, ignoring and silencing", "", _SILENCING]
+    return "\n".join(lines) + "\n"
+
+
 def pages(table: RuleTable | None = None) -> dict[Path, str]:
     table = table or load_table()
-    return {
+    out = {
         ROOT / "docs" / "coverage.md": coverage_page(table),
         ROOT / "docs" / "rules.md": rules_page(table),
         ROOT / "docs" / "rule-schema.md": schema_page(),
+        ROOT / "docs" / "codes" / "README.md": codes_index(),
     }
+    for code in codes_table.CODES:
+        out[ROOT / "docs" / "codes" / f"{code.code}.md"] = code_page(code)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
