@@ -367,7 +367,7 @@ def test_quiet_prints_nothing_on_success(tmp_path):
         (["src", "--in-place", "--check"], "--in-place cannot be combined with --check or --diff"),
         (["src", "-o", "out", "--diff"], "-o cannot be combined with --in-place, --check or --diff"),
         (["src"], "translating a directory or several files needs -o OUT_DIR, --in-place, --check or --diff"),
-        (["src", "-o", "out", "--jobs", "0"], "--jobs must be at least 1"),
+        (["src", "-o", "out", "--jobs", "-1"], "--jobs must be 0 (one per core) or more"),
         (["-", "src"], "'-' (stdin) cannot be combined with other inputs"),
         (["src", "--in-place", "--copy-other"], "--copy-other needs -o OUT_DIR"),
         (["src", "-o", "src/pkg/util.py"], "src/pkg/util.py: not a directory"),

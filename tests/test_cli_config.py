@@ -4,13 +4,13 @@ the gitignore matcher itself."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from translator import paths
 from translator.cli import main
+from translator.cli.translate import cores
 from translator.pathfilter import PathFilter, compile_pattern
 
 MODEL = "import torch.nn as nn\n\nlayer = nn.Conv2d(3, 8, 3)\n"
@@ -51,7 +51,7 @@ def test_jobs_default_to_the_number_of_cores(tmp_path, monkeypatch, capsys, jobs
     tree(tmp_path, {"src/a.py": MODEL, "src/b.py": MODEL})
     code, files, _ = translated(tmp_path, monkeypatch, capsys, "src", *args)
     assert code == 1 and files == ["src/a.py", "src/b.py"]
-    assert jobs_seen == [os.cpu_count() if expected == "cores" else expected]
+    assert jobs_seen == [cores() if expected == "cores" else expected]
 
 
 def test_jobs_from_pyproject_and_negative_jobs_are_refused(tmp_path, monkeypatch, capsys, jobs_seen):

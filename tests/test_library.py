@@ -55,7 +55,7 @@ def test_translate_source_never_raises_for_bad_input():
     assert t.status is translator.Status.FAILED and t.code == t.source
     (d,) = t.diagnostics
     assert (d.path, d.line, d.code, d.severity) == ("bad.py", 2, "T2P901", translator.Severity.ERROR)
-    assert str(d) == "bad.py:2:5: syntax: '(' was never closed"  # where CPython says
+    assert str(d) == "bad.py:2:5: T2P901 '(' was never closed"  # where CPython says
 
 
 def test_translate_path_errors(tmp_path):
@@ -78,5 +78,5 @@ def test_translate_path_unwritable_file_is_a_failed_result(tmp_path):
     (src / "b.py").write_text("x = 1\n")
     (tmp_path / "out" / "a.py").mkdir(parents=True)  # a folder where a.py should go
     a, b = translator.translate_path(src, tmp_path / "out")
-    assert a.status is translator.Status.FAILED and a.diagnostics[-1].code == "T2P903"
+    assert a.status is translator.Status.FAILED and a.diagnostics[-1].code == "T2P904"
     assert b.status is translator.Status.UNCHANGED and (tmp_path / "out" / "b.py").read_text() == "x = 1\n"

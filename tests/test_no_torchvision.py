@@ -99,7 +99,7 @@ def test_absolute_import_without_torchvision_is_reported_not_crashed(tmp_path):
     out = tmp_path / "o.py"
     res = _run([str(path), "-o", str(out)], _hidden_env(tmp_path), tmp_path)
     assert res.returncode == 0, res.stderr
-    assert f"{path}:3:9: torchvision.models._meta._IMAGENET_CATEGORIES: " in res.stderr
+    assert f"{path}:3:9: T2P006 torchvision.models._meta._IMAGENET_CATEGORIES: " in res.stderr
     assert "was not found" in res.stderr
     code = out.read_text()
     # the reference and its import are left as written, with a marker; the rest is translated

@@ -147,7 +147,7 @@ def test_unknown_api_is_reported_marked_and_keeps_its_import():
     )
     [diag] = result.diagnostics
     assert (diag.line, diag.col, diag.api, diag.code, diag.severity) == (2, 5, "torch.frobnicate", "T2P001", Severity.ERROR)
-    assert str(diag) == "m.py:2:5: torch.frobnicate: no rule for this torch API; left unchanged"
+    assert str(diag) == "m.py:2:5: T2P001 torch.frobnicate: no rule for this torch API; left unchanged"
     # translating again changes nothing and does not duplicate the marker
     assert translate_source(result.code, path="m.py").code == result.code
 

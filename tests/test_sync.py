@@ -101,7 +101,7 @@ def test_sync_options_copy_other_prune_strict_and_file_entries(tmp_path):
     proc = run("-q", cwd=proj)
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
-        "torch_models/net.py:13:13: torch.stft: no rule for this torch API; left unchanged"
+        "torch_models/net.py:13:13: T2P001 torch.stft: no rule for this torch API; left unchanged"
     ]
     # prune: an output whose source is gone is deleted
     (proj / "torch_models" / "sub" / "util.py").unlink()
@@ -125,7 +125,7 @@ def test_sync_bad_source_fails_but_syncs_the_rest(tmp_path):
     (proj / "torch_models" / "bad.py").write_text("import torch\nx = (\n")
     proc = run("-q", cwd=proj)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[0] == "torch_models/bad.py:2:5: syntax: '(' was never closed"
+    assert proc.stderr.splitlines()[0] == "torch_models/bad.py:2:5: T2P901 '(' was never closed"
     assert not (proj / "paddle_models" / "bad.py").exists()
     assert (proj / "paddle_models" / "net.py").exists()
 

@@ -117,7 +117,7 @@ EXAMPLE = Table(
     (
         Key("before", STRING, "torch source, a whole file (imports included)", required=True),
         Key("after", STRING, "its translation, byte for byte (support code stripped)", required=True),
-        Key("diagnostics", STRINGS, "diagnostic codes the translation must report (none may be errors otherwise)"),
+        Key("diagnostics", STRINGS, "the torch APIs (or `T2P` codes) of diagnostics the translation must report (none may be errors otherwise)"),
     ),
 )
 
@@ -155,7 +155,7 @@ REFUSAL = Table(
         Key("before", STRING, "torch source, a whole file", required=True),
         Key("after", STRING, "the output, byte for byte (support code stripped): the call kept (spelled through torch where an"
             " alias now names Paddle) under its TODO comment", required=True),
-        Key("code", STRING, "the error's diagnostic code; the entry's `torch` when not given"),
+        Key("code", STRING, "the error's torch API (or its `T2P` code); the entry's `torch` when not given"),
         Key("message", STRING, "text the error's message must contain"),
     ),
 )

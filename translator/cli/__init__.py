@@ -11,10 +11,11 @@ Exit codes: 0 ok; 1 ``--check`` would change files, ``--strict`` found untransla
 input (nothing is written for a bad file, and the other files are still handled).
 
 Output: translated code and diffs go to stdout; diagnostics, per-file status lines, the progress
-bar and the summary go to stderr.  Diagnostics read ``path:line:col: CODE: message`` (the public
-format): CODE is the torch API or rule for code left untranslated (marked in the output), or
-``syntax``/``encoding``/``io``/``internal`` for a file that could not be translated at all; a
-warning (translated, worth a look) has a message starting with ``warning:``.
+bar and the summary go to stderr.  Diagnostics read ``path:line:col: CODE API: message`` (the
+public format): CODE is a stable code from :mod:`translator.codes` (``T2P0xx`` left
+untranslated and marked in the output, ``T2P1xx``/``T2P2xx`` warnings, ``T2P9xx`` a file that
+could not be translated at all), API the torch API or rule concerned.  ``translate`` options
+also come from ``[tool.torch2paddle]`` (:mod:`.config`).
 """
 
 from __future__ import annotations

@@ -112,8 +112,16 @@ def _configure(args: argparse.Namespace) -> ProjectConfig:
     if args.jobs is None:
         args.jobs = config.get("jobs", 0)
     if args.jobs == 0:
-        args.jobs = os.cpu_count() or 1
+        args.jobs = cores()
     return config
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _path_filter(args: argparse.Namespace, config: ProjectConfig):  # type: ignore[no-untyped-def]
