@@ -159,7 +159,7 @@ def test_unreadable_folder_is_reported_and_fails_the_run(tmp_path, capsys, monke
     code = cli.main(["translate", str(src), "-o", str(tmp_path / "out"), "--no-cache"])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"{src / 'locked'}: io: cannot read the directory: Permission denied" in err
+    assert f"{src / 'locked'}: T2P903 cannot read the directory: Permission denied" in err
     assert "1 folder(s) could not be read" in err
     assert (tmp_path / "out" / "a.py").exists()  # the others are still translated
 

@@ -60,8 +60,8 @@ def test_utf8_bom_is_kept(tmp_path, capsys):
 
 
 def test_binary_and_bad_cookie_still_refused(tmp_path):
-    assert decode_source(b"\x7fELF\x00\x00", "b.py")[1].code == "encoding"
-    assert decode_source(b"# coding: no-such-codec\nx = 1\n", "c.py")[1].code == "encoding"
+    assert decode_source(b"\x7fELF\x00\x00", "b.py")[1].code == "T2P902"
+    assert decode_source(b"# coding: no-such-codec\nx = 1\n", "c.py")[1].code == "T2P902"
 
 
 def test_in_place_on_a_symlink_writes_through_the_link(tmp_path, capsys):

@@ -153,7 +153,7 @@ def test_fix_hook_fails_on_a_file_it_cannot_parse(tmp_path, hook_source):
     git(proj, "add", "broken.py", env=env)
     res = commit(proj, env)
     assert res.returncode != 0
-    assert "broken.py:2:7: syntax: invalid syntax" in res.stdout  # where CPython says
+    assert "broken.py:2:7: T2P901 invalid syntax" in res.stdout  # where CPython says
     assert (proj / "broken.py").read_text() == "import torch\ndef f(:\n"
 
 
