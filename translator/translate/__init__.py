@@ -12,6 +12,7 @@ One module per stage, in the order they run (``pipeline.translate_source`` drive
 * ``removal``   - removing statements without losing comments;
 * ``header``, ``support`` - support code the output needs, emitted once per file;
 * ``positions`` - where each diagnostic is;
+* ``suppress``  - ``# torch2paddle: ignore[...]`` comments: spots left alone and silent;
 * ``fastcst``   - quarantined LibCST speed-ups;
 * ``syntax``    - small LibCST building blocks shared by all of the above.
 
