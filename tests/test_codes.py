@@ -351,3 +351,40 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     coloured = format_diagnostic(d, color=True)
     assert "\x1b[33mT2P101" in coloured and coloured.replace("\x1b[1m", "").replace("\x1b[33m", "").replace(
         "\x1b[0m", "") == str(d)
+
+
+def _stderr_on_a_terminal(tmp_path, env_extra: dict, *args: str) -> bytes:
+    """Run the CLI with stderr on a pseudo-terminal; what it wrote there."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    (tmp_path / "m.py").write_text(SOURCE)
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    env.update(env_extra)
+    proc = subprocess.run(
+        [sys.executable, "-m", "translator.cli", "translate", "m.py", "--no-cache", "-j", "1", *args],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=slave, env=env, timeout=120, check=False,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.returncode == 0 and b"\x1b" not in proc.stdout  # the code itself is never coloured
+    return b"".join(chunks)
+
+
+def test_colour_through_the_command_line_on_a_terminal(tmp_path):
+    coloured = _stderr_on_a_terminal(tmp_path, {})
+    assert b"\x1b[31mT2P001" in coloured and b"\x1b[33mT2P101" in coloured
+    assert b"\x1b" not in _stderr_on_a_terminal(tmp_path, {"NO_COLOR": "1"})
+    assert b"\x1b" not in _stderr_on_a_terminal(tmp_path, {}, "--no-color")
