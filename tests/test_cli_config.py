@@ -209,3 +209,17 @@ def test_the_last_matching_pattern_decides():
     assert pf.excluded(base / "a.py", False) and pf.excluded(base / "keep.py", False) is None
     pf.add(base, ["keep.py"], "later")
     assert pf.excluded(base / "keep.py", False) == "later"
+
+
+def test_sync_takes_select_ignore_and_paddle_version_from_the_table(tmp_path, monkeypatch, capsys):
+    tree(tmp_path, {
+        "pyproject.toml": '[tool.torch2paddle]\nignore = ["T2P001"]\npaddle-version = "2.6"\n'
+                          'sync = [{ src = "src", dst = "out" }]\n',
+        "src/a.py": "import torch\nimport torch.nn as nn\n\ny = torch.stft(torch.ones(8), 4)\nloss = nn.MultiLabelMarginLoss()\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    assert main(["sync", "-j", "1"]) == 1  # updated
+    err = capsys.readouterr().err
+    assert "T2P001" not in err and "T2P005 torch.nn.MultiLabelMarginLoss: needs Paddle >= 3.0" in err
+    out = (tmp_path / "out" / "a.py").read_text()
+    assert "TODO(torch2paddle): T2P001" not in out and "TODO(torch2paddle): T2P005" in out

@@ -15,13 +15,15 @@ wins over them)::
     strict = false
     copy-other = false
 
-``sync`` is the ``sync`` command's (see :mod:`.sync`).  An unknown key, or a value of the wrong
+``sync`` is the ``sync`` command's (see :mod:`.sync`), which also takes ``select``, ``ignore`` and
+``paddle-version`` from the table.  An unknown key, or a value of the wrong
 type, is an error naming the file and the key (exit 2).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,8 @@ def load_config(pyproject: Path | None) -> ProjectConfig:
             raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
         if key in ("select", "ignore"):
             value = parse_codes(value, where)
+        if key == "paddle-version" and not re.fullmatch(r"[0-9]+(\.[0-9]+){0,2}", value):
+            raise ConfigError(f"{where}: expected a version such as 2.6 or 3.0, got {value!r}")
         if key == "jobs" and value < 0:
             raise ConfigError(f"{where}: expected 0 (every core) or a positive number, got {value}")
         values[key] = value

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..diagnostics import Severity, Status
 from ..settings import Settings
+from .config import ConfigError, load_config
 from .output import cache_folder, err, format_diagnostic
 
 __all__ = ["SyncConfigError", "SyncEntry", "add_parser", "find_pyproject", "load_sync_config", "main_sync"]
@@ -171,19 +172,23 @@ def main_sync(args: argparse.Namespace) -> int:
         pass
     skipped: list = []
     try:
+        config = load_config(pyproject)
         entries = load_sync_config(pyproject)
         plans = [
             (e, plan_outputs([e.src], e.dst, out_is_dir=e.dst_is_dir, include_other=e.copy_other, skipped=skipped))
             for e in entries
         ]
-    except (SyncConfigError, OutputPlanError) as exc:
+    except (SyncConfigError, OutputPlanError, ConfigError) as exc:
         err(str(exc))
         return 2
     from .translate import report_skipped
 
     unreadable = report_skipped(skipped, lambda line: print(line, file=sys.stderr), verbose=args.verbose)
 
-    settings = Settings(trust_parser=True, cache_dir=cache_folder())  # single-threaded parsing
+    settings = Settings(  # (single-threaded parsing: the parser's output may be trusted)
+        trust_parser=True, cache_dir=cache_folder(), paddle_version=config.get("paddle-version"),
+        select=config.get("select"), ignore=config.get("ignore", ()),
+    )
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     would = "would " if args.check else ""
     updated = failed = up_to_date = untranslated = 0
