@@ -14,6 +14,7 @@ wins over them)::
     paddle-version = "2.6"
     strict = false
     copy-other = false
+    torch-init = false
 
 ``sync`` is the ``sync`` command's (see :mod:`.sync`), which also takes ``select``, ``ignore`` and
 ``paddle-version`` from the table.  An unknown key, or a value of the wrong
@@ -34,7 +35,7 @@ __all__ = ["CONFIG_KEYS", "ConfigError", "ProjectConfig", "find_project", "load_
 #: every key of [tool.torch2paddle]: the translate options below, and the sync command's table
 CONFIG_KEYS = {
     "select": list, "ignore": list, "exclude": list, "extend-exclude": list, "gitignore": bool,
-    "jobs": int, "paddle-version": str, "strict": bool, "copy-other": bool, "sync": list,
+    "jobs": int, "paddle-version": str, "strict": bool, "copy-other": bool, "torch-init": bool, "sync": list,
 }
 
 

@@ -66,7 +66,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="oldest Paddle the output must run on (e.g. 2.6): APIs that need a newer one are left and reported",
     )
     p.add_argument(
-        "--torch-init", action="store_true",
+        "--torch-init", action="store_true", default=None,
         help="give Linear/Conv*/ConvTranspose*/Bilinear/Embedding layers torch's default initialization"
         " (for training from scratch; see docs/weights-and-verify.md)",
     )
@@ -106,7 +106,7 @@ def _configure(args: argparse.Namespace) -> ProjectConfig:
             args.paddle_version = _paddle_version(config.get("paddle-version"))
         except argparse.ArgumentTypeError as exc:
             raise ConfigError(f"{where}.paddle-version: {exc}") from None
-    for key in ("strict", "copy_other"):
+    for key in ("strict", "copy_other", "torch_init"):
         if getattr(args, key) is None:
             setattr(args, key, config.get(key.replace("_", "-"), False))
     if args.jobs is None:
