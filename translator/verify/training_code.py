@@ -96,6 +96,7 @@ def build_training_code(loss: str | None, optimizer: str | None, torch_module: A
 
 def _describe(diag: Any, where: dict[int, tuple[str, int]]) -> str:
     flag, offset = where.get(diag.line, ("", 0))
+    what = f"{diag.api or diag.code}: {diag.message}"  # the torch API concerned (diag.code: its T2P code)
     if flag:
-        return f"{flag}: column {max(diag.col - offset, 1)}: {diag.code}: {diag.message}"
-    return f"{diag.code}: {diag.message}"
+        return f"{flag}: column {max(diag.col - offset, 1)}: {what}"
+    return what
