@@ -243,6 +243,8 @@ def _device_name(ctx: TranslateContext, value: cst.BaseExpression, index: cst.Ba
             if not isinstance(index, cst.Integer):
                 return None
             idx = index.value
+        if kind == "cpu":  # Paddle has one CPU place: torch's cpu index names the same device
+            idx = ""
         return quoted(kind + (f":{idx}" if idx else ""))
     if isinstance(value, cst.IfExp):
         body = _device_name(ctx, value.body, index)
