@@ -121,31 +121,6 @@ def method_to_attribute(ctx: TranslateContext, call: cst.Call, rule: ApiRule) ->
     return cst.Attribute(value=atom(receiver(call)), attr=cst.Name(attr))
 
 
-@handler("tensor_narrow")
-def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``x.narrow(d, start, n)`` -> ``paddle.slice(x, axes=[d], starts=[start], ends=[start + n])``."""
-    bound = ctx.bind(call, rule)
-    if refused(bound):
-        return bound
-    dim, start, length = bound.get("dim"), bound.get("start"), bound.get("length")
-    if dim is None or start is None or length is None:
-        return refuse(Refusal.CANNOT_BIND, "needs dim, start and length; left unchanged")
-    s = int_literal(start)
-    if s is not None and s < 0:
-        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "a negative start is not translated; left unchanged")
-    n = int_literal(length)
-    end: cst.BaseExpression
-    if s is not None and n is not None:
-        end = cst.Integer(str(s + n))
-    else:
-        end = cst.BinaryOperation(left=atom(start), operator=cst.Add(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(length))
-    lst = lambda v: cst.List([cst.Element(v)])  # noqa: E731
-    return cst.Call(
-        func=ctx.ref("paddle.slice"),
-        args=separated([cst.Arg(receiver(call)), kw("axes", lst(dim)), kw("starts", lst(start)), kw("ends", lst(end))]),
-    )
-
-
 @handler("tensor_split")
 def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.split(2, dim)``: torch's int is the size of each piece (the last may be smaller),
