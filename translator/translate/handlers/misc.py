@@ -6,6 +6,7 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import Removed, TranslateContext, handler
+from ._common import Outcome, atom, kw, literal_value, make_call, refused, snippet
 
 
 @handler("remove_statement")
@@ -22,3 +23,37 @@ def support_call(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> cst.Ba
     if rule.note:
         ctx.warn(call, rule.torch, rule.note)
     return call.with_changes(func=cst.Name(rule.support))
+
+
+@handler("zero_grad")
+def zero_grad(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``opt.zero_grad()`` / ``model.zero_grad()``: torch frees the gradients (``set_to_none=True``,
+    its default), Paddle's ``clear_grad()``/``clear_gradients()`` zero them, which a later
+    ``p.grad is None`` sees.  An optimizer's ``clear_grad(set_to_zero=...)`` says either on every
+    Paddle; a layer's ``clear_gradients`` takes no argument on Paddle 2.6, so freeing goes through
+    the emitted ``_zero_grad`` (each parameter's ``clear_gradient(False)``)."""
+    bound = ctx.bind(call, rule)
+    if refused(bound):
+        return bound
+    assert isinstance(call.func, cst.Attribute)
+    owner = call.func.value
+    to_none = bound.get("set_to_none")
+    literal = literal_value(to_none) if to_none is not None else True
+    if rule.receiver == "optimizer":
+        clear = call.func.with_changes(attr=cst.Name("clear_grad"))
+        if literal is False:
+            return make_call(clear, [])
+        to_zero = cst.Name("False") if literal is True else cst.UnaryOperation(cst.Not(), atom(to_none))
+        return make_call(clear, [kw("set_to_zero", to_zero)])
+    if literal is False:
+        return make_call(call.func.with_changes(attr=cst.Name("clear_gradients")), [])
+    args = [cst.Arg(owner)] + ([] if literal is True else [cst.Arg(to_none)])
+    return make_call(cst.Name(ctx.support("_zero_grad")), args)
+
+
+snippet("_zero_grad", '''
+def _zero_grad(layer, set_to_none=True):
+    """torch's ``module.zero_grad(set_to_none)``: gradients freed (None) or zeroed."""
+    for p in layer.parameters():
+        p.clear_gradient(not set_to_none)
+''', paddle=False)
