@@ -540,7 +540,8 @@ def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
 @handler("support_method")
 def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.requires_grad_(False)`` -> ``_requires_grad_(x, False)``, ``x.copy_(src)`` ->
-    ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code."""
+    ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code; the
+    rule's ``drop`` arguments (``non_blocking``) are not passed."""
     assert rule.support is not None
     bound = ctx.bind(call, rule)
     if refused(bound):
@@ -548,7 +549,7 @@ def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
     args = [cst.Arg(receiver(call))]
     gap = False
     for p in rule.params or ():
-        if p.name not in bound:
+        if p.name not in bound or p.name in rule.drop:
             gap = True
         elif gap or p.kind == "keyword":
             args.append(kw(p.name, bound[p.name]))
