@@ -231,8 +231,8 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         return _remove_or(ctx, recv)
     if ctx.is_tensor(recv):
         return method_call(call, "astype", [cst.Arg(dtype)])
-    if ctx.is_layer(recv):
-        return method_call(call, "to", [kw("dtype", dtype)])
+    if ctx.is_layer(recv):  # integer buffers keep their dtype, as in torch
+        return cst.Call(func=cst.Name(ctx.support("_module_to")), args=separated([cst.Arg(recv), cst.Arg(dtype)]))
     return doubt(Refusal.UNKNOWN_RECEIVER, f"receiver {ctx.code(recv)!r} is not known to be a tensor or a layer; dtype conversion left unchanged")
 
 

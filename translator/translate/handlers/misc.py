@@ -57,3 +57,20 @@ def _zero_grad(layer, set_to_none=True):
     for p in layer.parameters():
         p.clear_gradient(not set_to_none)
 ''', paddle=False)
+
+
+snippet("_module_to", '''
+def _module_to(layer, dtype):
+    """torch's ``module.to(dtype)`` / ``double()`` / ``half()``: floating-point parameters and
+    buffers cast to ``dtype``, integer and bool buffers kept (Paddle's ``Layer.to`` casts all)."""
+    kept = [
+        (sub, name, buf.clone())
+        for sub in layer.sublayers(include_self=True)
+        for name, buf in sub.named_buffers(include_sublayers=False)
+        if not paddle.is_floating_point(buf)
+    ]
+    layer.to(dtype=dtype)
+    for sub, name, buf in kept:
+        setattr(sub, name, buf)
+    return layer
+''')
