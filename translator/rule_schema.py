@@ -188,6 +188,10 @@ API = Table(
             " the name is checked against the registered handlers"),
         Key("support", STRING, "the target is emitted support code: a snippet name from the support module,"
             " checked against it"),
+        Key("subclass", STRING, "a support class (a snippet name) that a class deriving from this API derives"
+            " from instead, where Paddle's class of the same role has another protocol"
+            " (`class Mine(torch.optim.Optimizer)` -> `class Mine(TorchOptimizer)`); other uses follow"
+            " `paddle`/`support`"),
         Key("receiver", STRING, "methods and attributes: what the receiver must be known to be",
             default='"any"', choices=RECEIVERS),
         Key("evidence", STRINGS, "what a call tells the receiver evidence (read by name, for every entry of the"

@@ -124,6 +124,7 @@ class ApiRule:
     unchanged: tuple[str, ...] = ()
     refuses: tuple[Refusal, ...] = ()
     evidence: tuple[str, ...] = ()
+    subclass: str | None = None
 
     @property
     def name(self) -> str:
@@ -251,6 +252,7 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         unchanged=_strings(entry, "unchanged"),
         refuses=refuses,
         evidence=_strings(entry, "evidence"),
+        subclass=entry.get("subclass"),
     )
 
 
@@ -357,7 +359,8 @@ class RuleTable:
         ``supports`` (the support snippet names).  Called where both are known, so that this
         module needs neither the engine nor its handlers."""
         for rule in self.apis.values():
-            for key, name, known in (("handler", rule.handler, handlers), ("support", rule.support, supports)):
+            checked = (("handler", rule.handler, handlers), ("support", rule.support, supports), ("subclass", rule.subclass, supports))
+            for key, name, known in checked:
                 if name is not None and name not in known:
                     close = difflib.get_close_matches(name, list(known), n=1)
                     hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -50,6 +50,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.skip_names: set[int] = set()
         self.inner_chain: set[int] = set()
         self.call_funcs: set[int] = set()
+        self.class_bases: set[int] = set()  # the base-class expressions of class statements
         self.statement_calls: set[int] = set()
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
@@ -217,6 +218,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.skip_names.add(id(node.name))
+        self.class_bases.update(id(base.value) for base in node.bases)
         is_layer = self._class_is_layer(node)
         if is_layer:
             self.layer_classes.add(node.name.value)
@@ -406,7 +408,10 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def _reference_target(self, rule: ApiRule, node: cst.CSTNode, deferred: bool = False) -> cst.BaseExpression | None:
         """What a reference to ``rule``'s API becomes; with ``deferred`` (the function of a call
-        of this very rule) nothing is emitted yet: ``_apply_call_rule`` does, if it keeps the call."""
+        of this very rule) nothing is emitted yet: ``_apply_call_rule`` does, if it keeps the call.
+        A base class whose rule names a ``subclass`` becomes that support class."""
+        if rule.subclass is not None and id(node) in self.class_bases:
+            return cst.Name(rule.subclass) if self.need_support(rule.subclass, node, rule.torch) else None
         if rule.support is not None:
             if deferred:
                 return cst.Name(rule.support)

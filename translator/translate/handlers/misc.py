@@ -74,3 +74,64 @@ def _module_to(layer, dtype):
         setattr(sub, name, buf)
     return layer
 ''')
+
+
+snippet("TorchOptimizer", '''
+class TorchOptimizer:
+    """Base class of optimizers written against torch.optim.Optimizer: ``param_groups`` (dicts
+    holding ``"params"`` and the ``defaults``), ``state`` per parameter, ``zero_grad``,
+    ``add_param_group``, ``state_dict``/``load_state_dict``; the subclass writes ``step``.
+    (Paddle's own Optimizer takes a learning rate and parameters, and updates in C++.)"""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = collections.defaultdict(dict)
+        self.param_groups = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        group = dict(param_group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, paddle.Tensor) else list(params)
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.clear_gradient(not set_to_none)
+
+    def clear_grad(self, set_to_zero=True):
+        self.zero_grad(set_to_none=not set_to_zero)
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+    def get_lr(self):
+        return self.param_groups[0]["lr"]
+
+    def set_lr(self, value):
+        for group in self.param_groups:
+            group["lr"] = value
+
+    def state_dict(self):
+        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        groups = [dict(g, params=[index[id(p)] for p in g["params"]]) for g in self.param_groups]
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        params = [p for g in self.param_groups for p in g["params"]]
+        for group, saved in zip(self.param_groups, state_dict["param_groups"]):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = collections.defaultdict(dict)
+        for i, s in state_dict["state"].items():
+            self.state[params[int(i)]] = dict(s)
+''', imports=("import collections",))
