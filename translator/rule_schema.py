@@ -183,7 +183,8 @@ API = Table(
         Key("unsupported", STRING_TABLE, "arguments Paddle cannot express, with the reason: given a"
             " non-default value, the call is reported and left unchanged; except `out` of a function, which"
             " the engine translates for every entry listing it (the result written into the tensor by the"
-            " emitted `_torch_out`)"),
+            " emitted `_torch_out`), and a loss's deprecated `size_average`/`reduce`, which the engine turns"
+            " into `reduction=` by torch's rule for every entry whose `args` list them with `reduction`)"),
         Key("handler", STRING, "a named Python rewrite (registered with `@handler`) that takes over the call;"
             " the name is checked against the registered handlers"),
         Key("support", STRING, "the target is emitted support code: a snippet name from the support module,"

@@ -20,6 +20,7 @@ from .context import TranslateContext
 from .evidence import EvidenceMixin
 from .fastcst import _Transformer
 from .imports import ImportsMixin
+from .legacy import legacy_reduction
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
@@ -570,6 +571,11 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         function takes: the call is translated without it and its result written into the
         tensor by the emitted ``_torch_out``, for every function entry that lists ``out`` among
         the arguments Paddle cannot express."""
+        legacy = legacy_reduction(rule, updated)  # size_average=/reduce= -> reduction=
+        if legacy is not None:
+            if isinstance(legacy, Refused):
+                return legacy
+            return self._apply_call_rule(rule, ctx, legacy_reduction(rule, original) or original, legacy)  # type: ignore[arg-type]
         out = _out_argument(rule, updated)
         if out is not None:
             result = self._apply_call_rule(rule, ctx, _without_arg(original, out[1]), _without_arg(updated, out[1]))
