@@ -20,6 +20,7 @@ from .context import TranslateContext
 from .evidence import EvidenceMixin
 from .fastcst import _Transformer
 from .imports import ImportsMixin
+from . import placement
 from .legacy import legacy_reduction
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
@@ -52,6 +53,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.inner_chain: set[int] = set()
         self.call_funcs: set[int] = set()
         self.class_bases: set[int] = set()  # the base-class expressions of class statements
+        self.dropped_args: set[int] = set()  # argument values placement.py drops (not translated)
         self.statement_calls: set[int] = set()
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
@@ -260,6 +262,13 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
+        rule = self.table.apis.get(self.scopes.resolve(node.func) or "")
+        if rule is None and isinstance(node.func, cst.Attribute) and any(
+            a.keyword is not None and a.keyword.value in placement.DROPPED for a in node.args
+        ):
+            rule = self._method_rule(node)
+        if rule is not None:  # device=/layout=/memory_format= values the call will drop
+            self.dropped_args.update(id(v) for v in placement.dropped_values(self, rule, node))
 
     def visit_Param(self, node: cst.Param) -> None:
         self.skip_names.add(id(node.name))
@@ -280,7 +289,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     # ---------------------------------------------------------------- references -------
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if id(original_node) in self.skip_names or id(original_node) in self.inner_chain:
+        if id(original_node) in self.skip_names or id(original_node) in self.inner_chain or id(original_node) in self.dropped_args:
             return updated_node
         return self._rewrite_reference(original_node, updated_node)
 
@@ -291,6 +300,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         ):  # `x.max(dim).values`: the translation gave the (values, indices) pair as a tuple
             return pair.elements[0 if original_node.attr.value == "values" else 1].value
         if id(original_node) in self.inner_chain and self.scopes.resolve(original_node) is not None:
+            return updated_node
+        if id(original_node) in self.dropped_args:
             return updated_node
         if self.scopes.resolve(original_node) is None:
             return self._rewrite_tensor_attribute(original_node, updated_node)
@@ -571,6 +582,18 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         function takes: the call is translated without it and its result written into the
         tensor by the emitted ``_torch_out``, for every function entry that lists ``out`` among
         the arguments Paddle cannot express."""
+        expanded = placement.expand_kwargs(self, rule, updated)  # **dd of a dict built here
+        if expanded is not None:
+            return self._apply_call_rule(rule, ctx, placement.expand_kwargs(self, rule, original) or original, expanded)
+        placed = placement.placed(self, rule, updated)  # device=, layout=, memory_format=, a layer's dtype=
+        if placed is not None:
+            call, dtype = placed
+            result = self._apply_call_rule(rule, ctx, (placement.placed(self, rule, original) or (original,))[0], call)
+            node = result.node if isinstance(result, Rewritten) else result
+            if dtype is None or not isinstance(node, cst.BaseExpression):
+                return result
+            ctx.support("_module_to")
+            return Rewritten(cst.Call(func=cst.Name("_module_to"), args=[cst.Arg(node, comma=COMMA), cst.Arg(dtype)]))
         legacy = legacy_reduction(rule, updated)  # size_average=/reduce= -> reduction=
         if legacy is not None:
             if isinstance(legacy, Refused):

@@ -62,7 +62,10 @@ def _zero_grad(layer, set_to_none=True):
 snippet("_module_to", '''
 def _module_to(layer, dtype):
     """torch's ``module.to(dtype)`` / ``double()`` / ``half()``: floating-point parameters and
-    buffers cast to ``dtype``, integer and bool buffers kept (Paddle's ``Layer.to`` casts all)."""
+    buffers cast to ``dtype``, integer and bool buffers kept (Paddle's ``Layer.to`` casts all);
+    a dtype of None leaves the layer as it is."""
+    if dtype is None:
+        return layer
     kept = [
         (sub, name, buf.clone())
         for sub in layer.sublayers(include_self=True)
