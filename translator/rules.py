@@ -125,6 +125,7 @@ class ApiRule:
     refuses: tuple[Refusal, ...] = ()
     evidence: tuple[str, ...] = ()
     subclass: str | None = None
+    since: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -253,7 +254,17 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         refuses=refuses,
         evidence=_strings(entry, "evidence"),
         subclass=entry.get("subclass"),
+        since=_since(entry, unsupported, where),
     )
+
+
+def _since(entry: dict[str, Any], unsupported: dict[str, str], where: str) -> dict[str, str]:
+    """The entry's ``since`` table: arguments it lists as ``unsupported`` that a newer Paddle has."""
+    since = dict(entry.get("since", {}))
+    for name in since:
+        if name not in unsupported:
+            raise RuleTableError(f"{where}: since.{name} must also be in 'unsupported' (what older Paddle lacks)")
+    return since
 
 
 def _check_argument_names(

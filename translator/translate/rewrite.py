@@ -8,6 +8,7 @@ line and reports.  Receiver evidence lives in ``evidence``, import planning and 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import libcst as cst
@@ -404,6 +405,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return self.keep_torch(original)
 
 
+    def _versioned(self, rule: ApiRule) -> ApiRule:
+        return _versioned_rule(rule, self.paddle_version)
+
     def too_new(self, rule: ApiRule, node: cst.CSTNode | None) -> bool:
         """``paddle_version`` selects: a rule whose ``min_paddle`` is newer is not applied.
 
@@ -582,6 +586,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         function takes: the call is translated without it and its result written into the
         tensor by the emitted ``_torch_out``, for every function entry that lists ``out`` among
         the arguments Paddle cannot express."""
+        if rule.since:  # arguments a newer Paddle takes: passed on, or refused naming the version
+            rule = self._versioned(rule)
         expanded = placement.expand_kwargs(self, rule, updated)  # **dd of a dict built here
         if expanded is not None:
             return self._apply_call_rule(rule, ctx, placement.expand_kwargs(self, rule, original) or original, expanded)
@@ -636,6 +642,18 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
             return Rewritten(updated.with_changes(func=func, args=new_args))
         return Rewritten(updated.with_changes(args=new_args))
+
+
+def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
+    """``rule`` for the Paddle version translated for (None: the newest): its ``since`` arguments
+    no longer ``unsupported`` where the version has them, their reason naming the version where not."""
+    unsupported = dict(rule.unsupported)
+    for name, version in rule.since.items():
+        if target is None or _version_tuple(version) <= _version_tuple(target):
+            unsupported.pop(name, None)
+        else:
+            unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
+    return dataclasses.replace(rule, unsupported=unsupported, since={})
 
 
 def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:
