@@ -147,6 +147,10 @@ def test_static_kwargs_dictionaries_match_torch():
     "import torch.nn as nn\ndd = {k: 1}\nlayer = nn.Linear(2, 3, **dd)\n",
     # a key the signature does not have
     "import torch.nn as nn\ndd = dict(colour='red')\nlayer = nn.Linear(2, 3, **dd)\n",
+    # an enclosing function's dd, not the module's
+    "import torch.nn as nn\ndd = dict(device='cpu')\ndef f(**dd):\n    def g():\n        return nn.Linear(2, 3, **dd)\n    return g\n",
+    # a class attribute of that name is not the module's either
+    "import torch.nn as nn\ndd = dict(device='cpu')\nclass A:\n    dd = {}\n    def f(self, dd=None):\n        return nn.Linear(2, 3, **dd)\n",
 ])
 def test_unknown_kwargs_are_not_expanded(src):
     out = tr(src).code

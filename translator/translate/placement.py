@@ -64,8 +64,9 @@ def static_dict(tr: Translator, name: str) -> list[tuple[str, cst.BaseExpression
     function = tr.scopes.current_function()
     if function is not None and name in function.names:
         statements = tr.pre.assignments.get(id(function.node), [])
-    elif function is None or name not in function.names:
-        if tr.scopes.resolve(cst.Name(name)) is not None:
+    else:
+        # a module-level name: not bound by an enclosing scope, not a torch import
+        if tr.scopes.shadowed(name) or tr.scopes.resolve(cst.Name(name)) is not None or name not in tr.pre.module_locals:
             return None
         statements = tr.pre.assignments.get(None, [])
     values = []
