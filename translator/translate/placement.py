@@ -63,19 +63,15 @@ def static_dict(tr: Translator, name: str) -> list[tuple[str, cst.BaseExpression
     or ``{"k": v, ...}`` with literal keys; None otherwise."""
     function = tr.scopes.current_function()
     if function is not None and name in function.names:
-        statements = tr.pre.assignments.get(id(function.node), [])
+        owner: cst.CSTNode = function.node
     else:
         # a module-level name: not bound by an enclosing scope, not a torch import
         if tr.scopes.shadowed(name) or tr.scopes.resolve(cst.Name(name)) is not None or name not in tr.pre.module_locals:
             return None
-        statements = tr.pre.assignments.get(None, [])
-    values = []
-    for node in statements:
-        targets = node.targets if isinstance(node, cst.Assign) else [node] if isinstance(node, (cst.AnnAssign, cst.AugAssign)) else []
-        for t in targets:
-            target = t.target
-            if isinstance(target, cst.Name) and target.value == name:
-                values.append(node.value if isinstance(node, (cst.Assign, cst.AnnAssign)) else None)
+        owner = tr.module_node
+    finder = _Assignments(name)
+    owner.visit(finder) if isinstance(owner, cst.Module) else owner.body.visit(finder)  # type: ignore[attr-defined]
+    values = finder.values
     if len(values) != 1 or values[0] is None:
         return None
     value = values[0]
@@ -96,6 +92,69 @@ def static_dict(tr: Translator, name: str) -> list[tuple[str, cst.BaseExpression
             items.append((key, el.value))
         return items
     return None
+
+
+class _Assignments(cst.CSTVisitor):
+    """The values assigned to ``name`` in one scope (None for a binding that is not ``name = v``:
+    augmented, annotated without a value, a loop target, a ``with``/``del``/import of it),
+    not looking into nested functions, classes and lambdas."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: list[cst.BaseExpression | None] = []
+
+    def _is(self, target: cst.CSTNode) -> bool:
+        return isinstance(target, cst.Name) and target.value == self.name
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if self._is(node.name):
+            self.values.append(None)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        if self._is(node.name):
+            self.values.append(None)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if self._is(t.target):
+                self.values.append(node.value)
+            elif any(self._is(n) for n in _names(t.target)):
+                self.values.append(None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._is(node.target):
+            self.values.append(node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if self._is(node.target):
+            self.values.append(None)
+
+    def visit_For(self, node: cst.For) -> None:
+        if any(self._is(n) for n in _names(node.target)):
+            self.values.append(None)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        if any(self._is(n) for n in _names(node.name)):
+            self.values.append(None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if self._is(node.target):
+            self.values.append(None)
+
+
+def _names(target: cst.CSTNode) -> list[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names(target.value)
+    return []
 
 
 def _subscript(name: str, key: str) -> cst.Subscript:

@@ -145,6 +145,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             if isinstance(stmt, cst.ClassDef) and self._class_is_layer(stmt):
                 self.layer_classes.add(stmt.name.value)
         self.infer_receivers(node)
+        self.module_node = node  # placement.py reads module-level assignments from it
 
     # ---------------------------------------------------------------- visitors ---------
     def on_visit(self, node: cst.CSTNode) -> bool:
