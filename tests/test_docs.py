@@ -32,3 +32,34 @@ def test_rule_pages_show_unchanged_and_refused_cases():
             assert source.strip("\n") in page
         for refusal in rule.refuses:
             assert refusal.before.strip("\n") in page and refusal.after.strip("\n") in page
+
+
+def test_api_coverage_counts_entries_and_aliases():
+    table = docs.load_table()
+    alias = next(a for a in table.aliases if a.rpartition(".")[0] != "torch")  # another spelling of an entry
+    namespace, _, name = alias.rpartition(".")
+    api = {"versions": {}, "namespaces": {
+        "torch": ["abs", "no_such_function"],
+        namespace: [name],
+    }}
+    rows = {r[0]: r for r in docs.api_coverage(table, api)}
+    assert rows["torch"][1:4] == (2, 1, int(table.apis["torch.abs"].check is not None))
+    assert rows["torch"][4] == ["no_such_function"]
+    assert rows[namespace][2] == 1
+
+
+def test_torch_api_list_is_current():
+    """docs/torch_api.json is what scripts/torch_names.py reads off the installed torch."""
+    import importlib.util
+
+    import pytest
+
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("torch_names", docs.ROOT / "scripts" / "torch_names.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert docs.TORCH_API.read_text(encoding="utf-8") == module.render_api(module.public_api())

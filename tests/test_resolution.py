@@ -173,7 +173,7 @@ def test_untranslated_code_keeps_meaning_torch_when_its_alias_is_taken_over():
         import torch.nn as nn
         y = th.stft(x, 4)
         z = th.flatten(x, 1)
-        layer = nn.Conv2d(3, 8, 3, dtype=th.float64)
+        layer = nn.LSTM(4, 8, proj_size=th.numel(x))
         ok = nn.ReLU()
     """)
     assert result.code == (
@@ -184,8 +184,8 @@ def test_untranslated_code_keeps_meaning_torch_when_its_alias_is_taken_over():
         "# TODO(torch2paddle): T2P001 torch.stft: no rule for this torch API; left unchanged\n"
         "y = torch.stft(x, 4)\n"
         "z = th.flatten(x, 1)\n"
-        "# TODO(torch2paddle): T2P002 torch.nn.Conv2d: dtype=...: layer dtypes are set with paddle.set_default_dtype in Paddle; left unchanged\n"
-        "layer = torch.nn.Conv2d(3, 8, 3, dtype=torch.float64)\n"
+        "# TODO(torch2paddle): T2P002 torch.nn.LSTM: proj_size=...: Paddle 2.6's LSTM has no projection; left unchanged\n"
+        "layer = torch.nn.LSTM(4, 8, proj_size=torch.numel(x))\n"
         "ok = nn.ReLU()\n"
     )
     assert translate_source(result.code, path="m.py").code == result.code

@@ -73,6 +73,70 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+# ----------------------------------------------------------- public torch API coverage ---
+TORCH_API = ROOT / "docs" / "torch_api.json"
+
+
+def _api_namespaces() -> dict:
+    """``docs/torch_api.json``, written by ``scripts/torch_names.py`` from the installed torch
+    and torchvision (this module never imports them)."""
+    if not TORCH_API.is_file():
+        return {"versions": {}, "namespaces": {}}
+    return json.loads(TORCH_API.read_text(encoding="utf-8"))
+
+
+def api_coverage(table: RuleTable, api: dict | None = None) -> list[tuple[str, int, int, int, list[str]]]:
+    """Per namespace: (namespace, public callables, translated by an entry or an alias of one,
+    of which with a numeric check, the names not translated)."""
+    api = _api_namespaces() if api is None else api
+    rows = []
+    for namespace, names in api["namespaces"].items():
+        translated = checked = 0
+        missing = []
+        for name in names:
+            dotted = f"{namespace}.{name}"
+            rule = table.apis.get(dotted) or table.apis.get(table.aliases.get(dotted, ""))
+            if rule is None:
+                missing.append(name)
+                continue
+            translated += 1
+            checked += rule.check is not None
+        rows.append((namespace, len(names), translated, checked, missing))
+    return rows
+
+
+def _api_lines(table: RuleTable) -> list[str]:
+    api = _api_namespaces()
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(api["versions"].items())) or "not recorded"
+    lines = [
+        "## Public torch API per namespace",
+        "",
+        f"The public callables of each namespace ({versions}; its `__all__`, else its names not",
+        "starting with `_`; functions and classes, for `torch.Tensor` its methods), as",
+        "`scripts/torch_names.py` lists them in `docs/torch_api.json`, against the table: an API",
+        "counts as translated when an entry (or another spelling of one, `rules/torch_names.toml`)",
+        "has its name. An API not translated is reported where it is used (a `TODO(torch2paddle)`",
+        "marker and an error; a tensor method, on a receiver known to be a tensor), never passed",
+        "through silently.",
+        "",
+        "| namespace | public | translated | with numeric check | share translated |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    rows = api_coverage(table, api)
+    for namespace, public, translated, checked, _ in rows:
+        share = f"{100 * translated / public:.0f}%" if public else "—"
+        lines.append(f"| `{namespace}` | {public} | {translated} | {checked} | {share} |")
+    total = [sum(r[i] for r in rows) for i in (1, 2, 3)]
+    if rows:
+        lines.append(f"| **total** | **{total[0]}** | **{total[1]}** | **{total[2]}** | "
+                     f"**{100 * total[1] / max(total[0], 1):.0f}%** |")
+    lines += ["", "Not translated, per namespace:", ""]
+    for namespace, _, _, _, missing in rows:
+        if missing:
+            lines.append(f"- `{namespace}` ({len(missing)}): {', '.join(f'`{m}`' for m in missing)}")
+    return lines
+
+
 def coverage_page(table: RuleTable) -> str:
     by_area: dict[str, list[ApiRule]] = defaultdict(list)
     for rule in table.all_rules():
@@ -109,6 +173,7 @@ def coverage_page(table: RuleTable) -> str:
         checked += n_checked
         lines.append(f"| {AREAS.get(area, area)} | {len(rules)} | {n_checked} |")
     lines.append(f"| **total** | **{total}** | **{checked}** |")
+    lines += ["", *_api_lines(table)]
     for area in order:
         lines += ["", f"## {AREAS.get(area, area)} (`rules/{area}`)", ""]
         lines += ["| torch | Paddle | numeric check | tested on Paddle | min Paddle | notes |", "|---|---|---|---|---|---|"]

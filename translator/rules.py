@@ -124,6 +124,8 @@ class ApiRule:
     unchanged: tuple[str, ...] = ()
     refuses: tuple[Refusal, ...] = ()
     evidence: tuple[str, ...] = ()
+    subclass: str | None = None
+    since: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -251,7 +253,18 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         unchanged=_strings(entry, "unchanged"),
         refuses=refuses,
         evidence=_strings(entry, "evidence"),
+        subclass=entry.get("subclass"),
+        since=_since(entry, unsupported, where),
     )
+
+
+def _since(entry: dict[str, Any], unsupported: dict[str, str], where: str) -> dict[str, str]:
+    """The entry's ``since`` table: arguments it lists as ``unsupported`` that a newer Paddle has."""
+    since = dict(entry.get("since", {}))
+    for name in since:
+        if name not in unsupported:
+            raise RuleTableError(f"{where}: since.{name} must also be in 'unsupported' (what older Paddle lacks)")
+    return since
 
 
 def _check_argument_names(
@@ -357,7 +370,8 @@ class RuleTable:
         ``supports`` (the support snippet names).  Called where both are known, so that this
         module needs neither the engine nor its handlers."""
         for rule in self.apis.values():
-            for key, name, known in (("handler", rule.handler, handlers), ("support", rule.support, supports)):
+            checked = (("handler", rule.handler, handlers), ("support", rule.support, supports), ("subclass", rule.subclass, supports))
+            for key, name, known in checked:
                 if name is not None and name not in known:
                     close = difflib.get_close_matches(name, list(known), n=1)
                     hint = f"; did you mean {close[0]!r}?" if close else ""

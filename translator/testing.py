@@ -198,7 +198,12 @@ def compare(t: Any, p: Any, atol: float, rtol: float, values: bool, where: str) 
         assert set(t) == set(p), f"{where}: keys {sorted(t)} vs {sorted(p)}"
         for k in t:
             compare(t[k], p[k], atol, rtol, values, f"{where}[{k!r}]")
-    elif isinstance(t, (int, float, bool, np.number)):
+    elif isinstance(t, (int, float, bool)):
+        # torch gave a Python value (allclose, equal, numel, item): so must the translation
+        assert not isinstance(p, paddle.Tensor), f"{where}: torch gave a Python {type(t).__name__}, paddle gave a Tensor"
+        if values:
+            np.testing.assert_allclose(float(p), float(t), atol=atol, rtol=rtol, err_msg=where)
+    elif isinstance(t, np.number):
         if isinstance(p, paddle.Tensor):
             p = p.item()
         if values:

@@ -92,7 +92,7 @@ def train_one_epoch(model: nn.Layer, loader, criterion: nn.Layer, optimizer: pad
     losses = []
     for images, labels in loader:
         images, labels = images, labels
-        optimizer.clear_grad()
+        optimizer.clear_grad(set_to_zero=False)
         loss = criterion(model(images), labels)
         loss.backward()
         optimizer.step()

@@ -8,6 +8,7 @@ line and reports.  Receiver evidence lives in ``evidence``, import planning and 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import libcst as cst
@@ -21,6 +22,8 @@ from .context import TranslateContext
 from .evidence import EvidenceMixin
 from .fastcst import _Transformer
 from .imports import ImportsMixin
+from . import placement
+from .legacy import legacy_reduction
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .results import Caveat
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
@@ -54,6 +57,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.skip_names: set[int] = set()
         self.inner_chain: set[int] = set()
         self.call_funcs: set[int] = set()
+        self.class_bases: set[int] = set()  # the base-class expressions of class statements
+        self.dropped_args: set[int] = set()  # argument values placement.py drops (not translated)
         self.statement_calls: set[int] = set()
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
@@ -156,6 +161,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             if isinstance(stmt, cst.ClassDef) and self._class_is_layer(stmt):
                 self.layer_classes.add(stmt.name.value)
         self.infer_receivers(node)
+        self.module_node = node  # placement.py reads module-level assignments from it
 
     # ---------------------------------------------------------------- visitors ---------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -235,6 +241,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.skip_names.add(id(node.name))
+        self.class_bases.update(id(base.value) for base in node.bases)
         is_layer = self._class_is_layer(node)
         if is_layer:
             self.layer_classes.add(node.name.value)
@@ -275,6 +282,13 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
+        rule = self.table.apis.get(self.scopes.resolve(node.func) or "")
+        if rule is None and isinstance(node.func, cst.Attribute) and any(
+            a.keyword is not None and a.keyword.value in placement.DROPPED for a in node.args
+        ):
+            rule = self._method_rule(node)
+        if rule is not None:  # device=/layout=/memory_format= values the call will drop
+            self.dropped_args.update(id(v) for v in placement.dropped_values(self, rule, node))
 
     def visit_Param(self, node: cst.Param) -> None:
         self.skip_names.add(id(node.name))
@@ -295,7 +309,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     # ---------------------------------------------------------------- references -------
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if id(original_node) in self.skip_names or id(original_node) in self.inner_chain:
+        if id(original_node) in self.skip_names or id(original_node) in self.inner_chain or id(original_node) in self.dropped_args:
             return updated_node
         return self._rewrite_reference(original_node, updated_node)
 
@@ -306,6 +320,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         ):  # `x.max(dim).values`: the translation gave the (values, indices) pair as a tuple
             return pair.elements[0 if original_node.attr.value == "values" else 1].value
         if id(original_node) in self.inner_chain and self.scopes.resolve(original_node) is not None:
+            return updated_node
+        if id(original_node) in self.dropped_args:
             return updated_node
         if self.scopes.resolve(original_node) is None:
             return self._rewrite_tensor_attribute(original_node, updated_node)
@@ -410,6 +426,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return self.keep_torch(original)
 
 
+    def _versioned(self, rule: ApiRule) -> ApiRule:
+        return _versioned_rule(rule, self.paddle_version)
+
     def too_new(self, rule: ApiRule, node: cst.CSTNode | None) -> bool:
         """``paddle_version`` selects: a rule whose ``min_paddle`` is newer is not applied.
 
@@ -426,7 +445,10 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def _reference_target(self, rule: ApiRule, node: cst.CSTNode, deferred: bool = False) -> cst.BaseExpression | None:
         """What a reference to ``rule``'s API becomes; with ``deferred`` (the function of a call
-        of this very rule) nothing is emitted yet: ``_apply_call_rule`` does, if it keeps the call."""
+        of this very rule) nothing is emitted yet: ``_apply_call_rule`` does, if it keeps the call.
+        A base class whose rule names a ``subclass`` becomes that support class."""
+        if rule.subclass is not None and id(node) in self.class_bases:
+            return cst.Name(rule.subclass) if self.need_support(rule.subclass, node, rule.torch) else None
         if rule.support is not None:
             if deferred:
                 return cst.Name(rule.support)
@@ -588,6 +610,25 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         function takes: the call is translated without it and its result written into the
         tensor by the emitted ``_torch_out``, for every function entry that lists ``out`` among
         the arguments Paddle cannot express."""
+        if rule.since:  # arguments a newer Paddle takes: passed on, or refused naming the version
+            rule = self._versioned(rule)
+        expanded = placement.expand_kwargs(self, rule, updated)  # **dd of a dict built here
+        if expanded is not None:
+            return self._apply_call_rule(rule, ctx, placement.expand_kwargs(self, rule, original) or original, expanded)
+        placed = placement.placed(self, rule, updated)  # device=, layout=, memory_format=, a layer's dtype=
+        if placed is not None:
+            call, dtype = placed
+            result = self._apply_call_rule(rule, ctx, (placement.placed(self, rule, original) or (original,))[0], call)
+            node = result.node if isinstance(result, Rewritten) else result
+            if dtype is None or not isinstance(node, cst.BaseExpression):
+                return result
+            ctx.support("_module_to")
+            return Rewritten(cst.Call(func=cst.Name("_module_to"), args=[cst.Arg(node, comma=COMMA), cst.Arg(dtype)]))
+        legacy = legacy_reduction(rule, updated)  # size_average=/reduce= -> reduction=
+        if legacy is not None:
+            if isinstance(legacy, Refused):
+                return legacy
+            return self._apply_call_rule(rule, ctx, legacy_reduction(rule, original) or original, legacy)  # type: ignore[arg-type]
         out = _out_argument(rule, updated)
         if out is not None:
             result = self._apply_call_rule(rule, ctx, _without_arg(original, out[1]), _without_arg(updated, out[1]))
@@ -636,6 +677,18 @@ def _uncoded(marker: str) -> str:
     if sep and rest[:3] == "T2P" and rest[3:6].isdigit() and rest[6:7] == " ":
         rest = rest[7:]
     return head + sep + rest
+
+
+def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
+    """``rule`` for the Paddle version translated for (None: the newest): its ``since`` arguments
+    no longer ``unsupported`` where the version has them, their reason naming the version where not."""
+    unsupported = dict(rule.unsupported)
+    for name, version in rule.since.items():
+        if target is None or _version_tuple(version) <= _version_tuple(target):
+            unsupported.pop(name, None)
+        else:
+            unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
+    return dataclasses.replace(rule, unsupported=unsupported, since={})
 
 
 def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:

@@ -361,8 +361,11 @@ _add(
     "_paddle_device",
     '''
 def _paddle_device(device: Any, index: Any = None) -> str:
-    """A torch device name ("cuda", "cuda:1", "cpu") as Paddle's ("gpu", "gpu:1", "cpu")."""
+    """A torch device name ("cuda", "cuda:1", "cpu", "cpu:0") as Paddle's ("gpu", "gpu:1",
+    "cpu", "cpu": Paddle has one CPU place and no CPU index)."""
     name = str(device)
+    if name.startswith("cpu"):
+        return "cpu"
     if index is not None and ":" not in name:
         name = f"{name}:{index}"
     return "gpu" + name[4:] if name.startswith("cuda") else name

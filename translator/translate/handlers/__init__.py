@@ -38,4 +38,5 @@ from . import (  # noqa: F401
     transformer,
     vision,
     vision_more,
+    windows,
 )

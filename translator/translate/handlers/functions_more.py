@@ -74,7 +74,8 @@ def _legacy_reduction(ctx: TranslateContext, bound: dict) -> str | None | object
     """torch's ``legacy_get_string``: None when neither argument is given, the reduction's name
     when both are literals (None counting as True), a ``Refused`` otherwise."""
     size_average, reduce = bound.get("size_average"), bound.get("reduce")
-    if size_average is None and reduce is None:
+    given = [n for n in (size_average, reduce) if n is not None and literal_value(n) is not None]
+    if not given:  # torch applies the legacy rule only when one of them is not None
         return None
     values = []
     for name, node in (("size_average", size_average), ("reduce", reduce)):
@@ -106,7 +107,7 @@ def legacy_reduction(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Ou
     if reduction is None:
         new = plain_rule(rule, "size_average", "reduce", paddle=rule.paddle)
     else:
-        extra = {**rule.extra, _renamed(rule, "reduction"): repr(reduction)}
+        extra = {**rule.extra, _renamed(rule, "reduction"): f'"{reduction}"'}
         new = plain_rule(rule, "size_average", "reduce", "reduction", extra=extra)
     out = ctx.rewrite(call, new)
     if refused(out) or target is None:

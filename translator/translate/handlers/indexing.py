@@ -7,7 +7,7 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import Refusal, TranslateContext, handler
-from ._common import Outcome, as_list, COMMA, NOT_LITERAL, bind_supported, is_simple, kw, literal_value, make_call, plain_rule, refuse, refused, operand, snippet
+from ._common import Outcome, as_list, COMMA, NOT_LITERAL, bind_supported, is_simple, kw, literal_value, make_call, plain_rule, refuse, refused, snippet
 
 
 # ----------------------------------------------------------------------------- selection ----
@@ -112,24 +112,6 @@ def split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if "dim" in bound:
         args.append(cst.Arg(bound["dim"]))
     return make_call(cst.Name(ctx.support("_torch_split")), args)
-
-
-@handler("fn_narrow")
-def narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``torch.narrow(x, dim, start, length)`` -> ``paddle.slice(x, [dim], [start], [start + length])``."""
-    bound = bind_supported(ctx, call, rule)
-    if refused(bound):
-        return bound
-    start, length = bound["start"], bound["length"]
-    ls, ll = literal_value(start), literal_value(length)
-    if isinstance(ls, int) and isinstance(ll, int):
-        end: cst.BaseExpression = cst.Integer(str(ls + ll)) if ls + ll >= 0 else cst.parse_expression(str(ls + ll))
-        if ls < 0:
-            return refuse(Refusal.UNSUPPORTED_ARGUMENT, "a negative start is not translated; left unchanged")
-    else:
-        end = cst.BinaryOperation(operand(start), cst.Add(), operand(length))
-    lists = [cst.List([cst.Element(v)]) for v in (bound["dim"], start, end)]
-    return make_call(ctx.ref("paddle.slice"), [cst.Arg(bound["input"]), kw("axes", lists[0]), kw("starts", lists[1]), kw("ends", lists[2])])
 
 
 @handler("fn_meshgrid")

@@ -121,31 +121,6 @@ def method_to_attribute(ctx: TranslateContext, call: cst.Call, rule: ApiRule) ->
     return cst.Attribute(value=atom(receiver(call)), attr=cst.Name(attr))
 
 
-@handler("tensor_narrow")
-def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``x.narrow(d, start, n)`` -> ``paddle.slice(x, axes=[d], starts=[start], ends=[start + n])``."""
-    bound = ctx.bind(call, rule)
-    if refused(bound):
-        return bound
-    dim, start, length = bound.get("dim"), bound.get("start"), bound.get("length")
-    if dim is None or start is None or length is None:
-        return refuse(Refusal.CANNOT_BIND, "needs dim, start and length; left unchanged")
-    s = int_literal(start)
-    if s is not None and s < 0:
-        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "a negative start is not translated; left unchanged")
-    n = int_literal(length)
-    end: cst.BaseExpression
-    if s is not None and n is not None:
-        end = cst.Integer(str(s + n))
-    else:
-        end = cst.BinaryOperation(left=atom(start), operator=cst.Add(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(length))
-    lst = lambda v: cst.List([cst.Element(v)])  # noqa: E731
-    return cst.Call(
-        func=ctx.ref("paddle.slice"),
-        args=separated([cst.Arg(receiver(call)), kw("axes", lst(dim)), kw("starts", lst(start)), kw("ends", lst(end))]),
-    )
-
-
 @handler("tensor_split")
 def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.split(2, dim)``: torch's int is the size of each piece (the last may be smaller),
@@ -256,8 +231,8 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         return _remove_or(ctx, recv)
     if ctx.is_tensor(recv):
         return method_call(call, "astype", [cst.Arg(dtype)])
-    if ctx.is_layer(recv):
-        return method_call(call, "to", [kw("dtype", dtype)])
+    if ctx.is_layer(recv):  # integer buffers keep their dtype, as in torch
+        return cst.Call(func=cst.Name(ctx.support("_module_to")), args=separated([cst.Arg(recv), cst.Arg(dtype)]))
     return doubt(Refusal.UNKNOWN_RECEIVER, f"receiver {ctx.code(recv)!r} is not known to be a tensor or a layer; dtype conversion left unchanged")
 
 
@@ -565,7 +540,8 @@ def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
 @handler("support_method")
 def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.requires_grad_(False)`` -> ``_requires_grad_(x, False)``, ``x.copy_(src)`` ->
-    ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code."""
+    ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code; the
+    rule's ``drop`` arguments (``non_blocking``) are not passed."""
     assert rule.support is not None
     bound = ctx.bind(call, rule)
     if refused(bound):
@@ -573,7 +549,7 @@ def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
     args = [cst.Arg(receiver(call))]
     gap = False
     for p in rule.params or ():
-        if p.name not in bound:
+        if p.name not in bound or p.name in rule.drop:
             gap = True
         elif gap or p.kind == "keyword":
             args.append(kw(p.name, bound[p.name]))

@@ -327,3 +327,41 @@ def tensor_attribute_false(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRu
     if not isinstance(node, cst.Attribute):
         return refuse(Refusal.UNSUPPORTED_USE, "assigning this attribute has no Paddle equivalent; left unchanged")
     return cst.Name("False")
+
+
+@handler("narrow")
+def narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``torch.narrow(x, d, start, n)`` / ``x.narrow(d, start, n)`` (and ``narrow_copy``):
+    ``paddle.slice(x, axes=[d], starts=[start], ends=[start + n])`` for a start written as a
+    non-negative int.  Any other start (a negative int, a variable, a 0-d tensor) goes through
+    the emitted ``_torch_narrow``, which counts a negative start from the end as torch does
+    (``paddle.slice`` would end at ``start + n`` = 0 and return nothing)."""
+    bound = bind_supported(ctx, call, rule)
+    if refused(bound):
+        return bound
+    x = receiver(call) if rule.kind == "method" else bound.get("input")
+    dim, start, length = bound.get("dim"), bound.get("start"), bound.get("length")
+    if x is None or dim is None or start is None or length is None:
+        return refuse(Refusal.CANNOT_BIND, "needs dim, start and length; left unchanged")
+    s, n = int_literal(start), int_literal(length)
+    if s is None or s < 0:
+        args = [cst.Arg(x), cst.Arg(dim), cst.Arg(start), cst.Arg(length)]
+        return make_call(cst.Name(ctx.support("_torch_narrow")), args)
+    end: cst.BaseExpression
+    if n is not None:
+        end = cst.Integer(str(s + n))
+    else:
+        end = cst.BinaryOperation(left=atom(start), operator=cst.Add(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(length))
+    lists = [cst.List([cst.Element(v)]) for v in (dim, start, end)]
+    return make_call(ctx.ref("paddle.slice"), [cst.Arg(x), kw("axes", lists[0]), kw("starts", lists[1]), kw("ends", lists[2])])
+
+
+snippet("_torch_narrow", '''
+def _torch_narrow(x, dim, start, length):
+    """torch's narrow: ``length`` elements of ``x`` along ``dim`` from ``start`` (an int or a
+    0-d tensor; a negative start counts from the end)."""
+    start = int(start)
+    if start < 0:
+        start += x.shape[dim]
+    return paddle.slice(x, axes=[dim], starts=[start], ends=[start + int(length)])
+''')

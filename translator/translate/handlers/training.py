@@ -243,6 +243,8 @@ def _device_name(ctx: TranslateContext, value: cst.BaseExpression, index: cst.Ba
             if not isinstance(index, cst.Integer):
                 return None
             idx = index.value
+        if kind == "cpu":  # Paddle has one CPU place: torch's cpu index names the same device
+            idx = ""
         return quoted(kind + (f":{idx}" if idx else ""))
     if isinstance(value, cst.IfExp):
         body = _device_name(ctx, value.body, index)
@@ -320,8 +322,11 @@ def layer_device(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
 
 @handler("layer_astype")
 def layer_astype(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``model.double()`` -> ``model.to(dtype="float64")`` (the dtype is the rule's ``extra.dtype``)."""
+    """``model.double()`` -> ``_module_to(model, "float64")`` (the dtype is the rule's
+    ``extra.dtype``): floating-point parameters and buffers cast, integer buffers kept as torch
+    does (Paddle's ``Layer.to`` casts them all)."""
     if call.args:
         return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     assert isinstance(call.func, cst.Attribute)
-    return call.with_changes(func=call.func.with_changes(attr=cst.Name("to")), args=[kw("dtype", cst.parse_expression(rule.extra["dtype"]))])
+    dtype = cst.parse_expression(rule.extra["dtype"])
+    return cst.Call(func=cst.Name(ctx.support("_module_to")), args=separated([cst.Arg(call.func.value), cst.Arg(dtype)]))
