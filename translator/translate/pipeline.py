@@ -86,6 +86,21 @@ def _without_leading_blank_lines(module: cst.Module, code: str) -> cst.Module:
     return module.with_changes(body=[first.with_changes(leading_lines=lead), *module.body[1:]])
 
 
+def _support_block(module: cst.Module) -> set[int]:
+    """The ids of the top-level statements between the support code's header and footer
+    comments (``support.HEADER``/``FOOTER``, which a first pass wrote), if there are both."""
+    ids: set[int] = set()
+    inside = False
+    for stmt in module.body:
+        comments = [line.comment.value for line in stmt.leading_lines if line.comment]
+        if support_code.FOOTER in comments:
+            return ids if inside else set()
+        inside = inside or support_code.HEADER in comments
+        if inside:
+            ids.add(id(stmt))
+    return set()  # no footer: not ours
+
+
 def _checked(table: RuleTable) -> RuleTable:
     """``table``, once its entries' handler and support names are known to exist (checked on first
     use: the rule loader does not import the handlers)."""
@@ -204,6 +219,8 @@ def _translate(
     # rule or a public torch.Tensor method (reported when it has no rule)
     triggers = set(table.methods) | table.tensor_methods
     tr.inert, originals = _inert_subtrees(module, set(pre.bindings), triggers, {id(n) for n in pre.import_nodes})
+    generated = _support_block(module)  # a first pass's support code is Paddle code: left as it is
+    tr.inert |= generated
     try:
         out = module.visit(tr)
     except RuleCrash as crash:
@@ -220,7 +237,7 @@ def _translate(
     import_lines: list[cst.SimpleStatementLine] = []
     holders = _holders(out, lambda line: _has_import(line) and not import_lines.append(line))
     used = _UsedNames()
-    walk(out, used, tr.inert if _inert_names_unused(import_lines, package, pre, code) else None)
+    walk(out, used, tr.inert - generated if _inert_names_unused(import_lines, package, pre, code) else None)
     shadowed = {name for name in pre.bindings if any(name in local for local in pre.scope_locals.values())}
     if shadowed:
         # `def f(torch): return torch` uses the parameter, not the import: count only the uses
