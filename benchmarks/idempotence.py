@@ -4,7 +4,7 @@
 changes the code (the project's own pre-commit check would fail on them).
 
     python benchmarks/idempotence.py                 # torch and torchvision, 2 processes
-    python benchmarks/idempotence.py DIR [DIR...]    # other trees
+    python benchmarks/idempotence.py DIR [DIR...]    # other trees (or files)
     python benchmarks/idempotence.py --limit 300     # the first 300 files (a quick look)
 
 Prints one line per changed file with the first differing line of each pass, then a table.
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0)
     args = parser.parse_args(argv)
     dirs = args.dirs or [d for d in (_installed("torch"), _installed("torchvision")) if d is not None]
-    files = sorted(str(p) for d in dirs for p in d.rglob("*.py"))
+    files = sorted(str(p) for d in dirs for p in ([d] if d.is_file() else d.rglob("*.py")))
     if args.limit:
         files = files[: args.limit]
     start = time.perf_counter()

@@ -81,24 +81,6 @@ def test_a_message_quoting_a_multi_line_argument_is_one_line():
     assert "\n" not in out.errors[0].message and "antialias=flags.pick( 1, 0 )" in out.errors[0].message
 
 
-def test_deep_nesting_is_refused_fast_and_moderate_nesting_translates():
-    import time
-
-    from translator.translate.pipeline import MAX_NESTING
-
-    chain = "import torch\n\nx = " + " + ".join(f"torch.abs(a{i})" for i in range(5000)) + "\n"
-    start = time.perf_counter()
-    out = translate_source(chain)
-    assert time.perf_counter() - start < 2
-    assert out.status.value == "failed" and [(d.code, d.line) for d in out.diagnostics] == [("T2P905", 3)]
-    assert f"more than {MAX_NESTING} levels" in out.diagnostics[0].message
-    calls = "import torch\nx = " + "torch.abs(" * 150 + "a" + ")" * 150 + "\n"
-    out = translate_source(calls)
-    assert out.status.value == "translated" and out.code.count("paddle.abs(") == 150
-    chain = "import torch\nx = " + " + ".join(f"torch.abs(a{i})" for i in range(240)) + "\n"
-    assert translate_source(chain).code.count("paddle.abs(") == 240
-
-
 def test_translating_the_output_again_changes_nothing_with_moved_imports():
     src = (
         '"""Doc."""\n\nfrom enum import IntEnum\nimport torch\nimport torch.nn.functional as F\n\n\n'

@@ -11,8 +11,9 @@ LibCST versions whose private behaviour these rely on).
 from __future__ import annotations
 
 import ast
+import contextlib
 import warnings
-from typing import Callable
+from typing import Callable, Iterator
 
 import libcst as cst
 
@@ -73,15 +74,21 @@ def _parse_module(code: str, trusted: bool = False) -> cst.Module:
     affects every thread meanwhile, hence only in the CLI's single-threaded processes.
     tests/test_fast_paths.py checks the trees are equal either way.
     """
-    if not trusted:
+    with _unvalidated(trusted):
         return cst.parse_module(code)
+
+
+@contextlib.contextmanager
+def _unvalidated(trusted: bool) -> Iterator[None]:
+    """While inside, LibCST nodes are built without validation if ``trusted`` (see ``_parse_module``)."""
     base = cst.CSTNode
     saved = base.__dict__.get("__post_init__")
-    if saved is None:  # pragma: no cover - a LibCST that validates elsewhere
-        return cst.parse_module(code)
+    if not trusted or saved is None:  # pragma: no cover - (None:) a LibCST that validates elsewhere
+        yield
+        return
     base.__post_init__ = _no_validation  # type: ignore[method-assign]
     try:
-        return cst.parse_module(code)
+        yield
     finally:
         base.__post_init__ = saved  # type: ignore[method-assign]
 

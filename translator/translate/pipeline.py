@@ -27,6 +27,16 @@ from ..settings import Settings
 from . import header
 from . import support as support_code
 from .containment import contain_leftovers
+from .deep import (
+    MAX_NESTING,
+    PIECES_FROM,
+    deepest_line,
+    maybe_deep,
+    nesting_plan,
+    on_large_stack,
+    parse_in_pieces,
+    parse_with_cpython,
+)
 from .fastcst import _check_parses, _inert_subtrees, _parse_module
 from .header import _SUPPORT_PLACEHOLDER, _add_header, _fill_support, _support_names, _with_support
 from .imports import _has_import, _inert_names_unused, _module_level_uses, _TidyImports, _UsedNames
@@ -40,45 +50,11 @@ from .syntax import _one_line
 
 __all__ = ["translate_source"]
 
-# Expressions nested deeper than this are refused before LibCST parses them: its parser slows
-# down steeply with depth (a 500-term `a + b + ...` chain takes ~1 s, 1,000 terms ~6 s, 2,000
-# ~34 s) and the passes over the tree recurse once per level.
-MAX_NESTING = 250
-# ... which needs more than Python's default recursion limit (about 20 frames per level)
+# the passes over the tree recurse per level of nesting, more than Python's default recursion
+# limit allows (about 20 frames per level; deeper files go through ``deep``)
 _RECURSION_LIMIT = 20_000
 
 _CHECKED: dict[int, RuleTable] = {}  # tables whose handler and support names were checked
-
-
-def _has_long_lines(code: str) -> bool:
-    """Whether ``code`` has a line long enough to hold an expression nested ``MAX_NESTING``
-    levels deep (a cheap filter: the exact check parses the file once more)."""
-    return any(len(line) > 4 * MAX_NESTING for line in code.splitlines())
-
-
-def _too_deeply_nested(code: str) -> int | None:
-    """The line of an expression nested deeper than ``MAX_NESTING``, or None.
-
-    CPython's parser answers fast, also when it gives up (RecursionError: the longest line is
-    named then)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(code)
-    except RecursionError:
-        lines = code.splitlines() or [""]
-        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
-        return longest + 1
-    except (SyntaxError, ValueError):
-        return None  # LibCST reports it
-    todo: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while todo:
-        node, depth = todo.pop()
-        if depth > MAX_NESTING:
-            return getattr(node, "lineno", 0)
-        for child in ast.iter_child_nodes(node):
-            todo.append((child, depth + 1 if isinstance(child, ast.expr) else depth))
-    return None
 
 
 def _syntax_error(code: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
@@ -108,6 +84,21 @@ def _without_leading_blank_lines(module: cst.Module, code: str) -> cst.Module:
     while lead and lead[0].comment is None:
         lead.pop(0)
     return module.with_changes(body=[first.with_changes(leading_lines=lead), *module.body[1:]])
+
+
+def _support_block(module: cst.Module) -> set[int]:
+    """The ids of the top-level statements between the support code's header and footer
+    comments (``support.HEADER``/``FOOTER``, which a first pass wrote), if there are both."""
+    ids: set[int] = set()
+    inside = False
+    for stmt in module.body:
+        comments = [line.comment.value for line in stmt.leading_lines if line.comment]
+        if support_code.FOOTER in comments:
+            return ids if inside else set()
+        inside = inside or support_code.HEADER in comments
+        if inside:
+            ids.add(id(stmt))
+    return set()  # no footer: not ours
 
 
 def _checked(table: RuleTable) -> RuleTable:
@@ -141,33 +132,73 @@ def translate_source(
     if "torch" not in code:
         # fast path: nothing here can refer to torch or torchvision
         return Translation(shown, code, code, Status.UNCHANGED)
-    line = _too_deeply_nested(code) if _has_long_lines(code) else None
-    if line is not None:
-        message = (f"an expression nested more than {MAX_NESTING} levels deep is too deep to translate;"
-                   " split it into smaller expressions")
-        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, line, 1, codes.TOO_DEEP, message, Severity.ERROR)])
+    if maybe_deep(code):
+        return on_large_stack(lambda: _translate_nested(code, shown, path, table, settings, paddle_version), MAX_NESTING)
     saved = sys.getrecursionlimit()
     if saved < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)  # the passes recurse per level of nesting
     try:
         return _translate(code, shown, path, table, settings, paddle_version)
-    except RecursionError:  # pragma: no cover - MAX_NESTING keeps inputs below this
-        message = "the code is nested too deeply to translate; split its expressions"
-        return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, 0, 0, codes.TOO_DEEP, message, Severity.ERROR)])
+    except RecursionError:  # pragma: no cover - deep files go through _translate_nested
+        return _too_deep(code, shown, 0)
     finally:
         if saved < _RECURSION_LIMIT:
             sys.setrecursionlimit(saved)
 
 
-def _translate(
+def _too_deep(code: str, shown: str, line: int, message: str | None = None) -> Translation:
+    message = message or (f"an expression nested more than {MAX_NESTING} levels deep is too deep to translate;"
+                          " split it into smaller expressions")
+    return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, line, 1 if line else 0, codes.TOO_DEEP, message, Severity.ERROR)])
+
+
+def _translate_nested(
     code: str, shown: str, path: str | None, table: RuleTable | None, settings: Settings, paddle_version: str | None
 ) -> Translation:
+    """``_translate`` of a file that may hold a deeply nested expression (on a large stack):
+    CPython's parser tells, and a deep file is parsed in pieces (``deep``)."""
     try:
-        module = _parse_module(code, trusted=settings.trust_parser)
-    except cst.ParserSyntaxError as exc:
-        line, col, message = _syntax_error(code, exc)
-        diag = Diagnostic(shown, line, col, codes.SYNTAX_ERROR, message, Severity.ERROR)
-        return Translation(shown, code, code, Status.FAILED, [diag])
+        tree = parse_with_cpython(code)
+    except SyntaxError as err:
+        if err.lineno and "too many nested parentheses" in str(err.msg):  # every CPython's limit
+            return Translation(shown, code, code, Status.FAILED, [
+                Diagnostic(shown, err.lineno, err.offset or 1, codes.SYNTAX_ERROR, _one_line(str(err.msg)), Severity.ERROR)])
+        tree = None  # newer syntax than this Python's, perhaps: LibCST decides
+    except (RecursionError, MemoryError):
+        lines = code.splitlines() or [""]
+        line = max(range(len(lines)), key=lambda i: len(lines[i])) + 1
+        return _too_deep(code, shown, line, "an expression is nested too deeply for Python's parser; split it into smaller expressions")
+    except ValueError:  # null bytes: LibCST reports them
+        tree = None
+    module = None
+    if tree is not None:
+        plan = nesting_plan(tree)
+        if plan.depth > MAX_NESTING:
+            return _too_deep(code, shown, deepest_line(tree, MAX_NESTING))
+        if plan.depth > PIECES_FROM:
+            module = parse_in_pieces(code, plan, settings.trust_parser)
+    try:
+        return _translate(code, shown, path, table, settings, paddle_version, module)
+    except RecursionError:  # pragma: no cover - the stack is sized for MAX_NESTING
+        return _too_deep(code, shown, 0)
+
+
+def _translate(
+    code: str,
+    shown: str,
+    path: str | None,
+    table: RuleTable | None,
+    settings: Settings,
+    paddle_version: str | None,
+    module: cst.Module | None = None,
+) -> Translation:
+    if module is None:
+        try:
+            module = _parse_module(code, trusted=settings.trust_parser)
+        except cst.ParserSyntaxError as exc:
+            line, col, message = _syntax_error(code, exc)
+            diag = Diagnostic(shown, line, col, codes.SYNTAX_ERROR, message, Severity.ERROR)
+            return Translation(shown, code, code, Status.FAILED, [diag])
     table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
 
     package = package_of(path)
@@ -188,6 +219,8 @@ def _translate(
     # rule or a public torch.Tensor method (reported when it has no rule)
     triggers = set(table.methods) | table.tensor_methods
     tr.inert, originals = _inert_subtrees(module, set(pre.bindings), triggers, {id(n) for n in pre.import_nodes})
+    generated = _support_block(module)  # a first pass's support code is Paddle code: left as it is
+    tr.inert |= generated
     try:
         out = module.visit(tr)
     except RuleCrash as crash:
@@ -204,7 +237,7 @@ def _translate(
     import_lines: list[cst.SimpleStatementLine] = []
     holders = _holders(out, lambda line: _has_import(line) and not import_lines.append(line))
     used = _UsedNames()
-    walk(out, used, tr.inert if _inert_names_unused(import_lines, package, pre, code) else None)
+    walk(out, used, tr.inert - generated if _inert_names_unused(import_lines, package, pre, code) else None)
     shadowed = {name for name in pre.bindings if any(name in local for local in pre.scope_locals.values())}
     if shadowed:
         # `def f(torch): return torch` uses the parameter, not the import: count only the uses

@@ -92,14 +92,22 @@ class _DropLines(_Transformer):
     def _body(self, body: Sequence[cst.BaseStatement]) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
         out: list[cst.BaseStatement] = []
         carried: list[cst.EmptyLine] = []
+        blank: list[cst.EmptyLine] = []  # the blank lines above a removed statement
         for stmt in body:
             if _is_dropped(stmt):
                 if any(line.comment for line in stmt.leading_lines):
                     carried.extend(stmt.leading_lines)
+                elif not blank:
+                    blank = list(stmt.leading_lines)
                 continue
             if carried:
                 stmt = stmt.with_changes(leading_lines=[*carried, *stmt.leading_lines])
                 carried = []
+            elif blank and out and not stmt.leading_lines:
+                # the removed statement was set off from the one before (`"""Doc."""`, a blank
+                # line, a removed import): the next one is, so a second pass keeps the layout
+                stmt = stmt.with_changes(leading_lines=blank)
+            blank = []
             out.append(stmt)
         return out, carried
 

@@ -189,10 +189,12 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             markers = self.stmt_markers.pop()
             if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 existing = {_uncoded(line.comment.value) for line in result.leading_lines if line.comment}
+                # a statement a first pass marked (whatever its marker says) gets no more markers
+                marked = any(c.startswith(f"# {MARKER}") for c in existing)
                 lines = [
                     cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
                     for m in markers
-                    if _uncoded(m) not in existing
+                    if _uncoded(m) not in existing and not marked
                 ]
                 result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
         return result
