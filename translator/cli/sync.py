@@ -31,6 +31,7 @@ from pathlib import Path
 from ..diagnostics import Severity, Status
 from ..settings import Settings
 from .output import cache_folder, err, format_diagnostic
+from .style import StyleConfigError, read_style
 
 __all__ = ["SyncConfigError", "SyncEntry", "add_parser", "find_pyproject", "load_sync_config", "main_sync"]
 
@@ -176,14 +177,15 @@ def main_sync(args: argparse.Namespace) -> int:
             (e, plan_outputs([e.src], e.dst, out_is_dir=e.dst_is_dir, include_other=e.copy_other, skipped=skipped))
             for e in entries
         ]
-    except (SyncConfigError, OutputPlanError) as exc:
+        style = read_style(pyproject)  # the new code is formatted in the project's style
+    except (SyncConfigError, OutputPlanError, StyleConfigError) as exc:
         err(str(exc))
         return 2
     from .translate import report_skipped
 
     unreadable = report_skipped(skipped, lambda line: print(line, file=sys.stderr), verbose=args.verbose)
 
-    settings = Settings(trust_parser=True, cache_dir=cache_folder())  # single-threaded parsing
+    settings = Settings(trust_parser=True, cache_dir=cache_folder(), **style)  # single-threaded parsing
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     would = "would " if args.check else ""
     updated = failed = up_to_date = untranslated = 0

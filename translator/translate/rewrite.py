@@ -19,6 +19,8 @@ from .arguments import _changes_something, rewrite_args
 from .context import TranslateContext
 from .evidence import EvidenceMixin
 from .fastcst import _Transformer
+from .formatting import joined_markers, normalized_marker
+from .peephole import CLEANED, clean
 from .imports import ImportsMixin
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .removal import _REMOVED_MARK, _dropped_line, _is_removed
@@ -158,20 +160,36 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if id(original_node) in self.inert:
             return updated_node
         result = super().on_leave(original_node, updated_node)
+        if result is not original_node and isinstance(result, CLEANED):
+            result = self._cleaned(original_node, result)
         if isinstance(original_node, cst.IndentedBlock):
             self.block_indents.pop()
         if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self.stmt_chain.pop()
             markers = self.stmt_markers.pop()
             if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                existing = {line.comment.value for line in result.leading_lines if line.comment}
+                # a marker already there (wrapped over several comment lines, too) is not repeated
+                existing = joined_markers(line.comment.value for line in result.leading_lines if line.comment)
                 lines = [
                     cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
                     for m in markers
-                    if m not in existing
+                    if normalized_marker(m) not in existing
                 ]
                 result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
         return result
+
+    def _cleaned(self, original: cst.CSTNode, result: cst.CSTNode):  # type: ignore[no-untyped-def]
+        """``result`` after the peephole clean-ups (``peephole``) of what this translation made."""
+        in_class = bool(len(self.scopes)) and self.scopes[-1].kind == "class"
+        cleaned = clean(original, result, in_class)
+        if cleaned is None:
+            return result
+        if isinstance(cleaned, cst.SimpleStatementLine) and not cleaned.body:
+            if self.stmt_markers and self.stmt_markers[-1]:
+                return result  # the statement carries a marker: it stays
+            self.dropped_lines = True
+            return _dropped_line(result)
+        return cleaned
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False

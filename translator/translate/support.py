@@ -371,8 +371,12 @@ def _paddle_device(device: Any, index: Any = None) -> str:
 )
 
 
-def strip_support(code: str) -> str:
-    """The code without the emitted support block (for examples and reviews)."""
+def strip_support(code: str, source: str | None = None) -> str:
+    """The code without the emitted support block (for examples and reviews), and, given the
+    ``source`` it was translated from, without the support code's import lines the source does
+    not have (they are placed in the module's import block)."""
+    if source is not None:
+        code = _without_support_imports(code, source)
     lines = code.splitlines(keepends=True)
     try:
         start = next(i for i, ln in enumerate(lines) if ln.rstrip("\n") == HEADER)
@@ -386,6 +390,46 @@ def strip_support(code: str) -> str:
         while end < len(lines) and not lines[end].strip():
             end += 1
     return "".join(lines[:start]) + "".join(lines[end:])
+
+
+def _import_parts(line: str) -> tuple[str, frozenset[str]] | None:
+    """(module, names) of a one-line ``import m`` / ``from m import a, b``; None otherwise."""
+    words = line.replace(",", " ").split()
+    if words[:1] == ["import"] and (len(words) == 2 or (len(words) == 4 and words[2] == "as")):
+        return " ".join(words[1:]), frozenset()
+    if len(words) >= 4 and words[0] == "from" and words[2] == "import" and "as" not in words:
+        return words[1], frozenset(words[3:])
+    return None
+
+
+def _is_support_import(line: str) -> bool:
+    parts = _import_parts(line)
+    if parts is None:
+        return False
+    for snip in SNIPPETS.values():
+        for imp in snip.imports:
+            theirs = _import_parts(imp)
+            if theirs is not None and theirs[0] == parts[0] and parts[1] <= theirs[1]:
+                return True
+    return False
+
+
+def _without_support_imports(code: str, source: str) -> str:
+    wanted = _is_support_import
+    if HEADER not in code:
+        return code
+    theirs = set(source.splitlines())
+    lines = code.splitlines(keepends=True)
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        text = line.rstrip("\r\n")
+        if text not in theirs and wanted(text):
+            # a section of its own: its blank line goes too
+            if (not out or not out[-1].strip()) and i + 1 < len(lines) and not lines[i + 1].strip():
+                lines[i + 1] = ""
+            continue
+        out.append(line)
+    return "".join(out)
 
 
 def closure(name: str) -> list[str]:
