@@ -215,9 +215,27 @@ def format_changed(
     allowed = touched_lines(ranges, statement_spans(tree))
     if not _only_touched(code, formatted, allowed):
         return FormatResult(_restore(code, newline), "black would change lines the translation did not touch")
+    formatted = _blank_lines_kept(code, formatted, allowed)
     if skip is not None:
         formatted = _blank_lines_kept_before(skip[0], code, formatted)
     return FormatResult(_restore(formatted, newline))
+
+
+def _blank_lines_kept(before: str, after: str, allowed: set[int]) -> str:
+    """``after`` with the blank lines before each line the translation did not touch as
+    ``before`` has them: black, formatting the line above, may add or remove some (after an
+    import it leaves one blank line, also before a class)."""
+    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    out: list[str] = []
+    changed = False
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        blank_only = tag != "equal" and not any(x.strip() for x in a[i1:i2]) and not any(x.strip() for x in b[j1:j2])
+        if blank_only and i2 < len(a) and (i2 + 1) not in allowed:
+            out.extend(a[i1:i2])
+            changed = True
+        else:
+            out.extend(b[j1:j2])
+    return "".join(out) if changed else after
 
 
 def _blank_lines_kept_before(first: str, before: str, after: str) -> str:

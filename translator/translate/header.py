@@ -133,7 +133,19 @@ def _fill_support(
 def _formatted_statement(stmt: cst.BaseStatement, indent: str, newline: str, style: tuple) -> cst.BaseStatement:
     """A support statement formatted by black (``formatted_block``), as a node."""
     text = formatted_block(_support_text(stmt, indent, newline), *style)
-    return cst.parse_module(text).body[0].with_changes(leading_lines=stmt.leading_lines)
+    # black indents by four spaces whatever the module does: say so on every block, so that
+    # the statement prints as black wrote it in a module indented otherwise
+    parsed = cst.parse_module(text).body[0].visit(_ExplicitIndent(cst.parse_module(text).default_indent))
+    return parsed.with_changes(leading_lines=stmt.leading_lines)  # type: ignore[union-attr]
+
+
+class _ExplicitIndent(cst.CSTTransformer):
+    def __init__(self, indent: str) -> None:
+        super().__init__()
+        self.indent = indent
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        return updated_node if updated_node.indent is not None else updated_node.with_changes(indent=self.indent)
 
 
 def _with_support(module: cst.Module, placeholders: dict[str, cst.BaseStatement], style: tuple | None = None) -> cst.Module:

@@ -121,7 +121,7 @@ def _formatted(code: str, new_code: str, settings: Settings) -> tuple[str, str |
         magic_trailing_comma=settings.magic_trailing_comma,
         skip=(support_code.HEADER, support_code.FOOTER),
     )
-    if result.problem is None or not result.problem.startswith("black"):
+    if result.problem is None or not result.problem.startswith(("black failed", "black's output")):
         return result.code, None  # formatted, or left so by design (indentation, line endings)
     return result.code, f"the new code is left unformatted ({result.problem})"
 
