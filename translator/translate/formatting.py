@@ -130,8 +130,8 @@ def wrap_markers(code: str, line_length: int, lines: set[int]) -> str:
 
 
 def joined_markers(comments: Iterable[str]) -> set[str]:
-    """The marker messages among consecutive comment lines, a wrapped marker joined again, with
-    runs of whitespace read as one space (so a marker matches its wrapped form)."""
+    """The marker messages among consecutive comment lines, a wrapped marker joined again, as
+    ``normalized_marker`` reads them (so a marker matches its wrapped form)."""
     found: list[list[str]] = []
     current: list[str] | None = None
     for comment in comments:
@@ -142,11 +142,15 @@ def joined_markers(comments: Iterable[str]) -> set[str]:
             current.append(comment[len(MARKER_CONTINUATION):])
         else:
             current = None
-    return {" ".join(" ".join(parts).split()) for parts in found}
+    return {normalized_marker(" ".join(parts)) for parts in found}
 
 
 def normalized_marker(marker: str) -> str:
-    return " ".join(marker.split())
+    """``marker`` without whitespace, escaped newlines and trailing commas: a marker quoting code
+    black has since laid out over several lines (``'(\\n    a * b\\n)'``, ``f(\\n  a,\\n)``)
+    still matches the marker the first translation wrote."""
+    text = "".join(marker.replace("\\n", " ").split())
+    return text.replace(",)", ")").replace(",]", "]").replace(",}", "}")
 
 
 # -------------------------------------------------------------------------- black ----
