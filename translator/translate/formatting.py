@@ -341,8 +341,11 @@ def check_output(source: str, unformatted: str, formatted: str, line_length: int
 
 def _long_because_of_a_string(line: str, line_length: int) -> bool:
     """Whether ``line`` would fit without its longest string literal (or a marker's one long
-    word): black does not split strings."""
+    word, or its end-of-line comment, such as ``# type: ignore``): black splits neither."""
     stripped = line.strip()
+    hash_at = line.find("  #")
+    if hash_at > 0 and '"' not in line[hash_at:] and "'" not in line[hash_at:] and hash_at <= line_length:
+        return True
     if stripped.startswith("#"):
         return max((len(w) for w in stripped.split()), default=0) + len(line) - len(stripped) + 6 > line_length
     best = 0

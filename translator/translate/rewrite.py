@@ -8,6 +8,7 @@ line and reports.  Receiver evidence lives in ``evidence``, import planning and 
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 
 import libcst as cst
@@ -563,7 +564,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return False  # the rule would not apply to this call anyway
         if isinstance(result, Removed):
             return True
-        return _code(result.node) != _code(updated)
+        return not _same_expression(result.node, updated)
 
     def _receiver_matches(self, receiver: str, recv: cst.BaseExpression) -> bool:
         if receiver == "any":
@@ -638,6 +639,18 @@ def _without_arg(call: cst.Call, index: int) -> cst.Call:
     """``call`` without its argument at ``index``."""
     args = [a for i, a in enumerate(call.args) if i != index]
     return call.with_changes(args=fix_commas(call.args, args))
+
+
+def _same_expression(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """Whether two expressions are the same code, however laid out (a rule's result is built
+    on one line; the call it is compared with may have been split over lines by black)."""
+    x, y = _code(a), _code(b)
+    if x == y:
+        return True
+    try:
+        return ast.dump(ast.parse(f"(\n{x}\n)", mode="eval")) == ast.dump(ast.parse(f"(\n{y}\n)", mode="eval"))
+    except (SyntaxError, ValueError, RecursionError):
+        return False
 
 
 def _typed(result: object) -> Rewritten | Removed | Refused:
