@@ -198,12 +198,11 @@ def format_changed(
         import black
     except ImportError:  # pragma: no cover - black is a dependency
         return FormatResult(_restore(code, newline), "black is not installed")
+    mode = _mode(line_length, string_normalization, magic_trailing_comma)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            formatted = black.format_str(
-                code, mode=_mode(line_length, string_normalization, magic_trailing_comma), lines=ranges
-            )
+            formatted = _format_chunks(black, code, mode, ranges)
     except Exception as exc:  # noqa: BLE001 - black's errors are many; the output stays as it is
         first = str(exc).splitlines()[0] if str(exc) else ""
         return FormatResult(_restore(code, newline), f"black failed: {type(exc).__name__}: {first}"[:200])
@@ -254,6 +253,50 @@ def _blank_lines_kept_before(first: str, before: str, after: str) -> str:
     blank_a = i - next((n + 1 for n in range(i - 1, -1, -1) if a[n].strip()), 0)
     top = next((n + 1 for n in range(j - 1, -1, -1) if b[n].strip()), 0)
     return "".join(b[:top] + ["\n"] * blank_a + b[j:])
+
+
+def _top_level_spans(code: str) -> list[tuple[int, int]] | None:
+    """The lines of each top-level statement (from its first decorator); None if the code does
+    not parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    spans = []
+    for stmt in tree.body:
+        start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        spans.append((start, stmt.end_lineno or stmt.lineno))
+    return spans
+
+
+def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]]) -> str:  # type: ignore[no-untyped-def]
+    """black on ``ranges`` of ``code``, given only the top-level statements those ranges touch,
+    each on its own (black reads a whole file whatever the ranges: most of a file is not
+    touched).  Top-level statements are formatted independently by black; the blank lines
+    between them are not given to it."""
+    spans = _top_level_spans(code)
+    if spans is None:
+        return black.format_str(code, mode=mode, lines=ranges)
+    lines = code.splitlines(keepends=True)
+    out: list[str] = []
+    done = 0  # lines of `code` already in `out`
+    for start, end in spans:
+        inside = [(max(lo, start) - start + 1, min(hi, end) - start + 1) for lo, hi in ranges if lo <= end and hi >= start]
+        if not inside:
+            continue
+        out.extend(lines[done : start - 1])
+        chunk = "".join(lines[start - 1 : end])
+        if not chunk.endswith("\n"):
+            chunk += "\n"
+            formatted = black.format_str(chunk, mode=mode, lines=inside).rstrip("\n")
+        else:
+            formatted = black.format_str(chunk, mode=mode, lines=inside)
+        out.append(formatted)
+        done = end
+    out.extend(lines[done:])
+    return "".join(out)
 
 
 def _without_lines(ranges: list[tuple[int, int]], code: str, between: tuple[str, str]) -> list[tuple[int, int]]:
