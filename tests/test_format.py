@@ -233,3 +233,16 @@ def test_settings_cache_key_covers_the_style():
         Settings(magic_trailing_comma=False).cache_key(),
     }
     assert len(keys) == 5
+
+
+def test_sync_formats_in_the_projects_style(tmp_path, monkeypatch):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "m.py").write_text(LONG_CALL)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.black]\nline-length = 120\n\n[tool.torch2paddle]\nsync = [{ src = "src", dst = "out" }]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(["sync"], monkeypatch)
+    assert code in (0, 1), err
+    out = (tmp_path / "out" / "m.py").read_text()
+    assert "layer = nn.Conv2D(in_channels=64, out_channels=128, kernel_size=3, stride=1, padding=1, bias_attr=False)\n" in out
