@@ -387,8 +387,9 @@ def _long_because_of_a_string(line: str, line_length: int) -> bool:
     word, or its end-of-line comment, such as ``# type: ignore``): black splits neither."""
     stripped = line.strip()
     hash_at = line.find("  #")
-    if hash_at > 0 and '"' not in line[hash_at:] and "'" not in line[hash_at:] and hash_at <= line_length:
-        return True
+    if hash_at > 0 and '"' not in line[hash_at:] and "'" not in line[hash_at:]:
+        if hash_at <= line_length or line[hash_at:].lstrip().startswith("# type:"):
+            return True  # black does not split a line whose comment is a type pragma
     if stripped.startswith("#"):
         return max((len(w) for w in stripped.split()), default=0) + len(line) - len(stripped) + 6 > line_length
     best = 0
