@@ -9,7 +9,8 @@ imports are included -- that is what a user or a pre-commit hook pays):
 
 (a) torchvision's whole ``models/`` folder (found with ``importlib.util.find_spec``, never
     imported): torch2paddle ``--jobs 2`` and ``--jobs 1`` vs PaConvert (default, which formats
-    its output with black/isort) and PaConvert ``--no_format``;
+    its output with black/isort) and PaConvert ``--no_format``; torch2paddle ``--jobs 1
+    --no-format`` gives the cost of formatting the new code as a ratio from the same run;
 (b) ``models/resnet.py`` alone as a cold single-file CLI call;
 (c) synthetic model files of about 2,000 and 20,000 lines, to show how cost grows with size.
 
@@ -382,9 +383,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(a) torchvision models/: {nfiles} files, {nlines} lines", file=sys.stderr)
         a_j2 = t2p("t2p models --jobs 2", models, work / "a_t2p", "--jobs", "2")
         a_j1 = t2p("t2p models --jobs 1", models, work / "a_t2p", "--jobs", "1")
+        # the cost of formatting the new code: the same run without it (--jobs 1, so that the
+        # ratio is of work, not of how two processes share the cores)
+        a_nf = (t2p("t2p models --jobs 1 --no-format", models, work / "a_t2p_nf", "--jobs", "1", "--no-format")
+                if t2p_has_flag("--no-format") else None)
         a_pc = None if args.quick else paconv("paconvert models", models, work / "a_pc", n=slow_runs)
         a_pcn = paconv("paconvert models --no_format", models, work / "a_pcn", "--no_format")
-        results += [r for r in (a_j2, a_j1, a_pc, a_pcn) if r]
+        results += [r for r in (a_j2, a_j1, a_nf, a_pc, a_pcn) if r]
         # the comment check runs on a translation done outside the timed runs
         subprocess.run([*t2p_cmd(), str(models), "-o", str(work / "a_check"), "-q", *no_cache, "--jobs", "2"],
                        cwd=work, env=env, capture_output=True)
@@ -397,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(a_floor)
         rows.append((f"(a) models/ ({nfiles} files, {nlines} lines), --jobs 2", a_j2, a_pc, a_pcn))
         rows.append(("(a) models/, --jobs 1", a_j1, a_pc, a_pcn))
+        if a_nf is not None:
+            rows.append(("(a) models/, --jobs 1 --no-format", a_nf, a_pc, a_pcn))
         rows.append(("(a) floor: LibCST parse + print only, 2 processes", a_floor, a_pc, a_pcn))
 
         print("(b) resnet.py, single-file CLI call", file=sys.stderr)
@@ -477,6 +484,10 @@ def main(argv: list[str] | None = None) -> int:
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print("(ratio = PaConvert time / torch2paddle time; peak MB = largest resident set of any process of the run)")
+    if a_nf is not None:
+        print(f"cost of formatting (black on the changed lines), models/ --jobs 1, same run: {a_j1['median_s']:.2f}s with,"
+              f" {a_nf['median_s']:.2f}s without: x{a_j1['median_s'] / a_nf['median_s']:.2f}"
+              f" (cpu x{a_j1['cpu_s'] / a_nf['cpu_s']:.2f})")
     if len(syn) >= 2:
         ns = sorted(syn)
         r0 = next(r for r in results if r["name"] == f"t2p synthetic {ns[0]}")

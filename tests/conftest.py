@@ -26,3 +26,19 @@ def torchvision_models_dir() -> Path:
 @pytest.fixture(scope="session")
 def tv_models_dir() -> Path:
     return torchvision_models_dir()
+
+
+# Tests that read the output as formatted (black on the changed lines, the library's default);
+# the others were written against the translation as the rules write it and see it so
+# (Settings(format=False) as the library default).  The CLI formats unless --no-format.
+FORMATTED = ("test_format", "test_samples.py", "test_fast_paths.py")
+
+
+@pytest.fixture(autouse=True)
+def _unformatted_library_default(request, monkeypatch):
+    if Path(str(request.fspath)).name.startswith(FORMATTED):
+        return
+    from translator.settings import Settings
+    from translator.translate import pipeline
+
+    monkeypatch.setattr(pipeline, "DEFAULT_SETTINGS", Settings(format=False))

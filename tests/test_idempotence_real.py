@@ -48,7 +48,7 @@ def test_blank_line_after_the_docstring_survives_a_removed_import():
 
 def test_unchanged_when_nothing_was_set_off():
     src = "import torch\nimport math\n\nx = torch.abs(math.pi)\n"
-    assert translate_source(src).code == "import paddle\nimport math\n\nx = paddle.abs(math.pi)\n"
+    assert translate_source(src).code == "import math\n\nimport paddle\n\nx = paddle.abs(math.pi)\n"
 
 
 def test_support_code_of_a_first_pass_is_left_alone():

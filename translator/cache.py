@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -35,7 +36,7 @@ _PACKAGE = Path(__file__).resolve().parent
 def tool_fingerprint(rules: Path) -> str:
     """A hash of everything that decides a translation besides the input: the translator's
     source files, the rule files (``*.toml`` in the folder ``rules``), and the installed
-    torchvision (support code copies literals from it)."""
+    torchvision (support code copies literals from it) and black's version."""
     h = hashlib.sha256(b"torch2paddle-results-1\0")
     sources = sorted(_PACKAGE.rglob("*.py"))
     rule_dir = Path(rules)
@@ -50,7 +51,15 @@ def tool_fingerprint(rules: Path) -> str:
             h.update(f"{meta}:{st.st_size}:{st.st_mtime_ns}".encode())
         except OSError:
             pass
+    h.update(f"\0black={_black_version()}".encode())  # new code is formatted by black
     return h.hexdigest()
+
+
+def _black_version() -> str:
+    try:
+        return importlib.metadata.version("black")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def _package_dirs(shown: str) -> str:

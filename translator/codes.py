@@ -25,7 +25,7 @@ from .diagnostics import Severity
 
 __all__ = [
     "CODES", "Code", "by_code", "code_for", "matches", "select_filter", "valid_selector",
-    "SYNTAX_ERROR", "ENCODING_ERROR", "READ_ERROR", "WRITE_ERROR", "TOO_DEEP", "INTERNAL_ERROR",
+    "UNFORMATTED", "SYNTAX_ERROR", "ENCODING_ERROR", "READ_ERROR", "WRITE_ERROR", "TOO_DEEP", "INTERNAL_ERROR",
 ]
 
 #: ``T2P``, then one digit for the range and two for the code
@@ -160,6 +160,15 @@ CODES: tuple[Code, ...] = (
         example="import torch.nn as nn\n\n\ndef make(**kw):\n    return nn.Conv2d(3, 8, 3, **kw)\n",
     ),
     Code(
+        "T2P204", "unformatted", Severity.WARNING, ("caveat", "UNFORMATTED"),
+        "Translated, but the new code is left as the translation wrote it: black failed on it.",
+        "New and rewritten lines are formatted with black (only those lines); when black fails on the "
+        "file or its result would touch lines the translation did not change, the translation is kept "
+        "unformatted rather than lost.",
+        "Format the changed lines yourself, or report the file; `--no-format` turns formatting off.",
+        example_text="model.py:0:0: T2P204 the new code is left unformatted (black failed: ...)",
+    ),
+    Code(
         "T2P901", "syntax-error", Severity.ERROR, ("failure", "syntax"),
         "The file is not valid Python, so it was not translated.",
         "The translator rewrites a parsed tree; a file that does not parse has none.",
@@ -196,7 +205,7 @@ CODES: tuple[Code, ...] = (
         "Parsing and rewriting recurse once per level; a machine-generated expression hundreds of "
         "levels deep would take minutes, so the file is refused at once.",
         "Split the expression into smaller ones (intermediate names).",
-        example_text="gen.py:12:1: T2P905 an expression nested more than 250 levels deep is too deep to translate",
+        example_text="gen.py:12:1: T2P905 an expression nested more than 20000 levels deep is too deep to translate",
     ),
     Code(
         "T2P906", "internal-error", Severity.ERROR, ("failure", "internal"),
@@ -217,6 +226,7 @@ READ_ERROR = _BY_SOURCE[(("failure", "read"), Severity.ERROR)]
 WRITE_ERROR = _BY_SOURCE[(("failure", "write"), Severity.ERROR)]
 TOO_DEEP = _BY_SOURCE[(("failure", "nesting"), Severity.ERROR)]
 INTERNAL_ERROR = _BY_SOURCE[(("failure", "internal"), Severity.ERROR)]
+UNFORMATTED = _BY_SOURCE[(("caveat", "UNFORMATTED"), Severity.WARNING)]
 
 
 def by_code(code: str) -> Code:

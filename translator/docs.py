@@ -289,6 +289,7 @@ that spot as written and silent, `# torch2paddle: ignore` every spot on the line
 
 
 def code_page(code: codes_table.Code) -> str:
+    from .settings import Settings
     from .translate import translate_source
     from .translate.support import strip_support
 
@@ -297,7 +298,8 @@ def code_page(code: codes_table.Code) -> str:
              f"`{code.source[1]}`.", "", "## What it means", "", code.summary, "", "## Why", "", code.why, "",
              "## Example", ""]
     if code.example is not None:
-        result = translate_source(code.example, path="example.py")
+        # as the command line writes it (formatted), whatever the library's default
+        result = translate_source(code.example, path="example.py", settings=Settings())
         shown = [str(d) for d in result.diagnostics]
         lines += ["```python", code.example.rstrip("\n"), "```", "", "translates to", "", "```python",
                   strip_support(result.code).rstrip("\n"), "```", "", "and reports", "", "```", *shown, "```"]

@@ -31,10 +31,24 @@ class Settings:
     select: tuple[str, ...] | None = None
     #: codes (or prefixes) not to report, nor mark in the output (``ignore`` wins a tie)
     ignore: tuple[str, ...] = ()
+    #: format the code the translation changed or added with black (only those lines; the
+    #: others stay byte for byte) and wrap marker comments to ``line_length``.  The CLI's
+    #: ``--no-format`` turns it off.
+    format: bool = True
+    #: the line length new code is formatted to (black's ``line-length``; the CLI reads the
+    #: project's ``[tool.black]`` or ``[tool.torch2paddle]``).
+    line_length: int = 88
+    #: black's string normalization (double quotes) on the lines it formats
+    #: (``skip-string-normalization`` turns it off).
+    string_normalization: bool = True
+    #: black's magic trailing comma (``skip-magic-trailing-comma`` turns it off).
+    magic_trailing_comma: bool = True
 
     def cache_key(self) -> str:
         """The part of a result-cache key that depends on the settings."""
-        key = f"paddle={self.paddle_version or ''}" + (";torch_init" if self.torch_init else "")
+        style = f"format={self.line_length},{int(self.string_normalization)}{int(self.magic_trailing_comma)}"
+        key = (f"paddle={self.paddle_version or ''}" + (";torch_init" if self.torch_init else "")
+               + f";{style if self.format else 'format=off'}")
         if self.select is not None or self.ignore:
             key += f";select={','.join(self.select or ('ALL',))};ignore={','.join(self.ignore)}"
         return key

@@ -32,6 +32,7 @@ from ..diagnostics import Severity, Status
 from ..settings import Settings
 from .config import ConfigError, load_config
 from .output import cache_folder, err, format_diagnostic
+from .style import StyleConfigError, read_style
 
 __all__ = ["SyncConfigError", "SyncEntry", "add_parser", "find_pyproject", "load_sync_config", "main_sync"]
 
@@ -178,7 +179,8 @@ def main_sync(args: argparse.Namespace) -> int:
             (e, plan_outputs([e.src], e.dst, out_is_dir=e.dst_is_dir, include_other=e.copy_other, skipped=skipped))
             for e in entries
         ]
-    except (SyncConfigError, OutputPlanError, ConfigError) as exc:
+        style = read_style(pyproject)  # the new code is formatted in the project's style
+    except (SyncConfigError, OutputPlanError, StyleConfigError, ConfigError) as exc:
         err(str(exc))
         return 2
     from .translate import report_skipped
@@ -187,7 +189,7 @@ def main_sync(args: argparse.Namespace) -> int:
 
     settings = Settings(  # (single-threaded parsing: the parser's output may be trusted)
         trust_parser=True, cache_dir=cache_folder(), paddle_version=config.get("paddle-version"),
-        select=config.get("select"), ignore=config.get("ignore", ()),
+        select=config.get("select"), ignore=config.get("ignore", ()), **style,
     )
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr))
     would = "would " if args.check else ""

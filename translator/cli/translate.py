@@ -70,6 +70,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="give Linear/Conv*/ConvTranspose*/Bilinear/Embedding layers torch's default initialization"
         " (for training from scratch; see docs/weights-and-verify.md)",
     )
+    p.add_argument(
+        "--no-format",
+        action="store_true",
+        help="leave the new code as the translation writes it (default: black formats the lines it changed)",
+    )
+    p.add_argument(
+        "--line-length",
+        metavar="N",
+        type=_line_length,
+        help="line length of the new code (default: the project's [tool.black] line-length, else 88)",
+    )
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
@@ -151,6 +162,12 @@ def _paddle_version(text: str) -> str:
     if not text.replace(".", "").isdigit() or text.count(".") > 2 or "" in text.split("."):
         raise argparse.ArgumentTypeError(f"expected a version such as 2.6 or 3.0, got {text!r}")
     return text
+
+
+def _line_length(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
 
 
 class UsageError(Exception):
@@ -266,17 +283,18 @@ def run(args: argparse.Namespace) -> int:
         err(str(exc))
         return 2
     # this process and its workers parse in a single thread: the parser's output may be trusted
-    settings = Settings(
-        paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder(),
-        torch_init=args.torch_init, select=args.select, ignore=args.ignore,
-    )
     color = use_color(sys.stderr, args.no_color)
     skipped: list = []
     try:
         plan, mode = _plan_translate(args, skipped, _path_filter(args, config))
+        style = _style(args)
     except UsageError as exc:
         err(str(exc))
         return 2
+    settings = Settings(
+        paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder(),
+        torch_init=args.torch_init, select=args.select, ignore=args.ignore, **style,
+    )
     copies = [p for p in plan if p.copy]
     plan = [p for p in plan if not p.copy]
     stderr = sys.stderr
@@ -364,6 +382,22 @@ def run(args: argparse.Namespace) -> int:
             line += f"; {unreadable} folder(s) could not be read"
         print(line, file=stderr)
     return code
+
+
+def _style(args: argparse.Namespace) -> dict:
+    """The formatting fields of the run's Settings: ``--no-format``, ``--line-length`` and the
+    project's ``pyproject.toml`` (``cli/style.py``)."""
+    from .style import StyleConfigError, style_for
+
+    if args.no_format:
+        return {"format": False}
+    try:
+        style = style_for([Path(s) for s in args.src if s != "-"])
+    except StyleConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if args.line_length is not None:
+        style["line_length"] = args.line_length
+    return style
 
 
 def report_skipped(skipped: list, write, *, verbose: bool) -> int:  # type: ignore[no-untyped-def]

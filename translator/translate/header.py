@@ -15,6 +15,7 @@ from typing import Sequence
 import libcst as cst
 
 from . import support as support_code
+from .formatting import formatted_block
 from .imports import _import_locals, _UsedNames
 from .resolve import dotted_name, walk
 from .syntax import _NO_SPACE, _code, _fix_alias_commas, _placeholder_name, _target_names, make_chain
@@ -113,24 +114,51 @@ def _support_names(stmt: cst.BaseStatement) -> Counter:
     return used.used
 
 
-def _fill_support(code: str, placeholders: dict[str, cst.BaseStatement], indent: str, newline: str) -> str | None:
+def _fill_support(
+    code: str, placeholders: dict[str, cst.BaseStatement], indent: str, newline: str, style: tuple | None = None
+) -> str | None:
     """Put the support statements in place of their placeholder lines; None if one is not found
-    exactly once."""
+    exactly once.  With ``style`` (``formatted_block``'s arguments after the text), each
+    statement is formatted by black first (once per process)."""
     for name, stmt in placeholders.items():
         line = name + newline
         if code.count(line) != 1:
             return None
-        code = code.replace(line, _support_text(stmt, indent, newline))
+        text = _support_text(stmt, indent, newline)
+        code = code.replace(line, formatted_block(text, *style) if style else text)
     return code
 
 
-def _with_support(module: cst.Module, placeholders: dict[str, cst.BaseStatement]) -> cst.Module:
-    """``module`` with its top-level placeholder lines replaced by the support statements."""
+@functools.lru_cache(maxsize=256)
+def _formatted_statement(stmt: cst.BaseStatement, indent: str, newline: str, style: tuple) -> cst.BaseStatement:
+    """A support statement formatted by black (``formatted_block``), as a node."""
+    text = formatted_block(_support_text(stmt, indent, newline), *style)
+    # black indents by four spaces whatever the module does: say so on every block, so that
+    # the statement prints as black wrote it in a module indented otherwise
+    parsed = cst.parse_module(text).body[0].visit(_ExplicitIndent(cst.parse_module(text).default_indent))
+    return parsed.with_changes(leading_lines=stmt.leading_lines)  # type: ignore[union-attr]
+
+
+class _ExplicitIndent(cst.CSTTransformer):
+    def __init__(self, indent: str) -> None:
+        super().__init__()
+        self.indent = indent
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        return updated_node if updated_node.indent is not None else updated_node.with_changes(indent=self.indent)
+
+
+def _with_support(module: cst.Module, placeholders: dict[str, cst.BaseStatement], style: tuple | None = None) -> cst.Module:
+    """``module`` with its top-level placeholder lines replaced by the support statements
+    (formatted as ``_fill_support`` formats them, with ``style``)."""
     body = []
     for stmt in module.body:
         name = _placeholder_name(stmt)
         if name in placeholders:
-            stmt = placeholders[name].with_changes(leading_lines=stmt.leading_lines)  # type: ignore[index]
+            new = placeholders[name]
+            if style:
+                new = _formatted_statement(new, module.default_indent, module.default_newline, style)
+            stmt = new.with_changes(leading_lines=stmt.leading_lines)  # type: ignore[index]
         body.append(stmt)
     return module.with_changes(body=body)
 
@@ -142,12 +170,15 @@ def _add_header(
     torch_imports: Sequence[str] = (),
     root: Path | None = None,
     placeholders: dict[str, cst.BaseStatement] | None = None,
+    style: tuple | None = None,
 ) -> cst.Module:
     """The imports and support code a translation needs, added after the module's imports.
 
     With ``placeholders`` (a dict to fill), each support statement that is not an import is
     added as a one-name placeholder line and recorded there; ``_fill_support`` puts the code in
     after codegen, so the (large, fixed) support code is neither rebuilt nor laid out per file.
+    Without, the support statements are formatted with ``style`` (``formatted_block``'s
+    arguments after the text) when it is given, as ``_fill_support`` formats them.
     """
     body = list(module.body)
     if torch_imports:
@@ -178,15 +209,22 @@ def _add_header(
                     code.append(cst.SimpleStatementLine(body=[cst.Expr(cst.Name(name))]))
             else:
                 code = [s.with_changes(leading_lines=[]) for s in rendered]
+                if style:
+                    code = [_formatted_statement(s, module.default_indent, module.default_newline, style) for s in code]
             blank = cst.EmptyLine(indent=False, whitespace=_NO_SPACE)
             header = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.HEADER))
             footer = cst.EmptyLine(indent=False, whitespace=_NO_SPACE, comment=cst.Comment(support_code.FOOTER))
             code = [c.with_changes(leading_lines=[blank, blank]) if i else c for i, c in enumerate(code)]
+            # the imports join the module's import block (import_order places them); the code
+            # follows the block, between the header and footer comments
+            imports = [s.with_changes(leading_lines=[]) for s in imports]
+            if imports and not _is_import_line(body[idx - 1] if idx else None):
+                imports[0] = imports[0].with_changes(leading_lines=[blank] if idx else [])
+            if not code:
+                body[idx:idx] = imports
+                return _with_paddle(module, body, need_paddle)
+            code[0] = code[0].with_changes(leading_lines=[blank, blank, header])
             block: list[cst.BaseStatement] = [*imports, *code]
-            block[0] = block[0].with_changes(leading_lines=[blank, blank, header])
-            if imports and code:
-                code_start = len(imports)
-                block[code_start] = block[code_start].with_changes(leading_lines=[blank, blank])
             if idx < len(body):
                 nxt = body[idx]
                 lead = list(nxt.leading_lines)
@@ -194,6 +232,11 @@ def _add_header(
                     lead.pop(0)
                 body[idx] = nxt.with_changes(leading_lines=[blank, blank, footer, blank, blank, *lead])
             body[idx:idx] = block
+    return _with_paddle(module, body, need_paddle)
+
+
+def _with_paddle(module: cst.Module, body: list, need_paddle: bool) -> cst.Module:
+    """``module`` with ``body``, and ``import paddle`` first in its import block if it needs one."""
     if need_paddle and not _binds_paddle(module):
         pos = _first_import_index(module)
         line = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(cst.Name("paddle"))])])

@@ -38,7 +38,9 @@ from .deep import (
     parse_with_cpython,
 )
 from .fastcst import _check_parses, _inert_subtrees, _parse_module
+from .formatting import format_changed
 from .header import _SUPPORT_PLACEHOLDER, _add_header, _fill_support, _support_names, _with_support
+from .import_order import input_import_lines, place_new_imports
 from .imports import _has_import, _inert_names_unused, _module_level_uses, _TidyImports, _UsedNames
 from .positions import _diag_positions, _position
 from .registry import HANDLERS, RuleCrash
@@ -99,6 +101,33 @@ def _support_block(module: cst.Module) -> set[int]:
         if inside:
             ids.add(id(stmt))
     return set()  # no footer: not ours
+
+
+#: longest output line black is asked to format (see ``_formatted``)
+MAX_FORMAT_LINE = 5000
+
+
+def _formatted(code: str, new_code: str, settings: Settings) -> tuple[str, str | None]:
+    """``new_code`` with the lines the translation changed formatted (``formatting``), and a
+    warning when black failed on it (the unformatted output is kept then).
+
+    black's line splitting grows much faster than the line: a changed line of thousands of
+    characters (machine-generated code) would take minutes, so such output is left unformatted,
+    with the warning saying why."""
+    longest = max(map(len, new_code.splitlines()), default=0)
+    if longest > MAX_FORMAT_LINE:
+        return new_code, f"the new code is left unformatted (a line of {longest} characters is too long for black)"
+    result = format_changed(
+        code,
+        new_code,
+        line_length=settings.line_length,
+        string_normalization=settings.string_normalization,
+        magic_trailing_comma=settings.magic_trailing_comma,
+        skip=(support_code.HEADER, support_code.FOOTER),
+    )
+    if result.problem is None or not result.problem.startswith(("black failed", "black's output")):
+        return result.code, None  # formatted, or left so by design (indentation, line endings)
+    return result.code, f"the new code is left unformatted ({result.problem})"
 
 
 def _checked(table: RuleTable) -> RuleTable:
@@ -232,7 +261,8 @@ def _translate(
     placeholders: dict[str, cst.BaseStatement] | None = None
     if header._USE_PLACEHOLDERS and module.has_trailing_newline and _SUPPORT_PLACEHOLDER not in code:
         placeholders = {}
-    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root, placeholders)
+    style = settings.format and (settings.line_length, settings.string_normalization, settings.magic_trailing_comma)
+    out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root, placeholders, style or None)
     # the support code and header may use names too
     import_lines: list[cst.SimpleStatementLine] = []
     holders = _holders(out, lambda line: _has_import(line) and not import_lines.append(line))
@@ -255,11 +285,19 @@ def _translate(
         out = out.visit(_DropLines(_holders(out, _is_dropped)))
     out = contain_leftovers(out, package)
     out = _without_leading_blank_lines(out, code)
+    out = place_new_imports(out, input_import_lines(module), package)
     new_code = out.code
+    format_problem: str | None = None
+    if style and new_code != code:
+        # formatted before the support code is filled in, which black leaves alone: each
+        # snippet is formatted on its own, once per process (see _fill_support)
+        new_code, format_problem = _formatted(code, new_code, settings)
     if placeholders:
-        filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline)
+        filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline, style or None)
         if filled is None:  # a placeholder line was not found once: lay out in full (tested)
-            filled = _with_support(out, placeholders).code
+            filled = _with_support(out, placeholders, style or None).code
+            if style:
+                filled, format_problem = _formatted(code, filled, settings)
         new_code = filled
     try:
         if new_code != code:
@@ -269,6 +307,8 @@ def _translate(
         diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, codes.INTERNAL_ERROR, message)
         return Translation(shown, code, code, Status.FAILED, [diag])
     diags: list[Diagnostic] = []
+    if format_problem is not None and (tr.keep_code is None or tr.keep_code(codes.UNFORMATTED)):
+        diags.append(Diagnostic(shown, 0, 0, codes.UNFORMATTED, format_problem, Severity.WARNING))
     if tr.diags:
         wanted = [n for d in tr.diags for n in d[:2] if n is not None]
         chains = [([n for n in d[:2] if n is not None], d[5]) for d in tr.diags]
@@ -277,6 +317,7 @@ def _translate(
             pos = positions.get(node) or (positions.get(fallback) if fallback is not None else None)
             line, col = (pos.start.line, pos.start.column + 1) if pos else (0, 0)
             diags.append(Diagnostic(shown, line, col, dcode, message, severity, api))
+    if diags:
         diags.sort(key=lambda d: (d.line, d.col, d.api or "", d.message, d.code))
         diags = list(dict.fromkeys(diags))
     status = Status.TRANSLATED if new_code != code else Status.UNCHANGED

@@ -47,6 +47,7 @@ class Caveat(enum.Enum):
     DIFFERS = "behaviour differs"  # Paddle's result may differ from torch's here
     ASSUMED = "assumption"  # one of two readings of the call was assumed
     UNCHECKED = "unchecked arguments"  # *args/**kwargs passed on without renaming or checking
+    UNFORMATTED = "unformatted"  # black failed on the new code: the output is left unformatted
 
 
 @dataclasses.dataclass(frozen=True)

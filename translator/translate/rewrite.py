@@ -8,6 +8,7 @@ line and reports.  Receiver evidence lives in ``evidence``, import planning and 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections import Counter
 
@@ -21,6 +22,8 @@ from .arguments import _changes_something, rewrite_args
 from .context import TranslateContext
 from .evidence import EvidenceMixin
 from .fastcst import _Transformer
+from .formatting import joined_markers, normalized_marker
+from .peephole import CLEANED, clean
 from .imports import ImportsMixin
 from . import placement
 from .legacy import legacy_reduction
@@ -182,22 +185,39 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if self.silencer is not None and id(original_node) in self.silencer.untouched:
             return self.keep_torch(original_node)  # `# torch2paddle: ignore`: as written
         result = super().on_leave(original_node, updated_node)
+        if result is not original_node and isinstance(result, CLEANED):
+            result = self._cleaned(original_node, result)
         if isinstance(original_node, cst.IndentedBlock):
             self.block_indents.pop()
         if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self.stmt_chain.pop()
             markers = self.stmt_markers.pop()
             if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                existing = {_uncoded(line.comment.value) for line in result.leading_lines if line.comment}
-                # a statement a first pass marked (whatever its marker says) gets no more markers
-                marked = any(c.startswith(f"# {MARKER}") for c in existing)
+                # a marker already there (wrapped over several comment lines, with or without its
+                # code) is not repeated; a statement a first pass marked gets no more markers
+                existing = joined_markers(
+                    _uncoded(line.comment.value) for line in result.leading_lines if line.comment
+                )
                 lines = [
                     cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
                     for m in markers
-                    if _uncoded(m) not in existing and not marked
+                    if normalized_marker(_uncoded(m)) not in existing and not existing
                 ]
                 result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
         return result
+
+    def _cleaned(self, original: cst.CSTNode, result: cst.CSTNode):  # type: ignore[no-untyped-def]
+        """``result`` after the peephole clean-ups (``peephole``) of what this translation made."""
+        in_class = bool(len(self.scopes)) and self.scopes[-1].kind == "class"
+        cleaned = clean(original, result, in_class)
+        if cleaned is None:
+            return result
+        if isinstance(cleaned, cst.SimpleStatementLine) and not cleaned.body:
+            if self.stmt_markers and self.stmt_markers[-1]:
+                return result  # the statement carries a marker: it stays
+            self.dropped_lines = True
+            return _dropped_line(result)
+        return cleaned
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
@@ -592,7 +612,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return False  # the rule would not apply to this call anyway
         if isinstance(result, Removed):
             return True
-        return _code(result.node) != _code(updated)
+        return not _same_expression(result.node, updated)
 
     def _receiver_matches(self, receiver: str, recv: cst.BaseExpression) -> bool:
         if receiver == "any":
@@ -709,6 +729,18 @@ def _without_arg(call: cst.Call, index: int) -> cst.Call:
     """``call`` without its argument at ``index``."""
     args = [a for i, a in enumerate(call.args) if i != index]
     return call.with_changes(args=fix_commas(call.args, args))
+
+
+def _same_expression(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """Whether two expressions are the same code, however laid out (a rule's result is built
+    on one line; the call it is compared with may have been split over lines by black)."""
+    x, y = _code(a), _code(b)
+    if x == y:
+        return True
+    try:
+        return ast.dump(ast.parse(f"(\n{x}\n)", mode="eval")) == ast.dump(ast.parse(f"(\n{y}\n)", mode="eval"))
+    except (SyntaxError, ValueError, RecursionError):
+        return False
 
 
 def _typed(result: object) -> Rewritten | Removed | Refused:

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""What formatting promises, on a whole folder: translate every .py file with and without
+formatting (default: the installed torchvision's ``models/`` and ``samples/torch_src``) and count
+
+* changed or added lines longer than the line length (``long``; lines that are long only
+  because of one string literal, which black does not split, are counted apart);
+* lines the translation did not touch (outside every statement it changed) that the formatted
+  output does not keep byte for byte (``moved``; must be 0);
+* files whose formatted output a second translation changes while the unformatted output is
+  stable (``unstable``; must be 0 -- ``benchmarks/idempotence.py`` covers the translation itself);
+* long lines inside the support block apart: they are the snippets' docstrings and comments,
+  which black leaves as written;
+* the time spent with and without formatting, as a ratio from the same run.
+
+    python benchmarks/formatting.py [DIR ...] [--line-length 88] [--jobs 2]
+
+Exit 1 when any line is ``long`` or ``moved``, or a file is ``unstable``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import multiprocessing
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _torchvision_models() -> Path | None:
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+def _check(job: tuple[str, int]) -> dict:
+    from translator.settings import Settings
+    from translator.translate.formatting import check_output
+    from translator.translate.pipeline import translate_source
+
+    path, line_length = job
+    text = Path(path).read_text(encoding="utf-8")
+    plain = Settings(trust_parser=True, format=False)
+    styled = Settings(trust_parser=True, line_length=line_length)
+    t0 = time.perf_counter()
+    unformatted = translate_source(text, path=path, settings=plain)
+    t1 = time.perf_counter()
+    formatted = translate_source(text, path=path, settings=styled)
+    t2 = time.perf_counter()
+    again = translate_source(formatted.code, path=path, settings=styled)
+    plain_again = translate_source(unformatted.code, path=path, settings=plain)
+    found = check_output(text, unformatted.code, formatted.code, line_length)
+    lines = formatted.code.splitlines()
+    support = _support_lines(lines)
+    return {
+        "path": path,
+        "plain": t1 - t0,
+        "styled": t2 - t1,
+        "long": [(n, lines[n - 1]) for n in found["long"] if n not in support],
+        "long_support": [(n, lines[n - 1]) for n in found["long"] if n in support],
+        "moved": found["moved"],
+        # the translation's own second-pass changes (benchmarks/idempotence.py) are not counted
+        "unstable": again.code != formatted.code and plain_again.code == unformatted.code,
+        "unstable_anyway": plain_again.code != unformatted.code,
+        "warnings": [d.message for d in formatted.diagnostics if d.code == "format"],
+        "changed": formatted.changed,
+    }
+
+
+def _support_lines(lines: list[str]) -> set[int]:
+    """The lines of the support block (its code is the snippets' text, formatted by black,
+    which leaves their docstrings and comments as written)."""
+    from translator.translate.support import FOOTER, HEADER
+
+    out: set[int] = set()
+    inside = False
+    for n, line in enumerate(lines, 1):
+        if line.strip() == HEADER:
+            inside = True
+        if inside:
+            out.add(n)
+        if line.strip() == FOOTER:
+            inside = False
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dirs", nargs="*", type=Path)
+    parser.add_argument("--line-length", type=int, default=88)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    dirs = args.dirs or [d for d in (_torchvision_models(), ROOT / "samples" / "torch_src") if d is not None]
+    files = sorted(str(p) for d in dirs for p in ([d] if d.is_file() else d.rglob("*.py")))
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        results = pool.map(_check, [(f, args.line_length) for f in files], chunksize=4)
+    long = [(r["path"], n, line) for r in results for n, line in r["long"]]
+    moved = [(r["path"], n) for r in results for n in r["moved"]]
+    unstable = [r["path"] for r in results if r["unstable"]]
+    long_support = sum(len(r["long_support"]) for r in results)
+    unstable_anyway = sum(r["unstable_anyway"] for r in results)
+    for path, n, line in long:
+        print(f"long: {path}:{n}: {len(line)} columns")
+    for path, n in moved:
+        print(f"moved: {path}:{n}")
+    for path in unstable:
+        print(f"unstable: {path}")
+    for r in results:
+        for w in r["warnings"]:
+            print(f"warning: {r['path']}: {w}")
+    plain = sum(r["plain"] for r in results)
+    styled = sum(r["styled"] for r in results)
+    print()
+    print(f"{len(files)} files ({sum(r['changed'] for r in results)} changed), {time.perf_counter() - start:.0f} s")
+    print(f"changed/added lines over {args.line_length} columns: {len(long)}"
+          f" (and {long_support} docstring/comment lines of support snippets, as the snippets are written)")
+    print(f"untouched lines not kept byte for byte: {len(moved)}")
+    print(f"files a second translation changes because of the formatting: {len(unstable)}"
+          f" (and {unstable_anyway} the translation changes on a second pass either way)")
+    print(f"translation time without formatting {plain:.2f} s, with {styled:.2f} s: ratio {styled / max(plain, 1e-9):.2f}")
+    return 1 if long or moved or unstable else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

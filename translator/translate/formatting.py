@@ -1,0 +1,420 @@
+"""Formatting what the translation wrote, and nothing else.
+
+The lines the translation changed or added (a line diff of the output against the input) are
+formatted with black, limited to those lines (``black.format_str(..., lines=...)``): black
+formats each statement that overlaps them and leaves every other line byte for byte.  Marker
+comments (``# TODO(torch2paddle): ...``) longer than the line length are wrapped first, with
+continuation lines indented under the message (``#   ...``); the full message stays in the
+diagnostic.
+
+The result is kept only when it is safe: black succeeded, the output still parses, and no line
+outside the statements the translation touched changed (black re-indents a whole file whose
+indentation is not four spaces a level; such a file keeps its unformatted output).  When black
+fails on a file the unformatted output is kept and a warning says so; nothing raises.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import difflib
+import functools
+import textwrap
+import warnings
+from typing import Iterable
+
+from ..diagnostics import MARKER
+
+__all__ = ["FormatResult", "changed_lines", "format_changed", "statement_spans", "wrap_markers", "touched_lines"]
+
+_MARKER_START = f"# {MARKER}:"
+MARKER_CONTINUATION = "#   "  # a wrapped marker's further lines start so (after the indentation)
+
+
+class FormatResult:
+    """The formatted code, or the code as it was with ``problem`` saying why (None when black
+    was not needed or worked)."""
+
+    __slots__ = ("code", "problem")
+
+    def __init__(self, code: str, problem: str | None = None) -> None:
+        self.code = code
+        self.problem = problem
+
+
+# ------------------------------------------------------------------- changed lines ----
+def changed_lines(before: str, after: str) -> list[tuple[int, int]]:
+    """The 1-based, inclusive line ranges of ``after`` that are not lines of ``before`` kept
+    in place (a line diff)."""
+    a, b = before.splitlines(), after.splitlines()
+    ranges: list[tuple[int, int]] = []
+    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("replace", "insert") and j2 > j1:
+            ranges.append((j1 + 1, j2))
+    return ranges
+
+
+def statement_spans(tree: ast.Module) -> list[tuple[int, int]]:
+    """The lines of each simple statement, each decorator and each compound statement's header
+    (``def f(...):`` up to its body), sorted: the units black formats."""
+    spans: list[tuple[int, int]] = []
+    todo: list[list[ast.stmt]] = [tree.body]
+    while todo:
+        for stmt in todo.pop():
+            body = getattr(stmt, "body", None)
+            end = stmt.end_lineno or stmt.lineno
+            if not isinstance(body, list) or not body or not isinstance(body[0], ast.stmt):
+                spans.append((stmt.lineno, end))
+                continue
+            for dec in getattr(stmt, "decorator_list", ()):
+                spans.append((dec.lineno, dec.end_lineno or dec.lineno))
+            if body[0].lineno == stmt.lineno:  # `if x: y = 1`: one unit
+                spans.append((stmt.lineno, end))
+                continue
+            spans.append((stmt.lineno, body[0].lineno - 1))
+            todo.append(body)
+            for name in ("orelse", "finalbody"):
+                todo.append(getattr(stmt, name, None) or [])
+            for handler in getattr(stmt, "handlers", ()):
+                spans.append((handler.lineno, max(handler.lineno, handler.body[0].lineno - 1)))
+                todo.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                spans.append((case.pattern.lineno, max(case.pattern.lineno, case.body[0].lineno - 1)))
+                todo.append(case.body)
+    spans.sort()
+    return spans
+
+
+def touched_lines(ranges: Iterable[tuple[int, int]], spans: list[tuple[int, int]]) -> set[int]:
+    """The lines of ``ranges`` and of every statement span that overlaps one of them."""
+    out: set[int] = set()
+    starts = [s for s, _ in spans]
+    for lo, hi in ranges:
+        out.update(range(lo, hi + 1))
+        # spans starting at or before hi that end at or after lo (spans are not nested much:
+        # look back over the few that start before lo)
+        i = bisect.bisect_right(starts, hi) - 1
+        while i >= 0:
+            s, e = spans[i]
+            if e >= lo:
+                out.update(range(s, e + 1))
+            elif s < lo and lo - s > 400:
+                break
+            i -= 1
+    return out
+
+
+# ------------------------------------------------------------------------ markers ----
+def wrap_markers(code: str, line_length: int, lines: set[int]) -> str:
+    """``code`` with each marker comment line among ``lines`` (1-based) that is longer than
+    ``line_length`` wrapped: the first line keeps the marker, later ones start ``#   ``."""
+    out = code.splitlines(keepends=True)
+    changed = False
+    for number in sorted(lines, reverse=True):
+        text = out[number - 1] if number <= len(out) else ""
+        body = text.rstrip("\r\n")
+        stripped = body.lstrip(" \t")
+        if len(body) <= line_length or not stripped.startswith(_MARKER_START):
+            continue
+        indent = body[: len(body) - len(stripped)]
+        newline = text[len(body):]
+        width = max(line_length - len(indent), 40)
+        wrapped = textwrap.wrap(
+            stripped[2:], width=width - 2, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+        )
+        out[number - 1] = "".join(f"{indent}# {part}{newline or chr(10)}" for part in wrapped)
+        if not newline:
+            out[number - 1] = out[number - 1][:-1]
+        changed = True
+    return "".join(out) if changed else code
+
+
+def joined_markers(comments: Iterable[str]) -> set[str]:
+    """The marker messages among consecutive comment lines, a wrapped marker joined again, as
+    ``normalized_marker`` reads them (so a marker matches its wrapped form)."""
+    found: list[list[str]] = []
+    current: list[str] | None = None
+    for comment in comments:
+        if comment.startswith(_MARKER_START):
+            current = [comment]
+            found.append(current)
+        elif current is not None and comment.startswith(MARKER_CONTINUATION) and comment[len(MARKER_CONTINUATION):].strip():
+            current.append(comment[len(MARKER_CONTINUATION):])
+        else:
+            current = None
+    return {normalized_marker(" ".join(parts)) for parts in found}
+
+
+def normalized_marker(marker: str) -> str:
+    """``marker`` without whitespace, escaped newlines and trailing commas: a marker quoting code
+    black has since laid out over several lines (``'(\\n    a * b\\n)'``, ``f(\\n  a,\\n)``)
+    still matches the marker the first translation wrote."""
+    text = "".join(marker.replace("\\n", " ").split())
+    return text.replace(",)", ")").replace(",]", "]").replace(",}", "}")
+
+
+# -------------------------------------------------------------------------- black ----
+@functools.lru_cache(maxsize=8)
+def _mode(line_length: int, string_normalization: bool, magic_trailing_comma: bool):  # type: ignore[no-untyped-def]
+    import black
+
+    return black.Mode(
+        line_length=line_length, string_normalization=string_normalization, magic_trailing_comma=magic_trailing_comma
+    )
+
+
+def format_changed(
+    source: str,
+    code: str,
+    *,
+    line_length: int = 88,
+    string_normalization: bool = True,
+    magic_trailing_comma: bool = True,
+    skip: tuple[str, str] | None = None,
+) -> FormatResult:
+    """``code`` (the translation of ``source``) with the lines it changed or added formatted
+    (see the module docstring); never raises.  The lines from one equal to ``skip[0]`` to one
+    equal to ``skip[1]`` (stripped) are left to the caller: the support code, each snippet of
+    which is formatted on its own, once per process (``formatted_block``)."""
+    if code == source:
+        return FormatResult(code)
+    newline = "\r\n" if "\r\n" in code else "\n"
+    if newline == "\r\n":
+        if code.count("\n") != code.count("\r\n"):
+            return FormatResult(code, "mixed line endings")
+        code, source = code.replace("\r\n", "\n"), source.replace("\r\n", "\n")
+    elif "\r" in code:
+        return FormatResult(code, "old Mac line endings")
+    ranges = changed_lines(source, code)
+    if not ranges:
+        return FormatResult(_restore(code, newline))
+    code = wrap_markers(code, line_length, {n for lo, hi in ranges for n in range(lo, hi + 1)})
+    ranges = changed_lines(source, code)
+    if skip is not None:
+        ranges = _without_lines(ranges, code, skip)
+        if not ranges:
+            return FormatResult(_restore(code, newline))
+    try:
+        import black
+    except ImportError:  # pragma: no cover - black is a dependency
+        return FormatResult(_restore(code, newline), "black is not installed")
+    mode = _mode(line_length, string_normalization, magic_trailing_comma)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            formatted = _format_chunks(black, code, mode, ranges)
+    except Exception as exc:  # noqa: BLE001 - black's errors are many; the output stays as it is
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return FormatResult(_restore(code, newline), f"black failed: {type(exc).__name__}: {first}"[:200])
+    if formatted == code:
+        return FormatResult(_restore(code, newline))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
+            ast.parse(formatted)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return FormatResult(_restore(code, newline), "black's output does not parse")
+    allowed = touched_lines(ranges, statement_spans(tree))
+    if not _only_touched(code, formatted, allowed):
+        return FormatResult(_restore(code, newline), "black would change lines the translation did not touch")
+    formatted = _blank_lines_kept(code, formatted, allowed)
+    if skip is not None:
+        formatted = _blank_lines_kept_before(skip[0], code, formatted)
+    return FormatResult(_restore(formatted, newline))
+
+
+def _blank_lines_kept(before: str, after: str, allowed: set[int]) -> str:
+    """``after`` with the blank lines before each line the translation did not touch as
+    ``before`` has them: black, formatting the line above, may add or remove some (after an
+    import it leaves one blank line, also before a class)."""
+    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    out: list[str] = []
+    changed = False
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        blank_only = tag != "equal" and not any(x.strip() for x in a[i1:i2]) and not any(x.strip() for x in b[j1:j2])
+        if blank_only and i2 < len(a) and (i2 + 1) not in allowed:
+            out.extend(a[i1:i2])
+            changed = True
+        else:
+            out.extend(b[j1:j2])
+    return "".join(out) if changed else after
+
+
+def _blank_lines_kept_before(first: str, before: str, after: str) -> str:
+    """``after`` with as many blank lines before its line ``first`` as ``before`` has (black
+    counts the blank lines before a line it leaves alone by the line above it)."""
+    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    try:
+        i = next(n for n, line in enumerate(a) if line.strip() == first)
+        j = next(n for n, line in enumerate(b) if line.strip() == first)
+    except StopIteration:
+        return after
+    blank_a = i - next((n + 1 for n in range(i - 1, -1, -1) if a[n].strip()), 0)
+    top = next((n + 1 for n in range(j - 1, -1, -1) if b[n].strip()), 0)
+    return "".join(b[:top] + ["\n"] * blank_a + b[j:])
+
+
+def _top_level_spans(code: str) -> list[tuple[int, int]] | None:
+    """The lines of each top-level statement (from its first decorator); None if the code does
+    not parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    spans = []
+    for stmt in tree.body:
+        start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        spans.append((start, stmt.end_lineno or stmt.lineno))
+    return spans
+
+
+def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]]) -> str:  # type: ignore[no-untyped-def]
+    """black on ``ranges`` of ``code``, given only the top-level statements those ranges touch,
+    each on its own (black reads a whole file whatever the ranges: most of a file is not
+    touched).  Top-level statements are formatted independently by black; the blank lines
+    between them are not given to it."""
+    spans = _top_level_spans(code)
+    if spans is None:
+        return black.format_str(code, mode=mode, lines=ranges)
+    lines = code.splitlines(keepends=True)
+    out: list[str] = []
+    done = 0  # lines of `code` already in `out`
+    for start, end in spans:
+        inside = [(max(lo, start) - start + 1, min(hi, end) - start + 1) for lo, hi in ranges if lo <= end and hi >= start]
+        if not inside:
+            continue
+        out.extend(lines[done : start - 1])
+        chunk = "".join(lines[start - 1 : end])
+        if not chunk.endswith("\n"):
+            chunk += "\n"
+            formatted = black.format_str(chunk, mode=mode, lines=inside).rstrip("\n")
+        else:
+            formatted = black.format_str(chunk, mode=mode, lines=inside)
+        out.append(formatted)
+        done = end
+    out.extend(lines[done:])
+    return "".join(out)
+
+
+def _without_lines(ranges: list[tuple[int, int]], code: str, between: tuple[str, str]) -> list[tuple[int, int]]:
+    """``ranges`` without the lines from one equal to ``between[0]`` to one equal to
+    ``between[1]`` (after stripping)."""
+    lines = code.splitlines()
+    skipped: set[int] = set()
+    inside = False
+    for n, line in enumerate(lines, 1):
+        text = line.strip()
+        if text == between[0]:
+            inside = True
+        if inside:
+            skipped.add(n)
+        if text == between[1]:
+            inside = False
+    if not skipped:
+        return ranges
+    out: list[tuple[int, int]] = []
+    for lo, hi in ranges:
+        start = None
+        for n in range(lo, hi + 2):
+            keep = n <= hi and n not in skipped
+            if keep and start is None:
+                start = n
+            elif not keep and start is not None:
+                out.append((start, n - 1))
+                start = None
+    return out
+
+
+def _restore(code: str, newline: str) -> str:
+    return code.replace("\n", newline) if newline != "\n" else code
+
+
+def _only_touched(before: str, after: str, allowed: set[int]) -> bool:
+    """Whether every line black changed (a line diff) is one of ``allowed`` (1-based), a blank
+    line, or a line inserted next to one of them."""
+    a, b = before.splitlines(), after.splitlines()
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "insert":
+            if i1 not in allowed and i1 + 1 not in allowed:
+                return False
+            continue
+        for n in range(i1 + 1, i2 + 1):
+            if n not in allowed and a[n - 1].strip():
+                return False
+    return True
+
+
+# --------------------------------------------------------------------------- checks ----
+def check_output(source: str, unformatted: str, formatted: str, line_length: int) -> dict[str, list[int]]:
+    """What the formatting promises, checked on one file (tests and benchmarks/formatting.py):
+
+    * ``long``: lines of ``formatted`` the translation changed or added that are longer than
+      ``line_length``, except those whose length is a string literal's (black leaves strings);
+    * ``moved``: lines of ``unformatted`` the translation left as they were and outside every
+      statement it touched, that ``formatted`` does not keep byte for byte.
+    Each a list of 1-based line numbers (of ``formatted`` and ``unformatted``)."""
+    f_lines = formatted.splitlines()
+    long = []
+    for lo, hi in changed_lines(source, formatted):
+        for n in range(lo, hi + 1):
+            line = f_lines[n - 1]
+            if len(line) > line_length and not _long_because_of_a_string(line, line_length):
+                long.append(n)
+    u_lines = unformatted.splitlines()
+    kept = set()
+    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, source.splitlines(), u_lines, autojunk=False).get_opcodes():
+        if tag == "equal":
+            kept.update(range(j1 + 1, j2 + 1))
+    try:
+        spans = statement_spans(ast.parse(unformatted))
+    except (SyntaxError, ValueError):
+        spans = []
+    untouched = kept - touched_lines(changed_lines(source, unformatted), spans)
+    same = set()
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, u_lines, f_lines, autojunk=False).get_opcodes():
+        if tag == "equal":
+            same.update(range(i1 + 1, i2 + 1))
+    return {"long": long, "moved": sorted(untouched - same)}
+
+
+def _long_because_of_a_string(line: str, line_length: int) -> bool:
+    """Whether ``line`` would fit without its longest string literal (or a marker's one long
+    word, or its end-of-line comment, such as ``# type: ignore``): black splits neither."""
+    stripped = line.strip()
+    hash_at = line.find("  #")
+    if hash_at > 0 and '"' not in line[hash_at:] and "'" not in line[hash_at:]:
+        if hash_at <= line_length or line[hash_at:].lstrip().startswith("# type:"):
+            return True  # black does not split a line whose comment is a type pragma
+    if stripped.startswith("#"):
+        return max((len(w) for w in stripped.split()), default=0) + len(line) - len(stripped) + 6 > line_length
+    best = 0
+    for quote in ('"', "'"):
+        start = line.find(quote)
+        end = line.rfind(quote)
+        if 0 <= start < end:
+            best = max(best, end - start + 1)
+    return best > 0 and len(line) - best < line_length
+
+
+@functools.lru_cache(maxsize=512)
+def formatted_block(text: str, line_length: int, string_normalization: bool, magic_trailing_comma: bool) -> str:
+    """``text`` (whole top-level statements, such as a support snippet) formatted by black in
+    full, once per process and style; ``text`` itself when black fails on it."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    plain = text.replace("\r\n", "\n")
+    try:
+        import black
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = black.format_str(plain, mode=_mode(line_length, string_normalization, magic_trailing_comma))
+    except Exception:  # noqa: BLE001 - the snippet stays as written
+        return text
+    if plain.endswith("\n") != out.endswith("\n"):
+        out = out + "\n" if plain.endswith("\n") else out.rstrip("\n")
+    return _restore(out, newline)
