@@ -31,13 +31,20 @@ class Settings:
     select: tuple[str, ...] | None = None
     #: codes (or prefixes) not to report, nor mark in the output (``ignore`` wins a tie)
     ignore: tuple[str, ...] = ()
+    #: libraries built on torch whose definitions a file imports are translated from their
+    #: source and carried with the output (``translate/libraries.py``); () turns it off
+    libraries: tuple[str, ...] = ("torchvision",)
+    #: the folder of the tree being translated: relative imports of modules inside it stay (they
+    #: point at the translated siblings); None for a file translated alone, which carries what
+    #: its relative imports need
+    tree_root: str | None = None
 
     def cache_key(self) -> str:
         """The part of a result-cache key that depends on the settings."""
         key = f"paddle={self.paddle_version or ''}" + (";torch_init" if self.torch_init else "")
         if self.select is not None or self.ignore:
             key += f";select={','.join(self.select or ('ALL',))};ignore={','.join(self.ignore)}"
-        return key
+        return key + f";libraries={','.join(self.libraries)};tree={self.tree_root or ''}"
 
 
 DEFAULT = Settings()

@@ -70,6 +70,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="give Linear/Conv*/ConvTranspose*/Bilinear/Embedding layers torch's default initialization"
         " (for training from scratch; see docs/weights-and-verify.md)",
     )
+    p.add_argument(
+        "--library",
+        action="append",
+        metavar="NAME",
+        help="translate the definitions a file imports from this library built on torch (its source, found"
+        " without importing it) and carry them with the output; repeatable (default: torchvision)",
+    )
+    p.add_argument("--no-libraries", action="store_true", help="carry no library definitions (not even torchvision's)")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
@@ -155,6 +163,31 @@ def _paddle_version(text: str) -> str:
 
 class UsageError(Exception):
     """Bad arguments or unsafe outputs: reported as one line, exit 2, nothing done."""
+
+
+def _libraries(args: argparse.Namespace, srcs: list[Path]) -> tuple[str, ...]:
+    """The libraries whose definitions are carried: ``--library`` (repeatable), else the
+    ``libraries`` list of ``[tool.torch2paddle]`` in the nearest pyproject.toml above the first
+    input (or the working folder), else torchvision; ``--no-libraries``: none."""
+    if args.no_libraries:
+        return ()
+    if args.library:
+        return tuple(dict.fromkeys(args.library))
+    from .sync import find_pyproject
+
+    pyproject = find_pyproject((srcs[0].resolve().parent if srcs else Path.cwd()))
+    if pyproject is None:
+        return ("torchvision",)
+    import tomllib
+
+    try:
+        table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("torch2paddle", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{pyproject}: cannot read [tool.torch2paddle]: {exc}") from None
+    value = table.get("libraries", ["torchvision"])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier() for v in value):
+        raise UsageError(f"{pyproject}: [tool.torch2paddle] libraries must be a list of package names, got {value!r}")
+    return tuple(dict.fromkeys(value))
 
 
 class Progress:
@@ -266,9 +299,18 @@ def run(args: argparse.Namespace) -> int:
         err(str(exc))
         return 2
     # this process and its workers parse in a single thread: the parser's output may be trusted
+    from ..packages import tree_root_of
+
+    srcs = [Path(s) for s in args.src if s != "-" and Path(s).exists()]
+    try:
+        libraries = _libraries(args, srcs)
+    except UsageError as exc:
+        err(str(exc))
+        return 2
     settings = Settings(
         paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder(),
         torch_init=args.torch_init, select=args.select, ignore=args.ignore,
+        libraries=libraries, tree_root=tree_root_of(srcs),
     )
     color = use_color(sys.stderr, args.no_color)
     skipped: list = []

@@ -25,6 +25,7 @@ from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
 from . import header
+from . import libraries
 from . import support as support_code
 from .containment import contain_leftovers
 from .fastcst import _check_parses, _inert_subtrees, _parse_module
@@ -138,7 +139,7 @@ def translate_source(
     settings = settings or DEFAULT_SETTINGS
     paddle_version = paddle_version or settings.paddle_version
     shown = path or "<string>"
-    if "torch" not in code:
+    if "torch" not in code and not libraries.may_carry(code, settings.libraries, settings.tree_root is None):
         # fast path: nothing here can refer to torch or torchvision
         return Translation(shown, code, code, Status.UNCHANGED)
     line = _too_deeply_nested(code) if _has_long_lines(code) else None
@@ -150,13 +151,32 @@ def translate_source(
     if saved < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)  # the passes recurse per level of nesting
     try:
-        return _translate(code, shown, path, table, settings, paddle_version)
+        return _translate_with_libraries(code, shown, path, table, settings, paddle_version)
     except RecursionError:  # pragma: no cover - MAX_NESTING keeps inputs below this
         message = "the code is nested too deeply to translate; split its expressions"
         return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, 0, 0, codes.TOO_DEEP, message, Severity.ERROR)])
     finally:
         if saved < _RECURSION_LIMIT:
             sys.setrecursionlimit(saved)
+
+
+def _translate_with_libraries(
+    code: str, shown: str, path: str | None, table: RuleTable | None, settings: Settings, paddle_version: str | None
+) -> Translation:
+    """``_translate`` of the file with the library definitions it imports carried along
+    (``libraries.combine``); diagnostics point back at the file or the library lines."""
+    table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
+    combined = libraries.combine(code, path, table, settings.libraries, settings.tree_root)
+    if combined is None:
+        return _translate(code, shown, path, table, settings, paddle_version)
+    result = _translate(combined.code, shown, path, table, settings, paddle_version)
+    diags = libraries.map_diagnostics(result.diagnostics, combined, shown)
+    diags.sort(key=lambda d: (d.path != shown, d.path, d.line, d.col, d.code, d.message))
+    if result.status is Status.FAILED:
+        return Translation(shown, code, code, Status.FAILED, diags)
+    new_code = result.code if result.code != combined.code or combined.code != code else code
+    status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
+    return Translation(shown, code, new_code, status, list(dict.fromkeys(diags)), result.rules_applied)
 
 
 def _translate(

@@ -1,0 +1,659 @@
+"""Definitions a file imports from a library built on torch, carried along with its translation.
+
+A file that imports ``Conv2dNormActivation`` from ``torchvision.ops.misc`` (or ``from ..ops.misc``
+inside torchvision) has nothing to run on in Paddle unless the definition comes along.  Before
+the engine runs, :func:`gather` finds, for each imported name that no rule covers, its
+definition in the library's source (located with ``importlib.util.find_spec`` on the top-level
+package, which does not import it, and read with ``ast``), and the definitions and imports that
+definition needs, transitively.  :func:`combine` builds one source text: the file's imports,
+the library imports the definitions need (made absolute), the definitions in dependency order
+under a comment naming where they come from, then the rest of the file, without the imports
+the definitions replace.  The engine translates that text as one module, and
+:func:`map_diagnostics` puts each diagnostic back on the line it came from: the library's
+``path:line`` for a definition, the file's own otherwise.
+
+Which libraries are translated so is ``Settings.libraries`` (torchvision by default); a name
+from another library built on torch (its distribution requires torch) is reported, naming the
+library and how to enable it.  Libraries with Paddle support of their own are mapped instead
+(:data:`NATIVE`: ``einops.layers.torch`` -> ``einops.layers.paddle``).  A file's own package is
+carried the same way when the file is translated alone (``Settings.tree_root`` is None) or when
+the imported module lies outside the tree being translated.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import importlib.metadata
+import importlib.util
+import re
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, Severity
+from ..packages import package_root
+from ..rules import RuleTable
+from .resolve import package_of, resolve_relative
+
+__all__ = ["NATIVE", "Combined", "combine", "map_diagnostics"]
+
+#: modules of libraries that support Paddle themselves: the torch module -> its Paddle twin
+NATIVE = {"einops.layers.torch": "einops.layers.paddle"}
+
+BEGIN = "# --- definitions translated by torch2paddle from {where} ---"
+END = "# --- end of translated definitions ---"
+
+# roots never translated as libraries: torch itself, Paddle, numpy and the standard library
+_NOT_LIBRARIES = {"torch", "paddle", "numpy", "__future__", "translator"}
+_MAX_DEFINITIONS = 400  # a safety net against following a whole library
+_RULED: dict[tuple[int, str, Path | None], dict[tuple[Path, str], str]] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Module:
+    """What ``ast`` says about one library module: its file, its package, and what each of its
+    top-level names is bound by."""
+
+    path: Path
+    qualname: str
+    package: str
+    lines: tuple[str, ...]
+    # name -> the top-level statement binding it (a def, class, assignment, or a compound
+    # statement whose body binds it)
+    defs: dict[str, ast.stmt]
+    # name -> (qualified target, is a module import, the import statement)
+    imports: dict[str, tuple[str, bool, ast.stmt]]
+    stars: tuple[str, ...] = ()  # modules it star-imports
+
+
+@dataclasses.dataclass
+class _Definition:
+    module: _Module
+    name: str
+    stmt: ast.stmt
+
+
+@dataclasses.dataclass
+class Combined:
+    """The text the engine translates, and where each of its lines came from."""
+
+    code: str
+    origins: list[tuple[str, int] | None]  # per line (1-based index - 1): (path, line) or synthetic
+    diagnostics: list[Diagnostic]  # what gathering found (disabled libraries, missing definitions)
+    libraries: list[str]  # the libraries definitions were carried from
+
+
+def may_carry(code: str, libraries: tuple[str, ...], alone: bool) -> bool:
+    """Whether ``code`` (which does not mention torch) may import something to carry: a name
+    of an enabled library, or (translated alone) of its own package."""
+    return (alone and "from ." in code) or any(lib in code for lib in libraries)
+
+
+# --------------------------------------------------------------------- library source ----
+
+
+@functools.lru_cache(maxsize=64)
+def _top_dir(root: str) -> Path | None:
+    """The folder of the installed top-level package ``root``, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(root)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
+
+
+@functools.lru_cache(maxsize=64)
+def _built_on_torch(root: str) -> bool:
+    """Whether the installed distribution providing ``root`` requires torch."""
+    if root in ("torchvision", "torchaudio"):
+        return True
+    try:
+        dists = importlib.metadata.packages_distributions().get(root, [])
+        for dist in dists:
+            for req in importlib.metadata.requires(dist) or []:
+                if re.match(r"torch\b(?![-_.\w])", req) and "extra ==" not in req:
+                    return True
+    except Exception:  # noqa: BLE001 - broken metadata: treat as not built on torch
+        return False
+    return False
+
+
+class _Sources:
+    """Finds library modules for dotted names: under the file's own package folder when the
+    root is that package, else under the installed package."""
+
+    def __init__(self, own_root: Path | None) -> None:
+        self.own_root = own_root
+
+    def folder(self, root: str) -> Path | None:
+        if self.own_root is not None and self.own_root.name == root:
+            return self.own_root
+        return _top_dir(root)
+
+    def module_file(self, dotted: str) -> Path | None:
+        parts = dotted.split(".")
+        base = self.folder(parts[0])
+        if base is None:
+            return None
+        path = base.joinpath(*parts[1:])
+        if (path / "__init__.py").is_file():
+            return path / "__init__.py"
+        if path.with_suffix(".py").is_file() and parts[1:]:
+            return path.with_suffix(".py")
+        return None
+
+    def module(self, dotted: str) -> _Module | None:
+        path = self.module_file(dotted)
+        return None if path is None else _read_module(path, dotted)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_module(path: Path, dotted: str) -> _Module | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    package = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
+    defs: dict[str, ast.stmt] = {}
+    imports: dict[str, tuple[str, bool, ast.stmt]] = {}
+    stars: list[str] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+            base = resolve_relative(package, stmt.level, stmt.module or "")
+            if base:
+                stars.append(base)
+            continue
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for local, target, is_module in _import_targets(stmt, package):
+                if target is not None:
+                    imports[local] = (target, is_module, stmt)
+            continue
+        for name in _bound_names(stmt):
+            defs.setdefault(name, stmt)
+    return _Module(path, dotted, package, tuple(text.splitlines()), defs, imports, tuple(stars))
+
+
+def public_names(module: _Module) -> list[str]:
+    """What ``from module import *`` binds: its literal ``__all__``, else its public names."""
+    stmt = module.defs.get("__all__")
+    if isinstance(stmt, ast.Assign):
+        try:
+            value = ast.literal_eval(stmt.value)
+            return [str(v) for v in value]
+        except ValueError:
+            pass
+    return [n for n in [*module.defs, *module.imports] if not n.startswith("_")]
+
+
+def _import_targets(stmt: ast.Import | ast.ImportFrom, package: str | None) -> list[tuple[str, str | None, bool]]:
+    """(local name, qualified target, is a module import) for each alias of an import."""
+    out: list[tuple[str, str | None, bool]] = []
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.asname:
+                out.append((alias.asname, alias.name, True))
+            else:
+                head = alias.name.split(".")[0]
+                out.append((head, head, True))
+        return out
+    base = resolve_relative(package, stmt.level, stmt.module or "")
+    for alias in stmt.names:
+        if alias.name == "*":
+            continue
+        out.append((alias.asname or alias.name, f"{base}.{alias.name}" if base else None, False))
+    return out
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    """The module-level names a top-level statement binds (imports aside)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt.name]
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    if isinstance(stmt, (ast.If, ast.Try, ast.With)):
+        names: list[str] = []
+        for child in ast.walk(stmt):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.append(child.name)
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.append(child.id)
+            elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                names.extend(a.asname or a.name.split(".")[0] for a in child.names if a.name != "*")
+        return names
+    return []
+
+
+def _used_names(stmt: ast.stmt) -> list[str]:
+    """Every name a statement reads, in order (an over-approximation of what it needs)."""
+    seen: dict[str, None] = {}
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            seen.setdefault(node.id, None)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+            seen.setdefault(node.value, None)  # a string annotation naming a class
+    return list(seen)
+
+
+# ------------------------------------------------------------------------- gathering ----
+
+
+class _Gatherer:
+    def __init__(self, table: RuleTable, libraries: tuple[str, ...], sources: _Sources, shown: str) -> None:
+        self.table = table
+        self.libraries = libraries
+        self.sources = sources
+        self.shown = shown
+        self.order: list[_Definition] = []
+        self.placed: dict[tuple[Path, str], _Definition] = {}
+        self.visiting: set[tuple[Path, str]] = set()
+        # local -> (from-module or "" for a plain import, the imported name, stmt, module)
+        self.imports: dict[str, tuple[str, str, ast.stmt, _Module]] = {}
+        self.user_imports: dict[str, str] = {}  # what the file's own (kept) imports bind
+        self.globals: dict[str, str] = {}  # a global name of the output -> what it means
+        self.aliases: list[tuple[str, str]] = []  # (local, defined name) assignments after the definitions
+        self.diagnostics: list[Diagnostic] = []
+        self.used_libraries: list[str] = []
+
+    def covered(self, qual: str) -> bool:
+        return self.table.canonical(qual) in self.table.apis or qual in self.table.modules
+
+    def ruled(self, qual: str) -> str | None:
+        """The rule's spelling of ``qual`` when ``qual`` is another name of a definition a rule
+        covers (``torchvision.ops.misc.Conv2dNormActivation`` is ``torchvision.ops``'s)."""
+        root = qual.split(".")[0]
+        if root in _NOT_LIBRARIES or self.covered(qual):
+            return None
+        found = self.resolve(qual)
+        if isinstance(found, str):
+            return None
+        return self.ruled_definitions(root).get((found[0].path, found[1]))
+
+    def ruled_definitions(self, root: str) -> dict[tuple[Path, str], str]:
+        """(module file, name) -> the rule naming it, for the rules of library ``root``."""
+        key = (id(self.table), root, self.sources.folder(root))
+        cached = _RULED.get(key)
+        if cached is None:
+            cached = {}
+            for api in sorted(self.table.apis, key=lambda a: (a.count("._"), len(a), a)):
+                if api.split(".")[0] == root:
+                    found = self.resolve(api)
+                    if not isinstance(found, str):
+                        cached.setdefault((found[0].path, found[1]), api)
+            _RULED[key] = cached
+        return cached
+
+    def carried(self, qual: str) -> bool:
+        """Whether ``qual`` is translated from its library's source."""
+        root = qual.split(".")[0]
+        if root in _NOT_LIBRARIES or self.covered(qual):
+            return False
+        own = self.sources.own_root is not None and self.sources.own_root.name == root
+        return own or root in self.libraries
+
+    def resolve(self, qual: str, depth: int = 0) -> tuple[_Module, str] | str:
+        """(module, name) defining ``qual``, following re-exports; a reason when not found."""
+        parts = qual.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            dotted = ".".join(parts[:i])
+            module = self.sources.module(dotted)
+            if module is None:
+                continue
+            name = parts[i]
+            if i + 1 < len(parts):
+                return f"{qual} is an attribute of {dotted}.{name}, which cannot be carried"
+            if name in module.defs:
+                return module, name
+            if name in module.imports and depth < 12:
+                target = module.imports[name][0]
+                if module.imports[name][1]:
+                    return f"{qual} is a module"
+                return self.resolve(target, depth + 1)
+            if self.sources.module(qual) is not None:
+                return f"{qual} is a module; import the names it defines instead"
+            for star in module.stars:
+                if depth < 12:
+                    found = self.resolve(f"{star}.{name}", depth + 1)
+                    if not isinstance(found, str):
+                        return found
+            return f"{qual}: no definition of {name} found in {module.path}"
+        return f"{qual}: its library's source was not found"
+
+    def need(self, qual: str, local: str, where: tuple[str, int, int]) -> bool:
+        """Carry the definition of ``qual`` under the global name ``local``; False (and a
+        diagnostic at ``where``) when it cannot be."""
+        found = self.resolve(qual)
+        if isinstance(found, str):
+            self.report(where, qual, f"{found}; left unchanged")
+            return False
+        module, name = found
+        stmt = module.defs[name]
+        if local != name and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_literal(stmt.value):
+            # a literal imported under another name (`from .a import __all__ as a_all`): its value
+            if self.claim(local, f"{module.qualname}.{name}", where, qual) and (local, ast.unparse(stmt.value)) not in self.aliases:
+                self.aliases.append((local, ast.unparse(stmt.value)))
+            return True
+        if not self.place(module, name, where):
+            return False
+        if local != name:
+            if not self.claim(local, f"alias of {module.qualname}.{name}", where, qual):
+                return False
+            if (local, name) not in self.aliases:
+                self.aliases.append((local, name))
+        return True
+
+    def claim(self, name: str, meaning: str, where: tuple[str, int, int], qual: str) -> bool:
+        held = self.globals.get(name)
+        if held is not None and held != meaning:
+            self.report(where, qual, f"the name {name} would mean both {held} and {meaning} in the output; "
+                        "rename one of them; left unchanged")
+            return False
+        self.globals[name] = meaning
+        return True
+
+    def place(self, module: _Module, name: str, where: tuple[str, int, int]) -> bool:
+        key = (module.path, name)
+        if key in self.placed or key in self.visiting:
+            return True
+        qual = f"{module.qualname}.{name}"
+        if len(self.placed) >= _MAX_DEFINITIONS:
+            self.report(where, qual, f"more than {_MAX_DEFINITIONS} definitions would be carried; left unchanged")
+            return False
+        stmt = module.defs[name]
+        if not self.claim(name, f"{module.qualname}.{name}", where, qual):
+            return False
+        self.visiting.add(key)
+        root = module.qualname.split(".")[0]
+        if root not in self.used_libraries:
+            self.used_libraries.append(root)
+        here = (str(module.path), stmt.lineno, stmt.col_offset + 1)
+        for used in _used_names(stmt):
+            if used == name:
+                continue
+            if used in module.defs:
+                self.place(module, used, here)
+            elif used in module.imports:
+                target, is_module, imp = module.imports[used]
+                spelled = None if is_module else self.ruled(target)
+                if spelled is not None:
+                    self.keep_import(used, spelled, False, imp, module)
+                elif not is_module and self.carried(target):
+                    self.need(target, used, (str(module.path), imp.lineno, imp.col_offset + 1))
+                else:
+                    self.keep_import(used, target, is_module, imp, module)
+        for same in [n for n in _bound_names(stmt) if n != name and n in module.defs and module.defs[n] is stmt]:
+            self.placed[(module.path, same)] = self.placed.get((module.path, same)) or _Definition(module, same, stmt)
+        self.visiting.discard(key)
+        definition = _Definition(module, name, stmt)
+        self.placed[key] = definition
+        if all(d.stmt is not stmt for d in self.order):
+            self.order.append(definition)
+        return True
+
+    def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: _Module) -> None:
+        """A library definition needs an import the engine translates (torch, another library)."""
+        root = target.split(".")[0]
+        if root == "__future__":
+            return
+        if is_module and isinstance(imp, ast.Import):
+            alias = next(a for a in imp.names if (a.asname or a.name.split(".")[0]) == local)
+            parent, name = "", alias.name
+        else:
+            parent, _, name = target.rpartition(".")
+        if not self.claim(local, f"import of {target}", (str(module.path), imp.lineno, imp.col_offset + 1), target):
+            return
+        if root not in self.libraries and root not in _NOT_LIBRARIES and _built_on_torch(root) and not self.covered(target):
+            self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
+        self.imports.setdefault(local, (parent, name, imp, module))
+
+    def report(self, where: tuple[str, int, int], code: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(where[0], where[1], where[2], code, message, Severity.ERROR))
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _disabled(root: str) -> str:
+    return (f"{root} is a library built on torch that is not translated; enable it with --library {root} "
+            f"(or libraries = [..., \"{root}\"] under [tool.torch2paddle]) to carry its definitions; left unchanged")
+
+
+# ---------------------------------------------------------------------- the combined text ----
+
+
+def combine(
+    code: str, path: str | None, table: RuleTable, libraries: tuple[str, ...], tree_root: str | None = None
+) -> Combined | None:
+    """The text to translate in place of ``code``; None when nothing is carried or mapped."""
+    if "import" not in code:
+        return None
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return None  # the engine reports it
+    shown = path or "<string>"
+    package = package_of(path) if path and path != "-" else None
+    own_root = package_root(path) if package and path else None
+    sources = _Sources(own_root)
+    gather = _Gatherer(table, libraries, sources, shown)
+    tree_dir = Path(tree_root).resolve() if tree_root else None
+    top_level = {id(s) for s in tree.body}
+    # names the file itself binds at module level, by definitions
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for name in _bound_names(stmt):
+                gather.globals.setdefault(name, f"{shown}'s own {name}")
+    edits: dict[int, tuple[ast.stmt, list[str] | None]] = {}  # lineno -> (stmt, kept aliases' text)
+    mapped = False
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module in NATIVE:
+            edits[stmt.lineno] = (stmt, [f"from {NATIVE[stmt.module]} import " + _aliases_text(stmt.names)])
+            mapped = True
+            continue
+        orig = stmt
+        star = isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
+        if star:
+            base = resolve_relative(package, stmt.level, stmt.module or "")
+            module = sources.module(base) if base else None
+            if (module is not None and base and gather.carried(base + ".*")
+                    and not (tree_dir is not None and stmt.level and _inside(module.path, tree_dir))):
+                names = [ast.alias(name=n) for n in public_names(module)]
+                stmt = ast.ImportFrom(module=stmt.module, names=names, level=stmt.level,
+                                      lineno=stmt.lineno, col_offset=stmt.col_offset, end_lineno=stmt.end_lineno)
+                star = False
+        if isinstance(stmt, ast.Import) or star:
+            for alias in stmt.names:
+                root = alias.name.split(".")[0]
+                if alias.name in NATIVE:
+                    gather.report((shown, stmt.lineno, stmt.col_offset + 1), alias.name,
+                                  f"import {alias.name}: use its Paddle twin {NATIVE[alias.name]}; left unchanged")
+                elif root in libraries and root != "torchvision" and not gather.covered(alias.name):
+                    gather.report((shown, stmt.lineno, stmt.col_offset + 1), alias.name,
+                                  f"import {alias.name}: a whole library module cannot be carried; import the "
+                                  "names it defines instead; left unchanged")
+            continue
+        base = resolve_relative(package, stmt.level, stmt.module or "")
+        if base is None:
+            continue
+        if tree_dir is not None and stmt.level and _inside(sources.module_file(base) or sources.module_file(base.rpartition(".")[0]), tree_dir):
+            continue  # a sibling in the translated tree: the import stays relative
+        kept: list[ast.alias] = []
+        extra: list[str] = []
+        carried_any = False
+        for alias in stmt.names:
+            qual = f"{base}.{alias.name}"
+            root = qual.split(".")[0]
+            local = alias.asname or alias.name
+            where = (shown, stmt.lineno, stmt.col_offset + 1)
+            spelled = gather.ruled(qual) if root in libraries or root == (own_root.name if own_root else None) else None
+            if spelled is not None:
+                parent_mod, _, name = spelled.rpartition(".")
+                extra.append(f"from {parent_mod} import {name}" + (f" as {local}" if local != name else ""))
+                carried_any = True
+                continue
+            if gather.carried(qual) and sources.module(qual) is None:
+                if gather.need(qual, local, where):
+                    carried_any = True
+                    continue
+            elif (root not in libraries and root not in _NOT_LIBRARIES and not gather.covered(qual)
+                  and _top_dir(root) is not None and _built_on_torch(root)):
+                gather.report(where, qual, _disabled(root))
+            kept.append(alias)
+        for alias in kept:
+            gather.user_imports.setdefault(alias.asname or alias.name, f"import of {base}.{alias.name}")
+        if carried_any:
+            if stmt.level and kept:
+                text = f"from {'.' * stmt.level}{stmt.module or ''} import {_aliases_text(kept)}"
+            else:
+                text = f"from {base} import {_aliases_text(kept)}" if kept else None
+            parent = parents.get(id(orig))
+            body = getattr(parent, "body", None) if parent is not None else None
+            if text is None and id(orig) not in top_level and isinstance(body, list) and len(body) == 1:
+                text = "pass"
+            replacement = ([text] if text else []) + extra
+            if text == "pass" and extra:
+                replacement = extra
+            edits[stmt.lineno] = (stmt, replacement)
+    for stmt in ast.walk(tree):
+        if isinstance(stmt, ast.Import) and id(stmt) in top_level:
+            for local, target, _ in _import_targets(stmt, package):
+                gather.user_imports.setdefault(local, f"import of {target}")
+    for local, meaning in gather.user_imports.items():
+        held = gather.globals.get(local)
+        if held is not None and held != meaning and not held.startswith(f"{shown}'s own"):
+            gather.report((shown, 1, 1), local, f"the name {local} would mean both {held} (carried from a library) "
+                          f"and {meaning} (imported here); rename one of them")
+    if not gather.order and not mapped and not edits:
+        if gather.diagnostics:
+            return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [])
+        return None
+    return _assemble(code, shown, tree, edits, gather)
+
+
+def _inside(path: Path | None, folder: Path) -> bool:
+    if path is None:
+        return False
+    try:
+        path.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _aliases_text(names: list[ast.alias]) -> str:
+    return ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in names)
+
+
+def _insertion_line(tree: ast.Module) -> int:
+    """The line after the docstring and the leading imports (0: the top)."""
+    end = 0
+    for i, stmt in enumerate(tree.body):
+        is_doc = i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+        if is_doc or isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            end = stmt.end_lineno or stmt.lineno
+            continue
+        break
+    return end
+
+
+def _assemble(code: str, shown: str, tree: ast.Module, edits: dict, gather: _Gatherer) -> Combined:
+    lines = code.splitlines()
+    out: list[str] = []
+    origins: list[tuple[str, int] | None] = []
+
+    def emit(text: str, origin: tuple[str, int] | None) -> None:
+        out.append(text)
+        origins.append(origin)
+
+    insert_after = _insertion_line(tree)
+    skip_until = 0
+    for number, line in enumerate(lines, start=1):
+        if number <= skip_until:
+            continue
+        if number in edits:
+            stmt, replacement = edits[number]
+            indent = line[: len(line) - len(line.lstrip())]
+            for text in replacement or []:
+                emit(indent + text, (shown, number))
+            skip_until = stmt.end_lineno or number
+            if skip_until >= insert_after >= number and gather.order:
+                _emit_block(gather, emit)
+            continue
+        emit(line, (shown, number))
+        if number == insert_after and gather.order:
+            _emit_block(gather, emit)
+    if insert_after == 0 and gather.order:
+        block_out: list[str] = []
+        block_origins: list[tuple[str, int] | None] = []
+        _emit_block(gather, lambda t, o: (block_out.append(t), block_origins.append(o)))
+        out[:0], origins[:0] = block_out, block_origins
+    text = "\n".join(out) + ("\n" if code.endswith("\n") or not code else "")
+    return Combined(text, origins, gather.diagnostics, gather.used_libraries)
+
+
+def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def]
+    """The imports the carried definitions need, then the definitions, then alias assignments."""
+    merged: dict[str, list[str]] = {}
+    origin: dict[str, tuple[str, int]] = {}
+    for local, (parent, name, imp, module) in gather.imports.items():
+        if gather.user_imports.get(local) == gather.globals.get(local):
+            continue  # the file imports it already
+        if parent:
+            key = f"from {parent} import "
+            merged.setdefault(key, []).append(name + (f" as {local}" if local != name else ""))
+        else:
+            key = f"import {name}" + (f" as {local}" if local != name.split(".")[0] else "")
+            merged.setdefault(key, [])
+        origin.setdefault(key, (str(module.path), imp.lineno))
+    for key, names in merged.items():
+        emit(key + ", ".join(names), origin[key])
+    emit("", None)
+    emit("", None)
+    roots = {d.module.qualname.split(".")[0]: d.module.path for d in gather.order}
+    where = ", ".join(sorted({_short(d.module) for d in gather.order}))
+    emit(BEGIN.format(where=where), None)
+    for i, definition in enumerate(gather.order):
+        if i:
+            emit("", None)
+            emit("", None)
+        stmt = definition.stmt
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+        for number in range(first, (stmt.end_lineno or stmt.lineno) + 1):
+            emit(definition.module.lines[number - 1], (str(definition.module.path), number))
+    for local, name in gather.aliases:
+        emit("", None)
+        emit(f"{local} = {name}", None)
+    emit(END, None)
+    emit("", None)
+    emit("", None)
+    del roots
+
+
+def _short(module: _Module) -> str:
+    parts = module.qualname.split(".")
+    rel = "/".join(parts) + ("/__init__.py" if module.path.name == "__init__.py" else ".py")
+    return rel
+
+
+def map_diagnostics(diags: list[Diagnostic], combined: Combined, shown: str) -> list[Diagnostic]:
+    """Each diagnostic on the line it came from (the library's file for carried definitions)."""
+    out: list[Diagnostic] = []
+    for d in diags:
+        if d.path == shown and 0 < d.line <= len(combined.origins):
+            origin = combined.origins[d.line - 1]
+            if origin is not None:
+                d = dataclasses.replace(d, path=origin[0], line=origin[1])
+        out.append(d)
+    out.extend(combined.diagnostics)
+    return out
