@@ -173,9 +173,8 @@ def _libraries(args: argparse.Namespace, srcs: list[Path]) -> tuple[str, ...]:
         return ()
     if args.library:
         return tuple(dict.fromkeys(args.library))
-    from .sync import find_pyproject
-
-    pyproject = find_pyproject((srcs[0].resolve().parent if srcs else Path.cwd()))
+    start = (srcs[0] if srcs and srcs[0].is_dir() else srcs[0].parent if srcs else Path.cwd()).resolve()
+    pyproject = next((d / "pyproject.toml" for d in (start, *start.parents) if (d / "pyproject.toml").is_file()), None)
     if pyproject is None:
         return ("torchvision",)
     import tomllib
@@ -333,6 +332,8 @@ def run(args: argparse.Namespace) -> int:
             results = iter([translate_text(text or "", "-", settings=settings)])
     else:
         results = translate_many([p.src for p in plan], args.jobs, cache=_result_cache(args), settings=settings)
+        if mode == "output" and len(srcs) == 1 and srcs[0].is_dir() and settings.libraries is not None:
+            results = iter(_share_support(list(results), plan, srcs[0], Path(args.output), stderr))
 
     unreadable = report_skipped(skipped, progress.write, verbose=args.verbose)
     summary = Summary()
@@ -406,6 +407,25 @@ def run(args: argparse.Namespace) -> int:
             line += f"; {unreadable} folder(s) could not be read"
         print(line, file=stderr)
     return code
+
+
+def _share_support(results: list, plan: list, src: Path, out: Path, stderr: IO[str]) -> list:
+    """A tree's support code moved into one module at the output root (``shared_support``)."""
+    from ..packages import package_root
+    from ..paths import write_if_changed
+    from ..shared_support import MODULE, share
+
+    own = package_root(src / "__init__.py") if (src / "__init__.py").is_file() else None
+    shared, module = share(results, [p.target for p in plan], out, (src / "__init__.py").is_file(),
+                           own.name if own is not None else None)
+    if module is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_if_changed(out / f"{MODULE}.py", module)
+        except OSError as exc:
+            err(f"{out / (MODULE + '.py')}: cannot write: {exc.strerror or exc}")
+            return results
+    return shared
 
 
 def report_skipped(skipped: list, write, *, verbose: bool) -> int:  # type: ignore[no-untyped-def]

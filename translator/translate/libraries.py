@@ -255,6 +255,7 @@ class _Gatherer:
         self.user_imports: dict[str, str] = {}  # what the file's own (kept) imports bind
         self.globals: dict[str, str] = {}  # a global name of the output -> what it means
         self.aliases: list[tuple[str, str]] = []  # (local, defined name) assignments after the definitions
+        self.renames: dict[Path, dict[str, str]] = {}  # a module's names renamed in its definitions
         self.diagnostics: list[Diagnostic] = []
         self.used_libraries: list[str] = []
 
@@ -322,27 +323,35 @@ class _Gatherer:
             return f"{qual}: no definition of {name} found in {module.path}"
         return f"{qual}: its library's source was not found"
 
-    def need(self, qual: str, local: str, where: tuple[str, int, int]) -> bool:
-        """Carry the definition of ``qual`` under the global name ``local``; False (and a
-        diagnostic at ``where``) when it cannot be."""
+    def need(self, qual: str, local: str, where: tuple[str, int, int], into: _Module | None = None) -> bool:
+        """Carry the definition of ``qual``, seen as ``local`` in the file (``into`` None: an
+        alias assignment when the names differ) or in the library module ``into`` (whose
+        uses of ``local`` are renamed instead); False (and a diagnostic at ``where``) when it
+        cannot be."""
         found = self.resolve(qual)
         if isinstance(found, str):
             self.report(where, qual, f"{found}; left unchanged")
             return False
         module, name = found
         stmt = module.defs[name]
-        if local != name and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_literal(stmt.value):
+        if (into is None and local != name and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and _is_literal(stmt.value)):
             # a literal imported under another name (`from .a import __all__ as a_all`): its value
             if self.claim(local, f"{module.qualname}.{name}", where, qual) and (local, ast.unparse(stmt.value)) not in self.aliases:
                 self.aliases.append((local, ast.unparse(stmt.value)))
             return True
-        if not self.place(module, name, where):
+        final = self.place(module, name, where)
+        if final is None:
             return False
-        if local != name:
+        if into is not None:
+            if final != local:
+                self.renames.setdefault(into.path, {})[local] = final
+            return True
+        if local != final:
             if not self.claim(local, f"alias of {module.qualname}.{name}", where, qual):
                 return False
-            if (local, name) not in self.aliases:
-                self.aliases.append((local, name))
+            if (local, final) not in self.aliases:
+                self.aliases.append((local, final))
         return True
 
     def claim(self, name: str, meaning: str, where: tuple[str, int, int], qual: str) -> bool:
@@ -354,17 +363,34 @@ class _Gatherer:
         self.globals[name] = meaning
         return True
 
-    def place(self, module: _Module, name: str, where: tuple[str, int, int]) -> bool:
+    def free_name(self, name: str, meaning: str, module: _Module) -> str:
+        """``name`` when the output's globals do not hold it for something else, else a new name
+        (``name_module``, numbered if need be), which the module's definitions are renamed to."""
+        held = self.globals.get(name)
+        if held is None or held == meaning:
+            self.globals[name] = meaning
+            return name
+        base = f"{name}_{module.qualname.rsplit('.', 1)[-1].lstrip('_')}"
+        new, n = base, 1
+        while self.globals.get(new) not in (None, meaning):
+            n += 1
+            new = f"{base}{n}"
+        self.globals[new] = meaning
+        self.renames.setdefault(module.path, {})[name] = new
+        return new
+
+    def place(self, module: _Module, name: str, where: tuple[str, int, int]) -> str | None:
+        """Carry ``module``'s definition of ``name`` and what it needs; the global name it gets
+        in the output (None when it cannot be carried)."""
         key = (module.path, name)
         if key in self.placed or key in self.visiting:
-            return True
+            return self.renames.get(module.path, {}).get(name, name)
         qual = f"{module.qualname}.{name}"
         if len(self.placed) >= _MAX_DEFINITIONS:
             self.report(where, qual, f"more than {_MAX_DEFINITIONS} definitions would be carried; left unchanged")
-            return False
+            return None
         stmt = module.defs[name]
-        if not self.claim(name, f"{module.qualname}.{name}", where, qual):
-            return False
+        final = self.free_name(name, qual, module)
         self.visiting.add(key)
         root = module.qualname.split(".")[0]
         if root not in self.used_libraries:
@@ -381,7 +407,7 @@ class _Gatherer:
                 if spelled is not None:
                     self.keep_import(used, spelled, False, imp, module)
                 elif not is_module and self.carried(target):
-                    self.need(target, used, (str(module.path), imp.lineno, imp.col_offset + 1))
+                    self.need(target, used, (str(module.path), imp.lineno, imp.col_offset + 1), into=module)
                 else:
                     self.keep_import(used, target, is_module, imp, module)
         for same in [n for n in _bound_names(stmt) if n != name and n in module.defs and module.defs[n] is stmt]:
@@ -391,7 +417,7 @@ class _Gatherer:
         self.placed[key] = definition
         if all(d.stmt is not stmt for d in self.order):
             self.order.append(definition)
-        return True
+        return final
 
     def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: _Module) -> None:
         """A library definition needs an import the engine translates (torch, another library)."""
@@ -401,13 +427,23 @@ class _Gatherer:
         if is_module and isinstance(imp, ast.Import):
             alias = next(a for a in imp.names if (a.asname or a.name.split(".")[0]) == local)
             parent, name = "", alias.name
+            if alias.asname is None and "." in alias.name:
+                meaning = f"import of {root}"  # `import a.b` binds a
+            else:
+                meaning = f"import of {target}"
         else:
             parent, _, name = target.rpartition(".")
-        if not self.claim(local, f"import of {target}", (str(module.path), imp.lineno, imp.col_offset + 1), target):
-            return
+            meaning = f"import of {target}"
+        final = self.free_name(local, meaning, module)
         if root not in self.libraries and root not in _NOT_LIBRARIES and _built_on_torch(root) and not self.covered(target):
             self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
-        self.imports.setdefault(local, (parent, name, imp, module))
+        if final != local and not parent:
+            parent, name = name.rpartition(".")[0] or "", name  # `import a.b as x` -> from a import b as x
+            if not parent:
+                self.imports.setdefault(final, ("", name, imp, module))
+                return
+            parent, name = target.rpartition(".")[0], target.rpartition(".")[2]
+        self.imports.setdefault(final, (parent, name, imp, module))
 
     def report(self, where: tuple[str, int, int], code: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(where[0], where[1], where[2], code, message, Severity.ERROR))
@@ -579,7 +615,9 @@ def _assemble(code: str, shown: str, tree: ast.Module, edits: dict, gather: _Gat
     insert_after = _insertion_line(tree)
     skip_until = 0
     for number, line in enumerate(lines, start=1):
-        if number <= skip_until:
+        if number <= skip_until or (number > insert_after and number == skip_until + 1 and not line.strip()
+                                    and gather.order and out and out[-1] == ""):
+            skip_until = max(skip_until, number) if number > insert_after and not line.strip() else skip_until
             continue
         if number in edits:
             stmt, replacement = edits[number]
@@ -613,7 +651,7 @@ def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def
             key = f"from {parent} import "
             merged.setdefault(key, []).append(name + (f" as {local}" if local != name else ""))
         else:
-            key = f"import {name}" + (f" as {local}" if local != name.split(".")[0] else "")
+            key = f"import {name}" + (f" as {local}" if local != name.split(".")[0] and local != name else "")
             merged.setdefault(key, [])
         origin.setdefault(key, (str(module.path), imp.lineno))
     for key, names in merged.items():
@@ -629,8 +667,9 @@ def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def
             emit("", None)
         stmt = definition.stmt
         first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+        lines = _renamed(definition.module, stmt, gather.renames.get(definition.module.path, {}))
         for number in range(first, (stmt.end_lineno or stmt.lineno) + 1):
-            emit(definition.module.lines[number - 1], (str(definition.module.path), number))
+            emit(lines.get(number, definition.module.lines[number - 1]), (str(definition.module.path), number))
     for local, name in gather.aliases:
         emit("", None)
         emit(f"{local} = {name}", None)
@@ -638,6 +677,28 @@ def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def
     emit("", None)
     emit("", None)
     del roots
+
+
+def _renamed(module: _Module, stmt: ast.stmt, renames: dict[str, str]) -> dict[int, str]:
+    """The lines of ``stmt`` where a renamed name is spelled (names and the defined name)."""
+    if not renames:
+        return {}
+    spots: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start, end, new), byte offsets
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and node.id in renames:
+            spots.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, renames[node.id]))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in renames:
+            raw = module.lines[node.lineno - 1].encode("utf-8")
+            match = re.search(rb"\b(?:def|class)\s+(" + re.escape(node.name.encode()) + rb")\b", raw)
+            if match:
+                spots.setdefault(node.lineno, []).append((match.start(1), match.end(1), renames[node.name]))
+    out: dict[int, str] = {}
+    for number, edits in spots.items():
+        raw = module.lines[number - 1].encode("utf-8")
+        for start, end, new in sorted(set(edits), reverse=True):
+            raw = raw[:start] + new.encode("utf-8") + raw[end:]
+        out[number] = raw.decode("utf-8")
+    return out
 
 
 def _short(module: _Module) -> str:

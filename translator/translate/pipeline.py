@@ -236,7 +236,11 @@ def _translate(
         used.used.update(_support_names(stmt))
     if tr.need_paddle_import:
         used.used["paddle"] += 1
-    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports), holders)
+    ruled = None
+    if settings.tree_root is not None:
+        def ruled(qual: str) -> bool:
+            return table.canonical(qual) in table.apis or qual in table.modules
+    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports), holders, ruled)
     out = out.visit(tidy)
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
         out = out.visit(_DropLines(_holders(out, _is_dropped)))
