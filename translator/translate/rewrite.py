@@ -507,7 +507,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             result = self.leave_Call(inner_original, inner_updated)
         for i in range(first, len(self.diags)):  # positions: the partial call as written
             node, fallback, *rest = self.diags[i]
-            self.diags[i] = (original if node is inner_original else node, fallback, *rest)  # type: ignore[assignment]
+            inner = {id(inner_original), id(inner_updated)}
+            self.diags[i] = (original if id(node) in inner else node, original if id(fallback) in inner else fallback, *rest)  # type: ignore[assignment]
         if isinstance(result, cst.Call) and all(a.star != "**" or i == len(result.args) - 1 for i, a in enumerate(result.args)):
             args = [cst.Arg(result.func, comma=COMMA), *result.args]
             return updated.with_changes(args=fix_commas(updated.args, args))
