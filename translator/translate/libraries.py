@@ -64,6 +64,7 @@ class _Module:
     # name -> (qualified target, is a module import, the import statement)
     imports: dict[str, tuple[str, bool, ast.stmt]]
     stars: tuple[str, ...] = ()  # modules it star-imports
+    body: tuple[ast.stmt, ...] = ()  # its top-level statements
 
 
 @dataclasses.dataclass
@@ -173,7 +174,7 @@ def _read_module(path: Path, dotted: str) -> _Module | None:
             continue
         for name in _bound_names(stmt):
             defs.setdefault(name, stmt)
-    return _Module(path, dotted, package, tuple(text.splitlines()), defs, imports, tuple(stars))
+    return _Module(path, dotted, package, tuple(text.splitlines()), defs, imports, tuple(stars), tuple(tree.body))
 
 
 def public_names(module: _Module) -> list[str]:
@@ -392,6 +393,51 @@ class _Gatherer:
         stmt = module.defs[name]
         final = self.free_name(name, qual, module)
         self.visiting.add(key)
+        self.needs(module, stmt, name)
+        for same in [n for n in _bound_names(stmt) if n != name and n in module.defs and module.defs[n] is stmt]:
+            self.placed[(module.path, same)] = self.placed.get((module.path, same)) or _Definition(module, same, stmt)
+        self.visiting.discard(key)
+        definition = _Definition(module, name, stmt)
+        self.placed[key] = definition
+        if all(d.stmt is not stmt for d in self.order):
+            self.order.append(definition)
+        return final
+
+    def registrations(self) -> None:
+        """Carry the top-level statements that register something with a carried object: a
+        decorated definition whose decorator uses one (``@Act.factory_function("prelu")``), a
+        call on one (``Act.add_factory_callable(...)``); until nothing more is added."""
+        done: set[int] = set()
+        changed = True
+        while changed and len(self.placed) < _MAX_DEFINITIONS:
+            changed = False
+            for module in list({d.module.path: d.module for d in self.order}.values()):
+                carried = {name for (path, name) in self.placed if path == module.path}
+                for stmt in module.body:
+                    if id(stmt) in done or any(d.stmt is stmt for d in self.order):
+                        continue
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.decorator_list:
+                        hit = any(isinstance(n, ast.Name) and n.id in carried for d in stmt.decorator_list for n in ast.walk(d))
+                    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                        base = stmt.value.func
+                        while isinstance(base, ast.Attribute):
+                            base = base.value
+                        hit = isinstance(base, ast.Name) and base.id in carried
+                    else:
+                        continue
+                    if not hit:
+                        continue
+                    done.add(id(stmt))
+                    changed = True
+                    where = (str(module.path), stmt.lineno, stmt.col_offset + 1)
+                    if isinstance(stmt, ast.Expr):
+                        self.needs(module, stmt, "")
+                        self.order.append(_Definition(module, "", stmt))
+                    else:
+                        self.place(module, stmt.name, where)
+
+    def needs(self, module: _Module, stmt: ast.stmt, name: str) -> None:
+        """Carry what ``stmt`` (defining ``name``) uses from its module and the module's imports."""
         root = module.qualname.split(".")[0]
         if root not in self.used_libraries:
             self.used_libraries.append(root)
@@ -410,14 +456,6 @@ class _Gatherer:
                     self.need(target, used, (str(module.path), imp.lineno, imp.col_offset + 1), into=module)
                 else:
                     self.keep_import(used, target, is_module, imp, module)
-        for same in [n for n in _bound_names(stmt) if n != name and n in module.defs and module.defs[n] is stmt]:
-            self.placed[(module.path, same)] = self.placed.get((module.path, same)) or _Definition(module, same, stmt)
-        self.visiting.discard(key)
-        definition = _Definition(module, name, stmt)
-        self.placed[key] = definition
-        if all(d.stmt is not stmt for d in self.order):
-            self.order.append(definition)
-        return final
 
     def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: _Module) -> None:
         """A library definition needs an import the engine translates (torch, another library)."""
@@ -574,6 +612,7 @@ def combine(
         if gather.diagnostics:
             return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [])
         return None
+    gather.registrations()
     return _assemble(code, shown, tree, edits, gather)
 
 
