@@ -283,3 +283,48 @@ def test_torchvision_reexporting_file_alone_imports(tmp_path):
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(bench.BLOCK).format(path=str(out), expr="m.MobileNetV2(num_classes=3)")],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+EINOPS_VIT = """
+import torch
+import torch.nn as nn
+from einops import repeat
+from einops.layers.torch import Rearrange
+
+
+class ViT(nn.Module):
+    def __init__(self, image=16, patch=4, dim=32, classes=5):
+        super().__init__()
+        n = (image // patch) ** 2
+        self.to_patch = nn.Sequential(Rearrange("b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch, p2=patch),
+                                      nn.Linear(patch * patch * 3, dim))
+        self.cls = nn.Parameter(torch.randn(1, 1, dim))
+        self.pos = nn.Parameter(torch.randn(1, n + 1, dim))
+        layer = nn.TransformerEncoderLayer(dim, 2, 64, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 1)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, img):
+        x = self.to_patch(img)
+        cls = repeat(self.cls, "1 1 d -> b 1 d", b=x.shape[0])
+        x = torch.cat([cls, x], dim=1) + self.pos
+        return self.head(self.encoder(x)[:, 0])
+"""
+
+
+def test_einops_vit_matches_torch(tmp_path):
+    """A ViT built with einops.layers.torch: mapped to einops.layers.paddle, same outputs."""
+    pytest.importorskip("einops.layers.paddle")
+    torch = pytest.importorskip("torch")
+    from helpers import load_module_from_code, run_both, torch_to_paddle
+
+    result = translate_source(EINOPS_VIT.lstrip())
+    assert "from einops.layers.paddle import Rearrange" in result.code and not result.errors
+    t_mod = load_module_from_code(EINOPS_VIT.lstrip(), "t_einops_vit", tmp_path)
+    p_mod = load_module_from_code(result.code, "pd_einops_vit", tmp_path)
+    torch.manual_seed(0)
+    t_model, p_model = t_mod.ViT(), p_mod.ViT()
+    torch_to_paddle(t_model, p_model)
+    x = np.random.default_rng(0).standard_normal((2, 3, 16, 16)).astype("float32")
+    t_out, p_out = run_both(t_model, p_model, x)
+    np.testing.assert_allclose(p_out, t_out, rtol=1e-5, atol=1e-5)
