@@ -149,3 +149,22 @@ def test_partial_layer_matches_torch():
     np.testing.assert_allclose(p_out, t_out, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(p_bn._mean.numpy(), t_bn.running_mean.numpy(), rtol=1e-5, atol=1e-6)
     assert p_bn._epsilon == pytest.approx(0.001)
+
+
+def test_libraries_configured_in_pyproject_and_flags(tmp_path):
+    user = tmp_path / "proj" / "net.py"
+    user.parent.mkdir()
+    user.write_text("import torch\nfrom torchvision.models._utils import _make_divisible\n\nc = _make_divisible(30, 8)\n")
+    default = _cli(str(user))
+    assert default.returncode == 0 and "def _make_divisible(" in default.stdout
+    off = _cli(str(user), "--no-libraries")
+    assert "def _make_divisible(" not in off.stdout and "_make_divisible" in off.stderr
+    (tmp_path / "proj" / "pyproject.toml").write_text('[tool.torch2paddle]\nlibraries = []\n')
+    configured = _cli(str(user))
+    assert "def _make_divisible(" not in configured.stdout
+    flag = _cli(str(user), "--library", "torchvision")  # the flag wins over the file
+    assert "def _make_divisible(" in flag.stdout
+    (tmp_path / "proj" / "pyproject.toml").write_text('[tool.torch2paddle]\nlibraries = "torchvision"\n')
+    bad = _cli(str(user))
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "pyproject.toml: [tool.torch2paddle] libraries must be a list of package names" in bad.stderr
