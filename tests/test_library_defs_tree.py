@@ -15,6 +15,7 @@ from translator.settings import Settings
 from translator.shared_support import MODULE
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 NET = '''
 import torch
@@ -168,3 +169,20 @@ def test_libraries_configured_in_pyproject_and_flags(tmp_path):
     bad = _cli(str(user))
     assert bad.returncode == 2 and bad.stdout == ""
     assert "pyproject.toml: [tool.torch2paddle] libraries must be a list of package names" in bad.stderr
+
+
+def test_tree_spells_its_own_absolute_imports_relative(tmp_path):
+    """`from proj.a import Net1` inside the tree proj/ points at the translated sibling, whatever
+    the output folder is called; a part of torchvision translated as a tree keeps its siblings."""
+    pkg = _tree(tmp_path)
+    user = pkg / "sub" / "c.py"
+    user.write_text("import torch\nfrom proj.a import Net1\n\nnet = Net1()\n")
+    result = translate_source(user.read_text(), path=str(user), settings=Settings(tree_root=str(pkg)))
+    assert "from ..a import Net1" in result.code and "class Net1" not in result.code
+    import torchvision_files as bench  # noqa: F401  (benchmarks/ on sys.path)
+
+    models = bench.models_dir()
+    qres = models / "quantization" / "resnet.py"
+    tree = translate_source(qres.read_text(), path=str(qres), settings=Settings(tree_root=str(models)))
+    assert "from ..resnet import BasicBlock, Bottleneck, ResNet," in tree.code and "class ResNet(" not in tree.code
+    assert not any("torchvision.models.resnet" in d.code for d in tree.diagnostics)

@@ -84,6 +84,23 @@ class Combined:
     libraries: list[str]  # the libraries definitions were carried from
 
 
+#: the package name a translated tree's own modules resolve under (not torch, not a library)
+TREE_PACKAGE = "_torch2paddle_tree"
+
+
+def tree_package(package: str | None, tree_root: str | None) -> str | None:
+    """The package the engine resolves a file's imports in: in a tree, the tree's own package is
+    renamed ``TREE_PACKAGE`` so that its modules are siblings, not torch APIs, even when the tree
+    is a part of torchvision (``torchvision/models``): ``from .resnet import ResNet`` stays an
+    import of the translated sibling."""
+    if package is None or tree_root is None:
+        return package
+    root = package_of(str(Path(tree_root) / "__init__.py")) if (Path(tree_root) / "__init__.py").is_file() else None
+    if root is None or not (package == root or package.startswith(root + ".")):
+        return package
+    return TREE_PACKAGE + package[len(root):]
+
+
 def may_carry(code: str, libraries: tuple[str, ...], alone: bool) -> bool:
     """Whether ``code`` (which does not mention torch) may import something to carry: a name
     of an enabled library, or (translated alone) of its own package."""
@@ -560,6 +577,13 @@ def combine(
         base = resolve_relative(package, stmt.level, stmt.module or "")
         if base is None:
             continue
+        if tree_dir is not None and not stmt.level and package and (
+            _inside(sources.module_file(base), tree_dir) or _inside(sources.module_file(base.rpartition(".")[0]), tree_dir)
+        ):
+            relative = _relative(package, base)
+            if relative is not None:  # a module of the tree spelled absolutely: the translated sibling
+                edits[stmt.lineno] = (stmt, [f"from {relative} import {_aliases_text(stmt.names)}"])
+                continue
         if tree_dir is not None and stmt.level and _inside(sources.module_file(base) or sources.module_file(base.rpartition(".")[0]), tree_dir):
             continue  # a sibling in the translated tree: the import stays relative
         kept: list[ast.alias] = []
@@ -586,8 +610,9 @@ def combine(
             kept.append(alias)
         for alias in kept:
             gather.user_imports.setdefault(alias.asname or alias.name, f"import of {base}.{alias.name}")
-        if carried_any:
-            if stmt.level and kept:
+        escaping = tree_dir is not None and stmt.level > 0  # out of the tree: spelled absolutely
+        if carried_any or (escaping and kept):
+            if stmt.level and kept and not escaping:
                 text = f"from {'.' * stmt.level}{stmt.module or ''} import {_aliases_text(kept)}"
             else:
                 text = f"from {base} import {_aliases_text(kept)}" if kept else None
@@ -614,6 +639,17 @@ def combine(
         return None
     gather.registrations()
     return _assemble(code, shown, tree, edits, gather)
+
+
+def _relative(package: str, target: str) -> str | None:
+    """``target`` (a dotted module) spelled relative to ``package``: ``..resnet``."""
+    here, there = package.split("."), target.split(".")
+    common = 0
+    while common < min(len(here), len(there)) and here[common] == there[common]:
+        common += 1
+    if common == 0:
+        return None
+    return "." * (len(here) - common + 1) + ".".join(there[common:])
 
 
 def _inside(path: Path | None, folder: Path) -> bool:

@@ -190,7 +190,7 @@ def _translate(
         return Translation(shown, code, code, Status.FAILED, [diag])
     table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
 
-    package = package_of(path)
+    package = libraries.tree_package(package_of(path), settings.tree_root)
     pre = Prepass(package)
     walk(module, pre)
     if not pre.uses_torch:
