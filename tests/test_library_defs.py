@@ -328,3 +328,16 @@ def test_einops_vit_matches_torch(tmp_path):
     x = np.random.default_rng(0).standard_normal((2, 3, 16, 16)).astype("float32")
     t_out, p_out = run_both(t_model, p_model, x)
     np.testing.assert_allclose(p_out, t_out, rtol=1e-5, atol=1e-5)
+
+
+def test_library_module_alias_is_carried_name_by_name():
+    code = ("import torch.nn as nn\nfrom torchvision.ops import misc as misc_nn_ops\nfrom torchvision.models import _utils as mu\n\n\n"
+            "def make(c):\n    return nn.Sequential(misc_nn_ops.FrozenBatchNorm2d(c)), mu._make_divisible(c, 8)\n")
+    result = translate_source(code)
+    assert "return nn.Sequential(FrozenBatchNorm2d(c)), _make_divisible(c, 8)" in result.code
+    assert "class FrozenBatchNorm2d(paddle.nn.Layer):" in result.code and "def _make_divisible(" in result.code
+    assert "misc_nn_ops" not in result.code and "torchvision" not in result.code.split("# ---")[0]
+    assert not result.errors, [str(d) for d in result.errors]
+    # a module used as a whole cannot be carried: reported, left
+    whole = translate_source("import torch\nfrom torchvision.models import _utils as mu\n\nprint(mu)\n")
+    assert any("used as a whole" in d.message for d in whole.errors)

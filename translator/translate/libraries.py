@@ -274,6 +274,7 @@ class _Gatherer:
         self.globals: dict[str, str] = {}  # a global name of the output -> what it means
         self.aliases: list[tuple[str, str]] = []  # (local, defined name) assignments after the definitions
         self.renames: dict[Path, dict[str, str]] = {}  # a module's names renamed in its definitions
+        self.spans: dict[int, list[tuple[int, int, str]]] = {}  # the file's `m.X` spots -> X (byte offsets)
         self.diagnostics: list[Diagnostic] = []
         self.used_libraries: list[str] = []
 
@@ -304,6 +305,13 @@ class _Gatherer:
                         cached.setdefault((found[0].path, found[1]), api)
             _RULED[key] = cached
         return cached
+
+    def carried_module(self, qual: str) -> bool:
+        """Whether the names used from library module ``qual`` are carried (a module rule only
+        says what the module is called in Paddle, not that its names have rules)."""
+        root = qual.split(".")[0]
+        own = self.sources.own_root is not None and self.sources.own_root.name == root
+        return root not in _NOT_LIBRARIES and (own or root in self.libraries) and self.table.canonical(qual) not in self.table.apis
 
     def carried(self, qual: str) -> bool:
         """Whether ``qual`` is translated from its library's source."""
@@ -600,7 +608,13 @@ def combine(
                 extra.append(f"from {parent_mod} import {name}" + (f" as {local}" if local != name else ""))
                 carried_any = True
                 continue
-            if gather.carried(qual) and sources.module(qual) is None:
+            if gather.carried_module(qual) and sources.module(qual) is not None and not (
+                tree_dir is not None and _inside(sources.module_file(qual), tree_dir)
+            ):
+                if _module_alias(tree, local, qual, gather, extra, where):
+                    carried_any = True
+                    continue
+            elif gather.carried(qual) and sources.module(qual) is None:
                 if gather.need(qual, local, where):
                     carried_any = True
                     continue
@@ -633,12 +647,56 @@ def combine(
         if held is not None and held != meaning and not held.startswith(f"{shown}'s own"):
             gather.report((shown, 1, 1), local, f"the name {local} would mean both {held} (carried from a library) "
                           f"and {meaning} (imported here); rename one of them")
-    if not gather.order and not mapped and not edits:
+    if not gather.order and not mapped and not edits and not gather.spans:
         if gather.diagnostics:
             return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [])
         return None
     gather.registrations()
     return _assemble(code, shown, tree, edits, gather)
+
+
+def _module_alias(tree: ast.Module, local: str, qual: str, gather: _Gatherer, extra: list[str],
+                  where: tuple[str, int, int]) -> bool:
+    """``from lib import mod as m`` used only as ``m.X``: each ``X`` carried (or imported the way
+    its rule spells it) and ``m.X`` written ``X``; False (reported) when ``m`` is used otherwise."""
+    spots: list[ast.Attribute] = []
+    bare = False
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == local and not isinstance(node.ctx, ast.Store):
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute) and parent.value is node and parent.lineno == parent.end_lineno:
+                spots.append(parent)
+            else:
+                bare = True
+    if bare or not spots:
+        gather.report(where, qual, f"the module {qual} is used as a whole here, which cannot be carried; "
+                      "import the names it defines instead; left unchanged")
+        return False
+    names: dict[str, str] = {}
+    for attr in dict.fromkeys(n.attr for n in spots):
+        target = f"{qual}.{attr}"
+        spelled = gather.ruled(target) or (target if gather.covered(target) else None)
+        if spelled is not None:
+            parent_mod, _, name = spelled.rpartition(".")
+            if not gather.claim(name, f"import of {spelled}", where, target):
+                return False
+            text = f"from {parent_mod} import {name}"
+            if text not in extra:
+                extra.append(text)
+            names[attr] = name
+            continue
+        found = gather.resolve(target)
+        if isinstance(found, str):
+            gather.report(where, target, f"{found}; left unchanged")
+            return False
+        final = gather.place(found[0], found[1], where)
+        if final is None:
+            return False
+        names[attr] = final
+    for node in spots:
+        gather.spans.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, names[node.attr]))
+    return True
 
 
 def _relative(package: str, target: str) -> str | None:
@@ -703,6 +761,11 @@ def _assemble(code: str, shown: str, tree: ast.Module, edits: dict, gather: _Gat
             if skip_until >= insert_after >= number and gather.order:
                 _emit_block(gather, emit)
             continue
+        if number in gather.spans:
+            raw = line.encode("utf-8")
+            for start, end, new in sorted(set(gather.spans[number]), reverse=True):
+                raw = raw[:start] + new.encode("utf-8") + raw[end:]
+            line = raw.decode("utf-8")
         emit(line, (shown, number))
         if number == insert_after and gather.order:
             _emit_block(gather, emit)
