@@ -1,7 +1,10 @@
 """torchvision's classification model files, each translated ALONE, imported without torch and
 compared with torch (random weights converted with the project's converter).
 
-    PYTHONPATH=. python benchmarks/torchvision_files.py [NAME ...]
+    PYTHONPATH=. python benchmarks/torchvision_files.py [--tree] [NAME ...]
+
+With ``--tree``, torchvision's ``models/`` is translated once as a tree (``-o OUT/``: one shared
+support module) and each model is imported from the translated package instead.
 
 Prints one row per model: the file, whether its translation imports with torch and torchvision
 blocked, the untranslated spots, and the largest difference from torch.  tests/test_library_defs.py
@@ -113,14 +116,38 @@ def compare(name: str, out: Path) -> float:
     return float(np.abs(p_out - t_out).max())
 
 
+def translate_tree(tmp: Path) -> Path:
+    """torchvision's models/ translated as a tree into ``tmp/tvm``; a ``pd_NAME.py`` shim per
+    model imports ``tvm.NAME`` (so the rest of this script reads modules the same way)."""
+    out = tmp / "tvm"
+    proc = subprocess.run([sys.executable, "-m", "translator.cli", "translate", "-q", "--no-cache", str(models_dir()),
+                           "-o", str(out) + "/"], capture_output=True, text=True, timeout=3600)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(proc.stderr[-2000:])
+    return out
+
+
+class _Tree:
+    errors: list = []
+
+
 def main(argv: list[str]) -> int:
-    names = argv or list(CASES)
+    tree = "--tree" in argv
+    names = [a for a in argv if a != "--tree"] or list(CASES)
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
+        if tree:
+            translate_tree(Path(tmp))
         print(f"{'file':20} {'imports alone':14} {'spots':>5} {'max |diff|':>11} {'seconds':>7}")
         for name in names:
             start = time.perf_counter()
-            result, out = translate(name, Path(tmp))
+            if tree:
+                out = Path(tmp) / f"pd_{name}.py"
+                out.write_text(f"import importlib, sys\nsys.path.insert(0, {tmp!r})\n"
+                               f"globals().update(vars(importlib.import_module('tvm.{name}')))\n")
+                result = _Tree()
+            else:
+                result, out = translate(name, Path(tmp))
             ok, why = imports_alone(out, CASES[name][0])
             diff = "-"
             if ok:
