@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import functools
-import importlib.metadata
-import importlib.util
 import re
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity
 from ..packages import package_root
 from ..rules import RuleTable
+from .library_source import (
+    LibModule, Sources, bound_names, built_on_torch, import_targets, public_names, top_dir, used_names,
+)
 from .resolve import package_of, resolve_relative
 
 __all__ = ["NATIVE", "Combined", "combine", "map_diagnostics"]
@@ -49,27 +49,9 @@ _MAX_DEFINITIONS = 400  # a safety net against following a whole library
 _RULED: dict[tuple[int, str, Path | None], dict[tuple[Path, str], str]] = {}
 
 
-@dataclasses.dataclass(frozen=True)
-class _Module:
-    """What ``ast`` says about one library module: its file, its package, and what each of its
-    top-level names is bound by."""
-
-    path: Path
-    qualname: str
-    package: str
-    lines: tuple[str, ...]
-    # name -> the top-level statement binding it (a def, class, assignment, or a compound
-    # statement whose body binds it)
-    defs: dict[str, ast.stmt]
-    # name -> (qualified target, is a module import, the import statement)
-    imports: dict[str, tuple[str, bool, ast.stmt]]
-    stars: tuple[str, ...] = ()  # modules it star-imports
-    body: tuple[ast.stmt, ...] = ()  # its top-level statements
-
-
 @dataclasses.dataclass
 class _Definition:
-    module: _Module
+    module: LibModule
     name: str
     stmt: ast.stmt
 
@@ -107,160 +89,11 @@ def may_carry(code: str, libraries: tuple[str, ...], alone: bool) -> bool:
     return (alone and "from ." in code) or any(lib in code for lib in libraries)
 
 
-# --------------------------------------------------------------------- library source ----
-
-
-@functools.lru_cache(maxsize=64)
-def _top_dir(root: str) -> Path | None:
-    """The folder of the installed top-level package ``root``, found without importing it."""
-    try:
-        spec = importlib.util.find_spec(root)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]).resolve()
-
-
-@functools.lru_cache(maxsize=64)
-def _built_on_torch(root: str) -> bool:
-    """Whether the installed distribution providing ``root`` requires torch."""
-    if root in ("torchvision", "torchaudio"):
-        return True
-    try:
-        dists = importlib.metadata.packages_distributions().get(root, [])
-        for dist in dists:
-            for req in importlib.metadata.requires(dist) or []:
-                if re.match(r"torch\b(?![-_.\w])", req) and "extra ==" not in req:
-                    return True
-    except Exception:  # noqa: BLE001 - broken metadata: treat as not built on torch
-        return False
-    return False
-
-
-class _Sources:
-    """Finds library modules for dotted names: under the file's own package folder when the
-    root is that package, else under the installed package."""
-
-    def __init__(self, own_root: Path | None) -> None:
-        self.own_root = own_root
-
-    def folder(self, root: str) -> Path | None:
-        if self.own_root is not None and self.own_root.name == root:
-            return self.own_root
-        return _top_dir(root)
-
-    def module_file(self, dotted: str) -> Path | None:
-        parts = dotted.split(".")
-        base = self.folder(parts[0])
-        if base is None:
-            return None
-        path = base.joinpath(*parts[1:])
-        if (path / "__init__.py").is_file():
-            return path / "__init__.py"
-        if path.with_suffix(".py").is_file() and parts[1:]:
-            return path.with_suffix(".py")
-        return None
-
-    def module(self, dotted: str) -> _Module | None:
-        path = self.module_file(dotted)
-        return None if path is None else _read_module(path, dotted)
-
-
-@functools.lru_cache(maxsize=256)
-def _read_module(path: Path, dotted: str) -> _Module | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-        tree = ast.parse(text)
-    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
-        return None
-    package = dotted if path.name == "__init__.py" else dotted.rpartition(".")[0]
-    defs: dict[str, ast.stmt] = {}
-    imports: dict[str, tuple[str, bool, ast.stmt]] = {}
-    stars: list[str] = []
-    for stmt in tree.body:
-        if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
-            base = resolve_relative(package, stmt.level, stmt.module or "")
-            if base:
-                stars.append(base)
-            continue
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for local, target, is_module in _import_targets(stmt, package):
-                if target is not None:
-                    imports[local] = (target, is_module, stmt)
-            continue
-        for name in _bound_names(stmt):
-            defs.setdefault(name, stmt)
-    return _Module(path, dotted, package, tuple(text.splitlines()), defs, imports, tuple(stars), tuple(tree.body))
-
-
-def public_names(module: _Module) -> list[str]:
-    """What ``from module import *`` binds: its literal ``__all__``, else its public names."""
-    stmt = module.defs.get("__all__")
-    if isinstance(stmt, ast.Assign):
-        try:
-            value = ast.literal_eval(stmt.value)
-            return [str(v) for v in value]
-        except ValueError:
-            pass
-    return [n for n in [*module.defs, *module.imports] if not n.startswith("_")]
-
-
-def _import_targets(stmt: ast.Import | ast.ImportFrom, package: str | None) -> list[tuple[str, str | None, bool]]:
-    """(local name, qualified target, is a module import) for each alias of an import."""
-    out: list[tuple[str, str | None, bool]] = []
-    if isinstance(stmt, ast.Import):
-        for alias in stmt.names:
-            if alias.asname:
-                out.append((alias.asname, alias.name, True))
-            else:
-                head = alias.name.split(".")[0]
-                out.append((head, head, True))
-        return out
-    base = resolve_relative(package, stmt.level, stmt.module or "")
-    for alias in stmt.names:
-        if alias.name == "*":
-            continue
-        out.append((alias.asname or alias.name, f"{base}.{alias.name}" if base else None, False))
-    return out
-
-
-def _bound_names(stmt: ast.stmt) -> list[str]:
-    """The module-level names a top-level statement binds (imports aside)."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [stmt.name]
-    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-    if isinstance(stmt, (ast.If, ast.Try, ast.With)):
-        names: list[str] = []
-        for child in ast.walk(stmt):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.append(child.name)
-            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
-                names.append(child.id)
-            elif isinstance(child, (ast.Import, ast.ImportFrom)):
-                names.extend(a.asname or a.name.split(".")[0] for a in child.names if a.name != "*")
-        return names
-    return []
-
-
-def _used_names(stmt: ast.stmt) -> list[str]:
-    """Every name a statement reads, in order (an over-approximation of what it needs)."""
-    seen: dict[str, None] = {}
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
-            seen.setdefault(node.id, None)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
-            seen.setdefault(node.value, None)  # a string annotation naming a class
-    return list(seen)
-
-
 # ------------------------------------------------------------------------- gathering ----
 
 
 class _Gatherer:
-    def __init__(self, table: RuleTable, libraries: tuple[str, ...], sources: _Sources, shown: str) -> None:
+    def __init__(self, table: RuleTable, libraries: tuple[str, ...], sources: Sources, shown: str) -> None:
         self.table = table
         self.libraries = libraries
         self.sources = sources
@@ -269,7 +102,7 @@ class _Gatherer:
         self.placed: dict[tuple[Path, str], _Definition] = {}
         self.visiting: set[tuple[Path, str]] = set()
         # local -> (from-module or "" for a plain import, the imported name, stmt, module)
-        self.imports: dict[str, tuple[str, str, ast.stmt, _Module]] = {}
+        self.imports: dict[str, tuple[str, str, ast.stmt, LibModule]] = {}
         self.user_imports: dict[str, str] = {}  # what the file's own (kept) imports bind
         self.globals: dict[str, str] = {}  # a global name of the output -> what it means
         self.aliases: list[tuple[str, str]] = []  # (local, defined name) assignments after the definitions
@@ -321,7 +154,7 @@ class _Gatherer:
         own = self.sources.own_root is not None and self.sources.own_root.name == root
         return own or root in self.libraries
 
-    def resolve(self, qual: str, depth: int = 0) -> tuple[_Module, str] | str:
+    def resolve(self, qual: str, depth: int = 0) -> tuple[LibModule, str] | str:
         """(module, name) defining ``qual``, following re-exports; a reason when not found."""
         parts = qual.split(".")
         for i in range(len(parts) - 1, 0, -1):
@@ -349,7 +182,7 @@ class _Gatherer:
             return f"{qual}: no definition of {name} found in {module.path}"
         return f"{qual}: its library's source was not found"
 
-    def need(self, qual: str, local: str, where: tuple[str, int, int], into: _Module | None = None) -> bool:
+    def need(self, qual: str, local: str, where: tuple[str, int, int], into: LibModule | None = None) -> bool:
         """Carry the definition of ``qual``, seen as ``local`` in the file (``into`` None: an
         alias assignment when the names differ) or in the library module ``into`` (whose
         uses of ``local`` are renamed instead); False (and a diagnostic at ``where``) when it
@@ -389,7 +222,7 @@ class _Gatherer:
         self.globals[name] = meaning
         return True
 
-    def free_name(self, name: str, meaning: str, module: _Module) -> str:
+    def free_name(self, name: str, meaning: str, module: LibModule) -> str:
         """``name`` when the output's globals do not hold it for something else, else a new name
         (``name_module``, numbered if need be), which the module's definitions are renamed to."""
         held = self.globals.get(name)
@@ -405,7 +238,7 @@ class _Gatherer:
         self.renames.setdefault(module.path, {})[name] = new
         return new
 
-    def place(self, module: _Module, name: str, where: tuple[str, int, int]) -> str | None:
+    def place(self, module: LibModule, name: str, where: tuple[str, int, int]) -> str | None:
         """Carry ``module``'s definition of ``name`` and what it needs; the global name it gets
         in the output (None when it cannot be carried)."""
         key = (module.path, name)
@@ -419,7 +252,7 @@ class _Gatherer:
         final = self.free_name(name, qual, module)
         self.visiting.add(key)
         self.needs(module, stmt, name)
-        for same in [n for n in _bound_names(stmt) if n != name and n in module.defs and module.defs[n] is stmt]:
+        for same in [n for n in bound_names(stmt) if n != name and n in module.defs and module.defs[n] is stmt]:
             self.placed[(module.path, same)] = self.placed.get((module.path, same)) or _Definition(module, same, stmt)
         self.visiting.discard(key)
         definition = _Definition(module, name, stmt)
@@ -461,13 +294,13 @@ class _Gatherer:
                     else:
                         self.place(module, stmt.name, where)
 
-    def needs(self, module: _Module, stmt: ast.stmt, name: str) -> None:
+    def needs(self, module: LibModule, stmt: ast.stmt, name: str) -> None:
         """Carry what ``stmt`` (defining ``name``) uses from its module and the module's imports."""
         root = module.qualname.split(".")[0]
         if root not in self.used_libraries:
             self.used_libraries.append(root)
         here = (str(module.path), stmt.lineno, stmt.col_offset + 1)
-        for used in _used_names(stmt):
+        for used in used_names(stmt):
             if used == name:
                 continue
             if used in module.defs:
@@ -482,7 +315,7 @@ class _Gatherer:
                 else:
                     self.keep_import(used, target, is_module, imp, module)
 
-    def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: _Module) -> None:
+    def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: LibModule) -> None:
         """A library definition needs an import the engine translates (torch, another library)."""
         root = target.split(".")[0]
         if root == "__future__":
@@ -498,7 +331,7 @@ class _Gatherer:
             parent, _, name = target.rpartition(".")
             meaning = f"import of {target}"
         final = self.free_name(local, meaning, module)
-        if root not in self.libraries and root not in _NOT_LIBRARIES and _built_on_torch(root) and not self.covered(target):
+        if root not in self.libraries and root not in _NOT_LIBRARIES and built_on_torch(root) and not self.covered(target):
             self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
         if final != local and not parent:
             parent, name = name.rpartition(".")[0] or "", name  # `import a.b as x` -> from a import b as x
@@ -541,14 +374,14 @@ def combine(
     shown = path or "<string>"
     package = package_of(path) if path and path != "-" else None
     own_root = package_root(path) if package and path else None
-    sources = _Sources(own_root)
+    sources = Sources(own_root)
     gather = _Gatherer(table, libraries, sources, shown)
     tree_dir = Path(tree_root).resolve() if tree_root else None
     top_level = {id(s) for s in tree.body}
     # names the file itself binds at module level, by definitions
     for stmt in tree.body:
         if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for name in _bound_names(stmt):
+            for name in bound_names(stmt):
                 gather.globals.setdefault(name, f"{shown}'s own {name}")
     edits: dict[int, tuple[ast.stmt, list[str] | None]] = {}  # lineno -> (stmt, kept aliases' text)
     mapped = False
@@ -619,7 +452,7 @@ def combine(
                     carried_any = True
                     continue
             elif (root not in libraries and root not in _NOT_LIBRARIES and not gather.covered(qual)
-                  and _top_dir(root) is not None and _built_on_torch(root)):
+                  and top_dir(root) is not None and built_on_torch(root)):
                 gather.report(where, qual, _disabled(root))
             kept.append(alias)
         for alias in kept:
@@ -640,7 +473,7 @@ def combine(
             edits[stmt.lineno] = (stmt, replacement)
     for stmt in ast.walk(tree):
         if isinstance(stmt, ast.Import) and id(stmt) in top_level:
-            for local, target, _ in _import_targets(stmt, package):
+            for local, target, _ in import_targets(stmt, package):
                 gather.user_imports.setdefault(local, f"import of {target}")
     for local, meaning in gather.user_imports.items():
         held = gather.globals.get(local)
@@ -817,7 +650,7 @@ def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def
     del roots
 
 
-def _renamed(module: _Module, stmt: ast.stmt, renames: dict[str, str]) -> dict[int, str]:
+def _renamed(module: LibModule, stmt: ast.stmt, renames: dict[str, str]) -> dict[int, str]:
     """The lines of ``stmt`` where a renamed name is spelled (names and the defined name)."""
     if not renames:
         return {}
@@ -839,7 +672,7 @@ def _renamed(module: _Module, stmt: ast.stmt, renames: dict[str, str]) -> dict[i
     return out
 
 
-def _short(module: _Module) -> str:
+def _short(module: LibModule) -> str:
     parts = module.qualname.split(".")
     rel = "/".join(parts) + ("/__init__.py" if module.path.name == "__init__.py" else ".py")
     return rel
