@@ -36,6 +36,7 @@ __all__ = ["CONFIG_KEYS", "ConfigError", "ProjectConfig", "find_project", "load_
 CONFIG_KEYS = {
     "select": list, "ignore": list, "exclude": list, "extend-exclude": list, "gitignore": bool,
     "jobs": int, "paddle-version": str, "strict": bool, "copy-other": bool, "torch-init": bool, "sync": list,
+    "libraries": list,
 }
 
 

@@ -27,6 +27,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+from .. import codes
 from ..diagnostics import Diagnostic, Severity
 from ..packages import package_root
 from ..rules import RuleTable
@@ -341,8 +342,8 @@ class _Gatherer:
             parent, name = target.rpartition(".")[0], target.rpartition(".")[2]
         self.imports.setdefault(final, (parent, name, imp, module))
 
-    def report(self, where: tuple[str, int, int], code: str, message: str) -> None:
-        self.diagnostics.append(Diagnostic(where[0], where[1], where[2], code, message, Severity.ERROR))
+    def report(self, where: tuple[str, int, int], api: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(where[0], where[1], where[2], codes.SOURCE_NOT_FOUND, message, Severity.ERROR, api))
 
 
 def _is_literal(node: ast.expr) -> bool:

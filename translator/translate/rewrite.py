@@ -515,7 +515,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if result is inner_updated:
             return updated
         message = "this partial's function becomes an expression, not a call; left unchanged"
-        self.report(original, rule.torch, message, Severity.ERROR)
+        self.report(original, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
         return self.keep_torch(original)
 
     def _method_rule(self, call: cst.Call) -> ApiRule | None:
