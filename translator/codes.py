@@ -227,6 +227,8 @@ WRITE_ERROR = _BY_SOURCE[(("failure", "write"), Severity.ERROR)]
 TOO_DEEP = _BY_SOURCE[(("failure", "nesting"), Severity.ERROR)]
 INTERNAL_ERROR = _BY_SOURCE[(("failure", "internal"), Severity.ERROR)]
 UNFORMATTED = _BY_SOURCE[(("caveat", "UNFORMATTED"), Severity.WARNING)]
+#: a library definition that cannot be carried (translate/libraries.py)
+SOURCE_NOT_FOUND = _BY_SOURCE[(("refusal", "SOURCE_NOT_FOUND"), Severity.ERROR)]
 
 
 def by_code(code: str) -> Code:

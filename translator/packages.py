@@ -24,3 +24,12 @@ def package_root(path: str | os.PathLike[str]) -> Path | None:
     """The outermost package folder containing the file at ``path``, or None outside a package."""
     dirs = package_dirs(path)
     return dirs[-1] if dirs else None
+
+
+def tree_root_of(srcs: list[Path]) -> str | None:
+    """The folder a run over ``srcs`` translates as one tree: the common folder of the
+    directories and files given, when a directory or several inputs are given; else None."""
+    if not srcs or (len(srcs) == 1 and not srcs[0].is_dir()):
+        return None
+    folders = [str(s.resolve() if s.is_dir() else s.resolve().parent) for s in srcs]
+    return os.path.commonpath(folders)

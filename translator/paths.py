@@ -520,6 +520,10 @@ def translate_path(
     if not src_path.exists():
         raise FileNotFoundError(f"{src_path}: no such file or directory")
     plan = plan_outputs([src_path], Path(dst) if dst is not None else None, include_other=copy_other)
+    if src_path.is_dir():
+        from .packages import tree_root_of
+
+        settings = dataclasses.replace(settings or Settings(), tree_root=tree_root_of([src_path]))
     results = []
     for item in plan:
         if item.copy:

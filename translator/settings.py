@@ -43,6 +43,13 @@ class Settings:
     string_normalization: bool = True
     #: black's magic trailing comma (``skip-magic-trailing-comma`` turns it off).
     magic_trailing_comma: bool = True
+    #: libraries built on torch whose definitions a file imports are translated from their
+    #: source and carried with the output (``translate/libraries.py``); () turns it off
+    libraries: tuple[str, ...] = ("torchvision",)
+    #: the folder of the tree being translated: relative imports of modules inside it stay (they
+    #: point at the translated siblings); None for a file translated alone, which carries what
+    #: its relative imports need
+    tree_root: str | None = None
 
     def cache_key(self) -> str:
         """The part of a result-cache key that depends on the settings."""
@@ -51,7 +58,7 @@ class Settings:
                + f";{style if self.format else 'format=off'}")
         if self.select is not None or self.ignore:
             key += f";select={','.join(self.select or ('ALL',))};ignore={','.join(self.ignore)}"
-        return key
+        return key + f";libraries={','.join(self.libraries)};tree={self.tree_root or ''}"
 
 
 DEFAULT = Settings()

@@ -37,6 +37,7 @@ CONFIG_KEYS = {
     "select": list, "ignore": list, "exclude": list, "extend-exclude": list, "gitignore": bool,
     "jobs": int, "paddle-version": str, "strict": bool, "copy-other": bool, "torch-init": bool, "sync": list,
     "line-length": int,
+    "libraries": list,
 }
 
 

@@ -81,6 +81,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=_line_length,
         help="line length of the new code (default: the project's [tool.black] line-length, else 88)",
     )
+    p.add_argument(
+        "--library",
+        action="append",
+        metavar="NAME",
+        help="translate the definitions a file imports from this library built on torch (its source, found"
+        " without importing it) and carry them with the output; repeatable (default: torchvision)",
+    )
+    p.add_argument("--no-libraries", action="store_true", help="carry no library definitions (not even torchvision's)")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
@@ -172,6 +180,30 @@ def _line_length(text: str) -> int:
 
 class UsageError(Exception):
     """Bad arguments or unsafe outputs: reported as one line, exit 2, nothing done."""
+
+
+def _libraries(args: argparse.Namespace, srcs: list[Path]) -> tuple[str, ...]:
+    """The libraries whose definitions are carried: ``--library`` (repeatable), else the
+    ``libraries`` list of ``[tool.torch2paddle]`` in the nearest pyproject.toml above the first
+    input (or the working folder), else torchvision; ``--no-libraries``: none."""
+    if args.no_libraries:
+        return ()
+    if args.library:
+        return tuple(dict.fromkeys(args.library))
+    start = (srcs[0] if srcs and srcs[0].is_dir() else srcs[0].parent if srcs else Path.cwd()).resolve()
+    pyproject = next((d / "pyproject.toml" for d in (start, *start.parents) if (d / "pyproject.toml").is_file()), None)
+    if pyproject is None:
+        return ("torchvision",)
+    import tomllib
+
+    try:
+        table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("torch2paddle", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{pyproject}: cannot read [tool.torch2paddle]: {exc}") from None
+    value = table.get("libraries", ["torchvision"])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier() for v in value):
+        raise UsageError(f"{pyproject}: [tool.torch2paddle] libraries must be a list of package names, got {value!r}")
+    return tuple(dict.fromkeys(value))
 
 
 class Progress:
@@ -283,6 +315,14 @@ def run(args: argparse.Namespace) -> int:
         err(str(exc))
         return 2
     # this process and its workers parse in a single thread: the parser's output may be trusted
+    from ..packages import tree_root_of
+
+    srcs = [Path(s) for s in args.src if s != "-" and Path(s).exists()]
+    try:
+        libraries = _libraries(args, srcs)
+    except UsageError as exc:
+        err(str(exc))
+        return 2
     color = use_color(sys.stderr, args.no_color)
     skipped: list = []
     try:
@@ -294,6 +334,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(
         paddle_version=args.paddle_version, trust_parser=True, cache_dir=cache_folder(),
         torch_init=args.torch_init, select=args.select, ignore=args.ignore, **style,
+        libraries=libraries, tree_root=tree_root_of(srcs),
     )
     copies = [p for p in plan if p.copy]
     plan = [p for p in plan if not p.copy]
@@ -309,6 +350,8 @@ def run(args: argparse.Namespace) -> int:
             results = iter([translate_text(text or "", "-", settings=settings)])
     else:
         results = translate_many([p.src for p in plan], args.jobs, cache=_result_cache(args), settings=settings)
+        if mode == "output" and len(srcs) == 1 and srcs[0].is_dir() and settings.libraries is not None:
+            results = iter(_share_support(list(results), plan, srcs[0], Path(args.output), stderr))
 
     unreadable = report_skipped(skipped, progress.write, verbose=args.verbose)
     summary = Summary()
@@ -398,6 +441,25 @@ def _style(args: argparse.Namespace) -> dict:
     if args.line_length is not None:
         style["line_length"] = args.line_length
     return style
+
+
+def _share_support(results: list, plan: list, src: Path, out: Path, stderr: IO[str]) -> list:
+    """A tree's support code moved into one module at the output root (``shared_support``)."""
+    from ..packages import package_root
+    from ..paths import write_if_changed
+    from ..shared_support import MODULE, share
+
+    own = package_root(src / "__init__.py") if (src / "__init__.py").is_file() else None
+    shared, module = share(results, [p.target for p in plan], out, (src / "__init__.py").is_file(),
+                           own.name if own is not None else None)
+    if module is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_if_changed(out / f"{MODULE}.py", module)
+        except OSError as exc:
+            err(f"{out / (MODULE + '.py')}: cannot write: {exc.strerror or exc}")
+            return results
+    return shared
 
 
 def report_skipped(skipped: list, write, *, verbose: bool) -> int:  # type: ignore[no-untyped-def]

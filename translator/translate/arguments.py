@@ -3,8 +3,9 @@ drop, drop_if, transform, extra, unsupported)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from typing import Callable
+from typing import Callable, Iterator
 
 import libcst as cst
 
@@ -14,6 +15,21 @@ from .syntax import _NO_SPACE, _NUMBER, _code, _same_literal, fix_commas
 
 #: how a rewrite that goes ahead notes what it could not check: ``warn(node, message)``
 Warn = Callable[[cst.CSTNode, str], None]
+
+
+# calls standing for `functools.partial(F, ...)`: arguments given later are not missing
+_PARTIAL_CALLS: set[int] = set()
+
+
+@contextlib.contextmanager
+def binding_partially(*calls: cst.Call) -> Iterator[None]:
+    """While inside, binding ``calls`` does not require every argument (see ``_leave_partial``)."""
+    ids = {id(c) for c in calls}
+    _PARTIAL_CALLS.update(ids)
+    try:
+        yield
+    finally:
+        _PARTIAL_CALLS.difference_update(ids)
 
 
 @dataclasses.dataclass
@@ -62,7 +78,7 @@ def bind_args(call: cst.Call, rule: ApiRule) -> list[BoundArg] | Refused:
             else:
                 out.append(BoundArg(arg, p, None))
     given = {b.param.name for b in out if b.param is not None}
-    if not any(b.arg.star for b in out):
+    if not any(b.arg.star for b in out) and id(call) not in _PARTIAL_CALLS:
         missing = [p.name for p in params if p.default is None and p.kind in ("positional", "keyword") and p.name not in given]
         if missing:
             return Refused(Refusal.CANNOT_BIND, f"missing argument {missing[0]!r}; left unchanged", call)

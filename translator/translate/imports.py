@@ -4,7 +4,7 @@ left-over code through torch, and the tidy-up that drops imports nothing uses an
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
@@ -319,9 +319,13 @@ class _TidyImports(_Transformer):
     """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""
 
     def __init__(
-        self, used: Counter, package: str | None, new_imports: set[str], provided: set[str], holders: set[int] | None = None
+        self, used: Counter, package: str | None, new_imports: set[str], provided: set[str], holders: set[int] | None = None,
+        ruled: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__()
+        # with ``ruled`` (a tree is translated): a relative import of a name no rule covers is a
+        # sibling's definition (a re-export when unused here), kept as written, star imports too
+        self.ruled = ruled
         self.holders = holders  # the containers with an import line below them (see _holders)
         self.provided = provided  # names the emitted support code defines
         self.used = used
@@ -356,10 +360,17 @@ class _TidyImports(_Transformer):
         body = []
         for stmt in updated_node.body:
             if _is_torch_import(stmt, self.package):
+                sibling = self.ruled is not None and isinstance(stmt, cst.ImportFrom) and bool(stmt.relative)
+                if sibling and isinstance(stmt.names, cst.ImportStar):  # type: ignore[union-attr]
+                    body.append(stmt)
+                    continue
+                base = resolve_relative(self.package, len(stmt.relative), dotted_name(stmt.module) if stmt.module else "") if sibling else None  # type: ignore[union-attr]
                 keep = []
                 for alias, local in _import_locals(stmt):
                     if self.used.get(local, 0) > 0 and local not in self.bound_by_paddle and local not in self.provided:
                         keep.append(alias)
+                    elif sibling and local not in self.provided and not self.ruled(f"{base}.{alias.name.value}"):  # type: ignore[union-attr]
+                        keep.append(alias)  # a sibling's name, re-exported
                 if not keep:
                     continue
                 stmt = stmt.with_changes(names=_fix_alias_commas(keep))  # type: ignore[union-attr]

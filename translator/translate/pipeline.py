@@ -25,6 +25,7 @@ from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
 from . import header
+from . import libraries
 from . import support as support_code
 from .containment import contain_leftovers
 from .deep import (
@@ -158,7 +159,7 @@ def translate_source(
     settings = settings or DEFAULT_SETTINGS
     paddle_version = paddle_version or settings.paddle_version
     shown = path or "<string>"
-    if "torch" not in code:
+    if "torch" not in code and not libraries.may_carry(code, settings.libraries, settings.tree_root is None):
         # fast path: nothing here can refer to torch or torchvision
         return Translation(shown, code, code, Status.UNCHANGED)
     if maybe_deep(code):
@@ -167,7 +168,7 @@ def translate_source(
     if saved < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)  # the passes recurse per level of nesting
     try:
-        return _translate(code, shown, path, table, settings, paddle_version)
+        return _translate_with_libraries(code, shown, path, table, settings, paddle_version)
     except RecursionError:  # pragma: no cover - deep files go through _translate_nested
         return _too_deep(code, shown, 0)
     finally:
@@ -179,6 +180,25 @@ def _too_deep(code: str, shown: str, line: int, message: str | None = None) -> T
     message = message or (f"an expression nested more than {MAX_NESTING} levels deep is too deep to translate;"
                           " split it into smaller expressions")
     return Translation(shown, code, code, Status.FAILED, [Diagnostic(shown, line, 1 if line else 0, codes.TOO_DEEP, message, Severity.ERROR)])
+
+
+def _translate_with_libraries(
+    code: str, shown: str, path: str | None, table: RuleTable | None, settings: Settings, paddle_version: str | None
+) -> Translation:
+    """``_translate`` of the file with the library definitions it imports carried along
+    (``libraries.combine``); diagnostics point back at the file or the library lines."""
+    table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
+    combined = libraries.combine(code, path, table, settings.libraries, settings.tree_root)
+    if combined is None:
+        return _translate(code, shown, path, table, settings, paddle_version)
+    result = _translate(combined.code, shown, path, table, settings, paddle_version)
+    diags = libraries.map_diagnostics(result.diagnostics, combined, shown)
+    diags.sort(key=lambda d: (d.path != shown, d.path, d.line, d.col, d.code, d.message))
+    if result.status is Status.FAILED:
+        return Translation(shown, code, code, Status.FAILED, diags)
+    new_code = result.code if result.code != combined.code or combined.code != code else code
+    status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
+    return Translation(shown, code, new_code, status, list(dict.fromkeys(diags)), result.rules_applied)
 
 
 def _translate_nested(
@@ -230,7 +250,7 @@ def _translate(
             return Translation(shown, code, code, Status.FAILED, [diag])
     table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
 
-    package = package_of(path)
+    package = libraries.tree_package(package_of(path), settings.tree_root)
     pre = Prepass(package)
     walk(module, pre)
     if not pre.uses_torch:
@@ -279,7 +299,11 @@ def _translate(
         used.used.update(_support_names(stmt))
     if tr.need_paddle_import:
         used.used["paddle"] += 1
-    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports), holders)
+    ruled = None
+    if settings.tree_root is not None:
+        def ruled(qual: str) -> bool:
+            return table.canonical(qual) in table.apis or qual in table.modules
+    tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports), holders, ruled)
     out = out.visit(tidy)
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
         out = out.visit(_DropLines(_holders(out, _is_dropped)))

@@ -18,7 +18,7 @@ from ..codes import code_for
 from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule, RuleTable
 from . import support as support_code
-from .arguments import _changes_something, rewrite_args
+from .arguments import _changes_something, binding_partially, rewrite_args
 from .context import TranslateContext
 from .evidence import EvidenceMixin
 from .fastcst import _Transformer
@@ -311,6 +311,10 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             rule = self._method_rule(node)
         if rule is not None:  # device=/layout=/memory_format= values the call will drop
             self.dropped_args.update(id(v) for v in placement.dropped_values(self, rule, node))
+        if _is_partial(node):
+            # `partial(nn.BatchNorm2d, eps=1e-3)`: the function is translated with its arguments,
+            # as a call of it would be (leave_Call)
+            self.call_funcs.add(id(node.args[0].value))
 
     def visit_Param(self, node: cst.Param) -> None:
         self.skip_names.add(id(node.name))
@@ -486,6 +490,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return None
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if _is_partial(original_node) and isinstance(updated_node.func, (cst.Name, cst.Attribute)):
+            return self._leave_partial(original_node, updated_node)
         qual = self.scopes.resolve(original_node.func)
         rule: ApiRule | None = None
         if qual is not None:
@@ -528,6 +534,33 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if original_node.lpar and isinstance(result, cst.BaseExpression) and not getattr(result, "lpar", None):
             result = _keep_parens(original_node, result)  # `(a\n .b())` must keep its parentheses
         return result  # type: ignore[return-value]
+
+    def _leave_partial(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """``functools.partial(F, *args, **kwargs)`` of a torch function ``F``: ``F(*args,
+        **kwargs)`` translated by its rule, wrapped in ``partial`` again (its renamed and
+        converted arguments with it); refused as a call would be."""
+        func = original.args[0].value
+        qual = self.scopes.resolve(func)
+        rule = self.table.apis.get(qual) if qual is not None else None
+        if rule is None or rule.kind != "function":
+            return updated
+        inner_original = cst.Call(func=func, args=original.args[1:])
+        inner_updated = cst.Call(func=updated.args[0].value, args=updated.args[1:])
+        first = len(self.diags)
+        with binding_partially(inner_original, inner_updated):
+            result = self.leave_Call(inner_original, inner_updated)
+        for i in range(first, len(self.diags)):  # positions: the partial call as written
+            node, fallback, *rest = self.diags[i]
+            inner = {id(inner_original), id(inner_updated)}
+            self.diags[i] = (original if id(node) in inner else node, original if id(fallback) in inner else fallback, *rest)  # type: ignore[assignment]
+        if isinstance(result, cst.Call) and all(a.star != "**" or i == len(result.args) - 1 for i, a in enumerate(result.args)):
+            args = [cst.Arg(result.func, comma=COMMA), *result.args]
+            return updated.with_changes(args=fix_commas(updated.args, args))
+        if result is inner_updated:
+            return updated
+        message = "this partial's function becomes an expression, not a call; left unchanged"
+        self.report(original, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
+        return self.keep_torch(original)
 
     def _method_rule(self, call: cst.Call) -> ApiRule | None:
         func = call.func
@@ -711,6 +744,16 @@ def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
         else:
             unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
     return dataclasses.replace(rule, unsupported=unsupported, since={})
+
+
+def _is_partial(call: cst.Call) -> bool:
+    """``partial(F, ...)`` or ``functools.partial(F, ...)`` with ``F`` given positionally."""
+    func = call.func
+    named = (isinstance(func, cst.Name) and func.value == "partial") or (
+        isinstance(func, cst.Attribute) and func.attr.value == "partial"
+        and isinstance(func.value, cst.Name) and func.value.value == "functools"
+    )
+    return named and bool(call.args) and call.args[0].keyword is None and not call.args[0].star
 
 
 def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:

@@ -1,0 +1,694 @@
+"""Definitions a file imports from a library built on torch, carried along with its translation.
+
+A file that imports ``Conv2dNormActivation`` from ``torchvision.ops.misc`` (or ``from ..ops.misc``
+inside torchvision) has nothing to run on in Paddle unless the definition comes along.  Before
+the engine runs, :func:`gather` finds, for each imported name that no rule covers, its
+definition in the library's source (located with ``importlib.util.find_spec`` on the top-level
+package, which does not import it, and read with ``ast``), and the definitions and imports that
+definition needs, transitively.  :func:`combine` builds one source text: the file's imports,
+the library imports the definitions need (made absolute), the definitions in dependency order
+under a comment naming where they come from, then the rest of the file, without the imports
+the definitions replace.  The engine translates that text as one module, and
+:func:`map_diagnostics` puts each diagnostic back on the line it came from: the library's
+``path:line`` for a definition, the file's own otherwise.
+
+Which libraries are translated so is ``Settings.libraries`` (torchvision by default); a name
+from another library built on torch (its distribution requires torch) is reported, naming the
+library and how to enable it.  Libraries with Paddle support of their own are mapped instead
+(:data:`NATIVE`: ``einops.layers.torch`` -> ``einops.layers.paddle``).  A file's own package is
+carried the same way when the file is translated alone (``Settings.tree_root`` is None) or when
+the imported module lies outside the tree being translated.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+from .. import codes
+from ..diagnostics import Diagnostic, Severity
+from ..packages import package_root
+from ..rules import RuleTable
+from .library_source import (
+    LibModule, Sources, bound_names, built_on_torch, import_targets, public_names, top_dir, used_names,
+)
+from .resolve import package_of, resolve_relative
+
+__all__ = ["NATIVE", "Combined", "combine", "map_diagnostics"]
+
+#: modules of libraries that support Paddle themselves: the torch module -> its Paddle twin
+NATIVE = {"einops.layers.torch": "einops.layers.paddle"}
+
+BEGIN = "# --- definitions translated by torch2paddle from {where} ---"
+END = "# --- end of translated definitions ---"
+
+# roots never translated as libraries: torch itself, Paddle, numpy and the standard library
+_NOT_LIBRARIES = {"torch", "paddle", "numpy", "__future__", "translator"}
+_MAX_DEFINITIONS = 400  # a safety net against following a whole library
+_RULED: dict[tuple[int, str, Path | None], dict[tuple[Path, str], str]] = {}
+
+
+@dataclasses.dataclass
+class _Definition:
+    module: LibModule
+    name: str
+    stmt: ast.stmt
+
+
+@dataclasses.dataclass
+class Combined:
+    """The text the engine translates, and where each of its lines came from."""
+
+    code: str
+    origins: list[tuple[str, int] | None]  # per line (1-based index - 1): (path, line) or synthetic
+    diagnostics: list[Diagnostic]  # what gathering found (disabled libraries, missing definitions)
+    libraries: list[str]  # the libraries definitions were carried from
+
+
+#: the package name a translated tree's own modules resolve under (not torch, not a library)
+TREE_PACKAGE = "_torch2paddle_tree"
+
+
+def tree_package(package: str | None, tree_root: str | None) -> str | None:
+    """The package the engine resolves a file's imports in: in a tree, the tree's own package is
+    renamed ``TREE_PACKAGE`` so that its modules are siblings, not torch APIs, even when the tree
+    is a part of torchvision (``torchvision/models``): ``from .resnet import ResNet`` stays an
+    import of the translated sibling."""
+    if package is None or tree_root is None:
+        return package
+    root = package_of(str(Path(tree_root) / "__init__.py")) if (Path(tree_root) / "__init__.py").is_file() else None
+    if root is None or not (package == root or package.startswith(root + ".")):
+        return package
+    return TREE_PACKAGE + package[len(root):]
+
+
+def may_carry(code: str, libraries: tuple[str, ...], alone: bool) -> bool:
+    """Whether ``code`` (which does not mention torch) may import something to carry: a name
+    of an enabled library, or (translated alone) of its own package."""
+    return (alone and "from ." in code) or any(lib in code for lib in libraries)
+
+
+# ------------------------------------------------------------------------- gathering ----
+
+
+class _Gatherer:
+    def __init__(self, table: RuleTable, libraries: tuple[str, ...], sources: Sources, shown: str) -> None:
+        self.table = table
+        self.libraries = libraries
+        self.sources = sources
+        self.shown = shown
+        self.order: list[_Definition] = []
+        self.placed: dict[tuple[Path, str], _Definition] = {}
+        self.visiting: set[tuple[Path, str]] = set()
+        # local -> (from-module or "" for a plain import, the imported name, stmt, module)
+        self.imports: dict[str, tuple[str, str, ast.stmt, LibModule]] = {}
+        self.user_imports: dict[str, str] = {}  # what the file's own (kept) imports bind
+        self.globals: dict[str, str] = {}  # a global name of the output -> what it means
+        self.aliases: list[tuple[str, str]] = []  # (local, defined name) assignments after the definitions
+        self.renames: dict[Path, dict[str, str]] = {}  # a module's names renamed in its definitions
+        self.spans: dict[int, list[tuple[int, int, str]]] = {}  # the file's `m.X` spots -> X (byte offsets)
+        self.diagnostics: list[Diagnostic] = []
+        self.used_libraries: list[str] = []
+
+    def covered(self, qual: str) -> bool:
+        return self.table.canonical(qual) in self.table.apis or qual in self.table.modules
+
+    def ruled(self, qual: str) -> str | None:
+        """The rule's spelling of ``qual`` when ``qual`` is another name of a definition a rule
+        covers (``torchvision.ops.misc.Conv2dNormActivation`` is ``torchvision.ops``'s)."""
+        root = qual.split(".")[0]
+        if root in _NOT_LIBRARIES or self.covered(qual):
+            return None
+        found = self.resolve(qual)
+        if isinstance(found, str):
+            return None
+        return self.ruled_definitions(root).get((found[0].path, found[1]))
+
+    def ruled_definitions(self, root: str) -> dict[tuple[Path, str], str]:
+        """(module file, name) -> the rule naming it, for the rules of library ``root``."""
+        key = (id(self.table), root, self.sources.folder(root))
+        cached = _RULED.get(key)
+        if cached is None:
+            cached = {}
+            for api in sorted(self.table.apis, key=lambda a: (a.count("._"), len(a), a)):
+                if api.split(".")[0] == root:
+                    found = self.resolve(api)
+                    if not isinstance(found, str):
+                        cached.setdefault((found[0].path, found[1]), api)
+            _RULED[key] = cached
+        return cached
+
+    def carried_module(self, qual: str) -> bool:
+        """Whether the names used from library module ``qual`` are carried (a module rule only
+        says what the module is called in Paddle, not that its names have rules)."""
+        root = qual.split(".")[0]
+        own = self.sources.own_root is not None and self.sources.own_root.name == root
+        return root not in _NOT_LIBRARIES and (own or root in self.libraries) and self.table.canonical(qual) not in self.table.apis
+
+    def carried(self, qual: str) -> bool:
+        """Whether ``qual`` is translated from its library's source."""
+        root = qual.split(".")[0]
+        if root in _NOT_LIBRARIES or self.covered(qual):
+            return False
+        own = self.sources.own_root is not None and self.sources.own_root.name == root
+        return own or root in self.libraries
+
+    def resolve(self, qual: str, depth: int = 0) -> tuple[LibModule, str] | str:
+        """(module, name) defining ``qual``, following re-exports; a reason when not found."""
+        parts = qual.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            dotted = ".".join(parts[:i])
+            module = self.sources.module(dotted)
+            if module is None:
+                continue
+            name = parts[i]
+            if i + 1 < len(parts):
+                return f"{qual} is an attribute of {dotted}.{name}, which cannot be carried"
+            if name in module.defs:
+                return module, name
+            if name in module.imports and depth < 12:
+                target = module.imports[name][0]
+                if module.imports[name][1]:
+                    return f"{qual} is a module"
+                return self.resolve(target, depth + 1)
+            if self.sources.module(qual) is not None:
+                return f"{qual} is a module; import the names it defines instead"
+            for star in module.stars:
+                if depth < 12:
+                    found = self.resolve(f"{star}.{name}", depth + 1)
+                    if not isinstance(found, str):
+                        return found
+            return f"{qual}: no definition of {name} found in {module.path}"
+        return f"{qual}: its library's source was not found"
+
+    def need(self, qual: str, local: str, where: tuple[str, int, int], into: LibModule | None = None) -> bool:
+        """Carry the definition of ``qual``, seen as ``local`` in the file (``into`` None: an
+        alias assignment when the names differ) or in the library module ``into`` (whose
+        uses of ``local`` are renamed instead); False (and a diagnostic at ``where``) when it
+        cannot be."""
+        found = self.resolve(qual)
+        if isinstance(found, str):
+            self.report(where, qual, f"{found}; left unchanged")
+            return False
+        module, name = found
+        stmt = module.defs[name]
+        if (into is None and local != name and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and _is_literal(stmt.value)):
+            # a literal imported under another name (`from .a import __all__ as a_all`): its value
+            if self.claim(local, f"{module.qualname}.{name}", where, qual) and (local, ast.unparse(stmt.value)) not in self.aliases:
+                self.aliases.append((local, ast.unparse(stmt.value)))
+            return True
+        final = self.place(module, name, where)
+        if final is None:
+            return False
+        if into is not None:
+            if final != local:
+                self.renames.setdefault(into.path, {})[local] = final
+            return True
+        if local != final:
+            if not self.claim(local, f"alias of {module.qualname}.{name}", where, qual):
+                return False
+            if (local, final) not in self.aliases:
+                self.aliases.append((local, final))
+        return True
+
+    def claim(self, name: str, meaning: str, where: tuple[str, int, int], qual: str) -> bool:
+        held = self.globals.get(name)
+        if held is not None and held != meaning:
+            self.report(where, qual, f"the name {name} would mean both {held} and {meaning} in the output; "
+                        "rename one of them; left unchanged")
+            return False
+        self.globals[name] = meaning
+        return True
+
+    def free_name(self, name: str, meaning: str, module: LibModule) -> str:
+        """``name`` when the output's globals do not hold it for something else, else a new name
+        (``name_module``, numbered if need be), which the module's definitions are renamed to."""
+        held = self.globals.get(name)
+        if held is None or held == meaning:
+            self.globals[name] = meaning
+            return name
+        base = f"{name}_{module.qualname.rsplit('.', 1)[-1].lstrip('_')}"
+        new, n = base, 1
+        while self.globals.get(new) not in (None, meaning):
+            n += 1
+            new = f"{base}{n}"
+        self.globals[new] = meaning
+        self.renames.setdefault(module.path, {})[name] = new
+        return new
+
+    def place(self, module: LibModule, name: str, where: tuple[str, int, int]) -> str | None:
+        """Carry ``module``'s definition of ``name`` and what it needs; the global name it gets
+        in the output (None when it cannot be carried)."""
+        key = (module.path, name)
+        if key in self.placed or key in self.visiting:
+            return self.renames.get(module.path, {}).get(name, name)
+        qual = f"{module.qualname}.{name}"
+        if len(self.placed) >= _MAX_DEFINITIONS:
+            self.report(where, qual, f"more than {_MAX_DEFINITIONS} definitions would be carried; left unchanged")
+            return None
+        stmt = module.defs[name]
+        final = self.free_name(name, qual, module)
+        self.visiting.add(key)
+        self.needs(module, stmt, name)
+        for same in [n for n in bound_names(stmt) if n != name and n in module.defs and module.defs[n] is stmt]:
+            self.placed[(module.path, same)] = self.placed.get((module.path, same)) or _Definition(module, same, stmt)
+        self.visiting.discard(key)
+        definition = _Definition(module, name, stmt)
+        self.placed[key] = definition
+        if all(d.stmt is not stmt for d in self.order):
+            self.order.append(definition)
+        return final
+
+    def registrations(self) -> None:
+        """Carry the top-level statements that register something with a carried object: a
+        decorated definition whose decorator uses one (``@Act.factory_function("prelu")``), a
+        call on one (``Act.add_factory_callable(...)``); until nothing more is added."""
+        done: set[int] = set()
+        changed = True
+        while changed and len(self.placed) < _MAX_DEFINITIONS:
+            changed = False
+            for module in list({d.module.path: d.module for d in self.order}.values()):
+                carried = {name for (path, name) in self.placed if path == module.path}
+                for stmt in module.body:
+                    if id(stmt) in done or any(d.stmt is stmt for d in self.order):
+                        continue
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.decorator_list:
+                        hit = any(isinstance(n, ast.Name) and n.id in carried for d in stmt.decorator_list for n in ast.walk(d))
+                    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                        base = stmt.value.func
+                        while isinstance(base, ast.Attribute):
+                            base = base.value
+                        hit = isinstance(base, ast.Name) and base.id in carried
+                    else:
+                        continue
+                    if not hit:
+                        continue
+                    done.add(id(stmt))
+                    changed = True
+                    where = (str(module.path), stmt.lineno, stmt.col_offset + 1)
+                    if isinstance(stmt, ast.Expr):
+                        self.needs(module, stmt, "")
+                        self.order.append(_Definition(module, "", stmt))
+                    else:
+                        self.place(module, stmt.name, where)
+
+    def needs(self, module: LibModule, stmt: ast.stmt, name: str) -> None:
+        """Carry what ``stmt`` (defining ``name``) uses from its module and the module's imports."""
+        root = module.qualname.split(".")[0]
+        if root not in self.used_libraries:
+            self.used_libraries.append(root)
+        here = (str(module.path), stmt.lineno, stmt.col_offset + 1)
+        for used in used_names(stmt):
+            if used == name:
+                continue
+            if used in module.defs:
+                self.place(module, used, here)
+            elif used in module.imports:
+                target, is_module, imp = module.imports[used]
+                spelled = None if is_module else self.ruled(target)
+                if spelled is not None:
+                    self.keep_import(used, spelled, False, imp, module)
+                elif not is_module and self.carried(target):
+                    self.need(target, used, (str(module.path), imp.lineno, imp.col_offset + 1), into=module)
+                else:
+                    self.keep_import(used, target, is_module, imp, module)
+
+    def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: LibModule) -> None:
+        """A library definition needs an import the engine translates (torch, another library)."""
+        root = target.split(".")[0]
+        if root == "__future__":
+            return
+        if is_module and isinstance(imp, ast.Import):
+            alias = next(a for a in imp.names if (a.asname or a.name.split(".")[0]) == local)
+            parent, name = "", alias.name
+            if alias.asname is None and "." in alias.name:
+                meaning = f"import of {root}"  # `import a.b` binds a
+            else:
+                meaning = f"import of {target}"
+        else:
+            parent, _, name = target.rpartition(".")
+            meaning = f"import of {target}"
+        final = self.free_name(local, meaning, module)
+        if root not in self.libraries and root not in _NOT_LIBRARIES and built_on_torch(root) and not self.covered(target):
+            self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
+        if final != local and not parent:
+            parent, name = name.rpartition(".")[0] or "", name  # `import a.b as x` -> from a import b as x
+            if not parent:
+                self.imports.setdefault(final, ("", name, imp, module))
+                return
+            parent, name = target.rpartition(".")[0], target.rpartition(".")[2]
+        self.imports.setdefault(final, (parent, name, imp, module))
+
+    def report(self, where: tuple[str, int, int], api: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(where[0], where[1], where[2], codes.SOURCE_NOT_FOUND, message, Severity.ERROR, api))
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _disabled(root: str) -> str:
+    return (f"{root} is a library built on torch that is not translated; enable it with --library {root} "
+            f"(or libraries = [..., \"{root}\"] under [tool.torch2paddle]) to carry its definitions; left unchanged")
+
+
+# ---------------------------------------------------------------------- the combined text ----
+
+
+def combine(
+    code: str, path: str | None, table: RuleTable, libraries: tuple[str, ...], tree_root: str | None = None
+) -> Combined | None:
+    """The text to translate in place of ``code``; None when nothing is carried or mapped."""
+    if "import" not in code:
+        return None
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return None  # the engine reports it
+    shown = path or "<string>"
+    package = package_of(path) if path and path != "-" else None
+    own_root = package_root(path) if package and path else None
+    sources = Sources(own_root)
+    gather = _Gatherer(table, libraries, sources, shown)
+    tree_dir = Path(tree_root).resolve() if tree_root else None
+    top_level = {id(s) for s in tree.body}
+    # names the file itself binds at module level, by definitions
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for name in bound_names(stmt):
+                gather.globals.setdefault(name, f"{shown}'s own {name}")
+    edits: dict[int, tuple[ast.stmt, list[str] | None]] = {}  # lineno -> (stmt, kept aliases' text)
+    mapped = False
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module in NATIVE:
+            edits[stmt.lineno] = (stmt, [f"from {NATIVE[stmt.module]} import " + _aliases_text(stmt.names)])
+            mapped = True
+            continue
+        orig = stmt
+        star = isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names)
+        if star:
+            base = resolve_relative(package, stmt.level, stmt.module or "")
+            module = sources.module(base) if base else None
+            if (module is not None and base and gather.carried(base + ".*")
+                    and not (tree_dir is not None and stmt.level and _inside(module.path, tree_dir))):
+                names = [ast.alias(name=n) for n in public_names(module)]
+                stmt = ast.ImportFrom(module=stmt.module, names=names, level=stmt.level,
+                                      lineno=stmt.lineno, col_offset=stmt.col_offset, end_lineno=stmt.end_lineno)
+                star = False
+        if isinstance(stmt, ast.Import) or star:
+            for alias in stmt.names:
+                root = alias.name.split(".")[0]
+                if alias.name in NATIVE:
+                    gather.report((shown, stmt.lineno, stmt.col_offset + 1), alias.name,
+                                  f"import {alias.name}: use its Paddle twin {NATIVE[alias.name]}; left unchanged")
+                elif root in libraries and root != "torchvision" and not gather.covered(alias.name):
+                    gather.report((shown, stmt.lineno, stmt.col_offset + 1), alias.name,
+                                  f"import {alias.name}: a whole library module cannot be carried; import the "
+                                  "names it defines instead; left unchanged")
+            continue
+        base = resolve_relative(package, stmt.level, stmt.module or "")
+        if base is None:
+            continue
+        if tree_dir is not None and not stmt.level and package and (
+            _inside(sources.module_file(base), tree_dir) or _inside(sources.module_file(base.rpartition(".")[0]), tree_dir)
+        ):
+            relative = _relative(package, base)
+            if relative is not None:  # a module of the tree spelled absolutely: the translated sibling
+                edits[stmt.lineno] = (stmt, [f"from {relative} import {_aliases_text(stmt.names)}"])
+                continue
+        if tree_dir is not None and stmt.level and _inside(sources.module_file(base) or sources.module_file(base.rpartition(".")[0]), tree_dir):
+            continue  # a sibling in the translated tree: the import stays relative
+        kept: list[ast.alias] = []
+        extra: list[str] = []
+        carried_any = False
+        for alias in stmt.names:
+            qual = f"{base}.{alias.name}"
+            root = qual.split(".")[0]
+            local = alias.asname or alias.name
+            where = (shown, stmt.lineno, stmt.col_offset + 1)
+            spelled = gather.ruled(qual) if root in libraries or root == (own_root.name if own_root else None) else None
+            if spelled is not None:
+                parent_mod, _, name = spelled.rpartition(".")
+                extra.append(f"from {parent_mod} import {name}" + (f" as {local}" if local != name else ""))
+                carried_any = True
+                continue
+            if gather.carried_module(qual) and sources.module(qual) is not None and not (
+                tree_dir is not None and _inside(sources.module_file(qual), tree_dir)
+            ):
+                if _module_alias(tree, local, qual, gather, extra, where):
+                    carried_any = True
+                    continue
+            elif gather.carried(qual) and sources.module(qual) is None:
+                if gather.need(qual, local, where):
+                    carried_any = True
+                    continue
+            elif (root not in libraries and root not in _NOT_LIBRARIES and not gather.covered(qual)
+                  and top_dir(root) is not None and built_on_torch(root)):
+                gather.report(where, qual, _disabled(root))
+            kept.append(alias)
+        for alias in kept:
+            gather.user_imports.setdefault(alias.asname or alias.name, f"import of {base}.{alias.name}")
+        escaping = tree_dir is not None and stmt.level > 0  # out of the tree: spelled absolutely
+        if carried_any or (escaping and kept):
+            if stmt.level and kept and not escaping:
+                text = f"from {'.' * stmt.level}{stmt.module or ''} import {_aliases_text(kept)}"
+            else:
+                text = f"from {base} import {_aliases_text(kept)}" if kept else None
+            parent = parents.get(id(orig))
+            body = getattr(parent, "body", None) if parent is not None else None
+            if text is None and id(orig) not in top_level and isinstance(body, list) and len(body) == 1:
+                text = "pass"
+            replacement = ([text] if text else []) + extra
+            if text == "pass" and extra:
+                replacement = extra
+            edits[stmt.lineno] = (stmt, replacement)
+    for stmt in ast.walk(tree):
+        if isinstance(stmt, ast.Import) and id(stmt) in top_level:
+            for local, target, _ in import_targets(stmt, package):
+                gather.user_imports.setdefault(local, f"import of {target}")
+    for local, meaning in gather.user_imports.items():
+        held = gather.globals.get(local)
+        if held is not None and held != meaning and not held.startswith(f"{shown}'s own"):
+            gather.report((shown, 1, 1), local, f"the name {local} would mean both {held} (carried from a library) "
+                          f"and {meaning} (imported here); rename one of them")
+    if not gather.order and not mapped and not edits and not gather.spans:
+        if gather.diagnostics:
+            return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [])
+        return None
+    gather.registrations()
+    return _assemble(code, shown, tree, edits, gather)
+
+
+def _module_alias(tree: ast.Module, local: str, qual: str, gather: _Gatherer, extra: list[str],
+                  where: tuple[str, int, int]) -> bool:
+    """``from lib import mod as m`` used only as ``m.X``: each ``X`` carried (or imported the way
+    its rule spells it) and ``m.X`` written ``X``; False (reported) when ``m`` is used otherwise."""
+    spots: list[ast.Attribute] = []
+    bare = False
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == local and not isinstance(node.ctx, ast.Store):
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute) and parent.value is node and parent.lineno == parent.end_lineno:
+                spots.append(parent)
+            else:
+                bare = True
+    if spots and not bare and all(gather.covered(f"{qual}.{n.attr}") for n in spots):
+        return False  # every name used has a rule under this spelling: the engine translates `m.X`
+    if bare or not spots:
+        gather.report(where, qual, f"the module {qual} is used as a whole here, which cannot be carried; "
+                      "import the names it defines instead; left unchanged")
+        return False
+    names: dict[str, str] = {}
+    for attr in dict.fromkeys(n.attr for n in spots):
+        target = f"{qual}.{attr}"
+        spelled = gather.ruled(target) or (target if gather.covered(target) else None)
+        if spelled is not None:
+            parent_mod, _, name = spelled.rpartition(".")
+            if not gather.claim(name, f"import of {spelled}", where, target):
+                return False
+            text = f"from {parent_mod} import {name}"
+            if text not in extra:
+                extra.append(text)
+            names[attr] = name
+            continue
+        found = gather.resolve(target)
+        if isinstance(found, str):
+            gather.report(where, target, f"{found}; left unchanged")
+            return False
+        final = gather.place(found[0], found[1], where)
+        if final is None:
+            return False
+        names[attr] = final
+    for node in spots:
+        gather.spans.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, names[node.attr]))
+    return True
+
+
+def _relative(package: str, target: str) -> str | None:
+    """``target`` (a dotted module) spelled relative to ``package``: ``..resnet``."""
+    here, there = package.split("."), target.split(".")
+    common = 0
+    while common < min(len(here), len(there)) and here[common] == there[common]:
+        common += 1
+    if common == 0:
+        return None
+    return "." * (len(here) - common + 1) + ".".join(there[common:])
+
+
+def _inside(path: Path | None, folder: Path) -> bool:
+    if path is None:
+        return False
+    try:
+        path.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _aliases_text(names: list[ast.alias]) -> str:
+    return ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in names)
+
+
+def _insertion_line(tree: ast.Module) -> int:
+    """The line after the docstring and the leading imports (0: the top)."""
+    end = 0
+    for i, stmt in enumerate(tree.body):
+        is_doc = i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+        if is_doc or isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            end = stmt.end_lineno or stmt.lineno
+            continue
+        break
+    return end
+
+
+def _assemble(code: str, shown: str, tree: ast.Module, edits: dict, gather: _Gatherer) -> Combined:
+    lines = code.splitlines()
+    out: list[str] = []
+    origins: list[tuple[str, int] | None] = []
+
+    def emit(text: str, origin: tuple[str, int] | None) -> None:
+        out.append(text)
+        origins.append(origin)
+
+    insert_after = _insertion_line(tree)
+    skip_until = 0
+    for number, line in enumerate(lines, start=1):
+        if number <= skip_until or (number > insert_after and number == skip_until + 1 and not line.strip()
+                                    and gather.order and out and out[-1] == ""):
+            skip_until = max(skip_until, number) if number > insert_after and not line.strip() else skip_until
+            continue
+        if number in edits:
+            stmt, replacement = edits[number]
+            indent = line[: len(line) - len(line.lstrip())]
+            for text in replacement or []:
+                emit(indent + text, (shown, number))
+            skip_until = stmt.end_lineno or number
+            if skip_until >= insert_after >= number and gather.order:
+                _emit_block(gather, emit)
+            continue
+        if number in gather.spans:
+            raw = line.encode("utf-8")
+            for start, end, new in sorted(set(gather.spans[number]), reverse=True):
+                raw = raw[:start] + new.encode("utf-8") + raw[end:]
+            line = raw.decode("utf-8")
+        emit(line, (shown, number))
+        if number == insert_after and gather.order:
+            _emit_block(gather, emit)
+    if insert_after == 0 and gather.order:
+        block_out: list[str] = []
+        block_origins: list[tuple[str, int] | None] = []
+        _emit_block(gather, lambda t, o: (block_out.append(t), block_origins.append(o)))
+        out[:0], origins[:0] = block_out, block_origins
+    text = "\n".join(out) + ("\n" if code.endswith("\n") or not code else "")
+    return Combined(text, origins, gather.diagnostics, gather.used_libraries)
+
+
+def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def]
+    """The imports the carried definitions need, then the definitions, then alias assignments."""
+    merged: dict[str, list[str]] = {}
+    origin: dict[str, tuple[str, int]] = {}
+    for local, (parent, name, imp, module) in gather.imports.items():
+        if gather.user_imports.get(local) == gather.globals.get(local):
+            continue  # the file imports it already
+        if parent:
+            key = f"from {parent} import "
+            merged.setdefault(key, []).append(name + (f" as {local}" if local != name else ""))
+        else:
+            key = f"import {name}" + (f" as {local}" if local != name.split(".")[0] and local != name else "")
+            merged.setdefault(key, [])
+        origin.setdefault(key, (str(module.path), imp.lineno))
+    for key, names in merged.items():
+        emit(key + ", ".join(names), origin[key])
+    emit("", None)
+    emit("", None)
+    roots = {d.module.qualname.split(".")[0]: d.module.path for d in gather.order}
+    where = ", ".join(sorted({_short(d.module) for d in gather.order}))
+    emit(BEGIN.format(where=where), None)
+    for i, definition in enumerate(gather.order):
+        if i:
+            emit("", None)
+            emit("", None)
+        stmt = definition.stmt
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+        lines = _renamed(definition.module, stmt, gather.renames.get(definition.module.path, {}))
+        for number in range(first, (stmt.end_lineno or stmt.lineno) + 1):
+            emit(lines.get(number, definition.module.lines[number - 1]), (str(definition.module.path), number))
+    for local, name in gather.aliases:
+        emit("", None)
+        emit(f"{local} = {name}", None)
+    emit(END, None)
+    emit("", None)
+    emit("", None)
+    del roots
+
+
+def _renamed(module: LibModule, stmt: ast.stmt, renames: dict[str, str]) -> dict[int, str]:
+    """The lines of ``stmt`` where a renamed name is spelled (names and the defined name)."""
+    if not renames:
+        return {}
+    spots: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start, end, new), byte offsets
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and node.id in renames:
+            spots.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, renames[node.id]))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in renames:
+            raw = module.lines[node.lineno - 1].encode("utf-8")
+            match = re.search(rb"\b(?:def|class)\s+(" + re.escape(node.name.encode()) + rb")\b", raw)
+            if match:
+                spots.setdefault(node.lineno, []).append((match.start(1), match.end(1), renames[node.name]))
+    out: dict[int, str] = {}
+    for number, edits in spots.items():
+        raw = module.lines[number - 1].encode("utf-8")
+        for start, end, new in sorted(set(edits), reverse=True):
+            raw = raw[:start] + new.encode("utf-8") + raw[end:]
+        out[number] = raw.decode("utf-8")
+    return out
+
+
+def _short(module: LibModule) -> str:
+    parts = module.qualname.split(".")
+    rel = "/".join(parts) + ("/__init__.py" if module.path.name == "__init__.py" else ".py")
+    return rel
+
+
+def map_diagnostics(diags: list[Diagnostic], combined: Combined, shown: str) -> list[Diagnostic]:
+    """Each diagnostic on the line it came from (the library's file for carried definitions)."""
+    out: list[Diagnostic] = []
+    for d in diags:
+        if d.path == shown and 0 < d.line <= len(combined.origins):
+            origin = combined.origins[d.line - 1]
+            if origin is not None:
+                d = dataclasses.replace(d, path=origin[0], line=origin[1])
+        out.append(d)
+    out.extend(combined.diagnostics)
+    return out
