@@ -23,7 +23,7 @@ from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
-from . import header
+from . import header, promotion
 from . import support as support_code
 from .containment import contain_leftovers
 from .fastcst import _check_parses, _inert_subtrees, _parse_module
@@ -187,6 +187,10 @@ def _translate(
         line, col = _position(module, crash.node)
         diag = Diagnostic(shown, line, col, crash.rule, f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}")
         return Translation(shown, code, code, Status.FAILED, [diag])
+    if promotion.may_need(code):
+        out, promoted = promotion.promote(out)
+        for name in promoted:
+            tr.need_support(name)
     # support statements stand in placeholders until after codegen (see _add_header)
     placeholders: dict[str, cst.BaseStatement] | None = None
     if header._USE_PLACEHOLDERS and module.has_trailing_newline and _SUPPORT_PLACEHOLDER not in code:

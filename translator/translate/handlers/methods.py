@@ -150,7 +150,8 @@ def tensor_narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outco
 def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.split(2, dim)``: torch's int is the size of each piece (the last may be smaller),
     Paddle's int is the number of pieces; sizes are computed by ``_split_sizes``.  A list of
-    sizes means the same in both."""
+    sizes means the same in both. A receiver that is not a plain name, or a size that is not a
+    literal (an int or a list, known only when the code runs), goes through ``_torch_split``."""
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
@@ -162,9 +163,10 @@ def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
     sections: cst.BaseExpression
     if isinstance(size, (cst.List, cst.Tuple)):
         sections = size
+    elif not is_simple(recv) or int_literal(size) is None:
+        args = [cst.Arg(recv), cst.Arg(size)] + ([cst.Arg(dim)] if dim is not None else [])
+        return cst.Call(func=cst.Name(ctx.support("_torch_split")), args=separated(args))
     else:
-        if not is_simple(recv):
-            return refuse(Refusal.UNSUPPORTED_USE, "split by size needs the receiver twice; assign it to a name first")
         axis = dim if dim is not None else cst.Integer("0")
         total = cst.Subscript(
             value=cst.Attribute(value=recv, attr=cst.Name("shape")), slice=[cst.SubscriptElement(cst.Index(axis))]

@@ -1,0 +1,193 @@
+"""Semantic traps: torch code whose straightforward Paddle translation computes something else.
+
+Each case translates torch code, runs both on the same inputs and compares the numbers
+(``numpy.testing.assert_allclose``); the type-promotion cases also run the translation on
+Paddle 2.6 (which computes mixed integer/float arithmetic in the left operand's dtype).
+Look-alikes that must stay unchanged are checked next to each case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import load_module_from_code
+from translator import translate_source
+
+OLD_PADDLE = Path.home() / ".cache" / "torch2paddle" / "venv-paddle-2.6.2-904ef7b50f" / "bin" / "python"
+
+
+def _translate(src: str) -> str:
+    result = translate_source(textwrap.dedent(src), path="model.py")
+    assert result.status.name != "FAILED", result.diagnostics
+    return result.code
+
+
+def _both(src: str, tmp_path: Path, name: str):
+    import torch  # noqa: F401
+
+    code = _translate(src)
+    t_mod = load_module_from_code(textwrap.dedent(src), f"{name}_torch", tmp_path)
+    p_mod = load_module_from_code(code, f"{name}_paddle", tmp_path)
+    return t_mod, p_mod, code
+
+
+def _np(value):
+    if isinstance(value, (list, tuple)):
+        return [_np(v) for v in value]
+    return np.asarray(value.detach().numpy() if hasattr(value, "detach") else value.numpy())
+
+
+# ------------------------------------------------------------------------ type promotion ----
+
+PROMOTION = """
+import math
+import torch
+
+
+def sinusoid(n: int, d: int):
+    position = torch.arange(n).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d, 2) * (-math.log(10000.0) / d))
+    pe = torch.zeros(n, d)
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe
+
+
+def rope(dim: int, end: int, theta: float = 10000.0):
+    freqs = 1.0 / (theta ** (torch.arange(0, dim, 2)[: (dim // 2)].float() / dim))
+    t = torch.arange(end)
+    freqs = torch.outer(t, freqs)
+    return torch.cos(freqs), torch.sin(freqs)
+
+
+def grid(h: int, w: int, scale: torch.Tensor):
+    ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    return ys * scale, scale * xs + 0.5, ys - xs
+
+
+def ints(n: int):
+    idx = torch.arange(n)
+    return idx * 2 + 1, idx * n
+"""
+
+
+def test_type_promotion_before_after():
+    code = _translate(PROMOTION)
+    assert "pe[:, 0::2] = paddle.sin(_torch_mul(position, div_term))" in code
+    assert "freqs = paddle.outer(*_torch_promote(t, freqs))" in code
+    assert "return _torch_mul(ys, scale), _torch_mul(scale, xs) + 0.5, ys - xs" in code
+    # look-alikes: integer tensors with number literals or with each other stay plain operators;
+    # a name that may hold a float goes through the helper (it casts only when torch would)
+    assert "return idx * 2 + 1, _torch_mul(idx, n)" in code
+    assert "def _torch_promote(" in code and "def _torch_mul(" in code and "def _torch_add(" not in code
+
+
+def test_type_promotion_unchanged_without_integer_tensors():
+    src = """
+    import torch
+
+    def f(x: torch.Tensor, y: torch.Tensor, n: int):
+        a = torch.arange(0.0, 1.0, 0.25)
+        b = torch.arange(n, dtype=torch.float32)
+        return x * y, a * x[:4], b * 2.0, torch.outer(a, a)
+    """
+    code = _translate(src)
+    assert "_torch_" not in code
+
+
+def test_type_promotion_matches_torch(tmp_path):
+    import paddle
+    import torch
+
+    t_mod, p_mod, _ = _both(PROMOTION, tmp_path, "promotion")
+    np.testing.assert_allclose(_np(p_mod.sinusoid(7, 8)), _np(t_mod.sinusoid(7, 8)), rtol=1e-5, atol=1e-6)
+    for t, p in zip(t_mod.rope(8, 5), p_mod.rope(8, 5)):
+        np.testing.assert_allclose(_np(p), _np(t), rtol=1e-5, atol=1e-6)
+    scale = np.float32(0.37)
+    t_out = t_mod.grid(3, 4, torch.tensor(scale))
+    p_out = p_mod.grid(3, 4, paddle.to_tensor(scale))
+    for t, p in zip(t_out, p_out):
+        assert str(t.dtype).replace("torch.", "") == str(p.dtype).replace("paddle.", "")
+        np.testing.assert_allclose(_np(p), _np(t), rtol=1e-6)
+    for t, p in zip(t_mod.ints(5), p_mod.ints(5)):
+        np.testing.assert_array_equal(_np(p), _np(t))
+
+
+@pytest.mark.skipif(not OLD_PADDLE.exists(), reason="the Paddle 2.6.2 venv is not built")
+def test_type_promotion_on_paddle_26(tmp_path):
+    """Paddle 2.6 computed ``int64 * float32`` in int64 (truncating); the translation does not."""
+    import torch
+
+    t_mod = load_module_from_code(textwrap.dedent(PROMOTION), "promotion26_torch", tmp_path)
+    expected = {
+        "sinusoid": _np(t_mod.sinusoid(7, 8)).tolist(),
+        "rope": [a.tolist() for a in _np(t_mod.rope(8, 5))],
+        "grid": [a.tolist() for a in _np(t_mod.grid(3, 4, torch.tensor(np.float32(0.37))))],
+    }
+    (tmp_path / "translated.py").write_text(_translate(PROMOTION))
+    script = textwrap.dedent(f"""
+        import json, sys
+        import numpy as np
+        import paddle
+        sys.path.insert(0, {str(tmp_path)!r})
+        import translated as m
+        expected = json.loads(open({str(tmp_path / 'expected.json')!r}).read())
+        np.testing.assert_allclose(m.sinusoid(7, 8).numpy(), expected["sinusoid"], rtol=1e-5, atol=1e-6)
+        for p, t in zip(m.rope(8, 5), expected["rope"]):
+            np.testing.assert_allclose(p.numpy(), t, rtol=1e-5, atol=1e-6)
+        for p, t in zip(m.grid(3, 4, paddle.to_tensor(np.float32(0.37))), expected["grid"]):
+            np.testing.assert_allclose(p.numpy(), t, rtol=1e-6)
+        print("ok", paddle.__version__)
+    """)
+    (tmp_path / "expected.json").write_text(json.dumps(expected))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([str(OLD_PADDLE), "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ok 2.6" in proc.stdout
+
+
+# ------------------------------------------------------------------------------ split ----
+
+SPLIT = """
+import torch
+
+
+def f(x: torch.Tensor, n: int, sizes: list):
+    a, b = (x * 2).split(2, dim=2)
+    c = x.split(n, -1)
+    d = x.split(sizes, dim=1)
+    return a, b, c, d, x.split(2, dim=1)
+"""
+
+
+def test_split_by_size_before_after():
+    code = _translate(SPLIT)
+    assert "a, b = _torch_split((x * 2), 2, 2)" in code or "a, b = _torch_split(x * 2, 2, 2)" in code
+    assert "c = _torch_split(x, n, -1)" in code
+    assert "d = _torch_split(x, sizes, 1)" in code
+    # a plain name and a literal size keep the direct form
+    assert "x.split(_split_sizes(x.shape[1], 2), axis=1)" in code
+    assert "TODO(torch2paddle)" not in code
+
+
+def test_split_by_size_matches_torch(tmp_path):
+    import paddle
+    import torch
+
+    t_mod, p_mod, _ = _both(SPLIT, tmp_path, "split")
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    t_out = t_mod.f(torch.from_numpy(x), 2, [1, 2])
+    p_out = p_mod.f(paddle.to_tensor(x), 2, [1, 2])
+    flat_t = [t_out[0], t_out[1], *t_out[2], *t_out[3], *t_out[4]]
+    flat_p = [p_out[0], p_out[1], *p_out[2], *p_out[3], *p_out[4]]
+    assert len(flat_t) == len(flat_p)
+    for t, p in zip(flat_t, flat_p):
+        np.testing.assert_array_equal(_np(p), _np(t))
