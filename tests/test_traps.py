@@ -191,3 +191,71 @@ def test_split_by_size_matches_torch(tmp_path):
     assert len(flat_t) == len(flat_p)
     for t, p in zip(flat_t, flat_p):
         np.testing.assert_array_equal(_np(p), _np(t))
+
+
+# ------------------------------------------------- next(self.parameters()), new_zeros ----
+
+HIDDEN = """
+import torch
+import torch.nn as nn
+
+
+class LM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4).double()
+
+    def init_hidden(self, bsz: int):
+        weight = next(self.parameters())
+        return weight.new_zeros(2, bsz, 5), next(self.fc.parameters()).new_ones((bsz, 2))
+
+    def first_child(self):
+        return next(self.children(), None)
+"""
+
+
+def test_next_of_parameters_before_after():
+    code = _translate(HIDDEN)
+    assert "weight = next(iter(self.parameters()))" in code
+    assert "paddle.zeros([2, bsz, 5], dtype=weight.dtype)" in code
+    assert "return next(iter(self.children()), None)" in code
+    assert "TODO(torch2paddle)" not in code
+
+
+def test_next_unchanged_for_other_iterators():
+    src = """
+    import torch
+
+    def f(it, loader):
+        return next(it), next(iter(loader)), next(x for x in [torch.zeros(1)])
+    """
+    code = _translate(src)
+    assert "return next(it), next(iter(loader)), next(x for x in [paddle.zeros([1])])" in code
+
+
+def test_next_of_parameters_matches_torch(tmp_path):
+    t_mod, p_mod, _ = _both(HIDDEN, tmp_path, "hidden")
+    t_out, p_out = t_mod.LM().init_hidden(3), p_mod.LM().init_hidden(3)
+    for t, p in zip(t_out, p_out):
+        assert str(t.dtype).replace("torch.", "") == str(p.dtype).replace("paddle.", "")
+        np.testing.assert_array_equal(_np(p), _np(t))
+    assert type(p_mod.LM().first_child()).__name__ == "Linear"
+
+
+# ------------------------------------------------------------------ is_cuda or is_xpu ----
+
+def test_is_cuda_or_is_xpu(tmp_path):
+    import paddle
+    import torch
+
+    src = """
+    import torch
+
+    def on_accelerator(x: torch.Tensor):
+        return x.is_cuda or x.is_xpu
+    """
+    t_mod, p_mod, code = _both(src, tmp_path, "devices")
+    assert "return x.place.is_gpu_place() or x.place.is_xpu_place()" in code
+    x = np.ones((2, 2), np.float32)
+    assert t_mod.on_accelerator(torch.from_numpy(x)) is False
+    assert p_mod.on_accelerator(paddle.to_tensor(x)) is False

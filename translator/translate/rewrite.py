@@ -434,7 +434,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 self._report_unruled_tensor_method(original_node)
                 return updated_node
         else:
-            return updated_node
+            return _next_of_iterator_method(original_node, updated_node)
         if self.too_new(rule, original_node):
             return self.keep_torch(original_node) if qual is not None else updated_node
         ctx = TranslateContext(self, original_node, updated_node, statement=id(original_node) in self.statement_calls)
@@ -602,6 +602,22 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
             return Rewritten(updated.with_changes(func=func, args=new_args))
         return Rewritten(updated.with_changes(args=new_args))
+
+
+# torch.nn.Module methods that return a generator in torch and a list in Paddle
+_LAYER_ITERATORS = frozenset("parameters buffers children modules named_parameters named_buffers named_children named_modules".split())
+
+
+def _next_of_iterator_method(original: cst.Call, updated: cst.Call) -> cst.Call:
+    """``next(model.parameters())`` -> ``next(iter(model.parameters()))``: Paddle's is a list.
+    ``iter`` of a generator is the generator itself, so this is right whatever ``model`` is."""
+    if not (isinstance(original.func, cst.Name) and original.func.value == "next" and original.args):
+        return updated
+    arg = original.args[0].value
+    if not (isinstance(arg, cst.Call) and isinstance(arg.func, cst.Attribute) and arg.func.attr.value in _LAYER_ITERATORS):
+        return updated
+    first = updated.args[0]
+    return updated.with_changes(args=[first.with_changes(value=cst.Call(cst.Name("iter"), [cst.Arg(first.value)])), *updated.args[1:]])
 
 
 def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:

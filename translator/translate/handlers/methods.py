@@ -626,6 +626,15 @@ def attr_is_cuda(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Out
     return cst.Call(func=cst.Attribute(value=place, attr=cst.Name("is_gpu_place")), args=[])
 
 
+@handler("attr_is_xpu")
+def attr_is_xpu(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Outcome:
+    """``x.is_xpu`` -> ``x.place.is_xpu_place()``."""
+    if not isinstance(node, cst.Attribute):
+        return quietly(Refusal.UNSUPPORTED_USE, "x.is_xpu = ... (read-only in torch too) is left as it is")
+    place = node.with_changes(attr=cst.Name("place"))
+    return cst.Call(func=cst.Attribute(value=place, attr=cst.Name("is_xpu_place")), args=[])
+
+
 @handler("reshape_as")
 def reshape_as(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.view_as(y)`` / ``x.reshape_as(y)`` -> ``x.reshape(y.shape)``."""
