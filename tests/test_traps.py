@@ -259,3 +259,110 @@ def test_is_cuda_or_is_xpu(tmp_path):
     x = np.ones((2, 2), np.float32)
     assert t_mod.on_accelerator(torch.from_numpy(x)) is False
     assert p_mod.on_accelerator(paddle.to_tensor(x)) is False
+
+
+# ------------------------------------------- RNN chosen by name, weight tying ----
+
+LANGUAGE_MODEL = """
+import torch
+import torch.nn as nn
+
+
+class RNNModel(nn.Module):
+    def __init__(self, rnn_type, ntoken, ninp, nhid, nlayers, tie_weights=True):
+        super().__init__()
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, dropout=0.5)
+        self.decoder = nn.Linear(nhid, ntoken)
+        if tie_weights:
+            self.decoder.weight = self.encoder.weight
+        self.nlayers, self.nhid, self.rnn_type = nlayers, nhid, rnn_type
+
+    def forward(self, input, hidden):
+        output, hidden = self.rnn(self.encoder(input), hidden)
+        return self.decoder(output), hidden
+
+    def init_hidden(self, bsz):
+        weight = next(self.parameters())
+        if self.rnn_type == "LSTM":
+            return (weight.new_zeros(self.nlayers, bsz, self.nhid), weight.new_zeros(self.nlayers, bsz, self.nhid))
+        return weight.new_zeros(self.nlayers, bsz, self.nhid)
+
+
+class GPTHead(nn.Module):
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(vocab, dim)))
+        self.lm_head = nn.Linear(dim, vocab, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+
+    def forward(self, idx):
+        return self.lm_head(torch.tanh(self.transformer.wte(idx)))
+"""
+
+
+def test_rnn_by_name_and_tied_weights_before_after():
+    code = _translate(LANGUAGE_MODEL)
+    assert "self.rnn = _torch_nn_class(rnn_type)(ninp, nhid, nlayers, dropout=0.5)" in code
+    assert "self.decoder, self.encoder = _torch_tie_weight(self.decoder, self.encoder)" in code
+    assert "self.transformer.wte, self.lm_head = _torch_tie_weight(self.transformer.wte, self.lm_head)" in code
+    assert "TODO(torch2paddle)" not in code
+
+
+def test_getattr_and_weight_unchanged_lookalikes():
+    src = """
+    import torch
+    import torch.nn as nn
+    import numpy as np
+
+    def make(name, x: torch.Tensor):
+        act = getattr(np, name)
+        return act, getattr(x, "shape")
+
+    class Plain:
+        def __init__(self, a, b):
+            a.weight = b.weight
+    """
+    code = _translate(src)
+    assert "act = getattr(np, name)" in code and 'getattr(x, "shape")' in code
+    assert "a.weight = b.weight" in code
+    assert "_torch_" not in code
+
+
+@pytest.mark.parametrize("rnn_type", ["LSTM", "GRU", "RNN"])
+def test_language_model_matches_torch(tmp_path, rnn_type):
+    import paddle
+    import torch
+
+    from helpers import torch_to_paddle
+
+    t_mod, p_mod, _ = _both(LANGUAGE_MODEL, tmp_path, f"lm_{rnn_type.lower()}")
+    torch.manual_seed(0)
+    t_model = t_mod.RNNModel(rnn_type, 11, 6, 6, 2).eval()
+    p_model = p_mod.RNNModel(rnn_type, 11, 6, 6, 2)
+    p_model.eval()
+    torch_to_paddle(t_model, p_model)
+    tokens = np.random.default_rng(0).integers(0, 11, size=(5, 3))  # (seq, batch)
+    with torch.no_grad():
+        t_out, _ = t_model(torch.from_numpy(tokens), t_model.init_hidden(3))
+    p_out, _ = p_model(paddle.to_tensor(tokens), p_model.init_hidden(3))
+    np.testing.assert_allclose(p_out.numpy(), t_out.numpy(), rtol=1e-5, atol=1e-5)
+    # the Linear really shares the Embedding's parameter
+    assert p_model.decoder.weight is p_model.encoder.weight
+
+
+def test_gpt_style_tying_matches_torch(tmp_path):
+    import paddle
+    import torch
+
+    from helpers import torch_to_paddle
+
+    t_mod, p_mod, _ = _both(LANGUAGE_MODEL, tmp_path, "gpt_head")
+    torch.manual_seed(0)
+    t_model, p_model = t_mod.GPTHead(13, 4).eval(), p_mod.GPTHead(13, 4)
+    p_model.eval()
+    torch_to_paddle(t_model, p_model)
+    idx = np.random.default_rng(1).integers(0, 13, size=(2, 5))
+    with torch.no_grad():
+        t_out = t_model(torch.from_numpy(idx)).numpy()
+    np.testing.assert_allclose(p_model(paddle.to_tensor(idx)).numpy(), t_out, rtol=1e-5, atol=1e-6)

@@ -179,7 +179,7 @@ def _translate(
     tr.tv_root = support_code.torchvision_root(path)
     # a rewrite starts at a name bound by a torch import, or at an attribute named like a method
     # rule or a public torch.Tensor method (reported when it has no rule)
-    triggers = set(table.methods) | table.tensor_methods
+    triggers = set(table.methods) | table.tensor_methods | {"weight"}  # "weight": tied weights (rewrite._tied_weight)
     tr.inert, originals = _inert_subtrees(module, set(pre.bindings), triggers, {id(n) for n in pre.import_nodes})
     try:
         out = module.visit(tr)

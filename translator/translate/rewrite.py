@@ -302,6 +302,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         """``x.requires_grad = False``: an attribute rule's handler gets the whole assignment."""
         if len(original_node.targets) != 1:
             return updated_node
+        tied = self._tied_weight(original_node, updated_node)
+        if tied is not None:
+            return tied
         target = original_node.targets[0].target
         if not isinstance(target, cst.Attribute) or self.scopes.resolve(target) is not None:
             return updated_node
@@ -327,6 +330,24 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return updated_node
         self.applied[rule.torch] += 1
         return kept.node
+
+    def _tied_weight(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign | None:
+        """``self.decoder.weight = self.encoder.weight`` in a layer: Paddle's Linear stores its
+        weight as [in, out], an Embedding as [num, dim] (torch's Linear layout), so a Linear tied to
+        an Embedding must compute with the weight transposed; ``_torch_tie_weight`` decides at run
+        time and returns both layers, assigned back: ``a, b = _torch_tie_weight(a, b)``."""
+        target, value = original.targets[0].target, original.value
+        if not (isinstance(target, cst.Attribute) and isinstance(value, cst.Attribute)):
+            return None
+        if target.attr.value != "weight" or value.attr.value != "weight" or not self.scopes.current_class_is_layer():
+            return None
+        if not self.need_support("_torch_tie_weight", original):
+            return None
+        owners = [updated.targets[0].target.value, updated.value.value]  # type: ignore[attr-defined]
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        pair = cst.Tuple([cst.Element(owners[0], comma=comma), cst.Element(owners[1])], lpar=[], rpar=[])
+        call = cst.Call(cst.Name("_torch_tie_weight"), [cst.Arg(owners[0], comma=comma), cst.Arg(owners[1])])
+        return updated.with_changes(targets=[updated.targets[0].with_changes(target=pair)], value=call)
 
     def _rewrite_tensor_attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         """``x.T``, ``x.data``, ``x.shape``: attribute rules, applied when ``x`` is a tensor.
@@ -434,7 +455,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 self._report_unruled_tensor_method(original_node)
                 return updated_node
         else:
-            return _next_of_iterator_method(original_node, updated_node)
+            return self._builtin_call(original_node, updated_node)
         if self.too_new(rule, original_node):
             return self.keep_torch(original_node) if qual is not None else updated_node
         ctx = TranslateContext(self, original_node, updated_node, statement=id(original_node) in self.statement_calls)
@@ -463,6 +484,15 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if original_node.lpar and isinstance(result, cst.BaseExpression) and not getattr(result, "lpar", None):
             result = _keep_parens(original_node, result)  # `(a\n .b())` must keep its parentheses
         return result  # type: ignore[return-value]
+
+    def _builtin_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """``next(m.parameters())`` and ``getattr(nn, rnn_type)``: builtins applied to torch."""
+        if not isinstance(original.func, cst.Name) or not original.args:
+            return updated
+        if original.func.value == "getattr" and len(original.args) == 2 and self.scopes.resolve(original.args[0].value) == "torch.nn":
+            if self.need_support("_torch_nn_class", original):
+                return cst.Call(cst.Name("_torch_nn_class"), [updated.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+        return _next_of_iterator_method(original, updated)
 
     def _method_rule(self, call: cst.Call) -> ApiRule | None:
         func = call.func
