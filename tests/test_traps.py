@@ -366,3 +366,74 @@ def test_gpt_style_tying_matches_torch(tmp_path):
     with torch.no_grad():
         t_out = t_model(torch.from_numpy(idx)).numpy()
     np.testing.assert_allclose(p_model(paddle.to_tensor(idx)).numpy(), t_out, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------- in-place activations read again ----
+
+INPLACE = """
+import torch
+import torch.nn as nn
+
+
+class PreActBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.body = nn.Sequential(nn.ReLU(inplace=True), nn.Conv2d(c, c, 3, padding=1))
+
+    def forward(self, x):
+        return self.body(x) + x
+
+
+class AliasBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.act = nn.LeakyReLU(0.1, inplace=True)
+        self.conv = nn.Conv2d(c, c, 1)
+
+    def forward(self, x):
+        identity = x
+        out = self.act(x)
+        return self.conv(out) + identity
+
+
+class Unobserved(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.relu = nn.ReLU(inplace=True)
+        self.head = nn.Sequential(nn.Conv2d(c, c, 1), nn.ReLU(inplace=True))
+        self.conv = nn.Conv2d(c, c, 1)
+
+    def forward(self, x):
+        x = self.relu(x)
+        y = self.head(x) + x
+        return self.relu(self.conv(y)) + y
+"""
+
+
+def test_inplace_observed_before_after():
+    code = _translate(INPLACE)
+    assert "self.body = nn.Sequential(TorchInplace(nn.ReLU()), nn.Conv2D(c, c, 3, padding=1))" in code
+    assert "self.act = TorchInplace(nn.LeakyReLU(0.1))" in code
+    # nobody reads what these overwrite: inplace stays dropped
+    assert "self.relu = nn.ReLU()" in code
+    assert "self.head = nn.Sequential(nn.Conv2D(c, c, 1), nn.ReLU())" in code
+    assert code.count("TorchInplace(") == 3  # the two wraps and the class definition
+
+
+@pytest.mark.parametrize("name", ["PreActBlock", "AliasBlock", "Unobserved"])
+def test_inplace_matches_torch(tmp_path, name):
+    import paddle
+    import torch
+
+    from helpers import torch_to_paddle
+
+    t_mod, p_mod, _ = _both(INPLACE, tmp_path, f"inplace_{name.lower()}")
+    torch.manual_seed(0)
+    t_model, p_model = getattr(t_mod, name)(3).eval(), getattr(p_mod, name)(3)
+    p_model.eval()
+    torch_to_paddle(t_model, p_model)
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5)).astype(np.float32)
+    with torch.no_grad():
+        t_out = t_model(torch.from_numpy(x.copy())).numpy()
+    p_out = p_model(paddle.to_tensor(x.copy())).numpy()
+    np.testing.assert_allclose(p_out, t_out, rtol=1e-5, atol=1e-5)

@@ -23,7 +23,7 @@ from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
-from . import header, promotion
+from . import header, inplace, promotion
 from . import support as support_code
 from .containment import contain_leftovers
 from .fastcst import _check_parses, _inert_subtrees, _parse_module
@@ -191,6 +191,11 @@ def _translate(
         out, promoted = promotion.promote(out)
         for name in promoted:
             tr.need_support(name)
+    observed = inplace.observed_inplace(module, pre.bindings) if inplace.may_need(code) else None
+    if observed:
+        out, wrapped = inplace.wrap_inplace(out, observed)
+        if wrapped:
+            tr.need_support("TorchInplace")
     # support statements stand in placeholders until after codegen (see _add_header)
     placeholders: dict[str, cst.BaseStatement] | None = None
     if header._USE_PLACEHOLDERS and module.has_trailing_newline and _SUPPORT_PLACEHOLDER not in code:
