@@ -437,3 +437,39 @@ def test_inplace_matches_torch(tmp_path, name):
         t_out = t_model(torch.from_numpy(x.copy())).numpy()
     p_out = p_model(paddle.to_tensor(x.copy())).numpy()
     np.testing.assert_allclose(p_out, t_out, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------- Dropout2d on other ranks ----
+
+def test_dropout2d_on_2d_and_3d_inputs(tmp_path):
+    import paddle
+    import torch
+
+    src = """
+    import torch.nn as nn
+
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout2d(0.5)
+
+        def forward(self, x):
+            return self.drop(x) * 2
+    """
+    t_mod, p_mod, code = _both(src, tmp_path, "dropout2d")
+    assert "self.drop = TorchDropout2D(0.5)" in code
+    t_model, p_model = t_mod.Head().eval(), p_mod.Head()
+    p_model.eval()
+    for shape in [(4, 6), (5, 2, 6), (2, 3, 4, 4)]:
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        with torch.no_grad():
+            expected = t_model(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(p_model(paddle.to_tensor(x)).numpy(), expected, rtol=1e-6)
+    # in training, whole channels (dim 1) are zeroed or scaled by 1 / (1 - p), as in torch
+    p_model.train()
+    x = np.ones((3, 8, 5), np.float32)
+    out = p_model(paddle.to_tensor(x)).numpy() / 2
+    per_channel = out.reshape(3, 8, 5)
+    assert set(np.unique(per_channel).tolist()) <= {0.0, 2.0}
+    assert np.all(per_channel.min(axis=2) == per_channel.max(axis=2))
