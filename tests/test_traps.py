@@ -207,7 +207,8 @@ class LM(nn.Module):
 
     def init_hidden(self, bsz: int):
         weight = next(self.parameters())
-        return weight.new_zeros(2, bsz, 5), next(self.fc.parameters()).new_ones((bsz, 2))
+        first = next(self.fc.parameters())
+        return weight.new_zeros(2, bsz, 5), first.new_ones((bsz, 2))
 
     def first_child(self):
         return next(self.children(), None)
