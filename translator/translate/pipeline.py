@@ -24,8 +24,7 @@ from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
-from . import header
-from . import libraries
+from . import header, inplace, libraries, promotion
 from . import support as support_code
 from .containment import contain_leftovers
 from .deep import (
@@ -266,7 +265,7 @@ def _translate(
     tr.tv_root = support_code.torchvision_root(path)
     # a rewrite starts at a name bound by a torch import, or at an attribute named like a method
     # rule or a public torch.Tensor method (reported when it has no rule)
-    triggers = set(table.methods) | table.tensor_methods
+    triggers = set(table.methods) | table.tensor_methods | {"weight"}  # "weight": tied weights (rewrite._tied_weight)
     tr.inert, originals = _inert_subtrees(module, set(pre.bindings), triggers, {id(n) for n in pre.import_nodes})
     generated = _support_block(module)  # a first pass's support code is Paddle code: left as it is
     tr.inert |= generated
@@ -277,6 +276,15 @@ def _translate(
         message = f"internal error in rule: {type(crash.exc).__name__}: {crash.exc}"
         diag = Diagnostic(shown, line, col, codes.INTERNAL_ERROR, message, Severity.ERROR, crash.rule)
         return Translation(shown, code, code, Status.FAILED, [diag])
+    if promotion.may_need(code):
+        out, promoted = promotion.promote(out)
+        for name in promoted:
+            tr.need_support(name)
+    observed = inplace.observed_inplace(module, pre.bindings) if inplace.may_need(code) else None
+    if observed:
+        out, wrapped = inplace.wrap_inplace(out, observed)
+        if wrapped:
+            tr.need_support("TorchInplace")
     # support statements stand in placeholders until after codegen (see _add_header)
     placeholders: dict[str, cst.BaseStatement] | None = None
     if header._USE_PLACEHOLDERS and module.has_trailing_newline and _SUPPORT_PLACEHOLDER not in code:

@@ -8,8 +8,6 @@ line and reports.  Receiver evidence lives in ``evidence``, import planning and 
 
 from __future__ import annotations
 
-import ast
-import dataclasses
 from collections import Counter
 
 import libcst as cst
@@ -19,6 +17,10 @@ from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule, RuleTable
 from . import support as support_code
 from .arguments import _changes_something, binding_partially, rewrite_args
+from .call_forms import (
+    _is_partial, _next_of_iterator_method, _out_argument, _same_expression, _typed, _uncoded, _versioned_rule,
+    _without_arg,
+)
 from .context import TranslateContext
 from .evidence import EvidenceMixin
 from .fastcst import _Transformer
@@ -362,6 +364,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         """``x.requires_grad = False``: an attribute rule's handler gets the whole assignment."""
         if len(original_node.targets) != 1:
             return updated_node
+        tied = self._tied_weight(original_node, updated_node)
+        if tied is not None:
+            return tied
         target = original_node.targets[0].target
         if not isinstance(target, cst.Attribute) or self.scopes.resolve(target) is not None:
             return updated_node
@@ -388,6 +393,24 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return updated_node
         self.applied[rule.torch] += 1
         return kept.node
+
+    def _tied_weight(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign | None:
+        """``self.decoder.weight = self.encoder.weight`` in a layer: Paddle's Linear stores its
+        weight as [in, out], an Embedding as [num, dim] (torch's Linear layout), so a Linear tied to
+        an Embedding must compute with the weight transposed; ``_torch_tie_weight`` decides at run
+        time and returns both layers, assigned back: ``a, b = _torch_tie_weight(a, b)``."""
+        target, value = original.targets[0].target, original.value
+        if not (isinstance(target, cst.Attribute) and isinstance(value, cst.Attribute)):
+            return None
+        if target.attr.value != "weight" or value.attr.value != "weight" or not self.scopes.current_class_is_layer():
+            return None
+        if not self.need_support("_torch_tie_weight", original):
+            return None
+        owners = [updated.targets[0].target.value, updated.value.value]  # type: ignore[attr-defined]
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        pair = cst.Tuple([cst.Element(owners[0], comma=comma), cst.Element(owners[1])], lpar=[], rpar=[])
+        call = cst.Call(cst.Name("_torch_tie_weight"), [cst.Arg(owners[0], comma=comma), cst.Arg(owners[1])])
+        return updated.with_changes(targets=[updated.targets[0].with_changes(target=pair)], value=call)
 
     def _rewrite_tensor_attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         """``x.T``, ``x.data``, ``x.shape``: attribute rules, applied when ``x`` is a tensor.
@@ -505,7 +528,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 self._report_unruled_tensor_method(original_node)
                 return updated_node
         else:
-            return updated_node
+            return self._builtin_call(original_node, updated_node)
         if self.too_new(rule, original_node):
             return self.keep_torch(original_node) if qual is not None else updated_node
         ctx = TranslateContext(self, original_node, updated_node, statement=id(original_node) in self.statement_calls)
@@ -561,6 +584,15 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         message = "this partial's function becomes an expression, not a call; left unchanged"
         self.report(original, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
         return self.keep_torch(original)
+
+    def _builtin_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """``next(m.parameters())`` and ``getattr(nn, rnn_type)``: builtins applied to torch."""
+        if not isinstance(original.func, cst.Name) or not original.args:
+            return updated
+        if original.func.value == "getattr" and len(original.args) == 2 and self.scopes.resolve(original.args[0].value) == "torch.nn":
+            if self.need_support("_torch_nn_class", original):
+                return cst.Call(cst.Name("_torch_nn_class"), [updated.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+        return _next_of_iterator_method(original, updated)
 
     def _method_rule(self, call: cst.Call) -> ApiRule | None:
         func = call.func
@@ -723,76 +755,3 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 func = func.with_changes(attr=cst.Name(rule.paddle.rsplit(".", 1)[-1]))
             return Rewritten(updated.with_changes(func=func, args=new_args))
         return Rewritten(updated.with_changes(args=new_args))
-
-
-def _uncoded(marker: str) -> str:
-    """A marker comment without its code (``T2P001 ``), so that a marker written before codes
-    existed (or with another code) is recognised on a second translation."""
-    head, sep, rest = marker.partition(f"{MARKER}: ")
-    if sep and rest[:3] == "T2P" and rest[3:6].isdigit() and rest[6:7] == " ":
-        rest = rest[7:]
-    return head + sep + rest
-
-
-def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
-    """``rule`` for the Paddle version translated for (None: the newest): its ``since`` arguments
-    no longer ``unsupported`` where the version has them, their reason naming the version where not."""
-    unsupported = dict(rule.unsupported)
-    for name, version in rule.since.items():
-        if target is None or _version_tuple(version) <= _version_tuple(target):
-            unsupported.pop(name, None)
-        else:
-            unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
-    return dataclasses.replace(rule, unsupported=unsupported, since={})
-
-
-def _is_partial(call: cst.Call) -> bool:
-    """``partial(F, ...)`` or ``functools.partial(F, ...)`` with ``F`` given positionally."""
-    func = call.func
-    named = (isinstance(func, cst.Name) and func.value == "partial") or (
-        isinstance(func, cst.Attribute) and func.attr.value == "partial"
-        and isinstance(func.value, cst.Name) and func.value.value == "functools"
-    )
-    return named and bool(call.args) and call.args[0].keyword is None and not call.args[0].star
-
-
-def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:
-    """The ``out=`` argument of a function call whose entry cannot pass it on, and its index."""
-    if rule.kind != "function" or "out" not in rule.unsupported:
-        return None
-    for i, arg in enumerate(call.args):
-        if arg.keyword is not None and arg.keyword.value == "out" and not arg.star:
-            if isinstance(arg.value, cst.Name) and arg.value.value == "None":
-                return None
-            return arg, i
-    return None
-
-
-def _without_arg(call: cst.Call, index: int) -> cst.Call:
-    """``call`` without its argument at ``index``."""
-    args = [a for i, a in enumerate(call.args) if i != index]
-    return call.with_changes(args=fix_commas(call.args, args))
-
-
-def _same_expression(a: cst.CSTNode, b: cst.CSTNode) -> bool:
-    """Whether two expressions are the same code, however laid out (a rule's result is built
-    on one line; the call it is compared with may have been split over lines by black)."""
-    x, y = _code(a), _code(b)
-    if x == y:
-        return True
-    try:
-        return ast.dump(ast.parse(f"(\n{x}\n)", mode="eval")) == ast.dump(ast.parse(f"(\n{y}\n)", mode="eval"))
-    except (SyntaxError, ValueError, RecursionError):
-        return False
-
-
-def _typed(result: object) -> Rewritten | Removed | Refused:
-    """A handler's result as a typed value: ``Rewritten``, ``Removed`` or ``Refused`` as they
-    are, a bare ``cst`` node as ``Rewritten(node)``; anything else (``None`` too) is a TypeError."""
-    if isinstance(result, (Rewritten, Removed, Refused)):
-        return result
-    if isinstance(result, cst.CSTNode):
-        return Rewritten(result)
-    raise TypeError(
-        f"a rule must give Rewritten(node), a cst node, Removed() or Refused(...), not {type(result).__name__}"
-    )

@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     distributed,
     distributions,
     distributions_more,
+    dropout,
     extra,
     functional,
     functions_more,

@@ -125,7 +125,8 @@ def method_to_attribute(ctx: TranslateContext, call: cst.Call, rule: ApiRule) ->
 def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.split(2, dim)``: torch's int is the size of each piece (the last may be smaller),
     Paddle's int is the number of pieces; sizes are computed by ``_split_sizes``.  A list of
-    sizes means the same in both."""
+    sizes means the same in both. A receiver that is not a plain name, or a size that is not a
+    literal (an int or a list, known only when the code runs), goes through ``_torch_split``."""
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
@@ -137,9 +138,10 @@ def tensor_split(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcom
     sections: cst.BaseExpression
     if isinstance(size, (cst.List, cst.Tuple)):
         sections = size
+    elif not is_simple(recv) or int_literal(size) is None:
+        args = [cst.Arg(recv), cst.Arg(size)] + ([cst.Arg(dim)] if dim is not None else [])
+        return cst.Call(func=cst.Name(ctx.support("_torch_split")), args=separated(args))
     else:
-        if not is_simple(recv):
-            return refuse(Refusal.UNSUPPORTED_USE, "split by size needs the receiver twice; assign it to a name first")
         axis = dim if dim is not None else cst.Integer("0")
         total = cst.Subscript(
             value=cst.Attribute(value=recv, attr=cst.Name("shape")), slice=[cst.SubscriptElement(cst.Index(axis))]
@@ -598,6 +600,15 @@ def attr_is_cuda(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Out
         return quietly(Refusal.UNSUPPORTED_USE, "x.is_cuda = ... (read-only in torch too) is left as it is")
     place = node.with_changes(attr=cst.Name("place"))
     return cst.Call(func=cst.Attribute(value=place, attr=cst.Name("is_gpu_place")), args=[])
+
+
+@handler("attr_is_xpu")
+def attr_is_xpu(ctx: TranslateContext, node: cst.CSTNode, rule: ApiRule) -> Outcome:
+    """``x.is_xpu`` -> ``x.place.is_xpu_place()``."""
+    if not isinstance(node, cst.Attribute):
+        return quietly(Refusal.UNSUPPORTED_USE, "x.is_xpu = ... (read-only in torch too) is left as it is")
+    place = node.with_changes(attr=cst.Name("place"))
+    return cst.Call(func=cst.Attribute(value=place, attr=cst.Name("is_xpu_place")), args=[])
 
 
 @handler("reshape_as")

@@ -1,0 +1,109 @@
+"""Small pieces of the transformer's work that need no translator state: markers without their
+code, a rule for the Paddle version translated for, ``functools.partial`` and ``next`` of a
+layer's iterator methods, ``out=`` arguments, and handler results as typed values."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+import libcst as cst
+
+from ..diagnostics import MARKER
+from ..rules import ApiRule
+from .registry import Refused, Removed, Rewritten
+from .syntax import _code, _version_tuple, fix_commas
+
+__all__ = [
+    "_LAYER_ITERATORS", "_is_partial", "_next_of_iterator_method", "_out_argument", "_same_expression",
+    "_typed", "_uncoded", "_versioned_rule", "_without_arg",
+]
+
+
+def _uncoded(marker: str) -> str:
+    """A marker comment without its code (``T2P001 ``), so that a marker written before codes
+    existed (or with another code) is recognised on a second translation."""
+    head, sep, rest = marker.partition(f"{MARKER}: ")
+    if sep and rest[:3] == "T2P" and rest[3:6].isdigit() and rest[6:7] == " ":
+        rest = rest[7:]
+    return head + sep + rest
+
+
+def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
+    """``rule`` for the Paddle version translated for (None: the newest): its ``since`` arguments
+    no longer ``unsupported`` where the version has them, their reason naming the version where not."""
+    unsupported = dict(rule.unsupported)
+    for name, version in rule.since.items():
+        if target is None or _version_tuple(version) <= _version_tuple(target):
+            unsupported.pop(name, None)
+        else:
+            unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
+    return dataclasses.replace(rule, unsupported=unsupported, since={})
+
+
+def _is_partial(call: cst.Call) -> bool:
+    """``partial(F, ...)`` or ``functools.partial(F, ...)`` with ``F`` given positionally."""
+    func = call.func
+    named = (isinstance(func, cst.Name) and func.value == "partial") or (
+        isinstance(func, cst.Attribute) and func.attr.value == "partial"
+        and isinstance(func.value, cst.Name) and func.value.value == "functools"
+    )
+    return named and bool(call.args) and call.args[0].keyword is None and not call.args[0].star
+
+
+# torch.nn.Module methods that return a generator in torch and a list in Paddle
+_LAYER_ITERATORS = frozenset("parameters buffers children modules named_parameters named_buffers named_children named_modules".split())
+
+
+def _next_of_iterator_method(original: cst.Call, updated: cst.Call) -> cst.Call:
+    """``next(model.parameters())`` -> ``next(iter(model.parameters()))``: Paddle's is a list.
+    ``iter`` of a generator is the generator itself, so this is right whatever ``model`` is."""
+    if not (isinstance(original.func, cst.Name) and original.func.value == "next" and original.args):
+        return updated
+    arg = original.args[0].value
+    if not (isinstance(arg, cst.Call) and isinstance(arg.func, cst.Attribute) and arg.func.attr.value in _LAYER_ITERATORS):
+        return updated
+    first = updated.args[0]
+    return updated.with_changes(args=[first.with_changes(value=cst.Call(cst.Name("iter"), [cst.Arg(first.value)])), *updated.args[1:]])
+
+
+def _out_argument(rule: ApiRule, call: cst.Call) -> tuple[cst.Arg, int] | None:
+    """The ``out=`` argument of a function call whose entry cannot pass it on, and its index."""
+    if rule.kind != "function" or "out" not in rule.unsupported:
+        return None
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == "out" and not arg.star:
+            if isinstance(arg.value, cst.Name) and arg.value.value == "None":
+                return None
+            return arg, i
+    return None
+
+
+def _without_arg(call: cst.Call, index: int) -> cst.Call:
+    """``call`` without its argument at ``index``."""
+    args = [a for i, a in enumerate(call.args) if i != index]
+    return call.with_changes(args=fix_commas(call.args, args))
+
+
+def _same_expression(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """Whether two expressions are the same code, however laid out (a rule's result is built
+    on one line; the call it is compared with may have been split over lines by black)."""
+    x, y = _code(a), _code(b)
+    if x == y:
+        return True
+    try:
+        return ast.dump(ast.parse(f"(\n{x}\n)", mode="eval")) == ast.dump(ast.parse(f"(\n{y}\n)", mode="eval"))
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+
+
+def _typed(result: object) -> Rewritten | Removed | Refused:
+    """A handler's result as a typed value: ``Rewritten``, ``Removed`` or ``Refused`` as they
+    are, a bare ``cst`` node as ``Rewritten(node)``; anything else (``None`` too) is a TypeError."""
+    if isinstance(result, (Rewritten, Removed, Refused)):
+        return result
+    if isinstance(result, cst.CSTNode):
+        return Rewritten(result)
+    raise TypeError(
+        f"a rule must give Rewritten(node), a cst node, Removed() or Refused(...), not {type(result).__name__}"
+    )
