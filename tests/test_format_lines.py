@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from translator.settings import Settings
+from translator.translate import libraries
 from translator.translate.formatting import check_output
 from translator.translate.pipeline import translate_source
 from translator.translate.support import FOOTER, HEADER
@@ -36,12 +37,14 @@ def _inputs() -> list:
 
 
 def _support_lines(code: str) -> set[int]:
+    """Lines of emitted support code and of library definitions carried with the file: their
+    docstrings and comments are as their authors wrote them (black does not wrap those)."""
     lines, out, inside = code.splitlines(), set(), False
     for n, line in enumerate(lines, 1):
-        inside = inside or line.strip() == HEADER
+        inside = inside or line.strip() in (HEADER, libraries.BEGIN)
         if inside:
             out.add(n)
-        if line.strip() == FOOTER:
+        if line.strip() in (FOOTER, libraries.END):
             inside = False
     return out
 

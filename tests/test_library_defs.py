@@ -115,7 +115,8 @@ def test_definition_and_its_needs_are_translated_and_carried(lib):
     code = result.code
     assert f"from {name}." not in code and "import torch" not in code, code
     assert "# --- end of translated definitions ---\n\n\nmodel = Block(4)" in code
-    assert f"# --- definitions translated by torch2paddle from {name}/_util.py, {name}/blocks.py ---" in code
+    assert (f"# --- definitions translated by torch2paddle from library sources ---\n"
+            f"#     {name}/_util.py\n#     {name}/blocks.py\n") in code
     # the definition, the function and the helper it uses, translated; nothing else of the module
     assert "class Block(nn.Layer):" in code and "nn.Conv2D(c, width(c), 3, padding=1)" in code
     assert "def scale(x, factor=2.0):" in code and "def width(c):" in code

@@ -256,7 +256,23 @@ def translate_many(  # type: ignore[no-untyped-def]
         # (cancelled here: the pool's own cancel_futures is lost once the pool is collected)
         for future in futures.values():
             future.cancel()
+        if not finished:  # the files already handed to a worker are not waited for either
+            _stop_workers(pool)
         pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _stop_workers(pool) -> None:  # type: ignore[no-untyped-def]
+    """Terminate ``pool``'s worker processes (they ignore Ctrl-C; without this, the interpreter's
+    exit waits for the files they are translating and the ones queued for them)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
 
 
 def _worker_init(parent: int) -> None:

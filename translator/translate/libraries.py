@@ -41,7 +41,8 @@ __all__ = ["NATIVE", "Combined", "combine", "map_diagnostics"]
 #: modules of libraries that support Paddle themselves: the torch module -> its Paddle twin
 NATIVE = {"einops.layers.torch": "einops.layers.paddle"}
 
-BEGIN = "# --- definitions translated by torch2paddle from {where} ---"
+BEGIN = "# --- definitions translated by torch2paddle from library sources ---"
+BEGIN_SOURCE = "#     {where}"  # one line per library file, under BEGIN
 END = "# --- end of translated definitions ---"
 
 # roots never translated as libraries: torch itself, Paddle, numpy and the standard library
@@ -633,8 +634,9 @@ def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def
     emit("", None)
     emit("", None)
     roots = {d.module.qualname.split(".")[0]: d.module.path for d in gather.order}
-    where = ", ".join(sorted({_short(d.module) for d in gather.order}))
-    emit(BEGIN.format(where=where), None)
+    emit(BEGIN, None)
+    for where in sorted({_short(d.module) for d in gather.order}):
+        emit(BEGIN_SOURCE.format(where=where), None)
     for i, definition in enumerate(gather.order):
         if i:
             emit("", None)

@@ -277,7 +277,8 @@ def _translate(
         diag = Diagnostic(shown, line, col, codes.INTERNAL_ERROR, message, Severity.ERROR, crash.rule)
         return Translation(shown, code, code, Status.FAILED, [diag])
     if promotion.may_need(code):
-        out, promoted = promotion.promote(out)
+        # a first pass's support code (Paddle code already) is not promoted again
+        out, promoted = promotion.promote(out, frozenset(_support_block(out)))
         for name in promoted:
             tr.need_support(name)
     observed = inplace.observed_inplace(module, pre.bindings) if inplace.may_need(code) else None

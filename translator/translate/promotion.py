@@ -200,9 +200,18 @@ def _scope_of(body: cst.CSTNode) -> _Scope:
 
 
 class _Promote(cst.CSTTransformer):
-    def __init__(self) -> None:
+    def __init__(self, skip: frozenset[int] = frozenset()) -> None:
         self.scopes: list[_Scope] = []
         self.used: list[str] = []
+        self.skip = skip  # ids of statements left as they are (a first pass's support code)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.skip and super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[no-untyped-def]
+        if id(original_node) in self.skip:
+            return updated_node
+        return super().on_leave(original_node, updated_node)
 
     def _enter(self, body: cst.CSTNode) -> None:
         self.scopes.append(_scope_of(body))
@@ -246,9 +255,10 @@ class _Promote(cst.CSTTransformer):
         return updated_node.with_changes(args=[cst.Arg(pair, star="*")])
 
 
-def promote(module: cst.Module) -> tuple[cst.Module, list[str]]:
+def promote(module: cst.Module, skip: frozenset[int] = frozenset()) -> tuple[cst.Module, list[str]]:
     """The module with mixed integer/floating arithmetic routed through ``_torch_promote``, and
-    the support functions it now calls (the caller emits them)."""
-    tr = _Promote()
+    the support functions it now calls (the caller emits them); the statements whose ids are in
+    ``skip`` are left alone."""
+    tr = _Promote(skip)
     out = module.visit(tr)
     return out, tr.used
