@@ -18,7 +18,8 @@ class StyleConfigError(Exception):
     """The ``pyproject.toml`` cannot be read or holds a bad value; the message says where."""
 
 
-def _nearest_pyproject(start: Path) -> Path | None:
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` in ``start`` or a folder above it."""
     start = start.resolve()
     for d in (start, *start.parents):
         candidate = d / "pyproject.toml"
@@ -61,5 +62,5 @@ def style_for(sources: Sequence[Path]) -> dict[str, Any]:
         start = Path(os.path.commonpath(folders))
     else:
         start = Path.cwd()
-    pyproject = _nearest_pyproject(start)
+    pyproject = find_pyproject(start)
     return read_style(pyproject) if pyproject is not None else {}

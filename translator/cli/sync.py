@@ -32,7 +32,7 @@ from ..diagnostics import Severity, Status
 from ..settings import Settings
 from .config import ConfigError, load_config
 from .output import cache_folder, err, format_diagnostic
-from .style import StyleConfigError, read_style
+from .style import StyleConfigError, find_pyproject, read_style
 
 __all__ = ["SyncConfigError", "SyncEntry", "add_parser", "find_pyproject", "load_sync_config", "main_sync"]
 
@@ -67,15 +67,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
 
-
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` in ``start`` or a folder above it."""
-    start = start.resolve()
-    for d in (start, *start.parents):
-        candidate = d / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def load_sync_config(pyproject: Path) -> list[SyncEntry]:

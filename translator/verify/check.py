@@ -22,7 +22,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .compare import LayerDiff, LeafDiff, VerifyReport, compare_leaves, compare_outputs, leaves, to_numpy
+from .compare import (
+    LayerDiff, LeafDiff, VerifyReport, compare_leaves, compare_outputs, default_float64, leaves, to_numpy,
+)
 from .inputs import Batch
 
 __all__ = ["locate_divergence", "paddle_call", "per_layer_differences", "top1", "torch_call", "verify"]
@@ -204,7 +206,7 @@ def verify(
         try:
             models64 = _float64_copies(torch_model, paddle_model)
             diffs64: list[LeafDiff] = []
-            with _default_float64():
+            with default_float64():
                 for batch in batches:
                     diffs64 = _merge(diffs64, compare_outputs(*_run_both(*models64, _as_float64(batch)), atol, rtol))
         except Exception as exc:
@@ -229,7 +231,7 @@ def verify(
         bad = batches[report.worst_batch or 0]
         t_m, p_m, xs = (*models64, _as_float64(bad)) if models64 else (torch_model, paddle_model, bad)
         try:
-            with _default_float64() if models64 else contextlib.nullcontext():
+            with default_float64() if models64 else contextlib.nullcontext():
                 report.first_divergence, report.layers_compared = locate_divergence(t_m, p_m, xs, atol=atol, rtol=rtol)
         except Exception as exc:  # locating is a diagnosis; never hide the mismatch behind it
             report.notes.append(f"could not compare layer by layer: {type(exc).__name__}: {exc}")
@@ -314,20 +316,6 @@ def _as_float64(batch: Batch) -> Batch:
     return Batch([widen(a) for a in batch.args], {k: widen(v) for k, v in batch.kwargs.items()}, batch.target)
 
 
-@contextlib.contextmanager
-def _default_float64() -> Iterable[None]:
-    """New tensors created inside the models' forward default to float64 as well."""
-    import paddle
-    import torch
-
-    t_default, p_default = torch.get_default_dtype(), paddle.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    paddle.set_default_dtype("float64")
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(t_default)
-        paddle.set_default_dtype(p_default)
 
 
 def _copy_weights(torch_model: Any, paddle_model: Any, report: VerifyReport) -> None:

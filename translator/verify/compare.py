@@ -7,11 +7,12 @@ Paddle leaf ``b`` agree when ``|b - a| <= atol + rtol * |a|`` everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import sys
 import types
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -281,3 +282,19 @@ def compare_leaves(a: list[tuple[str, Any]], b: list[tuple[str, Any]], atol: flo
         else:
             out.append(LeafDiff(path, None, None, None, None, False, "output structure differs"))
     return out
+
+
+@contextlib.contextmanager
+def default_float64() -> Iterator[None]:
+    """New tensors created inside the models' forward default to float64 as well."""
+    import paddle
+    import torch
+
+    t_default, p_default = torch.get_default_dtype(), paddle.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    paddle.set_default_dtype("float64")
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(t_default)
+        paddle.set_default_dtype(p_default)

@@ -36,7 +36,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .compare import fmt, jsonable, to_numpy
+from .compare import default_float64, fmt, jsonable, to_numpy
 from .inputs import Batch
 
 __all__ = ["TOLERANCES", "ParamDiff", "StepResult", "TrainReport", "default_loss", "verify_training"]
@@ -183,20 +183,11 @@ def _default_sgd(framework: str, lr: float = 0.1) -> Callable[[Any], Any]:
 
 @contextlib.contextmanager
 def _default_dtype(precision: str) -> Any:
-    import paddle
-    import torch
-
     if precision != "float64":
         yield
         return
-    t_default, p_default = torch.get_default_dtype(), paddle.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    paddle.set_default_dtype("float64")
-    try:
+    with default_float64():
         yield
-    finally:
-        torch.set_default_dtype(t_default)
-        paddle.set_default_dtype(p_default)
 
 
 def _disable_dropout(torch_model: Any, paddle_model: Any) -> int:
