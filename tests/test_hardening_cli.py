@@ -234,11 +234,18 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _as_in_a_terminal() -> None:
+    # a command started in the background by a non-interactive shell (`pytest &`, some CI
+    # runners) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler:
+    # the CLI gets Ctrl-C as a terminal's foreground process does
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], tmp_path: Path) -> subprocess.Popen:
     env = {**os.environ, "TORCH2PADDLE_NO_CACHE": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "translator.cli", *args], cwd=tmp_path, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_a_terminal,
     )
 
 
