@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .resolve import dotted_name as _dotted
 from .support import SNIPPETS, Snippet
 
 __all__ = ["may_need", "observed_inplace", "wrap_inplace"]
@@ -50,15 +51,6 @@ class TorchInplace(paddle.nn.Layer):
 
 def may_need(code: str) -> bool:
     return "inplace=True" in code
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
-    return None
 
 
 def _qual(node: cst.BaseExpression, bindings: dict) -> str | None:

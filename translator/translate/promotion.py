@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .resolve import dotted_name as _dotted
 from .support import SNIPPETS, Snippet
 
 __all__ = ["promote", "may_need"]
@@ -75,15 +76,6 @@ def _torch_{_name}(a: Any, b: Any) -> Any:
 def may_need(code: str) -> bool:
     """Cheap test on the torch source: only code that makes integer tensors can need the pass."""
     return "arange" in code or "meshgrid" in code
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr.value}" if head else None
-    return None
 
 
 def _is_number(node: cst.BaseExpression) -> bool:
