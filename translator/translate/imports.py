@@ -130,7 +130,7 @@ class ImportsMixin:
         if self._input_names is None:
             used = _UsedNames()
             if self.input_module is not None:
-                self.input_module.visit(used)
+                walk(self.input_module, used)
             self._input_names = used.used
         return self._input_names.get(name, 0) > 0
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import codes
@@ -387,10 +389,10 @@ def combine(
                 gather.globals.setdefault(name, f"{shown}'s own {name}")
     edits: dict[int, tuple[ast.stmt, list[str] | None]] = {}  # lineno -> (stmt, kept aliases' text)
     mapped = False
-    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
-    for stmt in ast.walk(tree):
-        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            continue
+    parents: dict[int, ast.AST] = {}
+    reads: _Reads | None = None
+    for stmt, parent in _imports(tree):
+        parents[id(stmt)] = parent
         if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module in NATIVE:
             edits[stmt.lineno] = (stmt, [f"from {NATIVE[stmt.module]} import " + _aliases_text(stmt.names)])
             mapped = True
@@ -446,7 +448,9 @@ def combine(
             if gather.carried_module(qual) and sources.module(qual) is not None and not (
                 tree_dir is not None and _inside(sources.module_file(qual), tree_dir)
             ):
-                if _module_alias(tree, local, qual, gather, extra, where):
+                if reads is None:
+                    reads = _Reads(tree)
+                if _module_alias(reads, local, qual, gather, extra, where):
                     carried_any = True
                     continue
             elif gather.carried(qual) and sources.module(qual) is None:
@@ -473,8 +477,8 @@ def combine(
             if text == "pass" and extra:
                 replacement = extra
             edits[stmt.lineno] = (stmt, replacement)
-    for stmt in ast.walk(tree):
-        if isinstance(stmt, ast.Import) and id(stmt) in top_level:
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
             for local, target, _ in import_targets(stmt, package):
                 gather.user_imports.setdefault(local, f"import of {target}")
     for local, meaning in gather.user_imports.items():
@@ -490,20 +494,57 @@ def combine(
     return _assemble(code, shown, tree, edits, gather)
 
 
-def _module_alias(tree: ast.Module, local: str, qual: str, gather: _Gatherer, extra: list[str],
+def _imports(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, ast.AST]]:
+    """The import statements of ``tree`` with their parents, in ``ast.walk``'s order; expressions
+    (which hold no statements) are not entered."""
+    todo: deque[tuple[ast.AST, ast.AST]] = deque((child, tree) for child in tree.body)
+    while todo:
+        node, parent = todo.popleft()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, parent
+            continue
+        for field in _statement_fields(node.__class__):
+            todo.extend((child, node) for child in getattr(node, field))
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _statement_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a statement class that hold statements, handlers or match cases, in order."""
+    fields = _BLOCK_FIELDS.get(cls)
+    if fields is None:
+        fields = _BLOCK_FIELDS[cls] = tuple(f for f in cls._fields if f in _BLOCKS)  # type: ignore[attr-defined]
+    return fields
+
+
+class _Reads:
+    """Every read of a name in a tree, and the ``name.X`` attribute each read is the value of
+    (one walk of the tree, made when a module alias is first looked at)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.reads: dict[str, list[ast.Name]] = {}
+        self.owners: dict[int, ast.Attribute] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                self.owners[id(node.value)] = node
+            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                self.reads.setdefault(node.id, []).append(node)
+
+
+def _module_alias(reads: _Reads, local: str, qual: str, gather: _Gatherer, extra: list[str],
                   where: tuple[str, int, int]) -> bool:
     """``from lib import mod as m`` used only as ``m.X``: each ``X`` carried (or imported the way
     its rule spells it) and ``m.X`` written ``X``; False (reported) when ``m`` is used otherwise."""
     spots: list[ast.Attribute] = []
     bare = False
-    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == local and not isinstance(node.ctx, ast.Store):
-            parent = parents.get(id(node))
-            if isinstance(parent, ast.Attribute) and parent.value is node and parent.lineno == parent.end_lineno:
-                spots.append(parent)
-            else:
-                bare = True
+    for node in reads.reads.get(local, []):
+        parent = reads.owners.get(id(node))
+        if parent is not None and parent.lineno == parent.end_lineno:
+            spots.append(parent)
+        else:
+            bare = True
     if spots and not bare and all(gather.covered(f"{qual}.{n.attr}") for n in spots):
         return False  # every name used has a rule under this spelling: the engine translates `m.X`
     if bare or not spots:

@@ -71,6 +71,7 @@ class Sources:
 
     def __init__(self, own_root: Path | None) -> None:
         self.own_root = own_root
+        self._files: dict[str, Path | None] = {}  # one file's imports ask for the same modules often
 
     def folder(self, root: str) -> Path | None:
         if self.own_root is not None and self.own_root.name == root:
@@ -78,6 +79,11 @@ class Sources:
         return top_dir(root)
 
     def module_file(self, dotted: str) -> Path | None:
+        if dotted not in self._files:
+            self._files[dotted] = self._module_file(dotted)
+        return self._files[dotted]
+
+    def _module_file(self, dotted: str) -> Path | None:
         parts = dotted.split(".")
         base = self.folder(parts[0])
         if base is None:

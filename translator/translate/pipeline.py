@@ -325,16 +325,20 @@ def _translate(
         # formatted before the support code is filled in, which black leaves alone: each
         # snippet is formatted on its own, once per process (see _fill_support)
         new_code, format_problem = _formatted(code, new_code, settings)
+    # checked with the support statements still standing as placeholder lines: each is a whole
+    # top-level statement parsed once per process, so filling them in keeps the code valid
+    checked = new_code
     if placeholders:
         filled = _fill_support(new_code, placeholders, out.default_indent, out.default_newline, style or None)
         if filled is None:  # a placeholder line was not found once: lay out in full (tested)
             filled = _with_support(out, placeholders, style or None).code
             if style:
                 filled, format_problem = _formatted(code, filled, settings)
+            checked = filled
         new_code = filled
     try:
         if new_code != code:
-            _check_parses(new_code)
+            _check_parses(checked)
     except cst.ParserSyntaxError as exc:  # pragma: no cover - a bug in the engine
         message = "translation produced invalid Python"
         diag = Diagnostic(shown, exc.raw_line, exc.raw_column + 1, codes.INTERNAL_ERROR, message)

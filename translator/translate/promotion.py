@@ -26,6 +26,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .resolve import dotted_name as _dotted
+from .resolve import walk
 from .support import SNIPPETS, Snippet
 
 __all__ = ["promote", "may_need"]
@@ -36,6 +37,7 @@ _KEEP_DTYPE = {
 }
 _INT_DTYPES = {"int64", "int32", "int16", "int8", "uint8"}
 _OPERATORS = {cst.Multiply: ("mul", "*"), cst.Add: ("add", "+"), cst.Subtract: ("sub", "-"), cst.Divide: ("div", "/")}
+_SOURCES = {"paddle.arange", "paddle.meshgrid"}
 _FUNCTIONS = {"paddle.outer", "paddle.matmul", "paddle.mm", "paddle.dot", "paddle.inner"}
 
 SNIPPETS["_torch_promote"] = Snippet(
@@ -143,24 +145,69 @@ class _Scope:
         return False
 
 
+class _Assignments(cst.CSTVisitor):
+    """``(target, value)`` of the plain assignments under a node, not entering nested functions or
+    classes (walked with :func:`resolve.walk`)."""
+
+    def __init__(self) -> None:
+        self.out: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]] = []
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        return False
+
+    visit_FunctionDef = visit_ClassDef = visit_Lambda = _nested
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.out += [(t.target, node.value) for t in node.targets]
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.out.append((node.target, node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.out.append((node.target, _UNKNOWN))
+
+    def _loop_target(self, node: cst.For | cst.CompFor | cst.NamedExpr) -> None:
+        self.out.append((node.target, _UNKNOWN))
+
+    visit_For = visit_CompFor = visit_NamedExpr = _loop_target
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.out.append((node.asname.name, _UNKNOWN))
+
+
+_UNKNOWN = cst.Name("__unknown__")
+
+
 def _assignments(body: cst.CSTNode) -> list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]]:
     """``(target, value)`` of the plain assignments in ``body``, not entering nested functions or classes."""
-    out: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression]] = []
-    todo: list[cst.CSTNode] = list(body.children)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, cst.Assign):
-            out += [(t.target, node.value) for t in node.targets]
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and node.value is not None:
-            out.append((node.target, node.value if isinstance(node, cst.AnnAssign) else cst.Name("__unknown__")))
-        elif isinstance(node, (cst.For, cst.CompFor, cst.WithItem, cst.NamedExpr)):
-            target = node.target if not isinstance(node, cst.WithItem) else (node.asname.name if node.asname else None)
-            if target is not None:
-                out.append((target, cst.Name("__unknown__")))
-        todo.extend(node.children)
-    return out
+    found = _Assignments()
+    walk(body, found)
+    return found.out
+
+
+class _Sources(cst.CSTVisitor):
+    """The ids of the functions and classes whose code makes an integer tensor (``paddle.arange``,
+    ``paddle.meshgrid``, ``astype``): elsewhere no expression can be one, so the pass skips them."""
+
+    def __init__(self) -> None:
+        self.stack: list[cst.CSTNode] = []
+        self.hot: set[int] = set()
+
+    def _enter(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self.stack.append(node)
+
+    def _leave(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self.stack.pop()
+
+    visit_FunctionDef = visit_ClassDef = _enter
+    leave_FunctionDef = leave_ClassDef = _leave
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (isinstance(func, cst.Attribute) and func.attr.value == "astype") or _dotted(func) in _SOURCES:
+            self.hot.update(id(n) for n in self.stack)
 
 
 def _scope_of(body: cst.CSTNode) -> _Scope:
@@ -192,13 +239,22 @@ def _scope_of(body: cst.CSTNode) -> _Scope:
 
 
 class _Promote(cst.CSTTransformer):
-    def __init__(self, skip: frozenset[int] = frozenset()) -> None:
+    def __init__(self, skip: frozenset[int], hot: set[int]) -> None:
         self.scopes: list[_Scope] = []
         self.used: list[str] = []
-        self.skip = skip  # ids of statements left as they are (a first pass's support code)
+        self.skip = set(skip)  # ids of statements left as they are (a first pass's support code)
+        self.hot = hot  # ids of the functions and classes that make integer tensors
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        return id(node) not in self.skip and super().on_visit(node)
+        if id(node) in self.skip:
+            return False
+        if id(node) not in self.hot and (
+            isinstance(node, cst.FunctionDef)  # a scope of its own: nothing in it is an integer tensor
+            or (isinstance(node, cst.ClassDef) and not (self.scopes[-1].ints or self.scopes[-1].grids))
+        ):
+            self.skip.add(id(node))
+            return False
+        return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[no-untyped-def]
         if id(original_node) in self.skip:
@@ -251,6 +307,8 @@ def promote(module: cst.Module, skip: frozenset[int] = frozenset()) -> tuple[cst
     """The module with mixed integer/floating arithmetic routed through ``_torch_promote``, and
     the support functions it now calls (the caller emits them); the statements whose ids are in
     ``skip`` are left alone."""
-    tr = _Promote(skip)
+    sources = _Sources()
+    walk(module, sources, set(skip))
+    tr = _Promote(skip, sources.hot)
     out = module.visit(tr)
     return out, tr.used

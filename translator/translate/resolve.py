@@ -62,12 +62,24 @@ def kind_of(cls: type) -> int:
     return kind
 
 
-def _own_method(visitor: object, name: str):  # type: ignore[no-untyped-def]
-    """``visitor.<name>``, or None when it is missing or LibCST's do-nothing default."""
-    method = getattr(visitor, name, None)
-    if method is not None and getattr(method, "__func__", None) is getattr(cst.CSTVisitor, name, None):
+# visitor class -> node class -> (its visit_ function, its leave_ function, the node's fields),
+# looked up once per process (walks nest: a visitor may walk a function body from its visit_)
+_METHODS: dict[type, dict[type, tuple]] = {}
+
+
+def _class_method(vcls: type, name: str):  # type: ignore[no-untyped-def]
+    """The function ``vcls.<name>``, or None when it is missing or LibCST's do-nothing default."""
+    method = getattr(vcls, name, None)
+    if method is None or method is getattr(cst.CSTVisitor, name, None):
         return None
     return method
+
+
+def _instance_method(visitor: object, name: str):  # type: ignore[no-untyped-def]
+    """``_class_method`` for a visitor that is not a ``CSTVisitor``: its method as a function of
+    (visitor, node)."""
+    method = getattr(visitor, name, None)
+    return None if method is None else (lambda _visitor, node: method(node))
 
 
 def _skips_trivia(visitor: object) -> bool:
@@ -79,8 +91,11 @@ def _skips_trivia(visitor: object) -> bool:
             _TRIVIA_NAMES.extend(
                 n for n in cst.__all__ if isinstance(getattr(cst, n), type) and issubclass(getattr(cst, n), _TRIVIA_BASES)
             )
+        if not isinstance(visitor, cst.CSTVisitor):
+            return not any(_instance_method(visitor, "visit_" + n) or _instance_method(visitor, "leave_" + n)
+                           for n in _TRIVIA_NAMES)
         skips = _SKIPS_TRIVIA[cls] = not any(
-            _own_method(visitor, "visit_" + n) or _own_method(visitor, "leave_" + n) for n in _TRIVIA_NAMES
+            _class_method(cls, "visit_" + n) or _class_method(cls, "leave_" + n) for n in _TRIVIA_NAMES
         )
     return skips
 
@@ -97,7 +112,14 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, skip: set[int] | None = Non
     punctuation and operators are not entered unless the visitor has a method for one of them.
     Nodes whose id is in ``skip`` are not entered at all.
     """
-    methods: dict[type, tuple] = {}
+    vcls = type(visitor)
+    if isinstance(visitor, cst.CSTVisitor):
+        methods = _METHODS.get(vcls)
+        if methods is None:
+            methods = _METHODS[vcls] = {}
+        lookup = _class_method
+    else:  # any object with visit_/leave_ methods, perhaps made on the fly: asked every walk
+        methods, lookup, vcls = {}, _instance_method, visitor  # type: ignore[assignment]
     kinds = _KINDS
     enter = (NODE, TRIVIA) if not _skips_trivia(visitor) else (NODE,)
 
@@ -109,12 +131,12 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, skip: set[int] | None = Non
         if entry is None:
             name = cls.__name__
             entry = methods[cls] = (
-                _own_method(visitor, "visit_" + name),
-                _own_method(visitor, "leave_" + name),
+                lookup(vcls, "visit_" + name),
+                lookup(vcls, "leave_" + name),
                 _child_fields(cls),
             )
         visit, leave, fields = entry
-        if visit is None or visit(n) is not False:
+        if visit is None or visit(visitor, n) is not False:
             for f in fields:
                 value = getattr(n, f)
                 kind = kinds.get(value.__class__)
@@ -130,7 +152,7 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, skip: set[int] | None = Non
                         if kind in enter:
                             rec(item)
         if leave is not None:
-            leave(n)
+            leave(visitor, n)
 
     rec(node)
 
