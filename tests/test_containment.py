@@ -86,7 +86,7 @@ def only_inner(x):
     return inner(x)
 ''',
     ),
-    # h's torch is g's local (bound after h, so only known at the end of g): h gets no import
+    # h's torch is g's local (bound after h, so only known at the end of g): g gets no import
     "later_local": (
         '''\
 import torch
@@ -97,9 +97,7 @@ def f(x):
 
 
 def g():
-    def h():
-        return torch.frobnicate(0)
-
+    h = lambda: torch.frobnicate(0)
     torch = 1
     return h
 ''',
@@ -111,9 +109,7 @@ def f(x):
 
 
 def g():
-    def h():
-        return torch.frobnicate(0)
-
+    h = lambda: torch.frobnicate(0)
     torch = 1
     return h
 ''',
