@@ -10,7 +10,7 @@ import pytest
 
 from translator import paths
 from translator.cli import main
-from translator.cli.translate import cores
+from translator.cli.config import cores
 from translator.pathfilter import PathFilter, compile_pattern
 
 MODEL = "import torch.nn as nn\n\nlayer = nn.Conv2d(3, 8, 3)\n"
@@ -223,3 +223,74 @@ def test_sync_takes_select_ignore_and_paddle_version_from_the_table(tmp_path, mo
     assert "T2P001" not in err and "T2P005 torch.nn.MultiLabelMarginLoss: needs Paddle >= 3.0" in err
     out = (tmp_path / "out" / "a.py").read_text()
     assert "TODO(torch2paddle): T2P001" not in out and "TODO(torch2paddle): T2P005" in out
+
+
+# --------------------------------------------------------------------------- sync --jobs --
+@pytest.mark.parametrize("args, expected", [((), "cores"), (("-j", "0"), "cores"), (("-j", "1"), 1), (("--jobs", "3"), 3)])
+def test_sync_jobs_default_to_the_number_of_cores_as_translate(tmp_path, monkeypatch, jobs_seen, args, expected):
+    tree(tmp_path, {"pyproject.toml": '[tool.torch2paddle]\nsync = [{ src = "src", dst = "out" }]\n', "src/a.py": MODEL})
+    monkeypatch.chdir(tmp_path)
+    assert main(["sync", "-q", *args]) == 1
+    assert jobs_seen == [cores() if expected == "cores" else expected]
+
+
+def test_sync_jobs_from_pyproject_and_negative_jobs_are_refused(tmp_path, monkeypatch, capsys, jobs_seen):
+    tree(tmp_path, {
+        "pyproject.toml": '[tool.torch2paddle]\njobs = 2\nsync = [{ src = "src", dst = "out" }]\n', "src/a.py": MODEL,
+    })
+    monkeypatch.chdir(tmp_path)
+    assert main(["sync", "-q"]) == 1
+    assert jobs_seen == [2]
+    capsys.readouterr()
+    assert main(["sync", "-j", "-1"]) == 2
+    assert capsys.readouterr().err.strip() == "torch2paddle: error: --jobs must be 0 (one per core) or more"
+
+
+# ------------------------------------------------------------------- one pyproject reader --
+@pytest.mark.parametrize("content, message", [
+    (b"[tool.torch2paddle\n", "invalid TOML: "),
+    (b"[tool]\nx = '\xff\xfe'\n", "cannot read: "),
+    (b"tool = 1\n", "tool must be a table"),
+])
+def test_every_reader_of_pyproject_gives_the_same_one_line_error(tmp_path, monkeypatch, capsys, content, message):
+    """translate's options, its style and its libraries, and sync's entries all read the file
+    through load_pyproject: the same message whichever reads it first."""
+    from translator.cli.config import ConfigError, load_config, load_pyproject
+    from translator.cli.style import read_style
+    from translator.cli.sync import load_sync_config
+
+    tree(tmp_path, {"a.py": MODEL})
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_bytes(content)
+    with pytest.raises(ConfigError) as raised:
+        load_pyproject(pyproject)
+    expected = str(raised.value)
+    assert expected.startswith(f"{pyproject}: {message}")
+    for reader in (load_config, read_style, load_sync_config):
+        with pytest.raises(ConfigError) as again:
+            reader(pyproject)
+        assert str(again.value) == expected
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    rest = expected[len(str(pyproject)):]
+    for argv, shown in ((["translate", "a.py", "--no-cache"], pyproject), (["sync"], "pyproject.toml")):
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err.splitlines() == [f"torch2paddle: error: {shown}{rest}"]  # sync names it relative
+
+
+def test_style_and_libraries_come_from_the_configured_pyproject(tmp_path, monkeypatch, capsys):
+    """--config names the one file translate reads: its options, its line length, its libraries."""
+    tree(tmp_path, {
+        "src/a.py": "import torch\n\nx = torch.zeros(2, 3, dtype=torch.float32, device='cpu', requires_grad=False)\n",
+        "conf/pyproject.toml": '[tool.torch2paddle]\nline-length = 40\nlibraries = ["not a name"]\n',
+    })
+    monkeypatch.chdir(tmp_path)
+    assert main(["translate", "src/a.py", "--no-cache", "--config", "conf/pyproject.toml"]) == 2
+    assert "conf/pyproject.toml: [tool.torch2paddle] libraries must be a list of package names" in capsys.readouterr().err
+    (tmp_path / "conf" / "pyproject.toml").write_text('[tool.torch2paddle]\nline-length = 40\n')
+    assert main(["translate", "src/a.py", "--no-cache", "--config", "conf/pyproject.toml"]) == 0
+    narrow = capsys.readouterr().out
+    assert main(["translate", "src/a.py", "--no-cache"]) == 0
+    wide = capsys.readouterr().out
+    assert max(map(len, narrow.splitlines())) <= 40 < max(map(len, wide.splitlines()))

@@ -467,3 +467,22 @@ def test_an_optional_value_set_in_a_loop():
 
     assert state_before(code, "return")["total"] == kinds.TENSOR
     assert "return total.reshape([-1])" in tr(code).code
+
+
+def test_classes_bases_are_walked_breadth_first_each_once():
+    """``_mro`` serves the method and attribute look-ups: the class, then its bases of the file
+    breadth-first, a cycle or a base defined elsewhere ending the walk."""
+    from translator.translate.expressions import ExpressionKinds, _Class
+
+    def cls(*bases: str, methods: tuple[str, ...] = ()) -> _Class:
+        return _Class(node=None, is_layer=True, bases=list(bases), methods={m: m for m in methods})  # type: ignore[arg-type]
+
+    probe = ExpressionKinds()
+    probe.classes = {
+        "D": cls("B", "C"), "B": cls("A"), "C": cls("A", "Elsewhere", methods=("f",)), "A": cls("D", methods=("f", "g")),
+    }
+    assert list(probe._mro("D")) == ["D", "B", "C", "A"]
+    assert list(probe._mro("Elsewhere")) == []
+    assert probe._method("D", "f") == "f" and probe._method("B", "f") == "f" and probe._method("D", "h") is None
+    probe.classes["C"].methods["f"] = "C.f"
+    assert probe._method("D", "f") == "C.f"  # C comes before A, B's base

@@ -41,7 +41,8 @@ def load_state_dict_from_url(
     """Download a Paddle state dict (.pdparams) and load it.
 
     Torch checkpoints (.pth) cannot be loaded by Paddle: convert them once with
-    ``torch2paddle convert-weights CKPT -o OUT.pdparams`` and use the .pdparams URL or path.
+    ``torch2paddle convert-weights CKPT -o OUT.pdparams`` and use the .pdparams URL or
+    path.
     """
     if not url.endswith(".pdparams"):
         raise RuntimeError(
@@ -53,8 +54,9 @@ def load_state_dict_from_url(
 def _attach_lr_scheduler(optimizer: Any, scheduler: Any) -> Any:
     """Make ``optimizer`` follow ``scheduler`` and return the scheduler.
 
-    torch schedulers are built on an optimizer and change its learning rate; Paddle optimizers
-    read their learning rate from a scheduler.  ``scheduler.step()`` works as in torch.
+    torch schedulers are built on an optimizer and change its learning rate; Paddle
+    optimizers read their learning rate from a scheduler. ``scheduler.step()`` works as
+    in torch.
     """
     optimizer.set_lr_scheduler(scheduler)
     return scheduler

@@ -16,21 +16,29 @@ wins over them)::
     copy-other = false
     torch-init = false
 
-``sync`` is the ``sync`` command's (see :mod:`.sync`), which also takes ``select``, ``ignore`` and
-``paddle-version`` from the table.  An unknown key, or a value of the wrong
+``sync`` is the ``sync`` command's (see :mod:`.sync`), which also takes ``select``, ``ignore``,
+``jobs`` and ``paddle-version`` from the table.  An unknown key, or a value of the wrong
 type, is an error naming the file and the key (exit 2).
+
+Every reader of the file (these options, the ``sync`` entries, the style in :mod:`.style`, the
+libraries) reads it through ``load_pyproject``, so a file that cannot be read or decoded gives
+the same one-line error wherever it is read.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from .. import codes
 
-__all__ = ["CONFIG_KEYS", "ConfigError", "ProjectConfig", "find_project", "load_config", "parse_codes"]
+__all__ = [
+    "CONFIG_KEYS", "ConfigError", "ProjectConfig", "cores", "find_project", "find_pyproject", "load_config",
+    "load_pyproject", "parse_codes", "worker_count",
+]
 
 #: every key of [tool.torch2paddle]: the translate options below, and the sync command's table
 CONFIG_KEYS = {
@@ -61,26 +69,28 @@ class ProjectConfig:
 def find_project(srcs: list[Path]) -> Path | None:
     """The nearest ``pyproject.toml`` in the inputs' common folder or above it (the current
     folder for stdin)."""
-    import os
-
     folders = [(s if s.is_dir() else s.parent).resolve() for s in srcs] or [Path.cwd()]
     try:
         common = Path(os.path.commonpath([str(f) for f in folders]))
     except ValueError:  # different drives
         common = folders[0]
-    for d in (common, *common.parents):
+    return find_pyproject(common)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` in ``start`` or a folder above it."""
+    start = start.resolve()
+    for d in (start, *start.parents):
         candidate = d / "pyproject.toml"
         if candidate.is_file():
             return candidate
     return None
 
 
-def load_config(pyproject: Path | None) -> ProjectConfig:
-    """The checked translate keys of ``pyproject``'s ``[tool.torch2paddle]`` (none when it has
-    no such table, or there is no file)."""
-    if pyproject is None:
-        return ProjectConfig()
-    import tomllib
+def load_pyproject(pyproject: Path) -> dict[str, Any]:
+    """The ``[tool]`` tables of ``pyproject`` (empty when it has none); raises ``ConfigError``
+    naming the file when it cannot be read, is not TOML, or its ``tool`` is not a table."""
+    import tomllib  # (imported here: `import translator.cli` stays quick)
 
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -88,7 +98,18 @@ def load_config(pyproject: Path | None) -> ProjectConfig:
         raise ConfigError(f"{pyproject}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("torch2paddle", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: tool must be a table")
+    return tool
+
+
+def load_config(pyproject: Path | None) -> ProjectConfig:
+    """The checked translate keys of ``pyproject``'s ``[tool.torch2paddle]`` (none when it has
+    no such table, or there is no file)."""
+    if pyproject is None:
+        return ProjectConfig()
+    table = load_pyproject(pyproject).get("torch2paddle", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: tool.torch2paddle must be a table")
     values: dict = {}
@@ -111,6 +132,23 @@ def load_config(pyproject: Path | None) -> ProjectConfig:
             raise ConfigError(f"{where}: expected 0 (every core) or a positive number, got {value}")
         values[key] = value
     return ProjectConfig(pyproject, values)
+
+
+def worker_count(jobs: int | None, config: ProjectConfig) -> int:
+    """The worker processes of a run: ``--jobs`` when given, else the table's ``jobs``, else 0;
+    0 meaning one per core (as black and ruff default). A negative count is returned as it is,
+    for the caller to refuse."""
+    if jobs is None:
+        jobs = config.get("jobs", 0)
+    return cores() if jobs == 0 else jobs
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def parse_codes(items: list[str] | str, where: str) -> tuple[str, ...]:

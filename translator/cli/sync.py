@@ -30,16 +30,16 @@ from pathlib import Path
 
 from ..diagnostics import Severity, Status
 from ..settings import Settings
-from .config import ConfigError, load_config
+from .config import ConfigError, find_pyproject, load_config, load_pyproject, worker_count
 from .output import cache_folder, err, format_diagnostic
-from .style import StyleConfigError, find_pyproject, read_style
+from .style import read_style
 
 __all__ = ["SyncConfigError", "SyncEntry", "add_parser", "find_pyproject", "load_sync_config", "main_sync"]
 
 _KEYS = {"src", "dst", "copy_other", "prune", "strict"}
 
 
-class SyncConfigError(ValueError):
+class SyncConfigError(ConfigError):
     """The ``[tool.torch2paddle]`` table is missing or malformed; the message says where."""
 
 
@@ -62,7 +62,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read (default: nearest one upward)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if an output is out of date")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="translate N files in parallel")
+    p.add_argument(
+        "--jobs", "-j", type=int, default=None,
+        help="translate in N worker processes (default, and 0: one per core; output identical for any N)",
+    )
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print every file's status")
@@ -71,15 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def load_sync_config(pyproject: Path) -> list[SyncEntry]:
     """The ``sync`` entries of ``[tool.torch2paddle]``, paths resolved against the file's folder."""
-    import tomllib  # (imported here: `import translator.cli` stays quick for `translate`)
-
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SyncConfigError(f"{pyproject}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SyncConfigError(f"{pyproject}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("torch2paddle")
+    table = load_pyproject(pyproject).get("torch2paddle")
     if table is None:
         raise SyncConfigError(f"{pyproject}: no [tool.torch2paddle] table")
     entries = table.get("sync")
@@ -148,8 +143,8 @@ def main_sync(args: argparse.Namespace) -> int:
         write_atomic,
     )
 
-    if args.jobs < 1:
-        err("--jobs must be at least 1")
+    if args.jobs is not None and args.jobs < 0:
+        err("--jobs must be 0 (one per core) or more")
         return 2
     pyproject = Path(args.config) if args.config else find_pyproject(Path.cwd())
     if pyproject is None:
@@ -171,9 +166,10 @@ def main_sync(args: argparse.Namespace) -> int:
             for e in entries
         ]
         style = read_style(pyproject)  # the new code is formatted in the project's style
-    except (SyncConfigError, OutputPlanError, StyleConfigError, ConfigError) as exc:
+    except (ConfigError, OutputPlanError) as exc:
         err(str(exc))
         return 2
+    jobs = worker_count(args.jobs, config)
     from .translate import report_skipped
 
     unreadable = report_skipped(skipped, lambda line: print(line, file=sys.stderr), verbose=args.verbose)
@@ -187,7 +183,7 @@ def main_sync(args: argparse.Namespace) -> int:
     updated = failed = up_to_date = untranslated = 0
     for entry, plan in plans:
         py = [p for p in plan if not p.copy]
-        for item, result in zip(py, translate_many([p.src for p in py], args.jobs, settings=settings)):
+        for item, result in zip(py, translate_many([p.src for p in py], jobs, settings=settings)):
             assert item.target is not None
             if result.status is Status.FAILED:
                 failed += 1

@@ -23,7 +23,7 @@ from .. import codes
 from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..report import FileOutcome, Summary, build_report
 from ..settings import Settings
-from .config import ConfigError, ProjectConfig, find_project, load_config, parse_codes
+from .config import ConfigError, ProjectConfig, find_project, load_config, parse_codes, worker_count
 from .output import cache_folder, err, format_diagnostic, use_color
 
 __all__ = ["add_parser", "run"]
@@ -128,19 +128,8 @@ def _configure(args: argparse.Namespace) -> ProjectConfig:
     for key in ("strict", "copy_other", "torch_init"):
         if getattr(args, key) is None:
             setattr(args, key, config.get(key.replace("_", "-"), False))
-    if args.jobs is None:
-        args.jobs = config.get("jobs", 0)
-    if args.jobs == 0:
-        args.jobs = cores()
+    args.jobs = worker_count(args.jobs, config)
     return config
-
-
-def cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system has one)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _path_filter(args: argparse.Namespace, config: ProjectConfig):  # type: ignore[no-untyped-def]
@@ -182,27 +171,17 @@ class UsageError(Exception):
     """Bad arguments or unsafe outputs: reported as one line, exit 2, nothing done."""
 
 
-def _libraries(args: argparse.Namespace, srcs: list[Path]) -> tuple[str, ...]:
+def _libraries(args: argparse.Namespace, config: ProjectConfig) -> tuple[str, ...]:
     """The libraries whose definitions are carried: ``--library`` (repeatable), else the
-    ``libraries`` list of ``[tool.torch2paddle]`` in the nearest pyproject.toml above the first
-    input (or the working folder), else torchvision; ``--no-libraries``: none."""
+    ``libraries`` list of the project's ``[tool.torch2paddle]``, else torchvision;
+    ``--no-libraries``: none."""
     if args.no_libraries:
         return ()
     if args.library:
         return tuple(dict.fromkeys(args.library))
-    start = (srcs[0] if srcs and srcs[0].is_dir() else srcs[0].parent if srcs else Path.cwd()).resolve()
-    pyproject = next((d / "pyproject.toml" for d in (start, *start.parents) if (d / "pyproject.toml").is_file()), None)
-    if pyproject is None:
-        return ("torchvision",)
-    import tomllib
-
-    try:
-        table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("torch2paddle", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{pyproject}: cannot read [tool.torch2paddle]: {exc}") from None
-    value = table.get("libraries", ["torchvision"])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.isidentifier() for v in value):
-        raise UsageError(f"{pyproject}: [tool.torch2paddle] libraries must be a list of package names, got {value!r}")
+    value = config.get("libraries", ["torchvision"])
+    if not all(v.isidentifier() for v in value):  # load_config checked it is a list of strings
+        raise UsageError(f"{config.path}: [tool.torch2paddle] libraries must be a list of package names, got {value!r}")
     return tuple(dict.fromkeys(value))
 
 
@@ -318,16 +297,12 @@ def run(args: argparse.Namespace) -> int:
     from ..packages import tree_root_of
 
     srcs = [Path(s) for s in args.src if s != "-" and Path(s).exists()]
-    try:
-        libraries = _libraries(args, srcs)
-    except UsageError as exc:
-        err(str(exc))
-        return 2
     color = use_color(sys.stderr, args.no_color)
     skipped: list = []
     try:
+        libraries = _libraries(args, config)
         plan, mode = _plan_translate(args, skipped, _path_filter(args, config))
-        style = _style(args)
+        style = _style(args, config)
     except UsageError as exc:
         err(str(exc))
         return 2
@@ -427,16 +402,16 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _style(args: argparse.Namespace) -> dict:
+def _style(args: argparse.Namespace, config: ProjectConfig) -> dict:
     """The formatting fields of the run's Settings: ``--no-format``, ``--line-length`` and the
     project's ``pyproject.toml`` (``cli/style.py``)."""
-    from .style import StyleConfigError, style_for
+    from .style import read_style
 
     if args.no_format:
         return {"format": False}
     try:
-        style = style_for([Path(s) for s in args.src if s != "-"])
-    except StyleConfigError as exc:
+        style = read_style(config.path) if config.path is not None else {}
+    except ConfigError as exc:
         raise UsageError(str(exc)) from None
     if args.line_length is not None:
         style["line_length"] = args.line_length

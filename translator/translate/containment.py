@@ -19,9 +19,10 @@ from typing import Sequence
 import libcst as cst
 
 from .fastcst import _Transformer
-from .imports import _import_locals, _is_torch_import, _ModuleLevelUses
+from .imports import _import_locals, _is_torch_import, _UsedNames
 from .removal import _STATEMENT_CONTAINERS
 from .resolve import Prepass, _child_fields, walk
+from .scopes import Scope, ScopeStack
 
 __all__ = ["contain_leftovers"]
 
@@ -32,21 +33,19 @@ def contain_leftovers(module: cst.Module, package: str | None) -> cst.Module:
     imported = _module_torch_imports(module, package)
     if not imported:
         return module
-    pre = Prepass(package)
-    walk(module, pre)
-    uses = _Uses(set(imported), pre)
+    uses = _Uses(set(imported), package)
     walk(module, uses)
+    where = uses.where()
     movable = {
-        local for local in imported
-        if local not in uses.declared_global and None not in uses.where[local] and uses.where[local]
+        local for local in imported if local not in uses.declared_global and None not in where[local] and where[local]
     }
     if not movable:
         return module
     targets: dict[int, list[cst.SimpleStatementLine]] = {}
     for local in sorted(movable, key=lambda name: imported[name][0][0]):
         lines = [line for _, line in imported[local]]
-        using = {id(fn) for fn in uses.where[local]}
-        for fn in uses.where[local]:
+        using = {id(fn) for fn in where[local]}
+        for fn in where[local]:
             if not any(id(outer) in using for outer in uses.enclosing[id(fn)]):  # a closure sees it
                 targets.setdefault(id(fn), []).extend(lines)
     return module.visit(_Move(movable, package, targets, _paths_to(module, set(targets))))
@@ -70,35 +69,61 @@ def _module_torch_imports(module: cst.Module, package: str | None) -> dict[str, 
     return found
 
 
-class _Uses(_ModuleLevelUses):
-    """Where each of ``names`` is used as the module-level name: ``where[name]`` holds the
+class _Uses(Prepass, _UsedNames):
+    """One walk of the module for both what ``Prepass`` learns (the names each scope binds) and
+    where each of ``names`` is used as the module-level name: ``where()[name]`` holds the
     innermost function around each use, or None for a use evaluated at import time (or in a
     one-line ``def f(): ...``, whose body is left as written); ``enclosing[id(fn)]`` the
-    functions around a function."""
+    functions around a function.
 
-    def __init__(self, names: set[str], pre: Prepass) -> None:
-        super().__init__(names, pre)
+    A use is recorded with the scopes around it and judged when the walk is over: only then is
+    every scope's set of names complete (a name assigned anywhere in a function is local to all
+    of it), and those sets are the ones ``Prepass`` fills as it goes. Which names are references
+    is ``_UsedNames``'s (the import tidy-up's) rule."""
+
+    def __init__(self, names: set[str], package: str | None) -> None:
+        Prepass.__init__(self, package)
+        _UsedNames.__init__(self)
+        self.names = names
+        self.scopes = ScopeStack(self)
         self.functions: list[cst.FunctionDef | None] = []
-        self.where: dict[str, set[cst.FunctionDef | None]] = {name: set() for name in names}
         self.enclosing: dict[int, tuple[cst.FunctionDef | None, ...]] = {}
         self.declared_global: set[str] = set()
+        self._uses: list[tuple[str, cst.FunctionDef | None, tuple[Scope, ...]]] = []
 
-    def _enter(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> None:
+    def _push(self, node: cst.CSTNode) -> None:
+        Prepass._push(self, node)
+        if isinstance(node, cst.ClassDef):
+            kind = "class"
+        else:
+            kind = "function" if isinstance(node, (cst.FunctionDef, cst.Lambda)) else "comp"
+        self.scopes.push(Scope(kind, self._stack[-1], node))
         if isinstance(node, cst.FunctionDef):
             self.enclosing[id(node)] = tuple(self.functions)
             self.functions.append(None if isinstance(node.body, cst.SimpleStatementSuite) else node)
 
-    def _leave(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> None:
-        if isinstance(node, cst.FunctionDef):
+    def _pop(self) -> None:
+        if isinstance(self.scopes.pop().node, cst.FunctionDef):
             self.functions.pop()
+        Prepass._pop(self)
 
     def visit_Global(self, node: cst.Global) -> bool:
+        Prepass.visit_Global(self, node)
         self.declared_global.update(item.name.value for item in node.names)
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value in self.names and id(node) not in self._skip and not self.scopes.shadowed(node.value):
-            self.where[node.value].add(self.functions[-1] if self.functions else None)
+        if node.value in self.names and id(node) not in self._skip:
+            self._uses.append((node.value, self.functions[-1] if self.functions else None, tuple(self.scopes.stack)))
+
+    def where(self) -> dict[str, set[cst.FunctionDef | None]]:
+        out: dict[str, set[cst.FunctionDef | None]] = {name: set() for name in self.names}
+        judge = ScopeStack(self)
+        for name, function, scopes in self._uses:
+            judge.stack = list(scopes)
+            if not judge.shadowed(name):
+                out[name].add(function)
+        return out
 
 
 def _paths_to(module: cst.Module, ids: set[int]) -> set[int]:

@@ -10,7 +10,7 @@ assigns to it anywhere.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import libcst as cst
 
@@ -139,7 +139,9 @@ class ExpressionKinds:
                 value: cst.BaseExpression | None = None) -> None:  # fmt: skip
         raise NotImplementedError
 
-    def _method(self, cls: str, name: str) -> cst.FunctionDef | None:
+    def _mro(self, cls: str) -> Iterator[str]:
+        """``cls`` and the classes of this file it derives from, breadth-first, each once (a
+        base defined elsewhere ends its branch)."""
         seen: set[str] = set()
         todo = [cls]
         while todo:
@@ -147,20 +149,18 @@ class ExpressionKinds:
             if c in seen or c not in self.classes:
                 continue
             seen.add(c)
+            yield c
+            todo.extend(self.classes[c].bases)
+
+    def _method(self, cls: str, name: str) -> cst.FunctionDef | None:
+        for c in self._mro(cls):
             fn = self.classes[c].methods.get(name)
             if fn is not None:
                 return fn
-            todo.extend(self.classes[c].bases)
         return None
 
     def _attr(self, cls: str, name: str) -> Kind:
-        seen: set[str] = set()
-        todo = [cls]
-        while todo:
-            c = todo.pop(0)
-            if c in seen or c not in self.classes:
-                continue
-            seen.add(c)
+        for c in self._mro(cls):
             if (c, name) in self.attrs:
                 # what the other statements assign (`self.a = [t.to(d) for t in self.a]` reads the rest)
                 kind: Kind = BOTTOM
@@ -171,7 +171,6 @@ class ExpressionKinds:
             prop = self.classes[c].methods.get(name)
             if prop is not None and any(dotted_name(d.decorator) == "property" for d in prop.decorators):
                 return self.returns.get(id(prop))
-            todo.extend(self.classes[c].bases)
         return None
 
     # ------------------------------------------------------------------ annotations ----

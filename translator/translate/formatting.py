@@ -19,13 +19,16 @@ import ast
 import bisect
 import difflib
 import functools
+import io
 import textwrap
+import tokenize
 import warnings
 from typing import Iterable
 
 from ..diagnostics import MARKER
 
-__all__ = ["FormatResult", "changed_lines", "format_changed", "statement_spans", "wrap_markers", "touched_lines"]
+__all__ = ["FormatResult", "changed_lines", "format_changed", "statement_spans", "unwrapped_lines", "wrap_markers",
+           "touched_lines"]
 
 _MARKER_START = f"# {MARKER}:"
 MARKER_CONTINUATION = "#   "  # a wrapped marker's further lines start so (after the indentation)
@@ -399,6 +402,36 @@ def _long_because_of_a_string(line: str, line_length: int) -> bool:
         if 0 <= start < end:
             best = max(best, end - start + 1)
     return best > 0 and len(line) - best < line_length
+
+
+def unwrapped_lines(code: str, line_length: int) -> list[int]:
+    """The 1-based numbers of the lines of ``code`` (formatted by black) longer than
+    ``line_length`` that a person should have wrapped: every long line but one that fits once
+    a string literal on it is taken out (black splits no string). A docstring or a comment
+    black leaves as written, so one of those over the length is always counted. Used on the
+    support snippets (tests/test_format_support.py, benchmarks/formatting.py)."""
+    lines = code.splitlines()
+    if all(len(line) <= line_length for line in lines):
+        return []
+    docstrings: set[int] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                docstrings.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    comments: set[int] = set()
+    strings: dict[int, int] = {}  # line -> the length of its longest one-line string literal
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        if tok.type == tokenize.COMMENT:
+            comments.add(tok.start[0])
+        elif tok.type == tokenize.STRING and tok.start[0] == tok.end[0]:
+            strings[tok.start[0]] = max(strings.get(tok.start[0], 0), len(tok.string))
+    return [
+        n
+        for n, line in enumerate(lines, 1)
+        if len(line) > line_length
+        and (n in docstrings or n in comments or len(line) - strings.get(n, 0) > line_length)
+    ]
 
 
 @functools.lru_cache(maxsize=512)

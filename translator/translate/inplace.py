@@ -34,8 +34,9 @@ _ACTIVATIONS = frozenset(
 SNIPPETS["TorchInplace"] = Snippet(
     code='''
 class TorchInplace(paddle.nn.Layer):
-    """torch's ``inplace=True`` activation where the code reads the activation's input again (a
-    shortcut around the block): the result is written into the input, as torch does."""
+    """torch's ``inplace=True`` activation where the code reads the activation's input
+    again (a shortcut around the block): the result is written into the input, as torch
+    does."""
 
     def __init__(self, layer: paddle.nn.Layer) -> None:
         super().__init__()

@@ -43,9 +43,10 @@ _FUNCTIONS = {"paddle.outer", "paddle.matmul", "paddle.mm", "paddle.dot", "paddl
 SNIPPETS["_torch_promote"] = Snippet(
     code='''
 def _torch_promote(a: Any, b: Any) -> tuple[Any, Any]:
-    """The operands of a torch arithmetic operation, in the dtype torch computes it in: an integer
-    or boolean tensor meeting a floating-point tensor (or Python float) is cast to that
-    floating-point dtype. Paddle 3 refuses mixed operands; Paddle 2.6 computes in the left one's dtype."""
+    """The operands of a torch arithmetic operation, in the dtype torch computes it in:
+    an integer or boolean tensor meeting a floating-point tensor (or Python float) is
+    cast to that floating-point dtype. Paddle 3 refuses mixed operands; Paddle 2.6
+    computes in the left one's dtype."""
 
     def floating(v: Any) -> bool:
         return isinstance(v, float) or (isinstance(v, paddle.Tensor) and v.is_floating_point())

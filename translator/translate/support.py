@@ -48,7 +48,8 @@ _add(
     '''
 @dataclasses.dataclass
 class Weights:
-    """Pretrained weights: where they live, how inputs are prepared, and their metadata."""
+    """Pretrained weights: where they live, how inputs are prepared, and their
+    metadata."""
 
     url: str
     transforms: Callable[..., Any]
@@ -64,7 +65,8 @@ class WeightsEnum(enum.Enum):
     """Named weights for a model; members hold ``Weights``.
 
     Torch checkpoints cannot be loaded by Paddle directly: convert them once with
-    ``torch2paddle convert-weights CKPT -o model.pdparams`` and point ``url`` at the result.
+    ``torch2paddle convert-weights CKPT -o model.pdparams`` and point ``url`` at the
+    result.
     """
 
     @classmethod
@@ -110,7 +112,8 @@ _MODELS: dict[str, Callable[..., Any]] = {}
 
 
 def register_model(name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Record a model builder under its name (the builder itself is returned unchanged)."""
+    """Record a model builder under its name (the builder itself is returned
+    unchanged)."""
 
     def wrapper(fn: Callable[..., Any]) -> Callable[..., Any]:
         key = name if name is not None else fn.__name__
@@ -131,7 +134,8 @@ def handle_legacy_interface(**weights: tuple[str, Any]) -> Callable[[Callable[..
     """Accept the old ``pretrained=True`` keyword next to ``weights=``.
 
     ``weights=("pretrained", Enum.MEMBER)`` maps ``pretrained=True`` to that member and
-    ``pretrained=False`` to ``None``; the default may also be a function of the keyword arguments.
+    ``pretrained=False`` to ``None``; the default may also be a function of the keyword
+    arguments.
     """
 
     def outer(builder: Callable[..., Any]) -> Callable[..., Any]:
@@ -177,11 +181,12 @@ _add(
     "ImageClassification",
     '''
 class ImageClassification:
-    """Inference preprocessing for classification: resize, center crop, rescale, normalize.
+    """Inference preprocessing for classification: resize, center crop, rescale,
+    normalize.
 
-    Takes a paddle Tensor image (C, H, W) or batch (N, C, H, W), uint8 or float in [0, 1].
-    Paddle's interpolate has no antialiasing, so results differ slightly from torchvision's
-    antialiased resize.
+    Takes a paddle Tensor image (C, H, W) or batch (N, C, H, W), uint8 or float in [0,
+    1]. Paddle's interpolate has no antialiasing, so results differ slightly from
+    torchvision's antialiased resize.
     """
 
     def __init__(
@@ -230,7 +235,8 @@ def load_state_dict_from_url(url: str, model_dir: str | None = None, map_locatio
     """Download a Paddle state dict (.pdparams) and load it.
 
     Torch checkpoints (.pth) cannot be loaded by Paddle: convert them once with
-    ``torch2paddle convert-weights CKPT -o OUT.pdparams`` and use the .pdparams URL or path.
+    ``torch2paddle convert-weights CKPT -o OUT.pdparams`` and use the .pdparams URL or
+    path.
     """
     if not url.endswith(".pdparams"):
         raise RuntimeError(
@@ -272,8 +278,8 @@ _add(
     "_torch_out",
     '''
 def _torch_out(result, out):
-    """torch's ``out=``: the result written into the given tensor (or, for a function returning
-    several tensors, into each of the given tensors), which is returned."""
+    """torch's ``out=``: the result written into the given tensor (or, for a function
+    returning several tensors, into each of the given tensors), which is returned."""
     if isinstance(result, (tuple, list)):
         for value, target in zip(result, out):
             paddle.assign(value, output=target)
@@ -292,8 +298,9 @@ _add(
 def _attach_lr_scheduler(optimizer: Any, scheduler: Any) -> Any:
     """Make ``optimizer`` follow ``scheduler`` and return the scheduler.
 
-    torch schedulers are built on an optimizer and change its learning rate; Paddle optimizers
-    read their learning rate from a scheduler.  ``scheduler.step()`` works as in torch.
+    torch schedulers are built on an optimizer and change its learning rate; Paddle
+    optimizers read their learning rate from a scheduler. ``scheduler.step()`` works as
+    in torch.
     """
     optimizer.set_lr_scheduler(scheduler)
     return scheduler
@@ -305,8 +312,8 @@ _add(
     "_split_sizes",
     '''
 def _split_sizes(total: int, size: Any) -> list[int]:
-    """torch's ``x.split(size)``: pieces of ``size`` along the dim, the last one smaller (a
-    list of sizes, held by a name, means the same in both)."""
+    """torch's ``x.split(size)``: pieces of ``size`` along the dim, the last one smaller
+    (a list of sizes, held by a name, means the same in both)."""
     if isinstance(size, (list, tuple)):
         return list(size)
     return [size] * (total // size) + ([total % size] if total % size else [])
@@ -318,7 +325,8 @@ _add(
     "_requires_grad_",
     '''
 def _requires_grad_(obj: Any, requires_grad: bool = True) -> Any:
-    """torch's ``requires_grad_`` for a tensor or a layer (all its parameters); returns ``obj``."""
+    """torch's ``requires_grad_`` for a tensor or a layer (all its parameters); returns
+    ``obj``."""
     tensors = obj.parameters() if isinstance(obj, paddle.nn.Layer) else [obj]
     for t in tensors:
         t.stop_gradient = not requires_grad
@@ -332,8 +340,8 @@ _add(
     "_copy_",
     '''
 def _copy_(dst: Any, src: Any) -> Any:
-    """torch's ``dst.copy_(src)``: ``src`` broadcast to ``dst``'s shape and cast to its dtype,
-    written into ``dst`` in place; returns ``dst``."""
+    """torch's ``dst.copy_(src)``: ``src`` broadcast to ``dst``'s shape and cast to its
+    dtype, written into ``dst`` in place; returns ``dst``."""
     if not isinstance(src, paddle.Tensor):
         src = paddle.to_tensor(src)
     paddle.assign(src.astype(dst.dtype).expand(dst.shape), dst)
@@ -347,7 +355,8 @@ _add(
     "_train_mode",
     '''
 def _train_mode(layer: Any, mode: bool = True) -> Any:
-    """torch's ``layer.train(mode)`` / ``layer.eval()``, returning the layer (Paddle 2.6 returns None)."""
+    """torch's ``layer.train(mode)`` / ``layer.eval()``, returning the layer (Paddle 2.6
+    returns None)."""
     if mode:
         layer.train()
     else:
@@ -361,8 +370,8 @@ _add(
     "_paddle_device",
     '''
 def _paddle_device(device: Any, index: Any = None) -> str:
-    """A torch device name ("cuda", "cuda:1", "cpu", "cpu:0") as Paddle's ("gpu", "gpu:1",
-    "cpu", "cpu": Paddle has one CPU place and no CPU index)."""
+    """A torch device name ("cuda", "cuda:1", "cpu", "cpu:0") as Paddle's ("gpu",
+    "gpu:1", "cpu", "cpu": Paddle has one CPU place and no CPU index)."""
     name = str(device)
     if name.startswith("cpu"):
         return "cpu"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import textwrap
 from typing import Callable, TypeGuard, Union
 
 import libcst as cst
@@ -313,6 +314,16 @@ def snippet(name: str, code: str, *, imports: tuple[str, ...] = (), deps: tuple[
     if name in support_code.SNIPPETS:
         raise ValueError(f"support snippet {name!r} defined twice")
     support_code.SNIPPETS[name] = support_code.Snippet(code=code.strip("\n") + "\n", imports=imports, deps=deps, paddle=paddle)
+
+
+def docstring(text: str, indent: str = "    ") -> str:
+    """``text`` as the docstring of a snippet made from a template, wrapped to 88 columns at
+    ``indent`` (black leaves docstrings as written); the template supplies the first indent."""
+    lines = textwrap.wrap(
+        f'"""{text}"""', width=88, initial_indent=indent, subsequent_indent=indent,
+        break_long_words=False, break_on_hyphens=False,
+    )
+    return "\n".join(lines)[len(indent):]
 
 
 def quoted(value: str) -> cst.SimpleString:

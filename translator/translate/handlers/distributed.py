@@ -53,7 +53,8 @@ def _fn(name: str, code: str, imports: tuple[str, ...] = (), deps: tuple[str, ..
 
 _fn("_torch_dist_single", '''
 class _TorchDistDone:
-    """The handle of a collective that has completed (torch's Work with async_op=True)."""
+    """The handle of a collective that has completed (torch's Work with
+    async_op=True)."""
 
     def wait(self, timeout=None):
         return True
@@ -63,8 +64,8 @@ class _TorchDistDone:
 
 
 def _torch_dist_single():
-    """A process of its own: no process group and a world size of 1, where torch's collectives
-    are identities and Paddle's have no group to run on."""
+    """A process of its own: no process group and a world size of 1, where torch's
+    collectives are identities and Paddle's have no group to run on."""
     return not paddle.distributed.is_initialized() and paddle.distributed.get_world_size() == 1
 
 
@@ -104,8 +105,8 @@ def _torch_dist_broadcast(tensor, src=0, group=None, async_op=False):
 
 _fn("_torch_dist_all_gather", '''
 def _torch_dist_all_gather(tensor_list, tensor, group=None, async_op=False):
-    """torch.distributed.all_gather: every rank's tensor written into tensor_list (one tensor a
-    rank, filled in place; an empty list is extended)."""
+    """torch.distributed.all_gather: every rank's tensor written into tensor_list (one
+    tensor a rank, filled in place; an empty list is extended)."""
     if _torch_dist_single():
         if tensor_list:
             paddle.assign(tensor, output=tensor_list[0])
@@ -124,8 +125,8 @@ def _torch_dist_all_gather(tensor_list, tensor, group=None, async_op=False):
 
 _fn("_torch_dist_all_gather_into_tensor", '''
 def _torch_dist_all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
-    """torch.distributed.all_gather_into_tensor: every rank's tensor concatenated along the first
-    axis into output_tensor."""
+    """torch.distributed.all_gather_into_tensor: every rank's tensor concatenated along
+    the first axis into output_tensor."""
     if _torch_dist_single():
         paddle.assign(input_tensor.reshape(output_tensor.shape), output=output_tensor)
         return _torch_dist_result(None, async_op)
@@ -138,8 +139,8 @@ def _torch_dist_all_gather_into_tensor(output_tensor, input_tensor, group=None, 
 
 _fn("_torch_dist_all_gather_object", '''
 def _torch_dist_all_gather_object(object_list, obj, group=None):
-    """torch.distributed.all_gather_object: every rank's object in object_list (whose length is
-    the world size), in rank order."""
+    """torch.distributed.all_gather_object: every rank's object in object_list (whose
+    length is the world size), in rank order."""
     if _torch_dist_single():
         gathered = [obj]
     else:
@@ -150,14 +151,16 @@ def _torch_dist_all_gather_object(object_list, obj, group=None):
 
 _fn("_torch_dist_broadcast_object_list", '''
 def _torch_dist_broadcast_object_list(object_list, src=0, group=None, device=None):
-    """torch.distributed.broadcast_object_list: rank src's objects copied into every rank's list."""
+    """torch.distributed.broadcast_object_list: rank src's objects copied into every
+    rank's list."""
     if not _torch_dist_single():
         paddle.distributed.broadcast_object_list(object_list, src=src, group=group)
 ''', deps=("_torch_dist_single",))
 
 _fn("_torch_dist_scatter", '''
 def _torch_dist_scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
-    """torch.distributed.scatter: rank i gets scatter_list[i] (given on rank src) in tensor."""
+    """torch.distributed.scatter: rank i gets scatter_list[i] (given on rank src) in
+    tensor."""
     if _torch_dist_single():
         paddle.assign(scatter_list[0], output=tensor)
         return _torch_dist_result(None, async_op)
@@ -167,8 +170,8 @@ def _torch_dist_scatter(tensor, scatter_list=None, src=0, group=None, async_op=F
 
 _fn("_torch_dist_scatter_object_list", '''
 def _torch_dist_scatter_object_list(scatter_object_output_list, scatter_object_input_list=None, src=0, group=None):
-    """torch.distributed.scatter_object_list: rank i gets scatter_object_input_list[i] (given on
-    rank src) as scatter_object_output_list[0]."""
+    """torch.distributed.scatter_object_list: rank i gets scatter_object_input_list[i]
+    (given on rank src) as scatter_object_output_list[0]."""
     if _torch_dist_single():
         scatter_object_output_list[0] = scatter_object_input_list[0]
         return
@@ -177,8 +180,8 @@ def _torch_dist_scatter_object_list(scatter_object_output_list, scatter_object_i
 
 _fn("_torch_dist_gather", '''
 def _torch_dist_gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
-    """torch.distributed.gather: every rank's tensor written into gather_list on rank dst (filled
-    in place; an empty list is extended)."""
+    """torch.distributed.gather: every rank's tensor written into gather_list on rank
+    dst (filled in place; an empty list is extended)."""
     if _torch_dist_single():
         if gather_list:
             paddle.assign(tensor, output=gather_list[0])
@@ -197,7 +200,8 @@ def _torch_dist_gather(tensor, gather_list=None, dst=0, group=None, async_op=Fal
 
 _fn("_torch_dist_reduce_scatter", '''
 def _torch_dist_reduce_scatter(output, input_list, op=paddle.distributed.ReduceOp.SUM, group=None, async_op=False):
-    """torch.distributed.reduce_scatter: rank i gets the reduction of every rank's input_list[i]."""
+    """torch.distributed.reduce_scatter: rank i gets the reduction of every rank's
+    input_list[i]."""
     if _torch_dist_single():
         paddle.assign(input_list[0], output=output)
         return _torch_dist_result(None, async_op)
@@ -207,8 +211,8 @@ def _torch_dist_reduce_scatter(output, input_list, op=paddle.distributed.ReduceO
 
 _fn("_torch_dist_reduce_scatter_tensor", '''
 def _torch_dist_reduce_scatter_tensor(output, input, op=paddle.distributed.ReduceOp.SUM, group=None, async_op=False):
-    """torch.distributed.reduce_scatter_tensor: input split along the first axis into one chunk a
-    rank; rank i gets the reduction of every rank's chunk i."""
+    """torch.distributed.reduce_scatter_tensor: input split along the first axis into
+    one chunk a rank; rank i gets the reduction of every rank's chunk i."""
     if _torch_dist_single():
         paddle.assign(input.reshape(output.shape), output=output)
         return _torch_dist_result(None, async_op)
@@ -242,7 +246,8 @@ def _torch_dist_barrier(group=None, async_op=False, device_ids=None, timeout=Non
 
 _fn("_torch_dist_destroy_process_group", '''
 def _torch_dist_destroy_process_group(group=None):
-    """torch.distributed.destroy_process_group: nothing to destroy in a process of its own."""
+    """torch.distributed.destroy_process_group: nothing to destroy in a process of its
+    own."""
     if paddle.distributed.is_initialized():
         paddle.distributed.destroy_process_group(group)
 ''')
@@ -261,8 +266,8 @@ class TorchDistributedDataParallel(paddle.DataParallel):
 
 _fn("_torch_data_parallel", '''
 def _torch_data_parallel(module, inputs, device_ids=None, output_device=None, dim=0, module_kwargs=None):
-    """torch.nn.parallel.data_parallel on one device: the module called on the inputs (a tuple
-    of positional arguments, or one)."""
+    """torch.nn.parallel.data_parallel on one device: the module called on the inputs (a
+    tuple of positional arguments, or one)."""
     if not isinstance(inputs, tuple):
         inputs = (inputs,) if inputs is not None else ()
     return module(*inputs, **(module_kwargs or {}))
@@ -275,8 +280,9 @@ _TORCH_HUB_DIR = [None]
 
 
 def _torch_hub_get_dir():
-    """torch.hub.get_dir: the folder set by set_dir, else $TORCH_HOME/hub (TORCH_HOME defaulting
-    to $XDG_CACHE_HOME/torch, itself ~/.cache/torch), as torch computes it."""
+    """torch.hub.get_dir: the folder set by set_dir, else $TORCH_HOME/hub (TORCH_HOME
+    defaulting to $XDG_CACHE_HOME/torch, itself ~/.cache/torch), as torch computes
+    it."""
     if _TORCH_HUB_DIR[0] is not None:
         return _TORCH_HUB_DIR[0]
     cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
@@ -292,9 +298,9 @@ def _torch_hub_set_dir(d):
 
 _fn("_torch_hub_download_url_to_file", '''
 def _torch_hub_download_url_to_file(url, dst, hash_prefix=None, progress=True):
-    """torch.hub.download_url_to_file: url saved to dst (through a temporary file in dst's
-    folder, moved into place once complete); with hash_prefix, the SHA-256 of the content must
-    start with it."""
+    """torch.hub.download_url_to_file: url saved to dst (through a temporary file in
+    dst's folder, moved into place once complete); with hash_prefix, the SHA-256 of the
+    content must start with it."""
     dst = os.path.expanduser(os.fspath(dst))
     digest = hashlib.sha256() if hash_prefix is not None else None
     handle, tmp = tempfile.mkstemp(prefix=os.path.basename(dst) + ".", suffix=".partial",
@@ -320,8 +326,8 @@ def _torch_hub_download_url_to_file(url, dst, hash_prefix=None, progress=True):
 
 _fn("_torch_mp_spawn", '''
 class _TorchSpawnEntry:
-    """What each spawned process runs: torch's fn(process index, *args), the index being the
-    rank paddle.distributed.spawn gives the process."""
+    """What each spawned process runs: torch's fn(process index, *args), the index being
+    the rank paddle.distributed.spawn gives the process."""
 
     def __init__(self, fn):
         self.fn = fn
@@ -331,8 +337,8 @@ class _TorchSpawnEntry:
 
 
 def _torch_mp_spawn(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
-    """torch.multiprocessing.spawn through paddle.distributed.spawn: nprocs processes, each
-    running fn(i, *args) with i its index (and its Paddle rank)."""
+    """torch.multiprocessing.spawn through paddle.distributed.spawn: nprocs processes,
+    each running fn(i, *args) with i its index (and its Paddle rank)."""
     return paddle.distributed.spawn(_TorchSpawnEntry(fn), args=tuple(args), nprocs=nprocs, join=join, daemon=daemon)
 ''')
 
@@ -363,6 +369,7 @@ def _torch_mp_cpu_count():
 _fn("_torch_dist_is_launched", '''
 def _torch_dist_is_launched():
     """torch.distributed.is_torchelastic_launched, for Paddle's launcher: whether
-    paddle.distributed.launch or spawn started this process (they set PADDLE_TRAINER_ID)."""
+    paddle.distributed.launch or spawn started this process (they set
+    PADDLE_TRAINER_ID)."""
     return "PADDLE_TRAINER_ID" in os.environ
 ''', imports=("import os",), paddle=False)

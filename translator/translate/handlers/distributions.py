@@ -141,8 +141,9 @@ snippet(
     "_TorchCategorical",
     '''
 class _TorchCategorical(paddle.distribution.Categorical):
-    """torch.distributions.Categorical: probs (normalized along the last axis) or logits; keeps
-    normalized log-probabilities as Paddle's logits, so Paddle's entropy is torch's."""
+    """torch.distributions.Categorical: probs (normalized along the last axis) or
+    logits; keeps normalized log-probabilities as Paddle's logits, so Paddle's entropy
+    is torch's."""
 
     def __init__(self, probs=None, logits=None):
         if (probs is None) == (logits is None):
@@ -190,7 +191,8 @@ snippet(
     "_TorchOneHotCategorical",
     '''
 class _TorchOneHotCategorical(paddle.distribution.Distribution):
-    """torch.distributions.OneHotCategorical: a categorical distribution over one-hot vectors."""
+    """torch.distributions.OneHotCategorical: a categorical distribution over one-hot
+    vectors."""
 
     def __init__(self, probs=None, logits=None):
         self._categorical = _TorchCategorical(probs, logits)

@@ -13,13 +13,15 @@ snippet(
     "_torch_dist_params",
     '''
 def _torch_dist_params(*values):
-    """The parameters as tensors of the default float dtype (numbers too), broadcast together."""
+    """The parameters as tensors of the default float dtype (numbers too), broadcast
+    together."""
     tensors = [v if isinstance(v, paddle.Tensor) else paddle.to_tensor(v, dtype=paddle.get_default_dtype()) for v in values]
     return paddle.broadcast_tensors(tensors) if len(tensors) > 1 else tensors
 
 
 class _TorchDistribution(paddle.distribution.Distribution):
-    """Shared parts: stddev, sample() as rsample() without gradient, the shape of a draw."""
+    """Shared parts: stddev, sample() as rsample() without gradient, the shape of a
+    draw."""
 
     @property
     def stddev(self):
@@ -231,7 +233,8 @@ snippet(
     "_TorchInverseGamma",
     '''
 class _TorchInverseGamma(_TorchDistribution):
-    """torch.distributions.InverseGamma(concentration, rate): 1 / Gamma(concentration, rate)."""
+    """torch.distributions.InverseGamma(concentration, rate): 1 / Gamma(concentration,
+    rate)."""
 
     def __init__(self, concentration, rate):
         self.concentration, self.rate = _torch_dist_params(concentration, rate)
@@ -268,7 +271,8 @@ snippet(
     "_torch_probs_logits",
     '''
 def _torch_probs_logits(probs, logits):
-    """torch's binary probs and logits from either (probs clipped to [eps, 1 - eps] for logits)."""
+    """torch's binary probs and logits from either (probs clipped to [eps, 1 - eps] for
+    logits)."""
     if (probs is None) == (logits is None):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
     if probs is not None:
@@ -287,8 +291,9 @@ snippet(
     "_TorchNegativeBinomial",
     '''
 class _TorchNegativeBinomial(_TorchDistribution):
-    """torch.distributions.NegativeBinomial: the count k of successes (probability probs) before
-    total_count failures, P(k) proportional to C(k + total_count - 1, k) probs**k (1 - probs)**total_count."""
+    """torch.distributions.NegativeBinomial: the count k of successes (probability
+    probs) before total_count failures, P(k) proportional to C(k + total_count - 1, k)
+    probs**k (1 - probs)**total_count."""
 
     def __init__(self, total_count, probs=None, logits=None):
         self.probs, self.logits = _torch_probs_logits(probs, logits)
@@ -325,7 +330,8 @@ snippet(
     "_TorchRelaxedBernoulli",
     '''
 class _TorchRelaxedBernoulli(_TorchDistribution):
-    """torch.distributions.RelaxedBernoulli: sigmoid of a logistic sample scaled by 1/temperature."""
+    """torch.distributions.RelaxedBernoulli: sigmoid of a logistic sample scaled by
+    1/temperature."""
 
     def __init__(self, temperature, probs=None, logits=None):
         self.probs, self.logits = _torch_probs_logits(probs, logits)
@@ -355,7 +361,8 @@ snippet(
     "_TorchRelaxedOneHotCategorical",
     '''
 class _TorchRelaxedOneHotCategorical(_TorchDistribution):
-    """torch.distributions.RelaxedOneHotCategorical: softmax((logits + Gumbel) / temperature)."""
+    """torch.distributions.RelaxedOneHotCategorical: softmax((logits + Gumbel) /
+    temperature)."""
 
     def __init__(self, temperature, probs=None, logits=None):
         if (probs is None) == (logits is None):
@@ -395,8 +402,8 @@ snippet(
     "_TorchLogisticNormal",
     '''
 class _TorchLogisticNormal(_TorchDistribution):
-    """torch.distributions.LogisticNormal: torch's stick-breaking transform of Normal(loc, scale)
-    over the last axis (K - 1 values -> a point of the K-simplex)."""
+    """torch.distributions.LogisticNormal: torch's stick-breaking transform of
+    Normal(loc, scale) over the last axis (K - 1 values -> a point of the K-simplex)."""
 
     def __init__(self, loc, scale):
         self.loc, self.scale = _torch_dist_params(loc, scale)
@@ -432,8 +439,8 @@ snippet(
     "_TorchVonMises",
     '''
 class _TorchVonMises(_TorchDistribution):
-    """torch.distributions.VonMises(loc, concentration), a circular distribution; mean and
-    variance are the circular ones, as torch's."""
+    """torch.distributions.VonMises(loc, concentration), a circular distribution; mean
+    and variance are the circular ones, as torch's."""
 
     def __init__(self, loc, concentration):
         self.loc, self.concentration = _torch_dist_params(loc, concentration)
@@ -456,7 +463,8 @@ class _TorchVonMises(_TorchDistribution):
         return k * paddle.cos(value - self.loc) - math.log(2 * math.pi) - (paddle.log(paddle.i0e(k)) + k)
 
     def sample(self, sample_shape=()):
-        """Best and Fisher's rejection sampler (float64 inside), on Paddle's random generator."""
+        """Best and Fisher's rejection sampler (float64 inside), on Paddle's random
+        generator."""
         shape = self._extended_shape(sample_shape)
         k = self.concentration.astype("float64").expand(shape)
         tau = 1 + paddle.sqrt(1 + 4 * k**2)

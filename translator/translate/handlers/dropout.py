@@ -13,9 +13,9 @@ snippet(
     "TorchDropout2D",
     '''
 class TorchDropout2D(paddle.nn.Dropout2D):
-    """torch's ``nn.Dropout2d``: zeroes whole channels of (N, C, H, W) input in training; in eval
-    the input is returned whatever its rank. In training, a 3-D input is (N, C, L) and a 2-D
-    input (N, C), each channel dropped whole, as torch does."""
+    """torch's ``nn.Dropout2d``: zeroes whole channels of (N, C, H, W) input in
+    training; in eval the input is returned whatever its rank. In training, a 3-D input
+    is (N, C, L) and a 2-D input (N, C), each channel dropped whole, as torch does."""
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         if not self.training or self.p == 0:

@@ -116,7 +116,8 @@ def _torch_ex_promote_names(a, b):
 
 _fn("_torch_ex_can_cast", '''
 def _torch_ex_can_cast(from_, to):
-    """torch.can_cast: casting is allowed unless it lowers the kind (bool < int < float < complex)."""
+    """torch.can_cast: casting is allowed unless it lowers the kind (bool < int < float
+    < complex)."""
     return _torch_ex_kind(_torch_ex_dtype_name(from_)) <= _torch_ex_kind(_torch_ex_dtype_name(to))
 ''', deps=("_torch_ex_dtypes",))
 
@@ -128,8 +129,9 @@ def _torch_ex_promote_types(type1, type2):
 
 _fn("_torch_ex_result_type", '''
 def _torch_ex_result_type(tensor1, tensor2):
-    """torch.result_type: tensors with dimensions first, then 0-d tensors, then Python numbers,
-    a lower group counting only when it is of a higher kind (torch's combine_categories)."""
+    """torch.result_type: tensors with dimensions first, then 0-d tensors, then Python
+    numbers, a lower group counting only when it is of a higher kind (torch's
+    combine_categories)."""
     groups = [None, None, None]
     for v in (tensor1, tensor2):
         if isinstance(v, paddle.Tensor):
@@ -167,15 +169,16 @@ def _torch_ex_result_type(tensor1, tensor2):
 
 _fn("_torch_ex_frombuffer", '''
 def _torch_ex_frombuffer(buffer, dtype, count=-1, offset=0):
-    """torch.frombuffer: a 1-d tensor of the buffer's bytes read as ``dtype`` (a copy in Paddle)."""
+    """torch.frombuffer: a 1-d tensor of the buffer's bytes read as ``dtype`` (a copy in
+    Paddle)."""
     np_dtype = paddle.empty([0], dtype=dtype).numpy().dtype
     return paddle.to_tensor(numpy.frombuffer(buffer, dtype=np_dtype, count=count, offset=offset).copy())
 ''', imports=("import numpy",))
 
 _fn("_torch_ex_gradient", '''
 def _torch_ex_gradient(input, spacing=1, dim=None, edge_order=1):
-    """torch.gradient: central differences inside, one-sided (order 1 or 2) at the edges;
-    ``spacing`` a number, one number per dim, or one coordinate tensor per dim."""
+    """torch.gradient: central differences inside, one-sided (order 1 or 2) at the
+    edges; ``spacing`` a number, one number per dim, or one coordinate tensor per dim."""
     nd = input.ndim
     dims = list(range(nd)) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
     spacing = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
@@ -219,8 +222,9 @@ def _torch_ex_gradient(input, spacing=1, dim=None, edge_order=1):
 
 _fn("_torch_ex_histogram", '''
 def _torch_ex_histogram(input, bins, range=None, weight=None, density=False):
-    """torch.histogram: (hist, bin_edges); ``bins`` a count (equal bins over ``range``, the data's
-    min and max by default) or a 1-d tensor of edges; the last bin includes its right edge."""
+    """torch.histogram: (hist, bin_edges); ``bins`` a count (equal bins over ``range``,
+    the data's min and max by default) or a 1-d tensor of edges; the last bin includes
+    its right edge."""
     x = input.flatten()
     if isinstance(bins, paddle.Tensor):
         edges = bins.astype(x.dtype)
@@ -260,7 +264,8 @@ def _torch_ex_lu_solve(b, LU_data, LU_pivots):
 
 _fn("_torch_ex_nuclear_norm", '''
 def _torch_ex_nuclear_norm(input, dim=None, keepdim=False):
-    """torch.nuclear_norm: the sum of the singular values over the two dims (0, 1 by default)."""
+    """torch.nuclear_norm: the sum of the singular values over the two dims (0, 1 by
+    default)."""
     dims = [0, 1] if dim is None else [d % input.ndim for d in dim]
     rest = [i for i in range(input.ndim) if i not in dims]
     s = paddle.linalg.svd(paddle.transpose(input, rest + dims), full_matrices=False)[1]
@@ -280,8 +285,8 @@ def _torch_ex_frobenius_norm(input, dim, keepdim=False):
 
 _fn("_torch_ex_norm_except_dim", '''
 def _torch_ex_norm_except_dim(v, pow=2, dim=0):
-    """torch.norm_except_dim: the ``pow``-norm over every dim but ``dim`` (kept, others size 1);
-    ``dim=-1``: the norm of the whole tensor."""
+    """torch.norm_except_dim: the ``pow``-norm over every dim but ``dim`` (kept, others
+    size 1); ``dim=-1``: the norm of the whole tensor."""
     a = paddle.abs(v)
     if dim == -1:
         return paddle.sum(a ** pow) ** (1.0 / pow)
@@ -302,8 +307,9 @@ def _torch_ex_nonzero_static(input, size, fill_value=-1):
 
 _fn("_torch_ex_vmap", '''
 def _torch_ex_vmap(func, in_dims=0, out_dims=0, randomness="error", chunk_size=None):
-    """torch.vmap, as a loop: ``func`` called once per slice of the mapped inputs (``in_dims``: an
-    int or one int/None per positional argument), the results stacked along ``out_dims``."""
+    """torch.vmap, as a loop: ``func`` called once per slice of the mapped inputs
+    (``in_dims``: an int or one int/None per positional argument), the results stacked
+    along ``out_dims``."""
     def mapped(*args):
         dims = list(in_dims) if isinstance(in_dims, (list, tuple)) else [in_dims] * len(args)
         pieces = [None if d is None else paddle.unbind(a, axis=d) for a, d in zip(args, dims)]
@@ -353,7 +359,8 @@ def _torch_ex_get_device(input):
 
 _fn("_torch_ex_convolution", '''
 def _torch_ex_convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
-    """torch.convolution: the 1-, 2- or 3-d (transposed) convolution the weight's rank names."""
+    """torch.convolution: the 1-, 2- or 3-d (transposed) convolution the weight's rank
+    names."""
     F = paddle.nn.functional
     n = weight.ndim - 2
     if transposed:
@@ -377,7 +384,8 @@ def _torch_ex_gates(input, hx, w_ih, w_hh, b_ih, b_hh):
 
 _fn("_torch_ex_lstm_cell", '''
 def _torch_ex_lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-    """torch.lstm_cell: one LSTM step with torch-layout weights (4H, in); returns (h, c)."""
+    """torch.lstm_cell: one LSTM step with torch-layout weights (4H, in); returns (h,
+    c)."""
     h, c = hx
     gi, gh = _torch_ex_gates(input, h, w_ih, w_hh, b_ih, b_hh)
     i, f, g, o = paddle.chunk(gi + gh, 4, axis=-1)
@@ -418,9 +426,10 @@ _fn("_torch_ex_embedding_bag", '''
 def _torch_ex_embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
                             mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
                             padding_idx=None):
-    """torch.nn.functional.embedding_bag: sums, means or maxima of bags of embeddings; bags are
-    the rows of a 2-d input, or the pieces of a 1-d input starting at ``offsets``; entries equal
-    to ``padding_idx`` are left out, and an empty bag gives zeros."""
+    """torch.nn.functional.embedding_bag: sums, means or maxima of bags of embeddings;
+    bags are the rows of a 2-d input, or the pieces of a 1-d input starting at
+    ``offsets``; entries equal to ``padding_idx`` are left out, and an empty bag gives
+    zeros."""
     if max_norm is not None or scale_grad_by_freq:
         raise NotImplementedError("embedding_bag: max_norm and scale_grad_by_freq are not supported")
     if input.ndim == 2:
@@ -460,8 +469,9 @@ def _torch_ex_embedding_bag(input, weight, offsets=None, max_norm=None, norm_typ
 
 _fn("TorchEmbeddingBag", '''
 class TorchEmbeddingBag(paddle.nn.Layer):
-    """torch.nn.EmbeddingBag: a ``weight`` (num_embeddings, embedding_dim) drawn from N(0, 1)
-    (the ``padding_idx`` row zero) and ``_torch_ex_embedding_bag`` in forward."""
+    """torch.nn.EmbeddingBag: a ``weight`` (num_embeddings, embedding_dim) drawn from
+    N(0, 1) (the ``padding_idx`` row zero) and ``_torch_ex_embedding_bag`` in
+    forward."""
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None):
@@ -485,9 +495,10 @@ class TorchEmbeddingBag(paddle.nn.Layer):
 
 _fn("_torch_ex_lazy", '''
 class _TorchLazy(paddle.nn.Layer):
-    """A torch Lazy* layer: remembers its arguments and, at the first call, becomes the Paddle
-    layer built with the input's size (its class and state replaced, as torch's lazy modules
-    become their non-lazy class): parameters exist only after that first call."""
+    """A torch Lazy* layer: remembers its arguments and, at the first call, becomes the
+    Paddle layer built with the input's size (its class and state replaced, as torch's
+    lazy modules become their non-lazy class): parameters exist only after that first
+    call."""
 
     _feature_axis = 1
 
@@ -594,8 +605,8 @@ class TorchLazyBatchNorm3d(_TorchLazy):
 
 _fn("TorchDataParallel", '''
 class TorchDataParallel(paddle.nn.Layer):
-    """torch.nn.DataParallel on one process: the wrapped layer as ``.module`` (state-dict keys
-    start with ``module.``, as in torch) and ``forward`` calling it."""
+    """torch.nn.DataParallel on one process: the wrapped layer as ``.module``
+    (state-dict keys start with ``module.``, as in torch) and ``forward`` calling it."""
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0):
         super().__init__()
@@ -610,10 +621,10 @@ class TorchDataParallel(paddle.nn.Layer):
 
 _fn("TorchDistributedSampler", '''
 class TorchDistributedSampler(paddle.io.Sampler):
-    """torch.utils.data.DistributedSampler: this rank's share of the dataset's indices, padded
-    (by repeating indices) or cut to the same length on every rank; with ``shuffle`` the order is
-    a permutation seeded by ``seed + epoch`` (``set_epoch``), the same on every rank but not
-    torch's permutation."""
+    """torch.utils.data.DistributedSampler: this rank's share of the dataset's indices,
+    padded (by repeating indices) or cut to the same length on every rank; with
+    ``shuffle`` the order is a permutation seeded by ``seed + epoch`` (``set_epoch``),
+    the same on every rank but not torch's permutation."""
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         if num_replicas is None:
@@ -653,7 +664,8 @@ class TorchDistributedSampler(paddle.io.Sampler):
 
 _fn("TorchStackDataset", '''
 class TorchStackDataset(paddle.io.Dataset):
-    """torch.utils.data.StackDataset: item i is the tuple (or dict) of item i of each dataset."""
+    """torch.utils.data.StackDataset: item i is the tuple (or dict) of item i of each
+    dataset."""
 
     def __init__(self, *args, **kwargs):
         if args and kwargs:
@@ -675,8 +687,9 @@ class TorchStackDataset(paddle.io.Dataset):
 
 _fn("_torch_ex_default_convert", '''
 def _torch_ex_default_convert(data):
-    """torch.utils.data.default_convert: numpy arrays and numbers of numpy become tensors, through
-    mappings, named tuples and sequences (a tuple becomes a list, as in torch)."""
+    """torch.utils.data.default_convert: numpy arrays and numbers of numpy become
+    tensors, through mappings, named tuples and sequences (a tuple becomes a list, as in
+    torch)."""
     if isinstance(data, paddle.Tensor):
         return data
     if isinstance(data, numpy.ndarray) and data.dtype.kind not in "SaUO":
@@ -699,9 +712,10 @@ def _torch_ex_default_convert(data):
 
 _fn("_torch_ex_default_collate", '''
 def _torch_ex_default_collate(batch):
-    """torch.utils.data.default_collate: tensors, arrays and numbers stacked into one tensor
-    (Python floats as float64, ints as int64), strings kept as a list, and mappings, named tuples
-    and sequences collated field by field (a sequence becomes a list of collated fields)."""
+    """torch.utils.data.default_collate: tensors, arrays and numbers stacked into one
+    tensor (Python floats as float64, ints as int64), strings kept as a list, and
+    mappings, named tuples and sequences collated field by field (a sequence becomes a
+    list of collated fields)."""
     elem = batch[0]
     if isinstance(elem, paddle.Tensor):
         return paddle.stack(batch, axis=0)

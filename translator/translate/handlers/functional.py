@@ -197,7 +197,8 @@ snippet(
     "_torch_pad",
     '''
 def _torch_pad(x, pad, mode="constant", value=None):
-    """torch.nn.functional.pad: pad lists (before, after) pairs starting from the last dim."""
+    """torch.nn.functional.pad: pad lists (before, after) pairs starting from the last
+    dim."""
     pad = [int(p) for p in pad]
     nd = x.ndim
     value = 0.0 if value is None else value

@@ -237,7 +237,8 @@ def _torch_fn_exp2(x):
 
 _fn("_torch_fn_erfc", '''
 def _torch_fn_erfc(x):
-    """torch.erfc: 1 - erf(x), computed in float64 so small results keep their digits."""
+    """torch.erfc: 1 - erf(x), computed in float64 so small results keep their
+    digits."""
     return (1.0 - paddle.erf(x.astype("float64"))).astype(x.dtype)
 ''')
 
@@ -272,7 +273,8 @@ def _torch_fn_addmv(input, mat, vec, beta=1, alpha=1):
 
 _fn("_torch_fn_addr", '''
 def _torch_fn_addr(input, vec1, vec2, beta=1, alpha=1):
-    """torch.addr: beta * input + alpha * outer(vec1, vec2); input ignored when beta is 0."""
+    """torch.addr: beta * input + alpha * outer(vec1, vec2); input ignored when beta is
+    0."""
     out = paddle.outer(vec1, vec2)
     if alpha != 1:
         out = alpha * out
@@ -281,7 +283,8 @@ def _torch_fn_addr(input, vec1, vec2, beta=1, alpha=1):
 
 _fn("_torch_fn_addbmm", '''
 def _torch_fn_addbmm(input, batch1, batch2, beta=1, alpha=1):
-    """torch.addbmm: beta * input + alpha * (the sum over the batch of batch1 @ batch2)."""
+    """torch.addbmm: beta * input + alpha * (the sum over the batch of batch1 @
+    batch2)."""
     out = paddle.sum(paddle.bmm(batch1, batch2), axis=0)
     if alpha != 1:
         out = alpha * out
@@ -298,7 +301,8 @@ def _torch_fn_adjoint(x):
 
 _fn("_torch_fn_cholesky_inverse", '''
 def _torch_fn_cholesky_inverse(L, upper=False):
-    """torch.cholesky_inverse: the inverse of A from its Cholesky factor (A = L L^T or U^T U)."""
+    """torch.cholesky_inverse: the inverse of A from its Cholesky factor (A = L L^T or
+    U^T U)."""
     perm = list(range(L.ndim))
     perm[-2], perm[-1] = perm[-1], perm[-2]
     Lt = paddle.transpose(L, perm)
@@ -332,7 +336,8 @@ def _torch_fn_isposinf(x):
 
 _fn("_torch_fn_isreal", '''
 def _torch_fn_isreal(x):
-    """torch.isreal: True where the imaginary part is 0 (everywhere for real tensors)."""
+    """torch.isreal: True where the imaginary part is 0 (everywhere for real
+    tensors)."""
     if x.is_complex():
         return paddle.imag(x) == 0
     return paddle.ones(x.shape, dtype="bool")
@@ -346,7 +351,8 @@ def _torch_fn_is_signed(x):
 
 _fn("_torch_fn_slice_scatter", '''
 def _torch_fn_slice_scatter(x, src, dim=0, start=None, end=None, step=1):
-    """torch.slice_scatter: a copy of x with x[..., start:end:step, ...] (along dim) set to src."""
+    """torch.slice_scatter: a copy of x with x[..., start:end:step, ...] (along dim) set
+    to src."""
     out = x.clone()
     index = [slice(None)] * x.ndim
     index[dim] = slice(start, end, step)
@@ -364,7 +370,8 @@ def _torch_fn_select(x, dim, index):
 
 _fn("_torch_fn_index_copy", '''
 def _torch_fn_index_copy(x, dim, index, source):
-    """torch.index_copy: a copy of x with the slices at ``index`` along ``dim`` replaced by source."""
+    """torch.index_copy: a copy of x with the slices at ``index`` along ``dim`` replaced
+    by source."""
     xt = paddle.moveaxis(x, dim, 0)
     st = paddle.moveaxis(source, dim, 0)
     return paddle.moveaxis(paddle.scatter(xt, index, st, overwrite=True), 0, dim)
@@ -385,7 +392,8 @@ def _torch_fn_put(x, index, source, accumulate=False):
 
 _fn("_torch_fn_unravel_index", '''
 def _torch_fn_unravel_index(indices, shape):
-    """torch.unravel_index: the coordinates of flat indices in ``shape``, one tensor per dimension."""
+    """torch.unravel_index: the coordinates of flat indices in ``shape``, one tensor per
+    dimension."""
     shape = [shape] if isinstance(shape, int) else list(shape)
     out = []
     for size in reversed(shape):
@@ -472,20 +480,22 @@ def _torch_fn_svd(x, some=True, compute_uv=True):
 
 _fn("_torch_fn_dstack", '''
 def _torch_fn_dstack(tensors):
-    """torch.dstack: stacked along the third dimension (1-d and 2-d inputs made 3-d first)."""
+    """torch.dstack: stacked along the third dimension (1-d and 2-d inputs made 3-d
+    first)."""
     return paddle.concat([paddle.atleast_3d(t) if t.ndim < 3 else t for t in tensors], axis=2)
 ''')
 
 _fn("_torch_fn_column_stack", '''
 def _torch_fn_column_stack(tensors):
-    """torch.column_stack: 0-d and 1-d tensors as columns, the others as they are, side by side."""
+    """torch.column_stack: 0-d and 1-d tensors as columns, the others as they are, side
+    by side."""
     return paddle.concat([t.reshape([-1, 1]) if t.ndim < 2 else t for t in tensors], axis=1)
 ''')
 
 _fn("_torch_fn_hsplit", '''
 def _torch_fn_hsplit(x, sections):
-    """torch.hsplit: split along dimension 1 (0 for 1-d tensors); an int is the number of parts,
-    a list the indices to split at."""
+    """torch.hsplit: split along dimension 1 (0 for 1-d tensors); an int is the number
+    of parts, a list the indices to split at."""
     return _torch_fn_split_at(x, sections, 1 if x.ndim > 1 else 0)
 ''', deps=("_torch_fn_split_at",))
 
@@ -503,7 +513,8 @@ def _torch_fn_dsplit(x, sections):
 
 _fn("_torch_fn_split_at", '''
 def _torch_fn_split_at(x, sections, axis):
-    """numpy-style split: an int is a number of equal parts, a sequence the indices to split at."""
+    """numpy-style split: an int is a number of equal parts, a sequence the indices to
+    split at."""
     if isinstance(sections, int):
         return paddle.split(x, sections, axis=axis)
     n = x.shape[axis]
@@ -513,7 +524,8 @@ def _torch_fn_split_at(x, sections, axis):
 
 _fn("_torch_fn_rms_norm", '''
 def _torch_fn_rms_norm(x, normalized_shape, weight=None, eps=None):
-    """torch.nn.functional.rms_norm: x / sqrt(mean(x^2) + eps) over the last dimensions, times weight."""
+    """torch.nn.functional.rms_norm: x / sqrt(mean(x^2) + eps) over the last dimensions,
+    times weight."""
     shape = [normalized_shape] if isinstance(normalized_shape, int) else list(normalized_shape)
     axes = list(range(x.ndim - len(shape), x.ndim))
     if eps is None:
@@ -524,14 +536,15 @@ def _torch_fn_rms_norm(x, normalized_shape, weight=None, eps=None):
 
 _fn("_torch_fn_adaptive_max_pool1d", '''
 def _torch_fn_adaptive_max_pool1d(x, output_size):
-    """torch.adaptive_max_pool1d: (values, indices), as torch's function always returns."""
+    """torch.adaptive_max_pool1d: (values, indices), as torch's function always
+    returns."""
     return paddle.nn.functional.adaptive_max_pool1d(x, output_size, return_mask=True)
 ''')
 
 _fn("_torch_fn_multilabel_margin_loss", '''
 def _torch_fn_multilabel_margin_loss(input, label, reduction="mean"):
-    """torch.nn.functional.multilabel_margin_loss: the targets are class indices padded with -1;
-    sum over targets j and non-targets i of max(0, 1 - (x[j] - x[i])) / C."""
+    """torch.nn.functional.multilabel_margin_loss: the targets are class indices padded
+    with -1; sum over targets j and non-targets i of max(0, 1 - (x[j] - x[i])) / C."""
     x = input if input.ndim == 2 else input.unsqueeze(0)
     y = label if label.ndim == 2 else label.unsqueeze(0)
     c = x.shape[1]
@@ -575,8 +588,8 @@ class TorchLPPool3d(paddle.nn.Layer):
 
 snippet("TorchRMSNorm", '''
 class TorchRMSNorm(paddle.nn.Layer):
-    """torch.nn.RMSNorm: x / sqrt(mean(x^2) + eps) over the last dimensions, times a learned
-    weight (initialized to ones) when elementwise_affine."""
+    """torch.nn.RMSNorm: x / sqrt(mean(x^2) + eps) over the last dimensions, times a
+    learned weight (initialized to ones) when elementwise_affine."""
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
         super().__init__()
@@ -593,13 +606,15 @@ class TorchRMSNorm(paddle.nn.Layer):
 for _d in (1, 2, 3):
     _fn(f"_torch_fn_max_pool{_d}d_with_indices", f'''
 def _torch_fn_max_pool{_d}d_with_indices(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    """torch's max_pool{_d}d_with_indices: (values, int64 flat indices in each input plane)."""
+    """torch's max_pool{_d}d_with_indices: (values, int64 flat indices in each input
+    plane)."""
     out, idx = paddle.nn.functional.max_pool{_d}d(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode, return_mask=True)
     return out, idx.astype("int64")
 ''')
     _fn(f"_torch_fn_adaptive_max_pool{_d}d_with_indices", f'''
 def _torch_fn_adaptive_max_pool{_d}d_with_indices(x, output_size):
-    """torch's adaptive_max_pool{_d}d_with_indices: (values, int64 flat indices in each input plane)."""
+    """torch's adaptive_max_pool{_d}d_with_indices: (values, int64 flat indices in each
+    input plane)."""
     out, idx = paddle.nn.functional.adaptive_max_pool{_d}d(x, output_size, return_mask=True)
     return out, idx.astype("int64")
 ''')
@@ -614,8 +629,8 @@ def _torch_fn_slice(x, dim=0, start=None, end=None, step=1):
 
 _fn("_torch_fn_scatter_reduce", '''
 def _torch_fn_scatter_reduce(x, dim, index, src, reduce, include_self=True):
-    """torch.scatter_reduce: paddle.put_along_axis with torch's reduction names; src is cut to
-    the index's shape (torch reads only that part of it)."""
+    """torch.scatter_reduce: paddle.put_along_axis with torch's reduction names; src is
+    cut to the index's shape (torch reads only that part of it)."""
     names = {"sum": "add", "prod": "mul", "mean": "mean", "amax": "amax", "amin": "amin"}
     src = src[tuple(slice(0, n) for n in index.shape)]
     return paddle.put_along_axis(x, index, src, dim, reduce=names[reduce], include_self=include_self, broadcast=False)

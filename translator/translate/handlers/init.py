@@ -125,8 +125,9 @@ snippet(
     '''
 def _torch_trunc_normal_(tensor: "paddle.Tensor", mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                          b: float = 2.0) -> "paddle.Tensor":
-    """torch.nn.init.trunc_normal_: N(mean, std) truncated to the absolute bounds [a, b], sampled
-    by the inverse CDF as torch does (Paddle 2.6's TruncatedNormal cuts at mean +- 2 std)."""
+    """torch.nn.init.trunc_normal_: N(mean, std) truncated to the absolute bounds [a,
+    b], sampled by the inverse CDF as torch does (Paddle 2.6's TruncatedNormal cuts at
+    mean +- 2 std)."""
     lo = (1.0 + math.erf((a - mean) / (std * math.sqrt(2.0)))) / 2.0
     hi = (1.0 + math.erf((b - mean) / (std * math.sqrt(2.0)))) / 2.0
     with paddle.no_grad():

@@ -25,7 +25,7 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import Refusal, Removed, TranslateContext, handler
-from ._common import Outcome, bind_supported, literal_value, make_call, refuse, refused, snippet
+from ._common import Outcome, bind_supported, docstring, literal_value, make_call, refuse, refused, snippet
 
 
 # ------------------------------------------------------------------------- TorchScript -----
@@ -155,7 +155,7 @@ def set_detect_anomaly(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> 
 def _identity(name: str, origin: str, arg: str = "fn") -> None:
     snippet(name, f'''
 def {name}({arg}):
-    """{origin}: a TorchScript/FX marker Paddle does not need; returns its argument unchanged."""
+    {docstring(f"{origin}: a TorchScript/FX marker Paddle does not need; returns its argument unchanged.")}
     return {arg}
 ''', paddle=False)
 
@@ -170,14 +170,15 @@ _identity("once_differentiable", "torch.autograd.function.once_differentiable")
 
 snippet("jit_script", '''
 def jit_script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
-    """torch.jit.script: Paddle runs the function or layer as Python; it is returned unchanged."""
+    """torch.jit.script: Paddle runs the function or layer as Python; it is returned
+    unchanged."""
     return obj
 ''', paddle=False)
 
 snippet("torch_compile", '''
 def torch_compile(model=None, **options):
-    """torch.compile: the model or function is returned unchanged (it runs eagerly in Paddle);
-    ``@torch_compile(mode=...)`` is a decorator that does the same."""
+    """torch.compile: the model or function is returned unchanged (it runs eagerly in
+    Paddle); ``@torch_compile(mode=...)`` is a decorator that does the same."""
     if model is None:
         return lambda fn: fn
     return model
@@ -185,7 +186,8 @@ def torch_compile(model=None, **options):
 
 snippet("compiler_disable", '''
 def compiler_disable(fn=None, recursive=True, **options):
-    """torch.compiler.disable: nothing is compiled in Paddle; the function is returned unchanged."""
+    """torch.compiler.disable: nothing is compiled in Paddle; the function is returned
+    unchanged."""
     if fn is None:
         return lambda f: f
     return fn
@@ -225,8 +227,8 @@ def jit_wait(future):
 
 snippet("detect_anomaly", '''
 class detect_anomaly:
-    """torch.autograd.detect_anomaly / set_detect_anomaly: Paddle has no anomaly mode; a context
-    manager (and decorator) that does nothing."""
+    """torch.autograd.detect_anomaly / set_detect_anomaly: Paddle has no anomaly mode; a
+    context manager (and decorator) that does nothing."""
 
     def __init__(self, *args, **kwargs):
         pass
@@ -243,9 +245,10 @@ class detect_anomaly:
 
 snippet("TorchFunction", '''
 class TorchFunction(paddle.autograd.PyLayer):
-    """paddle.autograd.PyLayer with torch.autograd.Function's conventions: ``backward`` may
-    return one gradient per ``forward`` argument (``None`` for non-tensors, which Paddle does
-    not expect), and ``ctx.needs_input_grad`` says which arguments need a gradient."""
+    """paddle.autograd.PyLayer with torch.autograd.Function's conventions: ``backward``
+    may return one gradient per ``forward`` argument (``None`` for non-tensors, which
+    Paddle does not expect), and ``ctx.needs_input_grad`` says which arguments need a
+    gradient."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -275,14 +278,16 @@ class TorchFunction(paddle.autograd.PyLayer):
 
 snippet("autograd_tuple", '''
 def _autograd_tuple(x):
-    """(x as a tuple, whether it was a sequence), as torch.autograd.functional reads inputs."""
+    """(x as a tuple, whether it was a sequence), as torch.autograd.functional reads
+    inputs."""
     if isinstance(x, (tuple, list)):
         return tuple(x), True
     return (x,), False
 
 
 def _autograd_inputs(inputs, create_graph):
-    """Inputs to differentiate: leaves that need a gradient (kept in the graph with create_graph)."""
+    """Inputs to differentiate: leaves that need a gradient (kept in the graph with
+    create_graph)."""
     out = []
     for x in inputs:
         if not (create_graph and not x.stop_gradient):
@@ -293,7 +298,8 @@ def _autograd_inputs(inputs, create_graph):
 
 
 def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False):
-    """paddle.grad with zeros where an input is unused (torch.autograd.functional's convention)."""
+    """paddle.grad with zeros where an input is unused (torch.autograd.functional's
+    convention)."""
     grads = paddle.grad(outputs, list(inputs), grad_outputs=grad_outputs, retain_graph=True,
                         create_graph=create_graph, allow_unused=True)
     return tuple(paddle.zeros_like(x) if g is None else g for g, x in zip(grads, inputs))
@@ -314,8 +320,9 @@ def _autograd_v(v, outputs):
 
 snippet("autograd_jacobian", '''
 def autograd_jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
-    """torch.autograd.functional.jacobian: for each output and input, the derivatives shaped
-    output.shape + input.shape, nested like torch (a tensor, or tuples by outputs then inputs)."""
+    """torch.autograd.functional.jacobian: for each output and input, the derivatives
+    shaped output.shape + input.shape, nested like torch (a tensor, or tuples by outputs
+    then inputs)."""
     inputs, many_in = _autograd_tuple(inputs)
     inputs = _autograd_inputs(inputs, create_graph)
     outputs, many_out = _autograd_tuple(func(*inputs))
@@ -334,8 +341,8 @@ def autograd_jacobian(func, inputs, create_graph=False, strict=False, vectorize=
 
 snippet("autograd_hessian", '''
 def autograd_hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
-    """torch.autograd.functional.hessian of a function with one-element output: input.shape +
-    input.shape (tuples of tuples for several inputs)."""
+    """torch.autograd.functional.hessian of a function with one-element output:
+    input.shape + input.shape (tuples of tuples for several inputs)."""
     _, many = _autograd_tuple(inputs)
 
     def gradient(*xs):
@@ -347,7 +354,8 @@ def autograd_hessian(func, inputs, create_graph=False, strict=False, vectorize=F
 
 snippet("autograd_vjp", '''
 def autograd_vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """torch.autograd.functional.vjp: (func(inputs), v^T J), nested like the outputs and inputs."""
+    """torch.autograd.functional.vjp: (func(inputs), v^T J), nested like the outputs and
+    inputs."""
     inputs, many_in = _autograd_tuple(inputs)
     inputs = _autograd_inputs(inputs, create_graph)
     outputs, many_out = _autograd_tuple(func(*inputs))
@@ -357,8 +365,8 @@ def autograd_vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 snippet("autograd_jvp", '''
 def autograd_jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """torch.autograd.functional.jvp: (func(inputs), J v), nested like the outputs (computed
-    with the double-backward trick, as torch does)."""
+    """torch.autograd.functional.jvp: (func(inputs), J v), nested like the outputs
+    (computed with the double-backward trick, as torch does)."""
     inputs, many_in = _autograd_tuple(inputs)
     inputs = _autograd_inputs(inputs, create_graph)
     outputs, many_out = _autograd_tuple(func(*inputs))
@@ -373,8 +381,8 @@ def autograd_jvp(func, inputs, v=None, create_graph=False, strict=False):
 
 snippet("autograd_hvp", '''
 def autograd_hvp(func, inputs, v=None, create_graph=False, strict=False):
-    """torch.autograd.functional.hvp of a one-element function: (func(inputs), H v), nested like
-    the inputs."""
+    """torch.autograd.functional.hvp of a one-element function: (func(inputs), H v),
+    nested like the inputs."""
     inputs, many_in = _autograd_tuple(inputs)
     inputs = _autograd_inputs(inputs, create_graph)
     output = func(*inputs)
@@ -387,7 +395,7 @@ def autograd_hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 snippet("autograd_vhp", '''
 def autograd_vhp(func, inputs, v=None, create_graph=False, strict=False):
-    """torch.autograd.functional.vhp of a one-element function: (func(inputs), v^T H), nested
-    like the inputs (equal to H v: the Hessian is symmetric)."""
+    """torch.autograd.functional.vhp of a one-element function: (func(inputs), v^T H),
+    nested like the inputs (equal to H v: the Hessian is symmetric)."""
     return autograd_hvp(func, inputs, v, create_graph, strict)
 ''', deps=("autograd_hvp",))

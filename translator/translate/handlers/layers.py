@@ -394,7 +394,8 @@ snippet(
     "as_parameter",
     '''
 def as_parameter(data: "paddle.Tensor", requires_grad: bool = True) -> "paddle.Tensor":
-    """torch.nn.Parameter(data, requires_grad): a Paddle parameter holding a copy of ``data``."""
+    """torch.nn.Parameter(data, requires_grad): a Paddle parameter holding a copy of
+    ``data``."""
     param = paddle.create_parameter(
         shape=data.shape, dtype=data.dtype, default_initializer=paddle.nn.initializer.Assign(data)
     )

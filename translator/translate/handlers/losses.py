@@ -27,8 +27,8 @@ snippet(
     "_torch_smooth_l1_loss",
     '''
 def _torch_smooth_l1_loss(input, label, reduction="mean", beta=1.0):
-    """torch.nn.functional.smooth_l1_loss: 0.5 x**2 / beta below beta, |x| - 0.5 beta above;
-    the L1 loss for beta == 0."""
+    """torch.nn.functional.smooth_l1_loss: 0.5 x**2 / beta below beta, |x| - 0.5 beta
+    above; the L1 loss for beta == 0."""
     diff = paddle.abs(input - label)
     if beta == 0:
         loss = diff

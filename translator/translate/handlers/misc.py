@@ -61,9 +61,9 @@ def _zero_grad(layer, set_to_none=True):
 
 snippet("_module_to", '''
 def _module_to(layer, dtype):
-    """torch's ``module.to(dtype)`` / ``double()`` / ``half()``: floating-point parameters and
-    buffers cast to ``dtype``, integer and bool buffers kept (Paddle's ``Layer.to`` casts all);
-    a dtype of None leaves the layer as it is."""
+    """torch's ``module.to(dtype)`` / ``double()`` / ``half()``: floating-point
+    parameters and buffers cast to ``dtype``, integer and bool buffers kept (Paddle's
+    ``Layer.to`` casts all); a dtype of None leaves the layer as it is."""
     if dtype is None:
         return layer
     kept = [
@@ -81,10 +81,11 @@ def _module_to(layer, dtype):
 
 snippet("TorchOptimizer", '''
 class TorchOptimizer:
-    """Base class of optimizers written against torch.optim.Optimizer: ``param_groups`` (dicts
-    holding ``"params"`` and the ``defaults``), ``state`` per parameter, ``zero_grad``,
-    ``add_param_group``, ``state_dict``/``load_state_dict``; the subclass writes ``step``.
-    (Paddle's own Optimizer takes a learning rate and parameters, and updates in C++.)"""
+    """Base class of optimizers written against torch.optim.Optimizer: ``param_groups``
+    (dicts holding ``"params"`` and the ``defaults``), ``state`` per parameter,
+    ``zero_grad``, ``add_param_group``, ``state_dict``/``load_state_dict``; the subclass
+    writes ``step``. (Paddle's own Optimizer takes a learning rate and parameters, and
+    updates in C++.)"""
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)

@@ -40,9 +40,10 @@ def weight_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
 
 snippet("PackedSequence", '''
 class PackedSequence(typing.NamedTuple):
-    """torch.nn.utils.rnn.PackedSequence: the time steps of a batch of sequences of different
-    lengths, packed time step by time step (``data``), with the batch size of each step.  Paddle's
-    RNN layers take padded input and ``sequence_length`` instead: unpack before calling them."""
+    """torch.nn.utils.rnn.PackedSequence: the time steps of a batch of sequences of
+    different lengths, packed time step by time step (``data``), with the batch size of
+    each step. Paddle's RNN layers take padded input and ``sequence_length`` instead:
+    unpack before calling them."""
 
     data: "paddle.Tensor"
     batch_sizes: "paddle.Tensor"
@@ -52,8 +53,9 @@ class PackedSequence(typing.NamedTuple):
 
 snippet("pad_sequence", '''
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
-    """torch.nn.utils.rnn.pad_sequence: stack tensors of shape [L_i, *] into [max L, B, *]
-    ([B, max L, *] with batch_first), filling with ``padding_value`` on ``padding_side``."""
+    """torch.nn.utils.rnn.pad_sequence: stack tensors of shape [L_i, *] into [max L, B,
+    *] ([B, max L, *] with batch_first), filling with ``padding_value`` on
+    ``padding_side``."""
     longest = max(int(s.shape[0]) for s in sequences)
     padded = []
     for s in sequences:
@@ -92,7 +94,8 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
 snippet("pad_packed_sequence", '''
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
-    """torch.nn.utils.rnn.pad_packed_sequence: (padded tensor, lengths) from a PackedSequence."""
+    """torch.nn.utils.rnn.pad_packed_sequence: (padded tensor, lengths) from a
+    PackedSequence."""
     data, batch_sizes, sorted_indices, unsorted_indices = sequence
     sizes = [int(b) for b in batch_sizes.tolist()]
     batch, steps = sizes[0], len(sizes)
@@ -125,7 +128,8 @@ def pack_sequence(sequences, enforce_sorted=True):
 
 snippet("unpad_sequence", '''
 def unpad_sequence(padded_sequences, lengths, batch_first=False):
-    """torch.nn.utils.rnn.unpad_sequence: the list of tensors of shape [L_i, *] padded together."""
+    """torch.nn.utils.rnn.unpad_sequence: the list of tensors of shape [L_i, *] padded
+    together."""
     if not batch_first:
         padded_sequences = padded_sequences.transpose([1, 0, *range(2, padded_sequences.ndim)])
     lengths = lengths.tolist() if isinstance(lengths, paddle.Tensor) else lengths
@@ -134,7 +138,8 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
 
 snippet("unpack_sequence", '''
 def unpack_sequence(packed_sequences):
-    """torch.nn.utils.rnn.unpack_sequence: the list of tensors a PackedSequence holds."""
+    """torch.nn.utils.rnn.unpack_sequence: the list of tensors a PackedSequence
+    holds."""
     padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
     return unpad_sequence(padded, lengths, batch_first=True)
 ''', deps=("pad_packed_sequence", "unpad_sequence"))

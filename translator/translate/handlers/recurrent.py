@@ -65,8 +65,9 @@ snippet(
     "TorchRNNCell",
     '''
 class TorchRNNCell(paddle.nn.SimpleRNNCell):
-    """paddle.nn.SimpleRNNCell called like torch.nn.RNNCell: ``cell(x, h)`` returns the new ``h``
-    (Paddle's returns ``(h, h)``); 1-d input is one unbatched sample, as in torch."""
+    """paddle.nn.SimpleRNNCell called like torch.nn.RNNCell: ``cell(x, h)`` returns the
+    new ``h`` (Paddle's returns ``(h, h)``); 1-d input is one unbatched sample, as in
+    torch."""
 
     def forward(self, input: "paddle.Tensor", hx: "paddle.Tensor | None" = None) -> "paddle.Tensor":
         if input.ndim == 1:
@@ -81,8 +82,9 @@ snippet(
     "TorchGRUCell",
     '''
 class TorchGRUCell(paddle.nn.GRUCell):
-    """paddle.nn.GRUCell called like torch.nn.GRUCell: ``cell(x, h)`` returns the new ``h``
-    (Paddle's returns ``(h, h)``); 1-d input is one unbatched sample, as in torch."""
+    """paddle.nn.GRUCell called like torch.nn.GRUCell: ``cell(x, h)`` returns the new
+    ``h`` (Paddle's returns ``(h, h)``); 1-d input is one unbatched sample, as in
+    torch."""
 
     def forward(self, input: "paddle.Tensor", hx: "paddle.Tensor | None" = None) -> "paddle.Tensor":
         if input.ndim == 1:
@@ -97,8 +99,9 @@ snippet(
     "TorchLSTMCell",
     '''
 class TorchLSTMCell(paddle.nn.LSTMCell):
-    """paddle.nn.LSTMCell called like torch.nn.LSTMCell: ``cell(x, (h, c))`` returns ``(h, c)``
-    (Paddle's returns ``(h, (h, c))``); 1-d input is one unbatched sample, as in torch."""
+    """paddle.nn.LSTMCell called like torch.nn.LSTMCell: ``cell(x, (h, c))`` returns
+    ``(h, c)`` (Paddle's returns ``(h, (h, c))``); 1-d input is one unbatched sample, as
+    in torch."""
 
     def forward(self, input: "paddle.Tensor", hx: "tuple | None" = None) -> tuple:
         if input.ndim == 1:
@@ -119,8 +122,9 @@ snippet(
     "_torch_rnn",
     '''
 def _torch_rnn(kind: str, *args: Any, **kwargs: Any) -> paddle.nn.Layer:
-    """torch's ``nn.LSTM``/``nn.GRU``/``nn.RNN(*args, **kwargs)`` as Paddle's LSTM/GRU/SimpleRNN:
-    torch's argument order, ``time_major`` unless ``batch_first``, ``direction`` from ``bidirectional``."""
+    """torch's ``nn.LSTM``/``nn.GRU``/``nn.RNN(*args, **kwargs)`` as Paddle's
+    LSTM/GRU/SimpleRNN: torch's argument order, ``time_major`` unless ``batch_first``,
+    ``direction`` from ``bidirectional``."""
     names = ["input_size", "hidden_size", "num_layers"] + (["nonlinearity"] if kind == "RNN" else [])
     kwargs.update(zip(names + ["bias", "batch_first", "dropout", "bidirectional"], args))
     if not kwargs.pop("bias", True) or kwargs.pop("proj_size", 0):
@@ -140,8 +144,9 @@ snippet(
     "_torch_nn_class",
     '''
 def _torch_nn_class(name: str) -> Any:
-    """torch's ``getattr(torch.nn, name)``: the recurrent layers through ``_torch_rnn``; other
-    names by Paddle's spelling (``Conv2d`` -> ``Conv2D``, ``Module`` -> ``Layer``)."""
+    """torch's ``getattr(torch.nn, name)``: the recurrent layers through ``_torch_rnn``;
+    other names by Paddle's spelling (``Conv2d`` -> ``Conv2D``, ``Module`` ->
+    ``Layer``)."""
     if name in ("LSTM", "GRU", "RNN"):
         return functools.partial(_torch_rnn, name)
     paddle_name = {"Module": "Layer"}.get(name, name[:-1] + "D" if name[-2:-1].isdigit() and name.endswith("d") else name)
@@ -158,8 +163,9 @@ snippet(
     "TorchTiedLinear",
     '''
 class TorchTiedLinear(paddle.nn.Layer):
-    """A Linear that shares its weight with an Embedding: the weight is [out, in] (torch's Linear
-    layout, an Embedding's [num, dim]); Paddle's own Linear would store [in, out]."""
+    """A Linear that shares its weight with an Embedding: the weight is [out, in]
+    (torch's Linear layout, an Embedding's [num, dim]); Paddle's own Linear would store
+    [in, out]."""
 
     def __init__(self, weight: paddle.Tensor, bias: Any) -> None:
         super().__init__()
@@ -176,9 +182,9 @@ snippet(
     "_torch_tie_weight",
     '''
 def _torch_tie_weight(target: paddle.nn.Layer, source: paddle.nn.Layer) -> tuple[paddle.nn.Layer, paddle.nn.Layer]:
-    """torch's ``target.weight = source.weight``; returns the two layers to assign back. A Linear
-    tied to an Embedding (either way) becomes a ``TorchTiedLinear`` on the Embedding's weight,
-    which takes the values torch would keep (the source's)."""
+    """torch's ``target.weight = source.weight``; returns the two layers to assign back.
+    A Linear tied to an Embedding (either way) becomes a ``TorchTiedLinear`` on the
+    Embedding's weight, which takes the values torch would keep (the source's)."""
     if isinstance(target, paddle.nn.Linear) and isinstance(source, paddle.nn.Embedding):
         return TorchTiedLinear(source.weight, target.bias), source
     if isinstance(target, paddle.nn.Embedding) and isinstance(source, paddle.nn.Linear):

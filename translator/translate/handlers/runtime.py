@@ -61,10 +61,11 @@ snippet(
     "_cudnn",
     '''
 class _CudnnSwitches:
-    """torch.backends.cudnn: ``benchmark`` is Paddle's exhaustive cuDNN algorithm search,
-    ``deterministic`` its deterministic cuDNN kernels (both set as Paddle flags on a CUDA build;
-    a CPU build has neither flag and only keeps the values).  ``enabled`` and ``allow_tf32`` are
-    kept for code that reads them back: Paddle has no switch for them."""
+    """torch.backends.cudnn: ``benchmark`` is Paddle's exhaustive cuDNN algorithm
+    search, ``deterministic`` its deterministic cuDNN kernels (both set as Paddle flags
+    on a CUDA build; a CPU build has neither flag and only keeps the values).
+    ``enabled`` and ``allow_tf32`` are kept for code that reads them back: Paddle has no
+    switch for them."""
 
     _FLAGS = {"benchmark": "FLAGS_cudnn_exhaustive_search", "deterministic": "FLAGS_cudnn_deterministic"}
 
@@ -134,7 +135,8 @@ snippet(
     "_cuda_is_bf16_supported",
     '''
 def _cuda_is_bf16_supported(including_emulation: bool = True) -> bool:
-    """torch.cuda.is_bf16_supported(): a GPU is there and Paddle's AMP supports bfloat16 on it."""
+    """torch.cuda.is_bf16_supported(): a GPU is there and Paddle's AMP supports bfloat16
+    on it."""
     if not paddle.device.cuda.device_count():
         return False
     return bool(paddle.amp.is_bfloat16_supported(paddle.CUDAPlace(0)))
@@ -145,7 +147,8 @@ snippet(
     "_accelerator_devices",
     '''
 def _accelerator_devices() -> list:
-    """The accelerators Paddle sees (GPUs, XPUs, custom devices), as "gpu:0"-style names."""
+    """The accelerators Paddle sees (GPUs, XPUs, custom devices), as "gpu:0"-style
+    names."""
     return [d for d in paddle.device.get_available_device() if not d.startswith("cpu")]
 ''',
 )
@@ -174,8 +177,9 @@ snippet(
     "_current_accelerator",
     '''
 def _current_accelerator(check_available: bool = False) -> Any:
-    """torch.accelerator.current_accelerator(): the accelerator's device type as Paddle names it
-    ("gpu", "xpu", ...; a string where torch gives a torch.device), or None without one."""
+    """torch.accelerator.current_accelerator(): the accelerator's device type as Paddle
+    names it ("gpu", "xpu", ...; a string where torch gives a torch.device), or None
+    without one."""
     devices = _accelerator_devices()
     return devices[0].partition(":")[0] if devices else None
 ''',
@@ -187,7 +191,8 @@ snippet(
     "_seed",
     '''
 def _seed() -> int:
-    """torch.seed(): seed Paddle's generators with a fresh random 63-bit seed and return it."""
+    """torch.seed(): seed Paddle's generators with a fresh random 63-bit seed and return
+    it."""
     seed = random.SystemRandom().getrandbits(63)
     paddle.seed(seed)
     return seed
@@ -199,7 +204,8 @@ snippet(
     "_initial_seed",
     '''
 def _initial_seed() -> int:
-    """torch.initial_seed(): the seed of Paddle's CPU generator (the last paddle.seed)."""
+    """torch.initial_seed(): the seed of Paddle's CPU generator (the last
+    paddle.seed)."""
     return paddle.framework.core.default_cpu_generator().initial_seed()
 ''',
 )
@@ -247,8 +253,9 @@ snippet(
     "_use_deterministic_algorithms",
     '''
 def _use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """torch.use_deterministic_algorithms(mode): Paddle's deterministic cuDNN kernels and
-    embedding gradients (flags of a CUDA build; a CPU build computes deterministically)."""
+    """torch.use_deterministic_algorithms(mode): Paddle's deterministic cuDNN kernels
+    and embedding gradients (flags of a CUDA build; a CPU build computes
+    deterministically)."""
     _DETERMINISTIC[0] = bool(mode)
     if paddle.device.is_compiled_with_cuda():
         paddle.set_flags({"FLAGS_cudnn_deterministic": bool(mode), "FLAGS_embedding_deterministic": int(bool(mode))})

@@ -232,10 +232,11 @@ snippet(
     "_SequentialLR",
     '''
 class _SequentialLR(paddle.optimizer.lr.LRScheduler):
-    """torch's ``SequentialLR``: ``schedulers[i]`` drives the learning rate from ``milestones[i - 1]``
-    on, restarted at its epoch 0 there.  Each Paddle scheduler was built from the optimizer's rate
-    when it was made (a previous scheduler may have changed it): all but the first start again
-    from the first one's base rate (OneCycleLR and CyclicLR carry their own rates)."""
+    """torch's ``SequentialLR``: ``schedulers[i]`` drives the learning rate from
+    ``milestones[i - 1]`` on, restarted at its epoch 0 there. Each Paddle scheduler was
+    built from the optimizer's rate when it was made (a previous scheduler may have
+    changed it): all but the first start again from the first one's base rate
+    (OneCycleLR and CyclicLR carry their own rates)."""
 
     def __init__(self, optimizer: Any, schedulers: Any, milestones: Any, last_epoch: int = -1) -> None:
         self._schedulers = list(schedulers)
@@ -268,9 +269,10 @@ snippet(
     "_ChainedScheduler",
     '''
 class _ChainedScheduler(paddle.optimizer.lr.LRScheduler):
-    """torch's ``ChainedScheduler``: every scheduler steps together and their factors multiply.
-    Each Paddle scheduler's factor is its rate over its base rate; the product scales the first
-    scheduler's base rate (torch's multiplicative schedulers compose the same way)."""
+    """torch's ``ChainedScheduler``: every scheduler steps together and their factors
+    multiply. Each Paddle scheduler's factor is its rate over its base rate; the product
+    scales the first scheduler's base rate (torch's multiplicative schedulers compose
+    the same way)."""
 
     def __init__(self, schedulers: Any, optimizer: Any) -> None:
         self._schedulers = list(schedulers)

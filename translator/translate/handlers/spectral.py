@@ -13,7 +13,7 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import TranslateContext, handler
-from ._common import Outcome, bind_supported, literal_value, make_call, plain_rule, refused, snippet
+from ._common import Outcome, bind_supported, docstring, literal_value, make_call, plain_rule, refused, snippet
 
 # -------------------------------------------------------------------------- fft -------------
 
@@ -37,8 +37,9 @@ for _name, _sign in (("fftshift", ""), ("ifftshift", "-")):
         f"_torch_fft_{_name}",
         f'''
 def _torch_fft_{_name}(input, dim=None):
-    """torch.fft.{_name}: roll each dim in dim (default: all) by {_sign}(its size // 2); written with
-    paddle.roll because Paddle 3's {_name} fails on a single axis."""
+    """torch.fft.{_name}: roll each dim in dim (default: all) by
+    {_sign}(its size // 2); written with paddle.roll because Paddle 3's {_name} fails
+    on a single axis."""
     dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
     return paddle.roll(input, [{_sign}(input.shape[d] // 2) for d in dims], dims)
 ''',
@@ -59,7 +60,8 @@ snippet(
     "_torch_linalg_vander",
     '''
 def _torch_linalg_vander(x, N=None):
-    """torch.linalg.vander: x ** 0, x ** 1, ..., x ** (N - 1) along a new last dim (batched)."""
+    """torch.linalg.vander: x ** 0, x ** 1, ..., x ** (N - 1) along a new last dim
+    (batched)."""
     n = x.shape[-1] if N is None else N
     return x.unsqueeze(-1) ** paddle.arange(n).astype(x.dtype)
 ''',
@@ -69,7 +71,8 @@ snippet(
     "_torch_linalg_tensorinv",
     '''
 def _torch_linalg_tensorinv(A, ind=2):
-    """torch.linalg.tensorinv: the inverse of A seen as a matrix of its first ind dims by the rest."""
+    """torch.linalg.tensorinv: the inverse of A seen as a matrix of its first ind dims
+    by the rest."""
     rows = math.prod(A.shape[:ind])
     return paddle.linalg.inv(A.reshape([rows, -1])).reshape(list(A.shape[ind:]) + list(A.shape[:ind]))
 ''',
@@ -80,7 +83,8 @@ snippet(
     "_torch_linalg_tensorsolve",
     '''
 def _torch_linalg_tensorsolve(A, B, dims=None):
-    """torch.linalg.tensorsolve: X with tensordot(A, X, X.ndim) == B; dims of A move to the end first."""
+    """torch.linalg.tensorsolve: X with tensordot(A, X, X.ndim) == B; dims of A move to
+    the end first."""
     if dims is not None:
         moved = [d % A.ndim for d in dims]
         A = A.transpose([d for d in range(A.ndim) if d not in moved] + moved)
@@ -98,8 +102,8 @@ _TorchLstsq = collections.namedtuple("_TorchLstsq", ["solution", "residuals", "r
 
 
 def _torch_linalg_lstsq(A, B, rcond=None, driver=None):
-    """torch.linalg.lstsq: Paddle's four results, the rank as int64 (Paddle: int32), no residuals
-    with the default driver (gelsy), as torch."""
+    """torch.linalg.lstsq: Paddle's four results, the rank as int64 (Paddle: int32), no
+    residuals with the default driver (gelsy), as torch."""
     solution, residuals, rank, singular_values = paddle.linalg.lstsq(A, B, rcond=rcond, driver=driver)
     if driver in (None, "gelsy"):  # torch computes no residuals with gelsy (Paddle 2.6 does)
         residuals = paddle.zeros([0], dtype=solution.dtype)
@@ -126,8 +130,9 @@ snippet(
     "_torch_lu_infos",
     '''
 def _torch_lu_infos(A, what, check_errors):
-    """LAPACK's getrf info for each matrix (0: invertible), raising as torch does when asked;
-    and a mask of the singular matrices (with one axis per matrix dim) or None."""
+    """LAPACK's getrf info for each matrix (0: invertible), raising as torch does when
+    asked; and a mask of the singular matrices (with one axis per matrix dim) or
+    None."""
     info = paddle.linalg.lu(A, get_infos=True)[2].reshape(A.shape[:-2])
     if not bool((info != 0).any()):
         return info, None
@@ -144,7 +149,8 @@ _TorchInverseInfo = collections.namedtuple("_TorchInverseInfo", ["inverse", "inf
 
 
 def _torch_linalg_inv_ex(A, check_errors=False):
-    """torch.linalg.inv_ex: (inverse, info); info > 0 marks a singular matrix, whose inverse is NaN."""
+    """torch.linalg.inv_ex: (inverse, info); info > 0 marks a singular matrix, whose
+    inverse is NaN."""
     info, bad = _torch_lu_infos(A, "inv_ex", check_errors)
     if bad is None:
         return _TorchInverseInfo(paddle.linalg.inv(A), info)
@@ -163,7 +169,8 @@ _TorchResultInfo = collections.namedtuple("_TorchResultInfo", ["result", "info"]
 
 
 def _torch_linalg_solve_ex(A, B, check_errors=False):
-    """torch.linalg.solve_ex: (solution, info); info > 0 marks a singular matrix, whose solution is NaN."""
+    """torch.linalg.solve_ex: (solution, info); info > 0 marks a singular matrix, whose
+    solution is NaN."""
     info, bad = _torch_lu_infos(A, "solve_ex", check_errors)
     if bad is None:
         return _TorchResultInfo(paddle.linalg.solve(A, B), info)
@@ -182,9 +189,10 @@ _TorchLInfo = collections.namedtuple("_TorchLInfo", ["L", "info"])
 
 
 def _torch_linalg_cholesky_ex(A, upper=False, check_errors=False):
-    """torch.linalg.cholesky_ex: (L, info).  info is 0, or the order of the first leading minor
-    that is not positive-definite (LAPACK's potrf), found by an unblocked factorization when
-    Paddle's fails; L is then factored up to that column, zero beyond."""
+    """torch.linalg.cholesky_ex: (L, info). info is 0, or the order of the first leading
+    minor that is not positive-definite (LAPACK's potrf), found by an unblocked
+    factorization when Paddle's fails; L is then factored up to that column, zero
+    beyond."""
     try:
         L = paddle.linalg.cholesky(A, upper=upper)
         return _TorchLInfo(L, paddle.zeros(A.shape[:-2], dtype="int32"))
@@ -216,8 +224,9 @@ snippet(
     "_torch_special_float",
     '''
 def _torch_special_float(*args):
-    """The arguments as float64 tensors broadcast together, and the dtype torch's result has
-    (the widest floating dtype among tensor arguments, else Paddle's default float)."""
+    """The arguments as float64 tensors broadcast together, and the dtype torch's result
+    has (the widest floating dtype among tensor arguments, else Paddle's default
+    float)."""
     rank = {"float16": 1, "bfloat16": 1, "float32": 2, "float64": 3}
     dtype = None
     for a in args:
@@ -237,8 +246,9 @@ snippet(
     "_torch_special_erfcx64",
     '''
 def _torch_special_erfcx64(x):
-    """exp(x**2) * erfc(x) for a float64 tensor: 1 - erf(x) below 2 (exact there), a continued
-    fraction above (no overflow), and erfcx(x) = 2 exp(x**2) - erfcx(-x) for x < 0."""
+    """exp(x**2) * erfc(x) for a float64 tensor: 1 - erf(x) below 2 (exact there), a
+    continued fraction above (no overflow), and erfcx(x) = 2 exp(x**2) - erfcx(-x) for x
+    < 0."""
     z = paddle.abs(x)
     zc = paddle.maximum(z, paddle.full_like(z, 2.0))
     f = zc
@@ -286,7 +296,7 @@ for _name, (_doc, _expr) in _UNARY.items():
         f"_torch_special_{_name}",
         f'''
 def _torch_special_{_name}(input):
-    """torch.special.{_name}: {_doc}."""
+    {docstring(f"torch.special.{_name}: {_doc}.")}
     (x,), dtype = _torch_special_float(input)
     return ({_expr}).astype(dtype)
 ''',
@@ -299,7 +309,8 @@ for _name, _log in (("xlogy", "log"), ("xlog1py", "log1p")):
         f"_torch_special_{_name}",
         f'''
 def _torch_special_{_name}(input, other):
-    """torch.special.{_name}: input * {_log}(other), 0 where input is 0 (unless other is NaN)."""
+    """torch.special.{_name}: input * {_log}(other), 0 where input is 0 (unless
+    other is NaN)."""
     (x, y), dtype = _torch_special_float(input, other)
     out = x * paddle.{_log}(y)
     return paddle.where((x == 0) & ~paddle.isnan(y), paddle.zeros_like(out), out).astype(dtype)
@@ -317,8 +328,9 @@ _TORCH_ZETA_B = [b / math.factorial(2 * j + 2) for j, b in enumerate(
 
 
 def _torch_special_zeta(input, other):
-    """torch.special.zeta: the Hurwitz zeta function sum((other + k) ** -input), by Euler-Maclaurin
-    summation; inf at input == 1 and at integer other <= 0, NaN for input < 1 (as torch)."""
+    """torch.special.zeta: the Hurwitz zeta function sum((other + k) ** -input), by
+    Euler-Maclaurin summation; inf at input == 1 and at integer other <= 0, NaN for
+    input < 1 (as torch)."""
     (s, q), dtype = _torch_special_float(input, other)
     terms = max(9, int(math.ceil(-float(q.min()))) + 9) if q.numel() > 0 else 9
     total = paddle.zeros_like(s)
@@ -344,9 +356,10 @@ snippet(
     "_torch_special_bessel_k",
     '''
 def _torch_special_bessel_k(input, nu, scaled):
-    """The modified Bessel function of the second kind K_nu(x) (times exp(x) when scaled), from
-    K_nu(x) = integral over t > 0 of exp(-x cosh t) cosh(nu t): the trapezoidal rule on it
-    converges geometrically; the step follows x so that every x gets the same accuracy."""
+    """The modified Bessel function of the second kind K_nu(x) (times exp(x) when
+    scaled), from K_nu(x) = integral over t > 0 of exp(-x cosh t) cosh(nu t): the
+    trapezoidal rule on it converges geometrically; the step follows x so that every x
+    gets the same accuracy."""
     (x,), dtype = _torch_special_float(input)
     z = paddle.where(x > 0, x, paddle.ones_like(x))
     # the integrand (scaled by exp(x)) is below exp(-745) beyond t = acosh(1 + 745 / x)
@@ -375,7 +388,7 @@ for _name, _nu, _scaled, _doc in (
         f"_torch_special_{_name}",
         f'''
 def _torch_special_{_name}(input):
-    """torch.special.{_name}: {_doc}."""
+    {docstring(f"torch.special.{_name}: {_doc}.")}
     return _torch_special_bessel_k(input, {_nu}, {_scaled})
 ''',
         deps=("_torch_special_bessel_k",),
@@ -385,8 +398,8 @@ snippet(
     "_torch_special_polynomial",
     '''
 def _torch_special_polynomial(kind, input, n):
-    """The orthogonal polynomial of degree n (an int or an integer tensor, broadcast with input)
-    at input, by its three-term recurrence; 0 for n < 0, as torch."""
+    """The orthogonal polynomial of degree n (an int or an integer tensor, broadcast
+    with input) at input, by its three-term recurrence; 0 for n < 0, as torch."""
     (x,), dtype = _torch_special_float(input)
     if kind.startswith("shifted_"):
         kind, x = kind[len("shifted_"):], 2.0 * x - 1.0
@@ -432,7 +445,7 @@ for _fn, _kind in _POLYNOMIALS.items():
         f"_torch_special_{_fn}",
         f'''
 def _torch_special_{_fn}(input, n):
-    """torch.special.{_fn}: the polynomial of degree n at input."""
+    {docstring(f"torch.special.{_fn}: the polynomial of degree n at input.")}
     return _torch_special_polynomial("{_kind}", input, n)
 ''',
         deps=("_torch_special_polynomial",),

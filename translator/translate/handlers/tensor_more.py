@@ -358,8 +358,8 @@ def narrow(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
 
 snippet("_torch_narrow", '''
 def _torch_narrow(x, dim, start, length):
-    """torch's narrow: ``length`` elements of ``x`` along ``dim`` from ``start`` (an int or a
-    0-d tensor; a negative start counts from the end)."""
+    """torch's narrow: ``length`` elements of ``x`` along ``dim`` from ``start`` (an int
+    or a 0-d tensor; a negative start counts from the end)."""
     start = int(start)
     if start < 0:
         start += x.shape[dim]

@@ -15,10 +15,11 @@ snippet(
     "TorchMultiheadAttention",
     '''
 class TorchMultiheadAttention(paddle.nn.Layer):
-    """torch.nn.MultiheadAttention in Paddle, with torch's arguments, parameter names and layouts
-    (``in_proj_weight`` is (3 * embed_dim, embed_dim), ``out_proj`` a Linear), torch's results
-    ``(output, weights or None)`` and masks: inputs are (L, N, E) unless ``batch_first=True``;
-    boolean masks are True where attention is *not* allowed, float masks are added."""
+    """torch.nn.MultiheadAttention in Paddle, with torch's arguments, parameter names
+    and layouts (``in_proj_weight`` is (3 * embed_dim, embed_dim), ``out_proj`` a
+    Linear), torch's results ``(output, weights or None)`` and masks: inputs are (L, N,
+    E) unless ``batch_first=True``; boolean masks are True where attention is *not*
+    allowed, float masks are added."""
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: "int | None" = None,
@@ -112,7 +113,8 @@ snippet(
     "_torch_additive_mask",
     '''
 def _torch_additive_mask(mask: "paddle.Tensor", dtype: "paddle.dtype") -> "paddle.Tensor":
-    """A torch attention mask as a float mask to add: boolean True (not allowed) -> -inf."""
+    """A torch attention mask as a float mask to add: boolean True (not allowed) ->
+    -inf."""
     if mask.dtype == paddle.bool:
         return paddle.where(mask, paddle.full(mask.shape, float("-inf"), dtype), paddle.zeros(mask.shape, dtype))
     return mask.astype(dtype)
@@ -138,8 +140,8 @@ snippet(
     '''
 class TorchTransformerEncoderLayer(paddle.nn.Layer):
     """torch.nn.TransformerEncoderLayer in Paddle: torch's arguments, sublayer names
-    (``self_attn``, ``linear1``, ``linear2``, ``norm1``, ``norm2``), masks and (L, N, E) layout
-    unless ``batch_first=True``."""
+    (``self_attn``, ``linear1``, ``linear2``, ``norm1``, ``norm2``), masks and (L, N, E)
+    layout unless ``batch_first=True``."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: Any = "relu", layer_norm_eps: float = 1e-05, batch_first: bool = False,
@@ -186,8 +188,8 @@ snippet(
     '''
 class TorchTransformerDecoderLayer(paddle.nn.Layer):
     """torch.nn.TransformerDecoderLayer in Paddle: torch's arguments, sublayer names
-    (``self_attn``, ``multihead_attn``, ``linear1``, ``linear2``, ``norm1``..``norm3``), masks
-    and (L, N, E) layout unless ``batch_first=True``."""
+    (``self_attn``, ``multihead_attn``, ``linear1``, ``linear2``, ``norm1``..``norm3``),
+    masks and (L, N, E) layout unless ``batch_first=True``."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: Any = "relu", layer_norm_eps: float = 1e-05, batch_first: bool = False,
@@ -245,8 +247,9 @@ snippet(
     "TorchTransformerEncoder",
     '''
 class TorchTransformerEncoder(paddle.nn.Layer):
-    """torch.nn.TransformerEncoder in Paddle: ``num_layers`` deep copies of ``encoder_layer``
-    (as torch makes them) in ``layers``, then the optional ``norm``."""
+    """torch.nn.TransformerEncoder in Paddle: ``num_layers`` deep copies of
+    ``encoder_layer`` (as torch makes them) in ``layers``, then the optional
+    ``norm``."""
 
     def __init__(self, encoder_layer: paddle.nn.Layer, num_layers: int, norm: "paddle.nn.Layer | None" = None,
                  enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
@@ -272,8 +275,9 @@ snippet(
     "TorchTransformerDecoder",
     '''
 class TorchTransformerDecoder(paddle.nn.Layer):
-    """torch.nn.TransformerDecoder in Paddle: ``num_layers`` deep copies of ``decoder_layer``
-    (as torch makes them) in ``layers``, then the optional ``norm``."""
+    """torch.nn.TransformerDecoder in Paddle: ``num_layers`` deep copies of
+    ``decoder_layer`` (as torch makes them) in ``layers``, then the optional
+    ``norm``."""
 
     def __init__(self, decoder_layer: paddle.nn.Layer, num_layers: int, norm: "paddle.nn.Layer | None" = None) -> None:
         super().__init__()
@@ -304,8 +308,8 @@ snippet(
     '''
 class TorchTransformer(paddle.nn.Layer):
     """torch.nn.Transformer in Paddle: torch's arguments, sublayer names (``encoder``,
-    ``decoder``), masks and (S, N, E) layout unless ``batch_first=True``; parameters with more
-    than one dimension start Xavier-uniform, as in torch."""
+    ``decoder``), masks and (S, N, E) layout unless ``batch_first=True``; parameters
+    with more than one dimension start Xavier-uniform, as in torch."""
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
                  num_decoder_layers: int = 6, dim_feedforward: int = 2048, dropout: float = 0.1,

@@ -32,7 +32,8 @@ snippet(
     "InterpolationMode",
     '''
 class InterpolationMode:
-    """torchvision's interpolation modes as the strings paddle.vision.transforms takes."""
+    """torchvision's interpolation modes as the strings paddle.vision.transforms
+    takes."""
 
     NEAREST = "nearest"
     NEAREST_EXACT = "nearest"
@@ -120,7 +121,8 @@ snippet(
     "RandomApply",
     '''
 class RandomApply:
-    """torchvision.transforms.RandomApply: the transforms in order, all of them with probability p."""
+    """torchvision.transforms.RandomApply: the transforms in order, all of them with
+    probability p."""
 
     def __init__(self, transforms, p=0.5):
         self.transforms = transforms
@@ -141,7 +143,8 @@ snippet(
     "_image_channels",
     '''
 def _image_channels(img):
-    """Channels of a CHW tensor, an HWC ndarray or a PIL image (torchvision's get_image_num_channels)."""
+    """Channels of a CHW tensor, an HWC ndarray or a PIL image (torchvision's
+    get_image_num_channels)."""
     if isinstance(img, paddle.Tensor):
         return 1 if img.ndim == 2 else int(img.shape[-3])
     if isinstance(img, np.ndarray):
@@ -155,7 +158,8 @@ snippet(
     "RandomGrayscale",
     '''
 class RandomGrayscale:
-    """torchvision.transforms.RandomGrayscale: grayscale with probability p, keeping the channel count."""
+    """torchvision.transforms.RandomGrayscale: grayscale with probability p, keeping the
+    channel count."""
 
     def __init__(self, p=0.1):
         self.p = p
@@ -173,7 +177,8 @@ snippet(
     "pil_to_tensor",
     '''
 def pil_to_tensor(pic):
-    """torchvision's pil_to_tensor: a PIL image as a CHW tensor of its own dtype (no scaling)."""
+    """torchvision's pil_to_tensor: a PIL image as a CHW tensor of its own dtype (no
+    scaling)."""
     arr = np.array(pic, copy=True)
     if arr.ndim == 2:
         arr = arr[:, :, None]
@@ -186,7 +191,8 @@ snippet(
     "PILToTensor",
     '''
 class PILToTensor:
-    """torchvision.transforms.PILToTensor: a PIL image as a CHW tensor of its own dtype."""
+    """torchvision.transforms.PILToTensor: a PIL image as a CHW tensor of its own
+    dtype."""
 
     def __call__(self, pic):
         return pil_to_tensor(pic)
@@ -198,8 +204,8 @@ snippet(
     "convert_image_dtype",
     '''
 def convert_image_dtype(image, dtype=paddle.float32):
-    """torchvision's convert_image_dtype: casts and rescales between float [0, 1] and the
-    integer ranges."""
+    """torchvision's convert_image_dtype: casts and rescales between float [0, 1] and
+    the integer ranges."""
     if image.dtype == dtype:
         return image
     floats = (paddle.float16, paddle.float32, paddle.float64, paddle.bfloat16)
@@ -248,8 +254,8 @@ snippet(
     "to_pil_image",
     '''
 def to_pil_image(pic, mode=None):
-    """torchvision's to_pil_image for CHW tensors and HWC ndarrays: floats are scaled by 255
-    and truncated to uint8 (unless mode is "F")."""
+    """torchvision's to_pil_image for CHW tensors and HWC ndarrays: floats are scaled by
+    255 and truncated to uint8 (unless mode is "F")."""
     from PIL import Image
 
     if isinstance(pic, paddle.Tensor):
@@ -288,8 +294,8 @@ snippet(
     "gaussian_blur",
     '''
 def gaussian_blur(img, kernel_size, sigma=None):
-    """torchvision's gaussian_blur on a CHW (or NCHW) tensor: a separable Gaussian kernel,
-    reflect padding, one depthwise convolution."""
+    """torchvision's gaussian_blur on a CHW (or NCHW) tensor: a separable Gaussian
+    kernel, reflect padding, one depthwise convolution."""
     if isinstance(kernel_size, int):
         kernel_size = [kernel_size, kernel_size]
     kernel_size = [int(k) for k in kernel_size]
@@ -327,7 +333,8 @@ snippet(
     "GaussianBlur",
     '''
 class GaussianBlur:
-    """torchvision.transforms.GaussianBlur: sigma drawn uniformly from its range on each call."""
+    """torchvision.transforms.GaussianBlur: sigma drawn uniformly from its range on each
+    call."""
 
     def __init__(self, kernel_size, sigma=(0.1, 2.0)):
         self.kernel_size = [kernel_size, kernel_size] if isinstance(kernel_size, int) else list(kernel_size)
@@ -377,7 +384,8 @@ snippet(
     "box_iou",
     '''
 def box_iou(boxes1, boxes2):
-    """torchvision.ops.box_iou: the N x M IoU matrix of two sets of (x1, y1, x2, y2) boxes."""
+    """torchvision.ops.box_iou: the N x M IoU matrix of two sets of (x1, y1, x2, y2)
+    boxes."""
     inter, union = _box_inter_union(boxes1, boxes2)
     return inter / union
 ''',
@@ -388,7 +396,8 @@ snippet(
     "generalized_box_iou",
     '''
 def generalized_box_iou(boxes1, boxes2):
-    """torchvision.ops.generalized_box_iou: IoU minus the enclosing box's share not in the union."""
+    """torchvision.ops.generalized_box_iou: IoU minus the enclosing box's share not in
+    the union."""
     inter, union = _box_inter_union(boxes1, boxes2)
     iou = inter / union
     lti = paddle.minimum(boxes1[:, None, :2], boxes2[:, :2])
@@ -428,7 +437,8 @@ snippet(
     "clip_boxes_to_image",
     '''
 def clip_boxes_to_image(boxes, size):
-    """torchvision.ops.clip_boxes_to_image: x clipped to [0, width], y to [0, height]; size is (height, width)."""
+    """torchvision.ops.clip_boxes_to_image: x clipped to [0, width], y to [0, height];
+    size is (height, width)."""
     height, width = size
     x = boxes[..., 0::2].clip(min=0, max=width)
     y = boxes[..., 1::2].clip(min=0, max=height)
@@ -440,7 +450,8 @@ snippet(
     "remove_small_boxes",
     '''
 def remove_small_boxes(boxes, min_size):
-    """torchvision.ops.remove_small_boxes: indices (int64) of boxes whose sides are both >= min_size."""
+    """torchvision.ops.remove_small_boxes: indices (int64) of boxes whose sides are both
+    >= min_size."""
     ws, hs = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     keep = paddle.logical_and(ws >= min_size, hs >= min_size)
     return paddle.nonzero(keep).flatten()
@@ -472,8 +483,8 @@ snippet(
     "stochastic_depth",
     '''
 def stochastic_depth(input, p, mode, training=True):
-    """torchvision.ops.stochastic_depth: drops whole rows ("row") or the whole batch ("batch")
-    with probability p, scaling what survives by 1 / (1 - p)."""
+    """torchvision.ops.stochastic_depth: drops whole rows ("row") or the whole batch
+    ("batch") with probability p, scaling what survives by 1 / (1 - p)."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"drop probability has to be between 0 and 1, but got {p}")
     if mode not in ("batch", "row"):
@@ -510,8 +521,8 @@ snippet(
     "batched_nms",
     '''
 def batched_nms(boxes, scores, idxs, iou_threshold):
-    """torchvision.ops.batched_nms: NMS within each category (boxes of different idxs never
-    suppress each other), kept indices sorted by decreasing score."""
+    """torchvision.ops.batched_nms: NMS within each category (boxes of different idxs
+    never suppress each other), kept indices sorted by decreasing score."""
     if boxes.shape[0] == 0:
         return paddle.zeros([0], dtype="int64")
     offsets = idxs.astype(boxes.dtype) * (boxes.max() + 1)
@@ -524,14 +535,15 @@ snippet(
     "roi_align",
     '''
 def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):
-    """torchvision.ops.roi_align on Paddle's kernel: boxes as a K x 5 tensor (batch index,
-    x1, y1, x2, y2) or a list of L x 4 tensors, one per image."""
+    """torchvision.ops.roi_align on Paddle's kernel: boxes as a K x 5 tensor (batch
+    index, x1, y1, x2, y2) or a list of L x 4 tensors, one per image."""
     if isinstance(boxes, (list, tuple)):
         num = paddle.to_tensor([int(b.shape[0]) for b in boxes], dtype="int32")
         return paddle.vision.ops.roi_align(input, paddle.concat(list(boxes)), num, output_size,
                                            spatial_scale, sampling_ratio, aligned)
     batch = boxes[:, 0].astype("int64")
-    # unique keys keep the rois of one image in their order (argsort has no stable= in Paddle 2.6)
+    # unique keys keep the rois of one image in their order (argsort has no stable= in
+    # Paddle 2.6)
     order = paddle.argsort(batch * boxes.shape[0] + paddle.arange(boxes.shape[0], dtype="int64"))
     num = paddle.bincount(batch, minlength=input.shape[0]).astype("int32")
     out = paddle.vision.ops.roi_align(input, paddle.gather(boxes[:, 1:], order), num, output_size,
@@ -559,7 +571,8 @@ snippet(
     "FrozenBatchNorm2d",
     '''
 class FrozenBatchNorm2d(paddle.nn.Layer):
-    """torchvision.ops.FrozenBatchNorm2d: batch norm with fixed statistics and affine buffers."""
+    """torchvision.ops.FrozenBatchNorm2d: batch norm with fixed statistics and affine
+    buffers."""
 
     def __init__(self, num_features, eps=1e-5):
         super().__init__()
@@ -580,7 +593,8 @@ snippet(
     "SqueezeExcitation",
     '''
 class SqueezeExcitation(paddle.nn.Layer):
-    """torchvision.ops.SqueezeExcitation: x * scale_activation(fc2(activation(fc1(avgpool(x)))))."""
+    """torchvision.ops.SqueezeExcitation: x *
+    scale_activation(fc2(activation(fc1(avgpool(x)))))."""
 
     def __init__(self, input_channels, squeeze_channels, activation=paddle.nn.ReLU, scale_activation=paddle.nn.Sigmoid):
         super().__init__()
@@ -600,8 +614,9 @@ snippet(
     "Conv2dNormActivation",
     '''
 class Conv2dNormActivation(paddle.nn.Sequential):
-    """torchvision.ops.Conv2dNormActivation: Conv2D, then the norm layer, then the activation
-    (same-size padding by default; the conv has a bias only without a norm layer)."""
+    """torchvision.ops.Conv2dNormActivation: Conv2D, then the norm layer, then the
+    activation (same-size padding by default; the conv has a bias only without a norm
+    layer)."""
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
                  norm_layer=paddle.nn.BatchNorm2D, activation_layer=paddle.nn.ReLU, dilation=1,
@@ -627,8 +642,8 @@ snippet(
     "MLP",
     '''
 class MLP(paddle.nn.Sequential):
-    """torchvision.ops.MLP: Linear (norm) activation Dropout for each hidden size but the last,
-    then Linear and Dropout."""
+    """torchvision.ops.MLP: Linear (norm) activation Dropout for each hidden size but
+    the last, then Linear and Dropout."""
 
     def __init__(self, in_channels, hidden_channels, norm_layer=None, activation_layer=paddle.nn.ReLU,
                  inplace=None, bias=True, dropout=0.0):

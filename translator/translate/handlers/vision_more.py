@@ -17,9 +17,10 @@ snippet(
     "make_grid",
     '''
 def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scale_each=False, pad_value=0.0):
-    """torchvision.utils.make_grid: a batch (or list) of CHW images laid out nrow per row on a
-    pad_value background; one-channel images become three channels; normalize rescales to
-    [0, 1] by value_range or by the min and max (of each image with scale_each)."""
+    """torchvision.utils.make_grid: a batch (or list) of CHW images laid out nrow per
+    row on a pad_value background; one-channel images become three channels; normalize
+    rescales to [0, 1] by value_range or by the min and max (of each image with
+    scale_each)."""
     if isinstance(tensor, (list, tuple)):
         tensor = paddle.stack(list(tensor), axis=0)
     if tensor.ndim == 2:
@@ -66,8 +67,8 @@ snippet(
     "save_image",
     '''
 def save_image(tensor, fp, format=None, **kwargs):
-    """torchvision.utils.save_image: make_grid(tensor, **kwargs) scaled to [0, 255], rounded
-    (+0.5, clipped) to uint8 and saved with PIL."""
+    """torchvision.utils.save_image: make_grid(tensor, **kwargs) scaled to [0, 255],
+    rounded (+0.5, clipped) to uint8 and saved with PIL."""
     from PIL import Image
 
     grid = make_grid(tensor, **kwargs)
@@ -83,7 +84,8 @@ snippet(
     "resized_crop",
     '''
 def resized_crop(img, top, left, height, width, size, interpolation="bilinear", antialias=True):
-    """torchvision's resized_crop: crop, then resize to size (Paddle does not antialias tensors)."""
+    """torchvision's resized_crop: crop, then resize to size (Paddle does not antialias
+    tensors)."""
     img = paddle.vision.transforms.functional.crop(img, top, left, height, width)
     return paddle.vision.transforms.functional.resize(img, size, interpolation)
 ''',
@@ -93,7 +95,8 @@ snippet(
     "RandomChoice",
     '''
 class RandomChoice:
-    """torchvision.transforms.RandomChoice: one of the transforms, drawn with weights p (Python's random)."""
+    """torchvision.transforms.RandomChoice: one of the transforms, drawn with weights p
+    (Python's random)."""
 
     def __init__(self, transforms, p=None):
         if p is not None and len(p) != len(transforms):
@@ -113,7 +116,8 @@ snippet(
     "RandomOrder",
     '''
 class RandomOrder:
-    """torchvision.transforms.RandomOrder: all the transforms, in a random order (Python's random)."""
+    """torchvision.transforms.RandomOrder: all the transforms, in a random order
+    (Python's random)."""
 
     def __init__(self, transforms):
         self.transforms = transforms
@@ -133,8 +137,8 @@ snippet(
     "to_image",
     '''
 def to_image(inpt):
-    """torchvision.transforms.v2's to_image: an HWC ndarray or a PIL image as a CHW tensor of
-    its own dtype (no scaling); a tensor is returned as it is."""
+    """torchvision.transforms.v2's to_image: an HWC ndarray or a PIL image as a CHW
+    tensor of its own dtype (no scaling); a tensor is returned as it is."""
     if isinstance(inpt, paddle.Tensor):
         return inpt
     return pil_to_tensor(inpt)
@@ -158,8 +162,8 @@ snippet(
     "to_dtype",
     '''
 def to_dtype(inpt, dtype=paddle.float32, scale=False):
-    """torchvision.transforms.v2's to_dtype: a cast, with scale=True rescaled between the float
-    [0, 1] and integer ranges as convert_image_dtype does."""
+    """torchvision.transforms.v2's to_dtype: a cast, with scale=True rescaled between
+    the float [0, 1] and integer ranges as convert_image_dtype does."""
     if isinstance(dtype, dict):
         raise TypeError("to_dtype: a dict of dtypes per tv_tensor type has no Paddle meaning; pass one dtype")
     if scale:
@@ -191,8 +195,8 @@ snippet(
     "masks_to_boxes",
     '''
 def masks_to_boxes(masks):
-    """torchvision.ops.masks_to_boxes: the (x1, y1, x2, y2) box around each of N H x W masks
-    (float32; zeros for an empty mask)."""
+    """torchvision.ops.masks_to_boxes: the (x1, y1, x2, y2) box around each of N H x W
+    masks (float32; zeros for an empty mask)."""
     if int(masks.numel()) == 0:
         return paddle.zeros([0, 4], dtype="float32")
     n, h, w = masks.shape
@@ -212,7 +216,8 @@ snippet(
     "_box_diou_iou",
     '''
 def _box_diou_iou(boxes1, boxes2, eps=1e-7):
-    """The pairwise distance IoU and IoU of (..., N, 4) and (..., M, 4) boxes, as torchvision."""
+    """The pairwise distance IoU and IoU of (..., N, 4) and (..., M, 4) boxes, as
+    torchvision."""
     area1 = (boxes1[..., 2] - boxes1[..., 0]) * (boxes1[..., 3] - boxes1[..., 1])
     area2 = (boxes2[..., 2] - boxes2[..., 0]) * (boxes2[..., 3] - boxes2[..., 1])
     lt = paddle.maximum(boxes1[..., :, None, :2], boxes2[..., None, :, :2])
@@ -235,8 +240,8 @@ snippet(
     "distance_box_iou",
     '''
 def distance_box_iou(boxes1, boxes2, eps=1e-7):
-    """torchvision.ops.distance_box_iou: IoU minus the squared distance of the centers over the
-    squared diagonal of the enclosing box."""
+    """torchvision.ops.distance_box_iou: IoU minus the squared distance of the centers
+    over the squared diagonal of the enclosing box."""
     return _box_diou_iou(boxes1, boxes2, eps)[0]
 ''',
     deps=("_box_diou_iou",),
@@ -246,8 +251,8 @@ snippet(
     "complete_box_iou",
     '''
 def complete_box_iou(boxes1, boxes2, eps=1e-7):
-    """torchvision.ops.complete_box_iou: distance IoU minus alpha * v, v the aspect-ratio term
-    (alpha without gradient, as torchvision)."""
+    """torchvision.ops.complete_box_iou: distance IoU minus alpha * v, v the
+    aspect-ratio term (alpha without gradient, as torchvision)."""
     diou, iou = _box_diou_iou(boxes1, boxes2, eps)
     w_pred = boxes1[..., :, None, 2] - boxes1[..., :, None, 0]
     h_pred = boxes1[..., :, None, 3] - boxes1[..., :, None, 1]
@@ -279,7 +284,8 @@ snippet(
     "_loss_inter_union",
     '''
 def _loss_inter_union(boxes1, boxes2):
-    """Intersection and union of corresponding (x1, y1, x2, y2) boxes (torchvision's box losses)."""
+    """Intersection and union of corresponding (x1, y1, x2, y2) boxes (torchvision's box
+    losses)."""
     x1, y1, x2, y2 = boxes1.unbind(-1)
     x1g, y1g, x2g, y2g = boxes2.unbind(-1)
     xkis1, ykis1 = paddle.maximum(x1, x1g), paddle.maximum(y1, y1g)
@@ -339,8 +345,8 @@ snippet(
     "complete_box_iou_loss",
     '''
 def complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
-    """torchvision.ops.complete_box_iou_loss: 1 - CIoU of corresponding boxes (the distance
-    term with torchvision's default eps, alpha without gradient)."""
+    """torchvision.ops.complete_box_iou_loss: 1 - CIoU of corresponding boxes (the
+    distance term with torchvision's default eps, alpha without gradient)."""
     diou_loss, iou = _diou_iou_loss(boxes1, boxes2)
     x1, y1, x2, y2 = boxes1.unbind(-1)
     x1g, y1g, x2g, y2g = boxes2.unbind(-1)
@@ -356,9 +362,10 @@ snippet(
     "drop_block2d",
     '''
 def drop_block2d(input, p, block_size, inplace=False, eps=1e-06, training=True):
-    """torchvision.ops.drop_block2d: zeroes block_size x block_size blocks around random seeds
-    (rate chosen so that a share p of the N x C x H x W input drops) and rescales the rest;
-    the input itself when not training or p == 0. The result is always a new tensor."""
+    """torchvision.ops.drop_block2d: zeroes block_size x block_size blocks around random
+    seeds (rate chosen so that a share p of the N x C x H x W input drops) and rescales
+    the rest; the input itself when not training or p == 0. The result is always a new
+    tensor."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"drop probability has to be between 0 and 1, but got {p}.")
     if input.ndim != 4:
@@ -382,7 +389,8 @@ snippet(
     "drop_block3d",
     '''
 def drop_block3d(input, p, block_size, inplace=False, eps=1e-06, training=True):
-    """torchvision.ops.drop_block3d: drop_block2d over the D x H x W volume of N x C x D x H x W."""
+    """torchvision.ops.drop_block3d: drop_block2d over the D x H x W volume of N x C x D
+    x H x W."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"drop probability has to be between 0 and 1, but got {p}.")
     if input.ndim != 5:
@@ -407,7 +415,8 @@ snippet(
     "DropBlock2d",
     '''
 class DropBlock2d(paddle.nn.Layer):
-    """torchvision.ops.DropBlock2d: drop_block2d while training, the identity in eval mode."""
+    """torchvision.ops.DropBlock2d: drop_block2d while training, the identity in eval
+    mode."""
 
     def __init__(self, p, block_size, inplace=False, eps=1e-06):
         super().__init__()
@@ -423,7 +432,8 @@ snippet(
     "DropBlock3d",
     '''
 class DropBlock3d(paddle.nn.Layer):
-    """torchvision.ops.DropBlock3d: drop_block3d while training, the identity in eval mode."""
+    """torchvision.ops.DropBlock3d: drop_block3d while training, the identity in eval
+    mode."""
 
     def __init__(self, p, block_size, inplace=False, eps=1e-06):
         super().__init__()
@@ -456,8 +466,8 @@ snippet(
     "roi_pool",
     '''
 def roi_pool(input, boxes, output_size, spatial_scale=1.0):
-    """torchvision.ops.roi_pool on Paddle's kernel: boxes as a K x 5 tensor (batch index,
-    x1, y1, x2, y2) or a list of L x 4 tensors, one per image."""
+    """torchvision.ops.roi_pool on Paddle's kernel: boxes as a K x 5 tensor (batch
+    index, x1, y1, x2, y2) or a list of L x 4 tensors, one per image."""
     if isinstance(boxes, (list, tuple)):
         counts = [int(b.shape[0]) for b in boxes]
         num = paddle.to_tensor(counts + [0] * (input.shape[0] - len(counts)), dtype="int32")
@@ -491,8 +501,9 @@ snippet(
     "Conv3dNormActivation",
     '''
 class Conv3dNormActivation(paddle.nn.Sequential):
-    """torchvision.ops.Conv3dNormActivation: Conv3D, then the norm layer, then the activation
-    (same-size padding by default; the conv has a bias only without a norm layer)."""
+    """torchvision.ops.Conv3dNormActivation: Conv3D, then the norm layer, then the
+    activation (same-size padding by default; the conv has a bias only without a norm
+    layer)."""
 
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
                  norm_layer=paddle.nn.BatchNorm3D, activation_layer=paddle.nn.ReLU, dilation=1,

@@ -65,8 +65,8 @@ def signal_window(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outco
 
 snippet("_torch_window_general_cosine", '''
 def _torch_window_general_cosine(M, a, sym=True, dtype=None):
-    """torch.signal.windows.general_cosine: sum_k (-1)**k a[k] cos(2 pi k n / (M - 1)) (M for
-    the periodic window, sym=False)."""
+    """torch.signal.windows.general_cosine: sum_k (-1)**k a[k] cos(2 pi k n / (M - 1))
+    (M for the periodic window, sym=False)."""
     if M <= 1:
         return paddle.ones([max(M, 0)], dtype=dtype or "float32")
     n = paddle.arange(M, dtype="float64")
@@ -79,7 +79,8 @@ def _torch_window_general_cosine(M, a, sym=True, dtype=None):
 
 snippet("_torch_window_general_hamming", '''
 def _torch_window_general_hamming(M, alpha=0.54, sym=True, dtype=None):
-    """torch.signal.windows.general_hamming: general_cosine with a = [alpha, 1 - alpha]."""
+    """torch.signal.windows.general_hamming: general_cosine with a = [alpha, 1 -
+    alpha]."""
     return _torch_window_general_cosine(M, [alpha, 1.0 - alpha], sym=sym, dtype=dtype)
 ''', deps=("_torch_window_general_cosine",))
 
@@ -92,7 +93,8 @@ def _torch_window_nuttall(M, sym=True, dtype=None):
 
 snippet("_torch_window_bartlett", '''
 def _torch_window_bartlett(M, sym=True, dtype=None):
-    """torch.signal.windows.bartlett: 1 - |2 n / (M - 1) - 1| (M for sym=False), zero at the ends."""
+    """torch.signal.windows.bartlett: 1 - |2 n / (M - 1) - 1| (M for sym=False), zero at
+    the ends."""
     if M <= 1:
         return paddle.ones([max(M, 0)], dtype=dtype or "float32")
     n = paddle.arange(M, dtype="float64")
