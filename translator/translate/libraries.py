@@ -34,6 +34,8 @@ from ..rules import RuleTable
 from .library_source import (
     LibModule, Sources, bound_names, built_on_torch, import_targets, public_names, top_dir, used_names,
 )
+from .no_paddle import NO_PADDLE
+from .no_paddle import uses as no_paddle_uses
 from .resolve import package_of, resolve_relative
 
 __all__ = ["NATIVE", "Combined", "combine", "map_diagnostics"]
@@ -66,6 +68,8 @@ class Combined:
     origins: list[tuple[str, int] | None]  # per line (1-based index - 1): (path, line) or synthetic
     diagnostics: list[Diagnostic]  # what gathering found (disabled libraries, missing definitions)
     libraries: list[str]  # the libraries definitions were carried from
+    #: the library files read to build the text (a change to one of them changes the translation)
+    sources: tuple[str, ...] = ()
 
 
 #: the package name a translated tree's own modules resolve under (not torch, not a library)
@@ -316,6 +320,7 @@ class _Gatherer:
                     self.need(target, used, (str(module.path), imp.lineno, imp.col_offset + 1), into=module)
                 else:
                     self.keep_import(used, target, is_module, imp, module)
+                    self.no_paddle(stmt, used, target, str(module.path))
 
     def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: LibModule) -> None:
         """A library definition needs an import the engine translates (torch, another library)."""
@@ -331,7 +336,8 @@ class _Gatherer:
                 meaning = f"import of {target}"
         else:
             parent, _, name = target.rpartition(".")
-            meaning = f"import of {target}"
+            parent = NATIVE.get(parent, parent)  # einops.layers.torch -> its Paddle twin
+            meaning = f"import of {parent}.{name}"
         final = self.free_name(local, meaning, module)
         if root not in self.libraries and root not in _NOT_LIBRARIES and built_on_torch(root) and not self.covered(target):
             self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
@@ -345,6 +351,14 @@ class _Gatherer:
 
     def report(self, where: tuple[str, int, int], api: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(where[0], where[1], where[2], codes.SOURCE_NOT_FOUND, message, Severity.ERROR, api))
+
+    def no_paddle(self, node: ast.AST, local: str, target: str, path: str) -> None:
+        """Report each use of ``local`` in ``node`` when it names a library without Paddle support."""
+        reason = NO_PADDLE.get(target.split(".")[0])
+        if reason is not None:
+            for line, col, api in no_paddle_uses(node, local, target):
+                self.diagnostics.append(Diagnostic(path, line, col, codes.UNSUPPORTED_USE, f"{reason}; left unchanged",
+                                                   Severity.ERROR, api))
 
 
 def _is_literal(node: ast.expr) -> bool:
@@ -477,6 +491,10 @@ def combine(
         if isinstance(stmt, ast.Import) and id(stmt) in top_level:
             for local, target, _ in import_targets(stmt, package):
                 gather.user_imports.setdefault(local, f"import of {target}")
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and id(stmt) in top_level:
+            for local, target, _ in import_targets(stmt, package):
+                if target is not None:
+                    gather.no_paddle(tree, local, target, shown)
     for local, meaning in gather.user_imports.items():
         held = gather.globals.get(local)
         if held is not None and held != meaning and not held.startswith(f"{shown}'s own"):
@@ -484,10 +502,17 @@ def combine(
                           f"and {meaning} (imported here); rename one of them")
     if not gather.order and not mapped and not edits and not gather.spans:
         if gather.diagnostics:
-            return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [])
+            return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [],
+                            _read(sources, path))
         return None
     gather.registrations()
-    return _assemble(code, shown, tree, edits, gather)
+    return dataclasses.replace(_assemble(code, shown, tree, edits, gather), sources=_read(sources, path))
+
+
+def _read(sources: Sources, path: str | None) -> tuple[str, ...]:
+    """The library files ``sources`` read, the translated file itself left out."""
+    own = Path(path).resolve() if path and path != "-" else None
+    return tuple(str(p) for p in sources.read if own is None or p.resolve() != own)
 
 
 def _module_alias(tree: ast.Module, local: str, qual: str, gather: _Gatherer, extra: list[str],

@@ -96,6 +96,16 @@ _cudnn = _CudnnSwitches()
 )
 
 snippet(
+    "_torch_version",
+    '''
+# torch.__version__: the torch release whose behaviour the translation reproduces (the rules are
+# checked against it), so a version test picks the modern code path the translation covers
+_torch_version = "2.13.0"
+''',
+    paddle=False,
+)
+
+snippet(
     "_no_mps",
     '''
 def _no_mps() -> bool:
