@@ -234,3 +234,57 @@ def test_a_local_called_einx_is_not_reported():
     code = "import torch\n\n\ndef f(einx):\n    return einx.subtract(torch.ones(2))\n"
     result = translate_source(code, path="m.py", settings=Settings(format=False))
     assert not [d for d in result.diagnostics if d.code == codes.UNSUPPORTED_USE]
+
+
+# ------------------------------------- a renamed clash keeps locals of the same name ----
+
+CLASH_A = '''
+def scale(x):
+    return x * 2.0
+'''
+
+CLASH_B = '''
+import torch.nn as nn
+
+
+def scale(x):
+    return x * 3.0
+
+
+class Scaled(nn.Module):
+    def __init__(self, scale=False, shift=0.0):
+        super().__init__()
+        self.scale = scale
+        self.fn = [scale for scale in (1, 2)]
+        self.shift = shift
+
+    def forward(self, x):
+        if self.scale:
+            x = scale(x)
+        return x + self.shift
+
+    def scale_again(self, x, scale=None):
+        return scale(x) if scale is None else x
+'''
+
+
+def test_renamed_clash_leaves_parameters_and_locals_of_the_same_name(lib, tmp_path):
+    name, pkg = lib
+    (pkg / "clash_a.py").write_text(CLASH_A.lstrip())
+    (pkg / "clash_b.py").write_text(CLASH_B.lstrip())
+    code = f"import torch\nfrom {name}.clash_a import scale\nfrom {name}.clash_b import Scaled\n\nm = Scaled(True)\n"
+    result = translate_source(code, settings=Settings(libraries=(name,), format=False))
+    out = result.code
+    assert "def scale(x):\n    return x * 2.0" in out and "def scale_clash_b(x):\n    return x * 3.0" in out
+    # the parameter, the attribute and the comprehension variable keep their names
+    assert "def __init__(self, scale=False, shift=0.0):" in out and "self.scale = scale\n" in out
+    assert "[scale for scale in (1, 2)]" in out
+    # the module-level function is called by its new name; a parameter shadowing it is not
+    assert "x = scale_clash_b(x)" in out
+    assert "return scale(x) if scale is None else x" in out
+    namespace: dict = {}
+    exec(compile(out.replace("import paddle.nn as nn", "import paddle.nn as nn\nimport paddle"), "<out>", "exec"), namespace)
+    import paddle
+
+    layer = namespace["Scaled"](True)
+    assert float(layer(paddle.to_tensor(1.0))) == 3.0 and float(namespace["Scaled"](False)(paddle.to_tensor(1.0))) == 1.0

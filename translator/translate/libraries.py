@@ -34,6 +34,7 @@ from ..rules import RuleTable
 from .library_source import (
     LibModule, Sources, bound_names, built_on_torch, import_targets, public_names, top_dir, used_names,
 )
+from .lib_renames import rename_spots
 from .no_paddle import NO_PADDLE
 from .no_paddle import uses as no_paddle_uses
 from .resolve import package_of, resolve_relative
@@ -681,14 +682,15 @@ def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def
 
 
 def _renamed(module: LibModule, stmt: ast.stmt, renames: dict[str, str]) -> dict[int, str]:
-    """The lines of ``stmt`` where a renamed name is spelled (names and the defined name)."""
+    """The lines of ``stmt`` where a renamed name is spelled (the module-level name's uses, not
+    a local of the same name: ``lib_renames``, and the defined name)."""
     if not renames:
         return {}
     spots: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start, end, new), byte offsets
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and node.id in renames:
-            spots.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, renames[node.id]))
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in renames:
+    for line, start, end, new in rename_spots(stmt, renames):
+        spots.setdefault(line, []).append((start, end, new))
+    for node in [stmt]:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in renames:
             raw = module.lines[node.lineno - 1].encode("utf-8")
             match = re.search(rb"\b(?:def|class)\s+(" + re.escape(node.name.encode()) + rb")\b", raw)
             if match:
