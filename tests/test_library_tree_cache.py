@@ -288,3 +288,24 @@ def test_renamed_clash_leaves_parameters_and_locals_of_the_same_name(lib, tmp_pa
 
     layer = namespace["Scaled"](True)
     assert float(layer(paddle.to_tensor(1.0))) == 3.0 and float(namespace["Scaled"](False)(paddle.to_tensor(1.0))) == 1.0
+
+
+def test_library_installed_after_a_cached_run_is_carried(tmp_path, cache_env, capsys, monkeypatch):
+    name = "t2pcache_late"
+    src = _user(tmp_path, name)
+    code = cli.main(["translate", str(src), "--library", name, "--no-format"])
+    first = capsys.readouterr()
+    assert code == 0 and "its library's source was not found" in first.err
+    # the library is installed now: the cached result (made without it) is not used
+    root = tmp_path / "site"
+    (root / name).mkdir(parents=True)
+    (root / name / "__init__.py").write_text("")
+    (root / name / "blocks.py").write_text(BLOCKS.lstrip())
+    monkeypatch.syspath_prepend(str(root))
+    importlib.invalidate_caches()
+    from translator import cache
+    from translator.translate import library_source
+
+    cache._library_dirs.cache_clear()  # what a new CLI process starts with
+    library_source.top_dir.cache_clear()
+    assert "def width(c):" in _translate(src, name, capsys)

@@ -4,7 +4,8 @@ files again).
 ``results/<hash>.json`` in the cache folder (:mod:`translator.diskcache`) holds one translation
 result per key, the key being a hash of the translator's own source and rule files (so any
 change to the tool misses), the file's path as shown in diagnostics, the package it lives in,
-the run's settings (the target Paddle version) and the file's bytes.  An entry also records a
+the run's settings (the target Paddle version), where each enabled library is installed, and the
+file's bytes.  An entry also records a
 hash of each library file the translation carried definitions from (``Translation.sources``): when
 one of them changed, or is gone, the entry is not used.  Only the command line
 uses it: it decides whether there is one (``translate --no-cache`` or ``TORCH2PADDLE_NO_CACHE=1``
@@ -80,6 +81,21 @@ def _package_dirs(shown: str) -> str:
     return os.pathsep.join(parts)
 
 
+@functools.lru_cache(maxsize=None)
+def _library_dirs(libraries: tuple[str, ...]) -> str:
+    """Where each enabled library is installed (found without importing it), "-" where it is
+    not: a library installed, removed or moved since a result was cached changes its key."""
+    parts = []
+    for name in libraries:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        found = list(spec.submodule_search_locations or []) if spec is not None else []
+        parts.append(f"{name}={found[0] if found else '-'}")
+    return ";".join(parts)
+
+
 def _file_hash(path: str) -> str | None:
     """The SHA-256 of a file's bytes; None when it cannot be read."""
     try:
@@ -128,7 +144,8 @@ class ResultCache:
 
     def key(self, shown: str, data: bytes, settings: Settings | None = None) -> str:
         h = hashlib.sha256(self.fingerprint.encode())
-        for part in (shown, _package_dirs(shown), (settings or DEFAULT_SETTINGS).cache_key()):
+        settings = settings or DEFAULT_SETTINGS
+        for part in (shown, _package_dirs(shown), settings.cache_key(), _library_dirs(settings.libraries)):
             h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
         h.update(data)
