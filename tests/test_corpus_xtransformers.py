@@ -1,6 +1,5 @@
 """x-transformers in the corpus harness (benchmarks/corpus_models_libraries.py): user code building
-an encoder and a decoder language model (benchmarks/corpus_scripts/xtransformers_lm.py) and an
-image classifier from blocks of three libraries (corpus_scripts/hybrid_blocks.py), each translated
+an encoder and a decoder language model (benchmarks/corpus_scripts/xtransformers_lm.py), translated
 alone with x_transformers and torch_einops_utils carried, imported with torch, x_transformers and
 torch_einops_utils blocked, built, loaded with converted weights and compared with torch.
 
@@ -58,11 +57,13 @@ def test_xtransformers_models_match_torch_without_the_library(tmp_path):
     pytest.importorskip("paddle")
     pytest.importorskip("torch")
     out = tmp_path / "results.json"
-    args = ["--only", "xt_encoder", "--only", "xt_decoder", "--only", "user_hybrid_blocks", "--mode", "file",
+    # one translation (both models are built from the same script; user_hybrid_blocks, which
+    # carries the same library again, is left to the harness run: minutes on 2 cores)
+    args = ["--only", "xt_encoder", "--only", "xt_decoder", "--mode", "file",
             "--out", str(tmp_path / "runs"), "--json", str(out)]
     assert corpus.main(args) == 0
     results = {r["model"]: r for r in json.loads(out.read_text())["results"]}
-    for name in ("xt_encoder", "xt_decoder", "user_hybrid_blocks"):
+    for name in ("xt_encoder", "xt_decoder"):
         r = results[name]
         assert r["stage"] == "match", r
         assert r["max_diff"] is not None and r["max_diff"] < 1e-4
