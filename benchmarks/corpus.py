@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 HERE = Path(__file__).resolve().parent
+SCRIPTS = HERE / "corpus_scripts"  # user code of the corpus (Model.script)
 REPO = HERE.parent
 CACHE = Path(os.environ.get("TORCH2PADDLE_CORPUS_DIR", Path.home() / ".cache" / "torch2paddle" / "corpus"))
 STAGES = ("-", "translate", "import", "build", "load", "match")
@@ -118,17 +119,29 @@ def module_file(lib: Library, pkg: Path, module: str) -> Path:
 # Translating (the CLI, as a user runs it)
 
 
-def _cli(args: list[str]) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+def _cli(args: list[str], site: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # the library's folder on the path: the translator finds the definitions it carries there
+    paths = [str(REPO), *([str(site)] if site is not None else []), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
     return subprocess.run([sys.executable, "-m", "translator.cli", "translate", "-q", *args],
                           capture_output=True, text=True, env=env)
 
 
-def translate(src: Path, out: Path, report: Path, jobs: int = 1) -> dict[str, Any]:
+def carried(lib: Library) -> list[str]:
+    """The CLI flags naming the libraries carried for ``lib``: none for torchvision's own (the
+    default), else torchvision, the library and its ``libraries``."""
+    if lib.top == "torchvision" and not lib.libraries:
+        return []
+    names = dict.fromkeys(("torchvision", lib.top, *lib.libraries))
+    return [flag for name in names for flag in ("--library", name)]
+
+
+def translate(src: Path, out: Path, report: Path, jobs: int = 1, flags: tuple[str, ...] | list[str] = (),
+              site: Path | None = None) -> dict[str, Any]:
     """Translate ``src`` (a file or a folder) into ``out``; the CLI's JSON report plus timing."""
     start = time.perf_counter()
     proc = _cli([str(src), "-o", str(out) + ("/" if src.is_dir() else ""), "--report", str(report),
-                 "--jobs", str(jobs)])
+                 "--jobs", str(jobs), *flags], site)
     seconds = time.perf_counter() - start
     if proc.returncode == 2 or not report.is_file():
         return {"error": (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["exit 2"],
@@ -215,7 +228,7 @@ def worker(spec: dict[str, Any]) -> None:
 
     warnings.simplefilter("ignore")
     sys.path[:0] = [str(REPO), *spec["sys_path"]]
-    blocked = {"torch", "torchvision", spec["top"]}
+    blocked = {"torch", "torchvision", spec["top"], *spec.get("blocked", ())}
     folders = [str(Path(f).resolve()) for f in spec["folders"]]
     by_name = {m.name: m for m in load_corpus()[1]}
     models = [by_name[n] for n in spec["models"]]
@@ -253,7 +266,10 @@ def worker(spec: dict[str, Any]) -> None:
 
     if importlib.util.find_spec("torchvision") is not None:
         load_torchvision_module("torchvision")  # works where its compiled ops do not load
-    torch_module = importlib.import_module(spec["module"])
+    if spec.get("script"):
+        torch_module = load_module_from_file(spec["script"])
+    else:
+        torch_module = importlib.import_module(spec["module"])
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 
     for model in models:
@@ -276,6 +292,9 @@ def worker(spec: dict[str, Any]) -> None:
                     torch.manual_seed(0)
                     torch_model = _attr_path(torch_module, model.builder)(*model.args, **model.kwargs)
                     arrays = make_inputs(model.inputs, seed=0)
+                    if model.tokens:
+                        rng = np.random.default_rng(0)
+                        arrays = [rng.integers(0, model.tokens, size=shape).astype(np.int64) for shape in model.inputs]
                     randomize_bn_stats(torch_model, seed=0, inputs=[torch.from_numpy(a) for a in arrays])
                     torch_model.eval()
                 report = verify(torch_model, p_model, arrays, atol=model.atol, rtol=model.rtol, count_flops=False)
@@ -356,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         work = out_root / lib.name
         work.mkdir(parents=True, exist_ok=True)
         pkg_out = work / "package" / pkg.name
-        rep = translate(pkg, pkg_out, work / "package.json", jobs=2) if "package" in modes else {}
+        flags = carried(lib)
+        rep = translate(pkg, pkg_out, work / "package.json", jobs=2, flags=flags, site=site) if "package" in modes else {}
         counts[lib.name] = untranslated(rep)
         timings[lib.name] = {"package": rep.get("seconds", 0.0)}
         by_module: dict[str, list[Model]] = {}
@@ -370,13 +390,18 @@ def main(argv: list[str] | None = None) -> int:
                     results += [Outcome(m.name, mode, error=f"skipped: {reason}") for mode in modes]
             if not run:
                 continue
-            src = module_file(lib, pkg, module)
+            script = SCRIPTS / group[0].script if group[0].script else None
+            src = script or module_file(lib, pkg, module)
             translations: dict[str, Any] = {}
             for mode in modes:
+                if script is not None and mode == "package":
+                    # user code is not part of the library's package: translated alone only
+                    results += [Outcome(m.name, mode, error="skipped: user code, translated alone") for m in run]
+                    continue
                 if mode == "file":
                     target = work / "file" / (module.replace(".", "_") + ".py")
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    r = translate(src, target, target.with_suffix(".json"))
+                    r = translate(src, target, target.with_suffix(".json"), flags=flags, site=site)
                     timings[lib.name]["file"] = timings[lib.name].get("file", 0.0) + r.get("seconds", 0.0)
                     ok = target.is_file() and not r.get("error")
                     translations[mode] = [str(target), ""] if ok else None
@@ -391,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             spec = {
                 "module": module, "top": lib.top, "models": [m.name for m in run],
+                "script": str(script) if script else "", "blocked": list(lib.libraries),
                 "sys_path": [str(site)] if site else [], "translations": translations,
                 "folders": [str(work)],
             }

@@ -33,6 +33,10 @@ class Library:
     pip: tuple[str, ...] = ()
     folder: str = ""  # the cache sub-folder; defaults to the first requirement
     note: str = ""
+    # further libraries built on torch whose definitions are carried too (``--library NAME``;
+    # torchvision and this library's own top-level package always are); the translated code
+    # must import without them as well
+    libraries: tuple[str, ...] = ()
 
     @property
     def top(self) -> str:
@@ -55,6 +59,10 @@ class Model:
     quick: bool = False  # part of the --quick subset
     heavy: bool = False  # run only with --heavy (memory)
     skip: str = ""  # a reason: the model is listed but not run
+    # user code instead of a module of the library: a file under benchmarks/corpus_scripts/
+    # (``module`` is then its name), translated alone with the library carried
+    script: str = ""
+    tokens: int = 0  # > 0: the inputs are int64 token ids below this (a language model)
     atol: float = 1e-4
     rtol: float = 1e-4
 

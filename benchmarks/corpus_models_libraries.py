@@ -5,8 +5,16 @@ package is carried: translate/libraries.py) and the package translated as a tree
 this branch (see docs/libraries.md): monai's UNet file alone carries its blocks, layer factories
 and their registrations (1,713 lines) and imports without torch or monai, but building it stops
 at ``Conv2DTranspose(..., bias=...)``: monai picks its layers at run time (``conv_type(...)``)
-and torch keyword arguments passed to such a callee are not renamed.  x-transformers imports
-``torch_einops_utils`` and ``einx``, which are not installed here (``pip`` lists below).
+and torch keyword arguments passed to such a callee are not renamed.
+
+x-transformers is used as its README shows, by user code (``corpus_scripts/xtransformers_lm.py``:
+``TransformerWrapper(..., attn_layers=Encoder(...))`` and a ``Decoder``), translated alone with
+``--library x_transformers --library torch_einops_utils``.  Its dependencies: einops is mapped
+(``einops.layers.torch`` -> ``einops.layers.paddle``), torch_einops_utils (pure Python on torch)
+is carried, einx (no Paddle backend) is kept and each use reported (translate/no_paddle.py; the
+default encoder and decoder do not call it), loguru and packaging are plain Python and kept.
+``corpus_scripts/hybrid_blocks.py`` builds an image classifier from imported blocks of three
+libraries (torchvision, einops, x-transformers).
 """
 
 from __future__ import annotations
@@ -16,14 +24,14 @@ from corpus_models import Library, Model
 LIBRARIES: list[Library] = [
     Library("monai", "monai.networks", pip=("monai==1.6.1",),
             note="networks only; its optional dependencies are not installed"),
-    Library("x-transformers", "x_transformers", pip=("x-transformers==2.31.10", "einops==0.8.2"),
-            note="needs torch_einops_utils and einx as well (not installed: the stage reached is reported)"),
+    Library("x-transformers", "x_transformers",
+            pip=("x-transformers==2.31.10", "einops==0.8.2", "torch-einops-utils==0.2.9", "einx==0.4.3",
+                 "frozendict==2.4.6", "loguru==0.7.3"),
+            libraries=("torch_einops_utils",),
+            note="the newest release (2.31.10); torch_einops_utils carried, einx kept and its uses reported"),
 ]
 
 _NETS = "monai.networks.nets"
-# TransformerWrapper takes its layers built (attn_layers=Encoder(dim=16, depth=1, heads=2)): a
-# nested constructor, which a Model entry cannot express yet
-_XT_SKIP = "attn_layers=Encoder(...)/Decoder(...) is a nested constructor that corpus.py cannot express"
 MODELS: list[Model] = [
     Model("monai_unet", "monai", f"{_NETS}.unet", "UNet", ((1, 1, 32, 32),),
           kwargs=dict(spatial_dims=2, in_channels=1, out_channels=2, channels=(4, 8, 16), strides=(2, 2),
@@ -45,8 +53,10 @@ MODELS: list[Model] = [
     Model("monai_swinunetr", "monai", f"{_NETS}.swin_unetr", "SwinUNETR", ((1, 1, 32, 32),),
           kwargs=dict(in_channels=1, out_channels=2, feature_size=12, depths=(1, 1, 1, 1), num_heads=(1, 1, 1, 1),
                       spatial_dims=2)),
-    Model("xt_encoder", "x-transformers", "x_transformers.x_transformers", "TransformerWrapper", ((1, 8),),
-          kwargs=dict(num_tokens=50, max_seq_len=16), skip=_XT_SKIP),
-    Model("xt_decoder", "x-transformers", "x_transformers.x_transformers", "TransformerWrapper", ((1, 8),),
-          kwargs=dict(num_tokens=50, max_seq_len=16), skip=_XT_SKIP),
+    Model("xt_encoder", "x-transformers", "xtransformers_lm", "encoder", ((2, 8),), script="xtransformers_lm.py",
+          tokens=50, quick=True),
+    Model("xt_decoder", "x-transformers", "xtransformers_lm", "decoder", ((2, 8),), script="xtransformers_lm.py",
+          tokens=50),
+    Model("user_hybrid_blocks", "x-transformers", "hybrid_blocks", "hybrid_net", ((2, 3, 32, 32),),
+          script="hybrid_blocks.py", quick=True),
 ]

@@ -4,7 +4,10 @@ files again).
 ``results/<hash>.json`` in the cache folder (:mod:`translator.diskcache`) holds one translation
 result per key, the key being a hash of the translator's own source and rule files (so any
 change to the tool misses), the file's path as shown in diagnostics, the package it lives in,
-the run's settings (the target Paddle version) and the file's bytes.  Only the command line
+the run's settings (the target Paddle version), where each enabled library is installed, and the
+file's bytes.  An entry also records a
+hash of each library file the translation carried definitions from (``Translation.sources``): when
+one of them changed, or is gone, the entry is not used.  Only the command line
 uses it: it decides whether there is one (``translate --no-cache`` or ``TORCH2PADDLE_NO_CACHE=1``
 turn it off) and where; ``translate_source`` never reads or writes it.  Nothing here imports
 libcst: a run whose files are all cached never loads the translation engine.
@@ -78,6 +81,29 @@ def _package_dirs(shown: str) -> str:
     return os.pathsep.join(parts)
 
 
+@functools.lru_cache(maxsize=None)
+def _library_dirs(libraries: tuple[str, ...]) -> str:
+    """Where each enabled library is installed (found without importing it), "-" where it is
+    not: a library installed, removed or moved since a result was cached changes its key."""
+    parts = []
+    for name in libraries:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        found = list(spec.submodule_search_locations or []) if spec is not None else []
+        parts.append(f"{name}={found[0] if found else '-'}")
+    return ";".join(parts)
+
+
+def _file_hash(path: str) -> str | None:
+    """The SHA-256 of a file's bytes; None when it cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 class ResultCache:
     """Translation results keyed by (tool fingerprint, shown path, package, Paddle version, bytes)."""
 
@@ -118,7 +144,8 @@ class ResultCache:
 
     def key(self, shown: str, data: bytes, settings: Settings | None = None) -> str:
         h = hashlib.sha256(self.fingerprint.encode())
-        for part in (shown, _package_dirs(shown), (settings or DEFAULT_SETTINGS).cache_key()):
+        settings = settings or DEFAULT_SETTINGS
+        for part in (shown, _package_dirs(shown), settings.cache_key(), _library_dirs(settings.libraries)):
             h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
         h.update(data)
@@ -131,6 +158,8 @@ class ResultCache:
                 d = json.load(f)
             if d.get("fingerprint") != self.fingerprint:
                 return None
+            if any(_file_hash(p) != h for p, h in d.get("sources", [])):
+                return None  # a library file it carried from changed
             try:
                 os.utime(path)  # used: keep it when pruning
             except OSError:
@@ -142,6 +171,7 @@ class ResultCache:
                 Status(d["status"]),
                 [Diagnostic(shown, x[0], x[1], x[2], x[3], Severity(x[4]), x[5]) for x in d["diagnostics"]],
                 Counter(d["rules_applied"]),
+                tuple(p for p, _ in d.get("sources", [])),
             )
         except Exception:  # missing or damaged: translate again
             return None
@@ -155,7 +185,10 @@ class ResultCache:
             "code": None if result.code == result.source else result.code,
             "diagnostics": [[x.line, x.col, x.code, x.message, x.severity.value, x.api] for x in result.diagnostics],
             "rules_applied": dict(result.rules_applied),
+            "sources": [[p, _file_hash(p)] for p in result.sources],
         }
+        if any(h is None for _, h in d["sources"]):
+            return  # a library file that cannot be read now: nothing to check a later run against
         try:
             write_atomic_bytes(self.directory / key[:2] / f"{key}.json", json.dumps(d).encode("utf-8"))
         except OSError:

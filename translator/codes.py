@@ -229,6 +229,8 @@ INTERNAL_ERROR = _BY_SOURCE[(("failure", "internal"), Severity.ERROR)]
 UNFORMATTED = _BY_SOURCE[(("caveat", "UNFORMATTED"), Severity.WARNING)]
 #: a library definition that cannot be carried (translate/libraries.py)
 SOURCE_NOT_FOUND = _BY_SOURCE[(("refusal", "SOURCE_NOT_FOUND"), Severity.ERROR)]
+#: a use of a library without Paddle support (translate/no_paddle.py)
+UNSUPPORTED_USE = _BY_SOURCE[(("refusal", "UNSUPPORTED_USE"), Severity.ERROR)]
 
 
 def by_code(code: str) -> Code:

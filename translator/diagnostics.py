@@ -60,6 +60,8 @@ class Translation:
     status: Status
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
     rules_applied: Counter = dataclasses.field(default_factory=Counter)
+    #: the library files the translation read (definitions carried from them: translate/libraries.py)
+    sources: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:

@@ -540,13 +540,26 @@ def translate_path(
         from .packages import tree_root_of
 
         settings = dataclasses.replace(settings or Settings(), tree_root=tree_root_of([src_path]))
-    results = []
     for item in plan:
         if item.copy:
             assert item.target is not None
             copy_atomic(item.src, item.target)
-            continue
-        result = translate_file(item.src, settings=settings)
+    plan = [item for item in plan if not item.copy]
+    translated = [translate_file(item.src, settings=settings) for item in plan]
+    if dst is not None and src_path.is_dir():
+        # as the command line does: the tree's support code in one module at the output root
+        from .shared_support import MODULE, share_tree
+
+        shared, module = share_tree(translated, [item.target for item in plan], src_path, Path(dst))
+        try:
+            if module is not None:
+                Path(dst).mkdir(parents=True, exist_ok=True)
+                write_if_changed(Path(dst) / f"{MODULE}.py", module)
+            translated = shared
+        except OSError:
+            pass  # the files keep their support code inline
+    results = []
+    for item, result in zip(plan, translated):
         if item.target is not None and result.status is not Status.FAILED:
             try:
                 write_if_changed(item.target, result.code, source_encoding(item.src))

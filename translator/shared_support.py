@@ -18,8 +18,9 @@ import dataclasses
 from pathlib import Path
 
 from .diagnostics import Status, Translation
+from .packages import package_root
 
-__all__ = ["MODULE", "share"]
+__all__ = ["MODULE", "share", "share_tree"]
 
 MODULE = "_torch2paddle_support"
 _BLOCKS = (
@@ -183,3 +184,12 @@ def _import_line(source: str, names: list[str], newline: str) -> str:
         return one + newline
     body = "".join(f"    {n},{newline}" for n in names)
     return f"from {source} import ({newline}{body}){newline}"
+
+
+def share_tree(results: list[Translation], targets: list[Path | None], src: Path, out: Path) -> tuple[list[Translation], str | None]:
+    """:func:`share` for the tree ``src`` translated into ``out`` (what the command line and
+    ``translate_path`` both do): whether the tree is a package, and its own top-level name, are
+    read from ``src``."""
+    is_package = (src / "__init__.py").is_file()
+    own = package_root(src / "__init__.py") if is_package else None
+    return share(results, targets, out, is_package, own.name if own is not None else None)

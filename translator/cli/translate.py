@@ -420,13 +420,10 @@ def _style(args: argparse.Namespace, config: ProjectConfig) -> dict:
 
 def _share_support(results: list, plan: list, src: Path, out: Path, stderr: IO[str]) -> list:
     """A tree's support code moved into one module at the output root (``shared_support``)."""
-    from ..packages import package_root
     from ..paths import write_if_changed
-    from ..shared_support import MODULE, share
+    from ..shared_support import MODULE, share_tree
 
-    own = package_root(src / "__init__.py") if (src / "__init__.py").is_file() else None
-    shared, module = share(results, [p.target for p in plan], out, (src / "__init__.py").is_file(),
-                           own.name if own is not None else None)
+    shared, module = share_tree(results, [p.target for p in plan], src, out)
     if module is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)

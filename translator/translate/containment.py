@@ -5,7 +5,9 @@ After the import tidy-up, a module-level torch import that is still there is use
 table could not translate (marked and reported where it stands).  When every use of the name it
 binds runs inside a function (a method, a nested function; a lambda or class body counts as the
 function around it), the import is written at the top of each innermost function that uses the
-name (after its docstring) and removed from the module.  A use evaluated when the module is
+name (after its docstring) and removed from the module.  Inside a function, a use in a branch of
+an ``if`` gets the import at the top of that branch instead (``if self.flash:`` code left as
+torch needs torch only when the flag is set), unless the function around it needs it anyway.  A use evaluated when the module is
 imported (module-level code, a class body at module level, a decorator, a default value, an
 annotation) keeps the module-level import, as does a name some function declares ``global``.
 
@@ -72,9 +74,9 @@ def _module_torch_imports(module: cst.Module, package: str | None) -> dict[str, 
 class _Uses(Prepass, _UsedNames):
     """One walk of the module for both what ``Prepass`` learns (the names each scope binds) and
     where each of ``names`` is used as the module-level name: ``where()[name]`` holds the
-    innermost function around each use, or None for a use evaluated at import time (or in a
-    one-line ``def f(): ...``, whose body is left as written); ``enclosing[id(fn)]`` the
-    functions around a function.
+    innermost function around each use, or the innermost ``if`` branch (its indented block) inside
+    one, or None for a use evaluated at import time (or in a one-line ``def f(): ...``, whose body
+    is left as written); ``enclosing[id(fn)]`` the functions and branches around one.
 
     A use is recorded with the scopes around it and judged when the walk is over: only then is
     every scope's set of names complete (a name assigned anywhere in a function is local to all
@@ -86,10 +88,26 @@ class _Uses(Prepass, _UsedNames):
         _UsedNames.__init__(self)
         self.names = names
         self.scopes = ScopeStack(self)
-        self.functions: list[cst.FunctionDef | None] = []
-        self.enclosing: dict[int, tuple[cst.FunctionDef | None, ...]] = {}
+        self.functions: list[cst.FunctionDef | cst.IndentedBlock | None] = []
+        self.enclosing: dict[int, tuple[cst.FunctionDef | cst.IndentedBlock | None, ...]] = {}
         self.declared_global: set[str] = set()
-        self._uses: list[tuple[str, cst.FunctionDef | None, tuple[Scope, ...]]] = []
+        self._uses: list[tuple[str, cst.FunctionDef | cst.IndentedBlock | None, tuple[Scope, ...]]] = []
+        self.branches: set[int] = set()  # ids of the indented blocks of `if` branches inside functions
+
+    def visit_If(self, node: cst.If) -> None:
+        if self.functions and self.functions[-1] is not None:  # (the test is walked before the body)
+            for block in (node.body, node.orelse.body if isinstance(node.orelse, cst.Else) else None):
+                if isinstance(block, cst.IndentedBlock):
+                    self.branches.add(id(block))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if id(node) in self.branches:
+            self.enclosing[id(node)] = tuple(self.functions)
+            self.functions.append(node)
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if id(node) in self.branches:
+            self.functions.pop()
 
     def _push(self, node: cst.CSTNode) -> None:
         Prepass._push(self, node)
@@ -116,8 +134,8 @@ class _Uses(Prepass, _UsedNames):
         if node.value in self.names and id(node) not in self._skip:
             self._uses.append((node.value, self.functions[-1] if self.functions else None, tuple(self.scopes.stack)))
 
-    def where(self) -> dict[str, set[cst.FunctionDef | None]]:
-        out: dict[str, set[cst.FunctionDef | None]] = {name: set() for name in self.names}
+    def where(self) -> dict[str, set[cst.FunctionDef | cst.IndentedBlock | None]]:
+        out: dict[str, set[cst.FunctionDef | cst.IndentedBlock | None]] = {name: set() for name in self.names}
         judge = ScopeStack(self)
         for name, function, scopes in self._uses:
             judge.stack = list(scopes)
@@ -173,6 +191,12 @@ class _Move(_Transformer):
         at = 1 if stmts and _is_docstring(stmts[0]) else 0
         stmts[at:at] = _unique(lines)
         return updated_node.with_changes(body=body.with_changes(body=stmts))
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        lines = self.targets.get(id(original_node))  # an `if` branch (function bodies: above)
+        if not lines:
+            return updated_node
+        return updated_node.with_changes(body=[*_unique(lines), *updated_node.body])
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body: list[cst.BaseStatement] = []

@@ -36,6 +36,9 @@ from ..rules import RuleTable
 from .library_source import (
     LibModule, Sources, bound_names, built_on_torch, import_targets, public_names, top_dir, used_names,
 )
+from .lib_renames import rename_spots
+from .no_paddle import NO_PADDLE
+from .no_paddle import uses as no_paddle_uses
 from .resolve import package_of, resolve_relative
 
 __all__ = ["NATIVE", "Combined", "combine", "map_diagnostics"]
@@ -68,6 +71,8 @@ class Combined:
     origins: list[tuple[str, int] | None]  # per line (1-based index - 1): (path, line) or synthetic
     diagnostics: list[Diagnostic]  # what gathering found (disabled libraries, missing definitions)
     libraries: list[str]  # the libraries definitions were carried from
+    #: the library files read to build the text (a change to one of them changes the translation)
+    sources: tuple[str, ...] = ()
 
 
 #: the package name a translated tree's own modules resolve under (not torch, not a library)
@@ -318,6 +323,7 @@ class _Gatherer:
                     self.need(target, used, (str(module.path), imp.lineno, imp.col_offset + 1), into=module)
                 else:
                     self.keep_import(used, target, is_module, imp, module)
+                    self.no_paddle(stmt, used, target, str(module.path))
 
     def keep_import(self, local: str, target: str, is_module: bool, imp: ast.stmt, module: LibModule) -> None:
         """A library definition needs an import the engine translates (torch, another library)."""
@@ -333,7 +339,8 @@ class _Gatherer:
                 meaning = f"import of {target}"
         else:
             parent, _, name = target.rpartition(".")
-            meaning = f"import of {target}"
+            parent = NATIVE.get(parent, parent)  # einops.layers.torch -> its Paddle twin
+            meaning = f"import of {parent}.{name}"
         final = self.free_name(local, meaning, module)
         if root not in self.libraries and root not in _NOT_LIBRARIES and built_on_torch(root) and not self.covered(target):
             self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
@@ -347,6 +354,14 @@ class _Gatherer:
 
     def report(self, where: tuple[str, int, int], api: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(where[0], where[1], where[2], codes.SOURCE_NOT_FOUND, message, Severity.ERROR, api))
+
+    def no_paddle(self, node: ast.AST, local: str, target: str, path: str) -> None:
+        """Report each use of ``local`` in ``node`` when it names a library without Paddle support."""
+        reason = NO_PADDLE.get(target.split(".")[0])
+        if reason is not None:
+            for line, col, api in no_paddle_uses(node, local, target):
+                self.diagnostics.append(Diagnostic(path, line, col, codes.UNSUPPORTED_USE, f"{reason}; left unchanged",
+                                                   Severity.ERROR, api))
 
 
 def _is_literal(node: ast.expr) -> bool:
@@ -481,6 +496,10 @@ def combine(
         if isinstance(stmt, ast.Import):
             for local, target, _ in import_targets(stmt, package):
                 gather.user_imports.setdefault(local, f"import of {target}")
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) and id(stmt) in top_level:
+            for local, target, _ in import_targets(stmt, package):
+                if target is not None:
+                    gather.no_paddle(tree, local, target, shown)
     for local, meaning in gather.user_imports.items():
         held = gather.globals.get(local)
         if held is not None and held != meaning and not held.startswith(f"{shown}'s own"):
@@ -488,10 +507,17 @@ def combine(
                           f"and {meaning} (imported here); rename one of them")
     if not gather.order and not mapped and not edits and not gather.spans:
         if gather.diagnostics:
-            return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [])
+            return Combined(code, [(shown, i + 1) for i in range(len(code.splitlines()))], gather.diagnostics, [],
+                            _read(sources, path))
         return None
     gather.registrations()
-    return _assemble(code, shown, tree, edits, gather)
+    return dataclasses.replace(_assemble(code, shown, tree, edits, gather), sources=_read(sources, path))
+
+
+def _read(sources: Sources, path: str | None) -> tuple[str, ...]:
+    """The library files ``sources`` read, the translated file itself left out."""
+    own = Path(path).resolve() if path and path != "-" else None
+    return tuple(str(p) for p in sources.read if own is None or p.resolve() != own)
 
 
 def _imports(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, ast.AST]]:
@@ -697,14 +723,15 @@ def _emit_block(gather: _Gatherer, emit) -> None:  # type: ignore[no-untyped-def
 
 
 def _renamed(module: LibModule, stmt: ast.stmt, renames: dict[str, str]) -> dict[int, str]:
-    """The lines of ``stmt`` where a renamed name is spelled (names and the defined name)."""
+    """The lines of ``stmt`` where a renamed name is spelled (the module-level name's uses, not
+    a local of the same name: ``lib_renames``, and the defined name)."""
     if not renames:
         return {}
     spots: dict[int, list[tuple[int, int, str]]] = {}  # line -> (start, end, new), byte offsets
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and node.id in renames:
-            spots.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, renames[node.id]))
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in renames:
+    for line, start, end, new in rename_spots(stmt, renames):
+        spots.setdefault(line, []).append((start, end, new))
+    for node in [stmt]:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in renames:
             raw = module.lines[node.lineno - 1].encode("utf-8")
             match = re.search(rb"\b(?:def|class)\s+(" + re.escape(node.name.encode()) + rb")\b", raw)
             if match:

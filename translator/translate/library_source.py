@@ -72,6 +72,7 @@ class Sources:
     def __init__(self, own_root: Path | None) -> None:
         self.own_root = own_root
         self._files: dict[str, Path | None] = {}  # one file's imports ask for the same modules often
+        self.read: dict[Path, None] = {}  # every module file read, in order (the result depends on them)
 
     def folder(self, root: str) -> Path | None:
         if self.own_root is not None and self.own_root.name == root:
@@ -97,11 +98,23 @@ class Sources:
 
     def module(self, dotted: str) -> LibModule | None:
         path = self.module_file(dotted)
-        return None if path is None else read_module(path, dotted)
+        if path is None:
+            return None
+        self.read.setdefault(path, None)
+        return read_module(path, dotted)
+
+
+def read_module(path: Path, dotted: str) -> LibModule | None:
+    """What ``ast`` says about the module file ``path`` (read again when it changed on disk)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _read_module(path, dotted, st.st_mtime_ns, st.st_size)
 
 
 @functools.lru_cache(maxsize=256)
-def read_module(path: Path, dotted: str) -> LibModule | None:
+def _read_module(path: Path, dotted: str, mtime_ns: int, size: int) -> LibModule | None:
     try:
         text = path.read_text(encoding="utf-8")
         tree = ast.parse(text)

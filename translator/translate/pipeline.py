@@ -194,10 +194,11 @@ def _translate_with_libraries(
     diags = libraries.map_diagnostics(result.diagnostics, combined, shown)
     diags.sort(key=lambda d: (d.path != shown, d.path, d.line, d.col, d.code, d.message))
     if result.status is Status.FAILED:
-        return Translation(shown, code, code, Status.FAILED, diags)
+        return Translation(shown, code, code, Status.FAILED, diags, sources=combined.sources)
     new_code = result.code if result.code != combined.code or combined.code != code else code
     status = Status.TRANSLATED if new_code != code else Status.UNCHANGED
-    return Translation(shown, code, new_code, status, list(dict.fromkeys(diags)), result.rules_applied)
+    return Translation(shown, code, new_code, status, list(dict.fromkeys(diags)), result.rules_applied,
+                       combined.sources)
 
 
 def _translate_nested(

@@ -27,7 +27,8 @@ def autocast(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``torch.autocast("cuda", dtype=torch.bfloat16)`` -> ``paddle.amp.auto_cast(dtype="bfloat16")``.
 
     The dtype is a string in Paddle 2.6; torch's default depends on the device type (float16 on
-    CUDA, bfloat16 on CPU), so it is written out when it is not Paddle's float16.
+    CUDA, bfloat16 on CPU), so it is written out when it is not Paddle's float16; with
+    ``enabled=False`` no dtype is used and any device type translates.
     ``cache_enabled`` only tunes torch's weight cast cache and is dropped."""
     bound = bind_supported(ctx, call, rule)
     if refused(bound):
@@ -44,6 +45,9 @@ def autocast(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         device = bound.get("device_type")
         text = device.evaluated_value if isinstance(device, cst.SimpleString) else None
         dtype = _DEVICE_DTYPES.get(str(text).split(":")[0]) if text is not None else None
+        enabled = bound.get("enabled")
+        if dtype is None and isinstance(enabled, cst.Name) and enabled.value == "False":
+            dtype = "float16"  # autocast turned off: no dtype is used, whatever the device
         if dtype is None:
             return refuse(Refusal.UNSUPPORTED_USE, "torch's autocast dtype depends on the device type: write device_type as \"cuda\" or \"cpu\", or give dtype; left unchanged")
     else:
@@ -94,6 +98,46 @@ class _CudnnSwitches:
 _cudnn = _CudnnSwitches()
 ''',
     imports=("from typing import Any",),
+)
+
+snippet(
+    "_torch_version",
+    '''
+# torch.__version__: the torch release whose behaviour the translation reproduces (the rules are
+# checked against it), so a version test picks the modern code path the translation covers
+_torch_version = "2.13.0"
+''',
+    paddle=False,
+)
+
+snippet(
+    "_SDPBackend",
+    '''
+class _SDPBackend:
+    """torch.nn.attention.SDPBackend: the names of torch's attention kernels (torch's values).
+    Paddle picks its attention kernel itself: they only label a choice _sdpa_kernel ignores."""
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+''',
+    paddle=False,
+)
+
+snippet(
+    "_sdpa_kernel",
+    '''
+def _sdpa_kernel(*args, **kwargs):
+    """torch.nn.attention.sdpa_kernel / torch.backends.cuda.sdp_kernel: a context limiting the
+    kernels torch's scaled_dot_product_attention may use. Paddle chooses its kernel itself, so
+    it is a context that does nothing; the attention computed is the same (up to rounding)."""
+    return contextlib.nullcontext()
+''',
+    imports=("import contextlib",),
+    paddle=False,
 )
 
 snippet(
