@@ -204,6 +204,11 @@ API = Table(
             " the receiver (`tuple({}._kernel_size)`); with `support`, the snippet the expression calls"),
         Key("store", STRING, "layer attributes: the Paddle attribute an assignment writes (`{}._stride`);"
             " without it an assignment is reported: Paddle would not read the new value"),
+        Key("reads", STRING, "layer attributes: which reads `value` rewrites: `all`, or `values`, only where the"
+            " value is computed with (an argument of a call other than an `nn.init` function, an in-place"
+            " method or a `register_` method; `.shape`; `.size()`): a layer's own parameter stored in another"
+            " layout (`fc.weight`) stays the parameter where it is initialized or updated",
+            default='"all"', choices=("all", "values")),
         Key("receiver", STRING, "methods and attributes: what the receiver must be known to be",
             default='"any"', choices=RECEIVERS),
         Key("evidence", STRINGS, "what a call tells the receiver evidence (read by name, for every entry of the"

@@ -129,6 +129,7 @@ class ApiRule:
     layers: tuple[str, ...] = ()  # a layer attribute: the torch classes it is read on
     value: str | None = None  # a layer attribute: torch's value in Paddle, `{}` the receiver
     store: str | None = None  # a layer attribute: what an assignment writes, `{}` the receiver
+    reads: str = "all"  # a layer attribute: "values", only reads the value is computed with
 
     @property
     def name(self) -> str:
@@ -262,12 +263,13 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         layers=_strings(entry, "layers"),
         value=entry.get("value"),
         store=entry.get("store"),
+        reads=entry.get("reads", "all"),
     )
 
 
 def _check_layer_attribute(entry: dict[str, Any], where: str) -> None:
     """``layers``/``value``/``store`` go together, on an attribute entry, as expressions of ``{}``."""
-    keys = [k for k in ("layers", "value", "store") if k in entry]
+    keys = [k for k in ("layers", "value", "store", "reads") if k in entry]
     if not keys:
         return
     if entry.get("kind") != "attribute" or "layers" not in entry or "value" not in entry:

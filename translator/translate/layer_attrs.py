@@ -118,6 +118,8 @@ def read(tr: "Translator", original: cst.Attribute, updated: cst.Attribute) -> c
         if cls is None and name in DISTINCTIVE and any(n == name for _, n in rules):
             _unknown(tr, original, name)
         return None
+    if rule.reads == "values" and id(original) not in value_uses(tr):
+        return None
     if tr.too_new(rule, original):
         return updated
     assert rule.value is not None
@@ -129,6 +131,30 @@ def read(tr: "Translator", original: cst.Attribute, updated: cst.Attribute) -> c
         return updated
     tr.applied[rule.torch] += 1
     return expression(rule.value, updated.value)
+
+
+def value_uses(tr: "Translator") -> set[int]:
+    """The attribute nodes (ids) read where their value is computed with (``mark_value_uses``)."""
+    return tr.__dict__.setdefault("_layer_value_uses", set())
+
+
+def mark_value_uses(tr: "Translator", node: cst.Call | cst.Attribute) -> None:
+    """Record the attributes ``node`` computes with: the arguments of a call other than an
+    ``nn.init`` function, an in-place method (``name_``) or a ``register_`` method; the receiver of
+    ``.shape`` and of ``.size()``.  (``reads = "values"`` entries apply only there.)"""
+    uses = value_uses(tr)
+    if isinstance(node, cst.Attribute):
+        if node.attr.value == "shape" and isinstance(node.value, cst.Attribute):
+            uses.add(id(node.value))
+        return
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "size" and isinstance(func.value, cst.Attribute):
+        uses.add(id(func.value))
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    qual = tr.scopes.resolve(func) or ""
+    if name.endswith("_") or name.startswith("register_") or qual.startswith("torch.nn.init."):
+        return
+    uses.update(id(a.value) for a in node.args if isinstance(a.value, cst.Attribute) and not a.star)
 
 
 def _unknown(tr: "Translator", original: cst.Attribute, name: str) -> None:

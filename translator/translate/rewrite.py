@@ -306,6 +306,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
+        layer_attrs.mark_value_uses(self, node)
         rule = self.table.apis.get(self.scopes.resolve(node.func) or "")
         if rule is None and isinstance(node.func, cst.Attribute) and any(
             a.keyword is not None and a.keyword.value in placement.DROPPED for a in node.args
@@ -327,6 +328,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.skip_names.add(id(node.attr))
+        layer_attrs.mark_value_uses(self, node)
         self.inner_chain.add(id(node.value))
 
     def visit_Global(self, node: cst.Global) -> bool:
