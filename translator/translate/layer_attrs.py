@@ -17,7 +17,7 @@ have (``DISTINCTIVE``), which are reported as a warning: the code may well fail 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import libcst as cst
 
@@ -26,8 +26,7 @@ from ..rules import ApiRule, RuleTable
 from .kinds import LAYER, LAYERS, layer_class
 from .results import Refusal, Refused
 
-if TYPE_CHECKING:
-    from .rewrite import Translator
+Translator = Any  # rewrite.Translator (not imported: it imports this module)
 
 #: attribute names only torch layers have: on a receiver whose class is not known, reported
 DISTINCTIVE = frozenset((
