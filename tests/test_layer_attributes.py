@@ -234,3 +234,58 @@ def test_unknown_receivers_are_reported_only_for_distinctive_names():
     result = translate_source(code)
     assert "return m.in_features, cfg.stride, cfg.kernel_size" in result.code
     assert [(d.api, d.severity.name) for d in result.diagnostics] == [("torch.nn.Module.in_features", "WARNING")]
+
+
+LINEAR_WEIGHT = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def project(x, weight, bias=None):
+    return F.linear(x, weight, bias)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.decay = []
+        self.decay.append(self.fc.weight)
+        nn.init.zeros_(self.fc.bias)
+
+    def helper(self, x, w):
+        return x @ w.t()
+
+    def forward(self, x):
+        a = project(x, self.fc.weight, self.fc.bias)
+        b = self.helper(x, self.fc.weight)
+        c = torch.matmul(x, self.fc.weight.t())
+        return a, b, c, self.fc.weight.shape, self.fc.weight.size(0), id(self.fc.weight) == id(self.decay[0])
+'''
+
+
+def test_linear_weights_read_in_torchs_layout_only_where_computed_with():
+    out = translate_source(LINEAR_WEIGHT).code
+    assert "self.decay.append(self.fc.weight)" in out  # the parameter itself
+    assert "project(x, self.fc.weight.T, self.fc.bias)" in out
+    assert "self.helper(x, self.fc.weight.T)" in out
+    assert "self.fc.weight.T.shape, self.fc.weight.T.shape[0]" in out
+    assert "paddle.matmul(x, self.fc.weight.T.t())" in out
+    assert "id(self.fc.weight) == id(self.decay[0])" in out
+
+
+def test_linear_weights_compute_as_in_torch():
+    from translator.weights import convert_state_dict
+    import paddle
+
+    want = {}
+    exec(compile(LINEAR_WEIGHT, "<torch>", "exec"), want)
+    got = run(LINEAR_WEIGHT)
+    t, p = want["Net"](), got["Net"]()
+    p.set_state_dict(convert_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()}, p))
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype("float32")
+    t_out, p_out = t(torch.from_numpy(x)), p(paddle.to_tensor(x))
+    for a, b in zip(t_out[:3], p_out[:3]):
+        np.testing.assert_allclose(b.numpy(), a.detach().numpy(), atol=1e-5)
+    assert list(p_out[3]) == list(t_out[3]) and p_out[4] == t_out[4] and p_out[5] and t_out[5]

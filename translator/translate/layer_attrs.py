@@ -17,6 +17,7 @@ have (``DISTINCTIVE``), which are reported as a warning: the code may well fail 
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import libcst as cst
@@ -35,6 +36,7 @@ DISTINCTIVE = frozenset((
 ))  # fmt: skip
 
 _HOLE = "_t2p_receiver_"
+_BUILTINS = frozenset(dir(builtins))
 
 
 def attribute_rules(table: RuleTable) -> dict[tuple[str, str], ApiRule]:
@@ -137,23 +139,39 @@ def value_uses(tr: "Translator") -> set[int]:
     return tr.__dict__.setdefault("_layer_value_uses", set())
 
 
+# methods of a parameter that are about the parameter itself, not its value's layout
+_IDENTITY = frozenset("register_hook retain_grad backward data_ptr numel dim element_size type to cuda cpu".split())
+_NOT_COMPUTING = ("torch.nn.init.", "torch.optim.", "torch.nn.utils.", "torch.nn.Parameter", "torch.save", "torch.autograd.")
+
+
 def mark_value_uses(tr: "Translator", node: cst.Call | cst.Attribute) -> None:
-    """Record the attributes ``node`` computes with: the arguments of a call other than an
-    ``nn.init`` function, an in-place method (``name_``) or a ``register_`` method; the receiver of
-    ``.shape`` and of ``.size()``.  (``reads = "values"`` entries apply only there.)"""
+    """Record the attributes ``node`` computes with: the receiver of ``.shape``, ``.T`` and of
+    a method other than an in-place one (``name_``) and ``_IDENTITY``; the arguments of a torch function (not an ``nn.init``, ``optim``, ``nn.utils``
+    one nor ``nn.Parameter``), of a function of the user's (a name that is not a builtin) and of
+    a method of ``self`` not named ``name_`` or ``register_*``.  Elsewhere (``params.append(w)``,
+    ``nn.init.zeros_(w)``, ``id(w)``) the parameter itself is meant.  (``reads = "values"``
+    entries apply only to these.)"""
     uses = value_uses(tr)
     if isinstance(node, cst.Attribute):
-        if node.attr.value == "shape" and isinstance(node.value, cst.Attribute):
+        if node.attr.value in ("shape", "T", "mT") and isinstance(node.value, cst.Attribute):
             uses.add(id(node.value))
         return
     func = node.func
-    if isinstance(func, cst.Attribute) and func.attr.value == "size" and isinstance(func.value, cst.Attribute):
-        uses.add(id(func.value))
-    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-    qual = tr.scopes.resolve(func) or ""
-    if name.endswith("_") or name.startswith("register_") or qual.startswith("torch.nn.init."):
-        return
-    uses.update(id(a.value) for a in node.args if isinstance(a.value, cst.Attribute) and not a.star)
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and func.attr.value not in _IDENTITY:
+        if not func.attr.value.endswith("_"):  # `w.t()`, `w.size(0)`, `w.matmul(x)`; not `w.normal_()`
+            uses.add(id(func.value))
+    qual = tr.scopes.resolve(func)
+    if qual is not None:
+        computing = not qual.startswith(_NOT_COMPUTING)
+    elif isinstance(func, cst.Name):
+        computing = func.value not in _BUILTINS or tr.scopes.shadowed(func.value) or func.value in tr.pre.module_locals
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+        name = func.attr.value
+        computing = not (name.endswith("_") or name.startswith(("register_", "add_")))
+    else:
+        computing = False
+    if computing:
+        uses.update(id(a.value) for a in node.args if isinstance(a.value, cst.Attribute) and not a.star)
 
 
 def _unknown(tr: "Translator", original: cst.Attribute, name: str) -> None:
