@@ -27,7 +27,7 @@ from .fastcst import _Transformer
 from .formatting import joined_markers, normalized_marker
 from .peephole import CLEANED, clean
 from .imports import ImportsMixin
-from . import layer_attrs, placement
+from . import factories, layer_attrs, placement
 from .legacy import legacy_reduction
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .results import Caveat
@@ -608,7 +608,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if original.func.value == "getattr" and len(original.args) == 2 and self.scopes.resolve(original.args[0].value) == "torch.nn":
             if self.need_support("_torch_nn_class", original):
                 return cst.Call(cst.Name("_torch_nn_class"), [updated.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
-        return _next_of_iterator_method(original, updated)
+        return factories.factory_call(self, original, updated) or _next_of_iterator_method(original, updated)
 
     def _method_rule(self, call: cst.Call) -> ApiRule | None:
         func = call.func
