@@ -117,9 +117,10 @@ def test_isinstance_narrows_names_attributes_and_nothing_after_the_if():
     assert "fan_in = self.proj._in_channels * tuple(self.proj._kernel_size)[0]" in out
     assert "bound = 1.0 / math.sqrt(m.weight.shape[1])" in out
     assert "self.size = tuple(self.norm._normalized_shape)" in out
-    # after the if, self.proj may be a Sequential: left, and reported
+    # after the if, self.proj may be a Sequential: left (`in_channels` is not reported: model code
+    # sets it on its own blocks)
     assert "return_value = self.proj.in_channels" in out
-    assert any(d.api == "torch.nn.Module.in_channels" and d.severity.name == "WARNING" for d in result.diagnostics)
+    assert not result.diagnostics
 
 
 def test_narrowed_reads_run_in_paddle_as_in_torch():

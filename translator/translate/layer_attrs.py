@@ -29,11 +29,10 @@ from .results import Refusal, Refused
 
 Translator = Any  # rewrite.Translator (not imported: it imports this module)
 
-#: attribute names only torch layers have: on a receiver whose class is not known, reported
-DISTINCTIVE = frozenset((
-    "in_features", "out_features", "in_channels", "out_channels", "normalized_shape", "num_features",
-    "num_embeddings", "embedding_dim",
-))  # fmt: skip
+#: attribute names only torch layers have: on a receiver whose class is not known, reported.
+#: Not `in_channels`/`out_channels`/`num_features`: model code sets them on its own blocks and
+#: backbones (torchvision's detection and segmentation models read `backbone.out_channels`).
+DISTINCTIVE = frozenset(("in_features", "out_features", "normalized_shape", "num_embeddings", "embedding_dim"))
 
 _HOLE = "_t2p_receiver_"
 _BUILTINS = frozenset(dir(builtins))
