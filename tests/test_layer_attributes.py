@@ -164,6 +164,7 @@ def test_subclasses_of_torch_layers_read_and_write_torchs_attributes():
     out = strip_support(translate_source(SUBCLASS).code, SUBCLASS)
     assert "F.layer_norm(x, tuple(self._normalized_shape), self.weight, self.bias, self._epsilon)" in out
     assert "self._stride = tuple(self._stride) if len(tuple(self._stride)) == 2 else [tuple(self._stride)[0]] * 2" in out
+    assert "kh, kw = self.weight.shape[-2:]" in out  # the torch layer's own parameter: a tensor
     assert "self.pad = max((kh - sh), 0)" in out and "self.pad // 2" in out  # the subclass's own attribute
 
 

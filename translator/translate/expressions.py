@@ -362,7 +362,8 @@ class ExpressionKinds:
         if isinstance(base, tuple) and base[0] == "inst":
             kind = self._attr(base[1], name)
             if kind is None and base[2] and name in _LAYER_PARAMS and self._method(base[1], name) is None:
-                return None
+                # a subclass of a torch layer (`class C(nn.Conv2d)`): the layer's own parameters
+                return TENSOR if self.classes[base[1]].torch_base is not None else None
             return kind
         if (base in (LAYER, LAYERS) or layer_class(base)) and name in _LAYER_PARAMS:
             return TENSOR  # a torch layer's parameters and buffers
