@@ -19,7 +19,7 @@ import libcst as cst
 
 from .syntax import COMMA
 
-_BUILTINS = frozenset(dir(builtins))
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def factory_call(tr: Any, original: cst.Call, updated: cst.Call) -> cst.Call | None:
@@ -30,7 +30,7 @@ def factory_call(tr: Any, original: cst.Call, updated: cst.Call) -> cst.Call | N
         return None
     name = func.value
     local = tr.scopes.shadowed(name) or name in tr.pre.module_locals
-    if name in _BUILTINS and not local:
+    if name in _BUILTIN_NAMES and not local:
         return None
     inference = tr.inference
     if inference is not None and (name in inference.functions or name in inference.classes):
