@@ -98,7 +98,7 @@ def _broken(text_before: str, text_after: str) -> str:
          "#1 (torch.flatten).refuses #1: missing required key 'after'"),
         ('unchanged = ["import', 'unchanged = [1, "import', "#1 (torch.flatten): unchanged entries must be strings"),
         ('rename = { input = "x",', 'rename = { inp = "x",', "#1 (torch.flatten): 'inp' is not an argument"),
-        ('handler = "tensor_view"', "", "#2 (torch.Tensor.view): needs 'paddle', 'handler' or 'support'"),
+        ('handler = "tensor_view"', "", "#2 (torch.Tensor.view): needs 'paddle', 'handler', 'support' or 'value'"),
         ('evidence = ["self"]', 'evidence = ["selv"]', "#2 (torch.Tensor.view): evidence entries must be among"),
     ],
 )

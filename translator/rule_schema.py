@@ -168,8 +168,8 @@ API = Table(
             required=True),
         Key("kind", STRING, "`function` (anything called or used by its path, classes included); `method`"
             " and `attribute` are found on a receiver by their last name", default='"function"', choices=KINDS),
-        Key("paddle", STRING, "what it becomes (`paddle.nn.Conv2D`); an entry needs `paddle`, `handler` or"
-            " `support`"),
+        Key("paddle", STRING, "what it becomes (`paddle.nn.Conv2D`); an entry needs `paddle`, `handler`,"
+            " `support` or (a layer attribute) `value`"),
         Key("args", STRING, "torch's signature (`input, dim=None, *, keepdim=False`): positional arguments"
             " are bound to names against it; needed by every argument rule below"),
         Key("paddle_args", STRING, "Paddle's signature: decides which arguments stay positional; without a"
@@ -197,6 +197,18 @@ API = Table(
             " from instead, where Paddle's class of the same role has another protocol"
             " (`class Mine(torch.optim.Optimizer)` -> `class Mine(TorchOptimizer)`); other uses follow"
             " `paddle`/`support`"),
+        Key("layers", STRINGS, "layer attributes: the torch layer classes whose attribute this is"
+            " (`[\"torch.nn.Conv1d\", \"torch.nn.Conv2d\"]`); the entry applies where the receiver is known"
+            " to be one of them (built from it, narrowed by `isinstance`, or `self` in a subclass of one)"),
+        Key("value", STRING, "layer attributes: the Paddle expression giving torch's value, `{}` standing for"
+            " the receiver (`tuple({}._kernel_size)`); with `support`, the snippet the expression calls"),
+        Key("store", STRING, "layer attributes: the Paddle attribute an assignment writes (`{}._stride`);"
+            " without it an assignment is reported: Paddle would not read the new value"),
+        Key("reads", STRING, "layer attributes: which reads `value` rewrites: `all`, or `values`, only where the"
+            " value is computed with (an argument of a call other than an `nn.init` function, an in-place"
+            " method or a `register_` method; `.shape`; `.size()`): a layer's own parameter stored in another"
+            " layout (`fc.weight`) stays the parameter where it is initialized or updated",
+            default='"all"', choices=("all", "values")),
         Key("receiver", STRING, "methods and attributes: what the receiver must be known to be",
             default='"any"', choices=RECEIVERS),
         Key("evidence", STRINGS, "what a call tells the receiver evidence (read by name, for every entry of the"

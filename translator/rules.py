@@ -126,6 +126,10 @@ class ApiRule:
     evidence: tuple[str, ...] = ()
     subclass: str | None = None
     since: dict[str, str] = dataclasses.field(default_factory=dict)
+    layers: tuple[str, ...] = ()  # a layer attribute: the torch classes it is read on
+    value: str | None = None  # a layer attribute: torch's value in Paddle, `{}` the receiver
+    store: str | None = None  # a layer attribute: what an assignment writes, `{}` the receiver
+    reads: str = "all"  # a layer attribute: "values", only reads the value is computed with
 
     @property
     def name(self) -> str:
@@ -189,8 +193,9 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
     handler = entry.get("handler")
     support = entry.get("support")
     paddle = entry.get("paddle")
-    if paddle is None and handler is None and support is None:
-        raise RuleTableError(f"{where}: needs 'paddle', 'handler' or 'support'")
+    if paddle is None and handler is None and support is None and "value" not in entry:
+        raise RuleTableError(f"{where}: needs 'paddle', 'handler', 'support' or 'value'")
+    _check_layer_attribute(entry, where)
     example = entry["example"]
 
     def sig(key: str) -> tuple[Param, ...] | None:
@@ -255,7 +260,28 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         evidence=_strings(entry, "evidence"),
         subclass=entry.get("subclass"),
         since=_since(entry, unsupported, where),
+        layers=_strings(entry, "layers"),
+        value=entry.get("value"),
+        store=entry.get("store"),
+        reads=entry.get("reads", "all"),
     )
+
+
+def _check_layer_attribute(entry: dict[str, Any], where: str) -> None:
+    """``layers``/``value``/``store`` go together, on an attribute entry, as expressions of ``{}``."""
+    keys = [k for k in ("layers", "value", "store", "reads") if k in entry]
+    if not keys:
+        return
+    if entry.get("kind") != "attribute" or "layers" not in entry or "value" not in entry:
+        raise RuleTableError(f"{where}: a layer attribute is an attribute entry with 'layers' and 'value'")
+    for key in ("value", "store"):
+        if key in entry:
+            try:
+                ast.parse(entry[key].replace("{}", "_receiver"), mode="eval")
+            except SyntaxError:
+                raise RuleTableError(f"{where}: {key} is not a Python expression of the receiver `{{}}`") from None
+            if "{}" not in entry[key]:
+                raise RuleTableError(f"{where}: {key} must use the receiver `{{}}`")
 
 
 def _since(entry: dict[str, Any], unsupported: dict[str, str], where: str) -> dict[str, str]:

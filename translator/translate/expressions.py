@@ -16,7 +16,7 @@ import libcst as cst
 
 from .kinds import (
     BOOL, BOTTOM, DEVICE, FLOAT, FOREIGN, INT, LAYER, LAYERS, NONE, OBJECT, OPTIMIZER, SHAPE, STR, TENSOR,
-    Kind, arithmetic, element, index, is_layer, join, seq, tup,
+    Kind, arithmetic, element, index, is_layer, join, layer_class, nn_layer, seq, tup,
 )  # fmt: skip
 from .resolve import all_params, dotted_name
 
@@ -86,6 +86,7 @@ class _Class:
     methods: dict[str, cst.FunctionDef]
     foreign: bool = False  # a Paddle layer (a translation read again): what it holds is Paddle's
     autograd: bool = False  # a torch.autograd.Function: forward and backward take tensors
+    torch_base: str | None = None  # the torch layer class it derives from (`class C(nn.Conv2d)`)
 
     def instance(self) -> Kind:
         return FOREIGN if self.foreign else ("inst", self.node.name.value, self.is_layer)
@@ -232,7 +233,9 @@ class ExpressionKinds:
         if qual == "torch.Size":
             return SHAPE
         if is_layer_class(qual):
-            return _CONTAINERS.get(name, LAYER)
+            if name in _CONTAINERS:
+                return _CONTAINERS[name]
+            return nn_layer(qual) if mod == "torch.nn" and name != "Module" else LAYER
         if is_optimizer_class(qual):
             return OPTIMIZER
         return None
@@ -346,6 +349,9 @@ class ExpressionKinds:
             return None
         if self._foreign_root(expr):
             return FOREIGN
+        narrowed = dotted_name(expr)  # `isinstance(self.proj, nn.Conv2d)` narrowed `self.proj`
+        if narrowed is not None and narrowed in state and state[narrowed] is not None:
+            return state[narrowed]
         base = self.kind_of(expr.value, state, frame)
         name = expr.attr.value
         if base == TENSOR:
@@ -355,9 +361,10 @@ class ExpressionKinds:
         if isinstance(base, tuple) and base[0] == "inst":
             kind = self._attr(base[1], name)
             if kind is None and base[2] and name in _LAYER_PARAMS and self._method(base[1], name) is None:
-                return None
+                # a subclass of a torch layer (`class C(nn.Conv2d)`): the layer's own parameters
+                return TENSOR if self.classes[base[1]].torch_base is not None else None
             return kind
-        if base in (LAYER, LAYERS) and name in _LAYER_PARAMS:
+        if (base in (LAYER, LAYERS) or layer_class(base)) and name in _LAYER_PARAMS:
             return TENSOR  # a torch layer's parameters and buffers
         if isinstance(base, tuple) and base[0] == "seq" and name in ("values", "indices") and base[1] == TENSOR:
             return TENSOR  # the (values, indices) of x.max(dim)
@@ -518,7 +525,7 @@ class ExpressionKinds:
                         "pop": value, "copy": base}.get(method)  # fmt: skip
             if base[0] in ("seq", "tup"):
                 return {"index": INT, "count": INT, "copy": base, "pop": element(base)}.get(method)
-        if base in (LAYER, LAYERS, OPTIMIZER):
+        if base in (LAYER, LAYERS, OPTIMIZER) or layer_class(base):
             return self._layer_method(base, method, call)
         if base == STR:
             return _STR_METHODS.get(method)

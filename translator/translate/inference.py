@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import libcst as cst
 
-from .expressions import ExpressionKinds, State, _Class, _Frame, _parse
-from .kinds import BOTTOM, LAYER, LAYERS, NONE, OBJECT, TENSOR, Kind, arithmetic, element, join, seq, unpack
+from .expressions import ExpressionKinds, State, _Class, _Frame, _parse, is_layer_class
+from .kinds import BOTTOM, NONE, OBJECT, TENSOR, Kind, arithmetic, element, is_layer, join, seq, unpack
 from .resolve import all_params, dotted_name
 from .scopes import Scope
 
@@ -120,7 +120,11 @@ class Inference(ExpressionKinds):
                 autograd = any(self.classes[b].autograd for b in bases) or any(
                     self.scopes.resolve(b.value) == "torch.autograd.Function" for b in stmt.bases
                 )
-                self.classes[stmt.name.value] = _Class(stmt, layer, bases, methods, foreign, autograd)
+                torch_base = next((q for q in (self.scopes.resolve(b.value) for b in stmt.bases)
+                                   if q is not None and is_layer_class(q) and q.startswith("torch.nn.")), None)
+                for b in bases:
+                    torch_base = torch_base or self.classes[b].torch_base
+                self.classes[stmt.name.value] = _Class(stmt, layer, bases, methods, foreign, autograd, torch_base)
                 self._register_classes(methods.values())
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and isinstance(stmt.body, cst.IndentedBlock):
                 self._register_classes(stmt.body.body)
@@ -251,6 +255,10 @@ class Inference(ExpressionKinds):
     def _assign(self, target: cst.BaseExpression, kind: Kind, state: State, frame: _Frame | None,
                 value: cst.BaseExpression | None = None) -> None:  # fmt: skip
         """Record ``target = <a value of kind>`` (``value``: the expression, to unpack a tuple display)."""
+        dotted = dotted_name(target)
+        if dotted is not None:  # `self.proj = ...` forgets what an isinstance test said of it
+            for key in [k for k in state if "." in k and (k + ".").startswith(dotted + ".")]:
+                state[key] = None
         if isinstance(target, cst.Name):
             if target.value not in self.pre.opaque_names:
                 state[target.value] = kind
@@ -317,21 +325,37 @@ class Inference(ExpressionKinds):
         return out
 
     def _narrowed(self, test: cst.BaseExpression, state: State, frame: _Frame | None) -> tuple[State, State]:
-        """The states inside and outside ``if isinstance(x, torch.Tensor):`` (or a layer class):
-        inside, ``x`` is one; outside, a name known to be one is not (no value on that path)."""
+        """The states inside and outside ``if isinstance(x, torch.Tensor):`` (or a layer class, or
+        a tuple of them; ``x`` a name or ``self.a.b``; the tests of an ``and`` one after the
+        other): inside, ``x`` is one; outside, a name known to be a tensor is not (no value on
+        that path), and what was narrowed of an attribute is forgotten."""
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+            inside, _ = self._narrowed(test.left, state, frame)
+            inside, _ = self._narrowed(test.right, inside, frame)
+            outside = dict(state)
+            outside.update({k: None for k in inside if "." in k and k not in state})
+            return inside, outside
         if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance"):
             return state, state
-        if len(test.args) != 2 or not isinstance(test.args[0].value, cst.Name) or self.scopes.shadowed("isinstance"):
+        if len(test.args) != 2 or self.scopes.shadowed("isinstance"):
+            return state, state
+        subject = test.args[0].value
+        name = subject.value if isinstance(subject, cst.Name) else dotted_name(subject)
+        if name is None or (not isinstance(subject, cst.Name) and name.split(".")[0] in self.pre.opaque_names):
             return state, state
         classes = test.args[1].value
         options = [e.value for e in classes.elements] if isinstance(classes, cst.Tuple) else [classes]
-        kinds = {self._annotation(o) for o in options}
-        if len(kinds) == 1 and next(iter(kinds)) in (TENSOR, LAYER, LAYERS):
-            name, kind = test.args[0].value.value, kinds.pop()
+        kinds = [self._annotation(o) for o in options]
+        kind: Kind = BOTTOM
+        for k in kinds:
+            kind = join(kind, k)
+        if kind == TENSOR or (is_layer(kind) and all(is_layer(k) for k in kinds)):
             inside, outside = dict(state), dict(state)
             inside[name] = kind
             if kind == TENSOR and state.get(name) == TENSOR:
                 outside[name] = BOTTOM
+            if "." in name:  # after the `if`, nothing is known of it (joined with None)
+                outside[name] = state.get(name)
             return inside, outside
         return state, state
 

@@ -11,7 +11,9 @@ A kind is one of
 * ``("seq", element)``: a list or another sequence of one kind;
 * ``("tup", (k1, k2, ...))``: a tuple of known length;
 * ``("map", value)``: a dict;
-* ``("inst", class name, is_layer)``: an instance of a class of the file being translated.
+* ``("inst", class name, is_layer)``: an instance of a class of the file being translated;
+* ``("nn", torch class)``: a torch layer of a known class (``("nn", "torch.nn.Conv2d")``), whose
+  attributes the table's layer-attribute entries translate; it joins another layer as ``LAYER``.
 
 ``BOTTOM`` is "no value yet" (the element kind of ``[]``, a name on a path not taken): joining
 it with a kind gives that kind.
@@ -51,8 +53,20 @@ def tup(*items: Kind) -> tuple:
     return ("tup", tuple(items))
 
 
+def nn_layer(qual: str) -> tuple:
+    """A torch layer of class ``qual``."""
+    return ("nn", qual)
+
+
+def layer_class(kind: Kind) -> str | None:
+    """The torch class of a layer of a known class (``nn_layer``), else None."""
+    return kind[1] if isinstance(kind, tuple) and kind[0] == "nn" else None
+
+
 def is_layer(kind: Kind) -> bool:
-    return kind in (LAYER, LAYERS) or (isinstance(kind, tuple) and kind[0] == "inst" and kind[2])
+    if isinstance(kind, tuple):
+        return kind[0] == "nn" or (kind[0] == "inst" and kind[2])
+    return kind in (LAYER, LAYERS)
 
 
 def is_non_torch(kind: Kind) -> bool:
@@ -60,7 +74,7 @@ def is_non_torch(kind: Kind) -> bool:
     if kind is None or kind == BOTTOM:
         return False
     if isinstance(kind, tuple):
-        return kind[0] != "inst" or not kind[2]
+        return not is_layer(kind)
     return kind not in TORCH_KINDS
 
 

@@ -267,7 +267,8 @@ def _translate(
     # a rewrite starts at a name bound by a torch import, or at an attribute named like a method
     # rule or a public torch.Tensor method (reported when it has no rule)
     triggers = set(table.methods) | table.tensor_methods | {"weight"}  # "weight": tied weights (rewrite._tied_weight)
-    tr.inert, originals = _inert_subtrees(module, set(pre.bindings), triggers, {id(n) for n in pre.import_nodes})
+    names = set(pre.bindings) | {"inplace"}  # `activation_layer(inplace=True)`: factories.py
+    tr.inert, originals = _inert_subtrees(module, names, triggers, {id(n) for n in pre.import_nodes})
     generated = _support_block(module)  # a first pass's support code is Paddle code: left as it is
     tr.inert |= generated
     try:

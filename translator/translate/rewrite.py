@@ -27,7 +27,7 @@ from .fastcst import _Transformer
 from .formatting import joined_markers, normalized_marker
 from .peephole import CLEANED, clean
 from .imports import ImportsMixin
-from . import placement
+from . import factories, layer_attrs, placement
 from .legacy import legacy_reduction
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .results import Caveat
@@ -306,6 +306,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
+        layer_attrs.mark_value_uses(self, node)
         rule = self.table.apis.get(self.scopes.resolve(node.func) or "")
         if rule is None and isinstance(node.func, cst.Attribute) and any(
             a.keyword is not None and a.keyword.value in placement.DROPPED for a in node.args
@@ -327,6 +328,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.skip_names.add(id(node.attr))
+        layer_attrs.mark_value_uses(self, node)
         self.inner_chain.add(id(node.value))
 
     def visit_Global(self, node: cst.Global) -> bool:
@@ -360,6 +362,14 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             if isinstance(t.target, cst.Attribute):
                 self.store_attrs.add(id(t.target))
 
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.store_attrs.add(id(node.target))
+
+    def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign):  # type: ignore[no-untyped-def]
+        layer_attrs.write(self, original_node, updated_node)  # `conv.stride *= 2`: reported
+        return updated_node
+
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign):  # type: ignore[no-untyped-def]
         """``x.requires_grad = False``: an attribute rule's handler gets the whole assignment."""
         if len(original_node.targets) != 1:
@@ -370,7 +380,10 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         target = original_node.targets[0].target
         if not isinstance(target, cst.Attribute) or self.scopes.resolve(target) is not None:
             return updated_node
-        rules = [r for r in self.table.methods.get(target.attr.value, ()) if r.kind == "attribute"]
+        written = layer_attrs.write(self, original_node, updated_node)  # `conv.stride = (1, 1)`
+        if written is not None:
+            return written
+        rules = [r for r in self.table.methods.get(target.attr.value, ()) if r.kind == "attribute" and not r.layers]
         if not rules or rules[0].handler is None:
             return updated_node
         rule = rules[0]
@@ -419,7 +432,10 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         """
         if id(original) in self.call_funcs or id(original) in self.store_attrs:
             return updated
-        rules = [r for r in self.table.methods.get(original.attr.value, ()) if r.kind == "attribute"]
+        layer_attribute = layer_attrs.read(self, original, updated)  # `conv.in_channels`
+        if layer_attribute is not None:
+            return layer_attribute
+        rules = [r for r in self.table.methods.get(original.attr.value, ()) if r.kind == "attribute" and not r.layers]
         if not rules:
             return updated
         rule = rules[0]
@@ -592,7 +608,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if original.func.value == "getattr" and len(original.args) == 2 and self.scopes.resolve(original.args[0].value) == "torch.nn":
             if self.need_support("_torch_nn_class", original):
                 return cst.Call(cst.Name("_torch_nn_class"), [updated.args[1].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
-        return _next_of_iterator_method(original, updated)
+        return factories.factory_call(self, original, updated) or _next_of_iterator_method(original, updated)
 
     def _method_rule(self, call: cst.Call) -> ApiRule | None:
         func = call.func

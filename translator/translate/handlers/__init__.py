@@ -23,6 +23,7 @@ from . import (  # noqa: F401
     indexing,
     init,
     jit,
+    layer_attributes,
     layers,
     losses,
     maths,

@@ -185,6 +185,12 @@ def linear(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if refused(bound):
         return bound
     w = bound["weight"]
+    written = ctx.original_of(w)
+    if isinstance(w, cst.Attribute) and w.attr.value == "T" and isinstance(written, cst.Attribute) and written.attr.value == "weight":
+        # a Linear layer's own weight, read in torch's layout (`fc.weight.T`): Paddle's is already (in, out)
+        args = [a.with_changes(value=w.value) if a.value is w else a for a in call.args]
+        transform = {k: v for k, v in rule.transform.items() if k != "weight"}
+        return ctx.rewrite(call.with_changes(args=args), plain_rule(rule, transform=transform))
     if isinstance(w, cst.Attribute) and w.attr.value == "weight" and isinstance(w.value, cst.Attribute):
         ctx.warn(call, rule.torch, f"{ctx.code(w)} may be a translated Linear layer's weight, which Paddle "
                  "already stores as (in, out); the emitted .T assumes a torch-layout (out, in) tensor", Caveat.ASSUMED)

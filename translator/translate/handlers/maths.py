@@ -301,12 +301,16 @@ def addcmul(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
 
 @handler("fn_pow")
 def pow_(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``torch.pow(2.0, t)``: Paddle's pow needs a tensor base, so a number base becomes ``2.0 ** t``."""
+    """``torch.pow(2.0, t)``: Paddle's pow needs a tensor base, so a number base becomes ``2.0 ** t``;
+    so does a base not known to be a tensor raised to a tensor (``torch.pow(w_m, t)``, ``w_m`` a
+    float parameter): ``**`` is Paddle's pow for a tensor base too."""
     bound = bind_supported(ctx, call, rule)
     if refused(bound):
         return bound
     base = bound.get("input", bound.get("self"))
-    if base is not None and isinstance(literal_value(base), (int, float)):
+    exponent = bound.get("exponent")
+    number_base = base is not None and isinstance(literal_value(base), (int, float))
+    if number_base or (base is not None and exponent is not None and not ctx.is_tensor(base) and ctx.is_tensor(exponent)):
         return paren(cst.BinaryOperation(base, cst.Power(), operand(bound["exponent"])))
     return ctx.rewrite(call, plain_rule(rule))
 
