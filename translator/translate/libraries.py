@@ -48,6 +48,9 @@ END = "# --- end of translated definitions ---"
 # roots never translated as libraries: torch itself, Paddle, numpy and the standard library
 _NOT_LIBRARIES = {"torch", "paddle", "numpy", "__future__", "translator"}
 _MAX_DEFINITIONS = 400  # a safety net against following a whole library
+#: handlers of rules that put Paddle's own implementation of a whole model in place of the
+#: library's (not used inside the library's own code: :meth:`_Gatherer.ruled`)
+_ARCHITECTURES = {"vision_model"}
 _RULED: dict[tuple[int, str, Path | None], dict[tuple[Path, str], str]] = {}
 
 
@@ -106,6 +109,7 @@ class _Gatherer:
         # local -> (from-module or "" for a plain import, the imported name, stmt, module)
         self.imports: dict[str, tuple[str, str, ast.stmt, LibModule]] = {}
         self.user_imports: dict[str, str] = {}  # what the file's own (kept) imports bind
+        self.file_imports: dict[str, str] = {}  # what the file's top-level imports bind (kept or not)
         self.globals: dict[str, str] = {}  # a global name of the output -> what it means
         self.aliases: list[tuple[str, str]] = []  # (local, defined name) assignments after the definitions
         self.renames: dict[Path, dict[str, str]] = {}  # a module's names renamed in its definitions
@@ -116,16 +120,26 @@ class _Gatherer:
     def covered(self, qual: str) -> bool:
         return self.table.canonical(qual) in self.table.apis or qual in self.table.modules
 
-    def ruled(self, qual: str) -> str | None:
+    def ruled(self, qual: str, internal: bool = False) -> str | None:
         """The rule's spelling of ``qual`` when ``qual`` is another name of a definition a rule
-        covers (``torchvision.ops.misc.Conv2dNormActivation`` is ``torchvision.ops``'s)."""
+        covers (``torchvision.ops.misc.Conv2dNormActivation`` is ``torchvision.ops``'s).
+
+        ``internal``: the name is used by the library's own code (a carried definition, or a
+        module of the library translated alone).  A rule that swaps in Paddle's own version of
+        a whole architecture (:data:`_ARCHITECTURES`: ``torchvision.models.resnet50`` ->
+        ``paddle.vision.models.resnet50``) is not used there: library code reaches into the
+        architecture (``resnet50(replace_stride_with_dilation=...)``, ``mobilenet_v3_large(
+        dilated=True).features``), which only the library's own definition has."""
         root = qual.split(".")[0]
         if root in _NOT_LIBRARIES or self.covered(qual):
             return None
         found = self.resolve(qual)
         if isinstance(found, str):
             return None
-        return self.ruled_definitions(root).get((found[0].path, found[1]))
+        api = self.ruled_definitions(root).get((found[0].path, found[1]))
+        if api is not None and internal and self.table.apis[self.table.canonical(api)].handler in _ARCHITECTURES:
+            return None
+        return api
 
     def ruled_definitions(self, root: str) -> dict[tuple[Path, str], str]:
         """(module file, name) -> the rule naming it, for the rules of library ``root``."""
@@ -309,7 +323,7 @@ class _Gatherer:
                 self.place(module, used, here)
             elif used in module.imports:
                 target, is_module, imp = module.imports[used]
-                spelled = None if is_module else self.ruled(target)
+                spelled = None if is_module else self.ruled(target, internal=True)
                 if spelled is not None:
                     self.keep_import(used, spelled, False, imp, module)
                 elif not is_module and self.carried(target):
@@ -332,6 +346,12 @@ class _Gatherer:
         else:
             parent, _, name = target.rpartition(".")
             meaning = f"import of {target}"
+        reserved = self.file_imports.get(local)
+        if reserved is not None and reserved != meaning:
+            # the file's own import keeps its name (`import torch.nn.functional as F` in the file,
+            # `from torchvision.transforms import functional as F` in a carried module): the
+            # library's import is renamed in its definitions instead
+            self.globals.setdefault(local, reserved)
         final = self.free_name(local, meaning, module)
         if root not in self.libraries and root not in _NOT_LIBRARIES and built_on_torch(root) and not self.covered(target):
             self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
@@ -380,6 +400,11 @@ def combine(
     gather = _Gatherer(table, libraries, sources, shown)
     tree_dir = Path(tree_root).resolve() if tree_root else None
     top_level = {id(s) for s in tree.body}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for local, target, _ in import_targets(stmt, package):
+                if target is not None:
+                    gather.file_imports.setdefault(local, f"import of {target}")
     # names the file itself binds at module level, by definitions
     for stmt in tree.body:
         if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -437,7 +462,8 @@ def combine(
             root = qual.split(".")[0]
             local = alias.asname or alias.name
             where = (shown, stmt.lineno, stmt.col_offset + 1)
-            spelled = gather.ruled(qual) if root in libraries or root == (own_root.name if own_root else None) else None
+            own = root == (own_root.name if own_root else None)
+            spelled = gather.ruled(qual, internal=own) if root in libraries or own else None
             if spelled is not None:
                 parent_mod, _, name = spelled.rpartition(".")
                 extra.append(f"from {parent_mod} import {name}" + (f" as {local}" if local != name else ""))

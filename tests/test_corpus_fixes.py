@@ -1,0 +1,155 @@
+"""Engine fixes found by the corpus harness (benchmarks/corpus.py) on torchvision's models.
+
+* A library module's import that binds a name the file's own imports bind for something else
+  (``from torchvision.transforms import functional as F`` in torchvision's presets, which the
+  weights enums of the segmentation, video and optical-flow models carry, next to the file's
+  ``import torch.nn.functional as F``) is renamed in the carried definitions; the file keeps
+  its name.
+* Inside a library's own code, a rule that swaps in Paddle's own implementation of a whole
+  architecture (``torchvision.models.mobilenet_v3_large`` -> ``paddle.vision.models``) is not
+  used: torchvision's segmentation builders call ``mobilenet_v3_large(dilated=True).features``
+  and ``resnet50(replace_stride_with_dilation=...)``, which only torchvision's definitions have.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import textwrap
+
+import numpy as np
+import pytest
+
+from translator import translate_source
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("torchvision") is None, reason="torchvision not installed")
+
+
+def _translate(code: str):
+    return translate_source(textwrap.dedent(code).lstrip("\n"))
+
+
+def _load(code: str, tmp_path, name: str):
+    path = tmp_path / f"{name}.py"
+    path.write_text(code)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------- a library import's name clash --
+
+CLASH = """
+    import torch
+    import torch.nn.functional as F
+    from torchvision.transforms._presets import SemanticSegmentation
+
+
+    def head(x):
+        return F.relu(x) * 2
+
+
+    preset = SemanticSegmentation(resize_size=None)
+    """
+
+
+def test_library_import_clashing_with_the_files_import_is_renamed():
+    result = _translate(CLASH)
+    assert not result.errors, [str(d) for d in result.errors]
+    code = result.code
+    assert "import paddle.nn.functional as F" in code
+    assert "return F.relu(x) * 2" in code
+    # the carried preset reaches torchvision's functional transforms through Paddle's, not `F`
+    assert "class SemanticSegmentation(nn.Layer):" in code
+    assert "paddle.vision.transforms.functional.normalize(" in code
+    assert "torchvision" not in code.split("# --- end of translated definitions ---")[1]
+
+
+def test_library_import_clash_runs_like_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("paddle")
+    import paddle
+
+    module = _load(_translate(CLASH).code, tmp_path, "clash_out")
+    x = np.random.default_rng(0).standard_normal((2, 5)).astype("float32")
+    want = (torch.nn.functional.relu(torch.from_numpy(x)) * 2).numpy()
+    np.testing.assert_allclose(module.head(paddle.to_tensor(x)).numpy(), want, rtol=1e-6, atol=1e-6)
+    img = np.random.default_rng(1).random((3, 4, 4)).astype("float32")
+    got = module.preset(paddle.to_tensor(img)).numpy()
+    mean = np.array([0.485, 0.456, 0.406], "float32")[:, None, None]
+    std = np.array([0.229, 0.224, 0.225], "float32")[:, None, None]
+    np.testing.assert_allclose(got, (img - mean) / std, rtol=1e-5, atol=1e-5)
+
+
+def test_library_import_meaning_the_same_is_not_renamed():
+    """Unchanged look-alike: the file and the carried module both import ``nn`` from torch."""
+    result = _translate("""
+        import torch
+        from torch import nn
+        from torchvision.ops.misc import Permute
+
+        p = nn.Sequential(Permute([0, 2, 3, 1]))
+        """)
+    assert not result.errors, [str(d) for d in result.errors]
+    assert "nn_misc" not in result.code and "nn.Sequential(Permute([0, 2, 3, 1]))" in result.code
+
+
+# ------------------------------------------- whole-architecture rules inside the library ------
+
+SEG = """
+    import torch
+    from torchvision.models.segmentation.lraspp import lraspp_mobilenet_v3_large
+
+    model = lraspp_mobilenet_v3_large(weights_backbone=None, num_classes=3)
+    """
+
+
+def test_library_code_carries_its_own_backbone_builder():
+    result = _translate(SEG)
+    assert not result.errors, [str(d) for d in result.errors]
+    code = result.code
+    # before: `from paddle.vision.models import mobilenet_v3_large`, whose model has no
+    # `dilated` argument and no `.features`
+    assert "paddle.vision.models" not in code
+    assert "def mobilenet_v3_large(" in code and "class MobileNetV3(nn.Layer):" in code
+
+
+def test_users_own_call_of_a_builder_still_uses_paddles_model():
+    """Unchanged look-alike: the user's code (not the library's) keeps the rule."""
+    result = _translate("""
+        import torch
+        from torchvision.models import mobilenet_v3_large
+
+        model = mobilenet_v3_large(num_classes=10)
+        """)
+    assert "from paddle.vision.models import mobilenet_v3_large" in result.code
+    assert "class MobileNetV3" not in result.code
+
+
+FCN = """
+    import torch
+    from torchvision.models.segmentation.fcn import fcn_resnet50
+
+    model = fcn_resnet50(weights_backbone=None, num_classes=3)
+    """
+
+
+def test_library_backbone_model_matches_torch(tmp_path):
+    """fcn_resnet50 builds its backbone with ``resnet50(replace_stride_with_dilation=[False, True,
+    True])``, which Paddle's resnet50 does not take: the carried torchvision definition runs."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("paddle")
+    from translator.targets import load_torchvision_module
+    from translator.verify import make_inputs, randomize_bn_stats, verify
+
+    result = _translate(FCN)
+    assert "paddle.vision.models" not in result.code and "replace_stride_with_dilation" in result.code
+    module = _load(result.code, tmp_path, "fcn_out")
+    fcn_resnet50 = load_torchvision_module("models.segmentation.fcn").fcn_resnet50
+    torch.manual_seed(0)
+    torch_model = fcn_resnet50(weights_backbone=None, num_classes=3)
+    arrays = make_inputs(((1, 3, 32, 32),), seed=0)
+    randomize_bn_stats(torch_model, seed=0, inputs=[torch.from_numpy(a) for a in arrays])
+    torch_model.eval()
+    report = verify(torch_model, module.model, arrays, atol=1e-4, rtol=1e-4, count_flops=False)
+    assert report.match, (report.errors, [d.problem for d in report.outputs])
