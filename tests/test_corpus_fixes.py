@@ -153,3 +153,102 @@ def test_library_backbone_model_matches_torch(tmp_path):
     torch_model.eval()
     report = verify(torch_model, module.model, arrays, atol=1e-4, rtol=1e-4, count_flops=False)
     assert report.match, (report.errors, [d.problem for d in report.outputs])
+
+
+# ------------------------------------------------ a package name bound over its submodule -----
+
+
+def _features_package(tmp_path):
+    """pretrainedmodels' layout: ``models/feats/__init__.py`` re-exports ``resx`` from its
+    submodule ``models/feats/resx.py``, so ``from .feats import resx`` is the function."""
+    pkg = tmp_path / "zoo"
+    feats = pkg / "models" / "feats"
+    feats.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "models" / "__init__.py").write_text("")
+    (feats / "__init__.py").write_text("from .resx import resx\n")
+    (feats / "resx.py").write_text(
+        "import torch.nn as nn\n\n\ndef resx(c):\n    return nn.Sequential(nn.Conv2d(c, 4, 3, padding=1), nn.ReLU())\n")
+    return pkg
+
+
+def test_name_the_package_rebinds_over_its_submodule_is_carried(tmp_path):
+    pkg = _features_package(tmp_path)
+    user = pkg / "models" / "net.py"
+    user.write_text("import torch\nfrom .feats import resx\n\nnet = resx(3)\n")
+    result = translate_source(user.read_text(), path=str(user))
+    # before: "the module zoo.models.feats.resx is used as a whole here, which cannot be carried"
+    assert not result.errors, [str(d) for d in result.errors]
+    assert "def resx(c):" in result.code and "from .feats" not in result.code
+    assert "nn.Conv2D(c, 4, 3, padding=1)" in result.code
+
+
+def test_submodule_imported_as_a_module_is_still_a_module(tmp_path):
+    """Unchanged look-alike: ``from . import feats`` (the package binds no ``feats``) used as
+    ``feats.resx(...)`` is a module: its names are carried one by one."""
+    pkg = _features_package(tmp_path)
+    user = pkg / "models" / "net2.py"
+    user.write_text("import torch\nfrom . import feats\n\nnet = feats.resx(3)\n")
+    result = translate_source(user.read_text(), path=str(user))
+    assert not result.errors, [str(d) for d in result.errors]
+    assert "def resx(c):" in result.code and "net = resx(3)" in result.code
+
+
+def test_carried_rebound_name_runs_like_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("paddle")
+    import paddle
+
+    pkg = _features_package(tmp_path)
+    user = pkg / "models" / "net3.py"
+    user.write_text("import torch\nfrom .feats import resx\n\nnet = resx(3)\n")
+    module = _load(translate_source(user.read_text(), path=str(user)).code, tmp_path, "net3_out")
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+    module.net[0].weight.set_value(conv.weight.detach().numpy())
+    module.net[0].bias.set_value(conv.bias.detach().numpy())
+    x = np.random.default_rng(0).standard_normal((1, 3, 6, 6)).astype("float32")
+    want = torch.relu(conv(torch.from_numpy(x))).detach().numpy()
+    np.testing.assert_allclose(module.net(paddle.to_tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------- an unsupported argument spelled as its default ----
+
+
+def test_unsupported_argument_repeating_its_default_is_dropped():
+    """bninception's ``nn.MaxPool2d((3, 3), stride=(2, 2), dilation=(1, 1), ceil_mode=True)``:
+    ``(1, 1)`` is torch's ``dilation=1`` for each dimension, which Paddle's pool computes."""
+    result = _translate("""
+        import torch.nn as nn
+        a = nn.MaxPool2d((3, 3), stride=(2, 2), dilation=(1, 1), ceil_mode=True)
+        b = nn.MaxPool2d(3, dilation=[1, 1])
+        """)
+    assert "a = nn.MaxPool2D((3, 3), stride=(2, 2), ceil_mode=True)" in result.code
+    assert "b = nn.MaxPool2D(3)" in result.code
+    assert not result.errors, [str(d) for d in result.errors]
+
+
+def test_unsupported_argument_other_than_its_default_is_still_refused():
+    for value in ("(1, 2)", "(2, 2)", "[1, True]", "d"):
+        result = _translate(f"""
+            import torch.nn as nn
+            pool = nn.MaxPool2d(3, dilation={value})
+            """)
+        assert f"torch.nn.MaxPool2d(3, dilation={value})" in result.code, value
+        assert any("dilation" in d.message for d in result.errors), value
+
+
+def test_pool_with_repeated_default_dilation_runs_like_torch():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("paddle")
+    import paddle
+
+    code = _translate("""
+        import torch.nn as nn
+        pool = nn.MaxPool2d((3, 3), stride=(2, 2), dilation=(1, 1), ceil_mode=True)
+        """).code
+    scope: dict = {}
+    exec(code, scope)
+    x = np.random.default_rng(0).standard_normal((1, 2, 8, 8)).astype("float32")
+    want = torch.nn.MaxPool2d((3, 3), stride=(2, 2), dilation=(1, 1), ceil_mode=True)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(scope["pool"](paddle.to_tensor(x)).numpy(), want)

@@ -469,13 +469,14 @@ def combine(
                 extra.append(f"from {parent_mod} import {name}" + (f" as {local}" if local != name else ""))
                 carried_any = True
                 continue
-            if gather.carried_module(qual) and sources.module(qual) is not None and not (
+            submodule = sources.module(qual) is not None and not _package_binds(sources, base, alias.name)
+            if gather.carried_module(qual) and submodule and not (
                 tree_dir is not None and _inside(sources.module_file(qual), tree_dir)
             ):
                 if _module_alias(tree, local, qual, gather, extra, where):
                     carried_any = True
                     continue
-            elif gather.carried(qual) and sources.module(qual) is None:
+            elif gather.carried(qual) and not submodule:
                 if gather.need(qual, local, where):
                     carried_any = True
                     continue
@@ -560,6 +561,21 @@ def _module_alias(tree: ast.Module, local: str, qual: str, gather: _Gatherer, ex
     for node in spots:
         gather.spans.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, names[node.attr]))
     return True
+
+
+def _package_binds(sources: Sources, package: str, name: str) -> bool:
+    """Whether ``from package import name`` gets what ``package/__init__.py`` binds to ``name``
+    (a definition, or an import of something that is not a module) rather than the submodule
+    of that name: ``from .features import resnext_features`` after the package's own
+    ``from .resnext_features import resnext_features`` is the function (Python looks the
+    attribute up first, and the package's import rebound it over the submodule)."""
+    parent = sources.module(package)
+    if parent is None or parent.path.name != "__init__.py":
+        return False
+    if name in parent.defs:
+        return True
+    bound = parent.imports.get(name)
+    return bound is not None and not bound[1] and sources.module(bound[0]) is None
 
 
 def _relative(package: str, target: str) -> str | None:
