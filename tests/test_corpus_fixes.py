@@ -252,3 +252,27 @@ def test_pool_with_repeated_default_dilation_runs_like_torch():
     x = np.random.default_rng(0).standard_normal((1, 2, 8, 8)).astype("float32")
     want = torch.nn.MaxPool2d((3, 3), stride=(2, 2), dilation=(1, 1), ceil_mode=True)(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(scope["pool"](paddle.to_tensor(x)).numpy(), want)
+
+
+# ------------------------------------------------------- the harness's rounding note -----------
+
+
+def test_corpus_torch_noise_is_torchs_own_float32_rounding():
+    torch = pytest.importorskip("torch")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import corpus
+
+    torch.manual_seed(0)
+    small = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Tanh()).eval()
+    x = [np.random.default_rng(0).standard_normal((2, 8)).astype("float32")]
+    noise = corpus._torch_noise(small, x)
+    assert noise is not None and 0 <= noise < 1e-5
+    # a network that multiplies its input by 1e6 shows float32 rounding at that scale
+    big = torch.nn.Linear(8, 8).eval()
+    with torch.no_grad():
+        big.weight.mul_(1e6)
+    assert corpus._torch_noise(big, x) > 1e-3
+    assert corpus._torch_noise(lambda *a: 1 / 0, x) is None
