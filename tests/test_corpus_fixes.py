@@ -276,3 +276,65 @@ def test_corpus_torch_noise_is_torchs_own_float32_rounding():
         big.weight.mul_(1e6)
     assert corpus._torch_noise(big, x) > 1e-3
     assert corpus._torch_noise(lambda *a: 1 / 0, x) is None
+
+
+# ------------------------------------- torchvision's image functions give what they are given --
+
+VIDEO = """
+    import torch
+    import torchvision.transforms.functional as TF
+
+
+    def prep(vid: torch.Tensor, mean, std):
+        n, t, c, h, w = vid.shape
+        vid = TF.normalize(vid.reshape(-1, c, h, w), mean=mean, std=std)
+        vid = vid.view(n, t, c, h, w)
+        return vid.permute(0, 2, 1, 3, 4)
+    """
+
+
+def test_image_function_of_a_tensor_gives_a_tensor():
+    """torchvision's VideoClassification preset (carried with every video model's weights):
+    ``vid = F.normalize(vid, ...)`` then ``vid.view(...)``; before, "the receiver is not known"."""
+    result = _translate(VIDEO)
+    assert not result.diagnostics, [str(d) for d in result.diagnostics]
+    assert "vid = vid.reshape([n, t, c, h, w])" in result.code
+    assert "return vid.transpose([0, 2, 1, 3, 4])" in result.code
+
+
+def test_image_function_of_something_else_is_not_a_tensor():
+    """Unchanged look-alikes: a PIL image (or anything not known to be a tensor) in, and the
+    functions that give something other than an image (to_pil_image, get_image_size)."""
+    result = _translate("""
+        import torch
+        import torchvision.transforms.functional as TF
+
+
+        def pil(img, size):
+            out = TF.resize(img, size)
+            return out.view(-1)
+
+
+        def back(x: torch.Tensor):
+            im = TF.to_pil_image(x)
+            return im.size()
+        """)
+    assert "return out.view(-1)" in result.code
+    assert "return im.size()" in result.code
+
+
+def test_image_function_result_runs_like_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("paddle")
+    import paddle
+
+    from translator.targets import load_torchvision_module
+
+    module = _load(_translate(VIDEO).code, tmp_path, "video_out")
+    x = np.random.default_rng(0).random((1, 2, 3, 4, 5)).astype("float32")
+    mean, std = [0.43, 0.4, 0.39], [0.23, 0.22, 0.22]
+    tf = load_torchvision_module("torchvision.transforms.functional")
+    v = torch.from_numpy(x)
+    want = tf.normalize(v.reshape(-1, 3, 4, 5), mean=mean, std=std).view(1, 2, 3, 4, 5).permute(0, 2, 1, 3, 4)
+    got = module.prep(paddle.to_tensor(x), mean, std).numpy()
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-6, atol=1e-6)
