@@ -309,6 +309,10 @@ def worker(spec: dict[str, Any]) -> None:
                 problems = report.errors + [f"{d.path}: {d.problem}" for d in report.outputs if d.problem]
                 if weights_bad:
                     problems += report.weights.get("problems", [])[:3]
+                if not report.match and not weights_bad:
+                    noise = _torch_noise(torch_model, arrays)
+                    if noise is not None:
+                        problems.append(f"torch's own float32 run differs from its float64 run by {_fmt(noise)}")
                 out.error = "; ".join(problems)[:400]
                 del p_model
             except BaseException as exc:  # noqa: BLE001
@@ -318,6 +322,33 @@ def worker(spec: dict[str, Any]) -> None:
                 print(RESULT + json.dumps(dataclasses.asdict(out)), flush=True)
         del torch_model
         np.random.seed(0)
+
+
+def _torch_noise(torch_model: Any, arrays: list[Any]) -> float | None:
+    """How far the torch model's float32 outputs are from its own float64 run: the rounding
+    a mismatch is to be read against (a network that amplifies rounding shows it here)."""
+    import copy
+
+    import numpy as np
+    import torch
+
+    def flat(out: Any) -> list[Any]:
+        if isinstance(out, torch.Tensor):
+            return [out.detach().double().numpy()]
+        if isinstance(out, dict):
+            return [a for v in out.values() for a in flat(v)]
+        if isinstance(out, (list, tuple)):
+            return [a for v in out for a in flat(v)]
+        return []
+
+    try:
+        model64 = copy.deepcopy(torch_model).double().eval()
+        with torch.no_grad():
+            out32 = flat(torch_model(*[torch.from_numpy(a) for a in arrays]))
+            out64 = flat(model64(*[torch.from_numpy(a.astype(np.float64)) for a in arrays]))
+        return max((float(np.abs(a - b).max()) for a, b in zip(out32, out64) if a.size), default=None)
+    except Exception:  # noqa: BLE001 - the note is optional
+        return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import libcst as cst
 
 from ..rules import ApiRule, Param
 from .results import Refusal, Refused
-from .syntax import _NO_SPACE, _NUMBER, _code, _same_literal, fix_commas
+from .syntax import _NO_SPACE, _NUMBER, _code, _same_literal, fix_commas, literal_value
 
 #: how a rewrite that goes ahead notes what it could not check: ``warn(node, message)``
 Warn = Callable[[cst.CSTNode, str], None]
@@ -106,7 +106,7 @@ def rewrite_args(rule: ApiRule, original: cst.Call, updated: cst.Call, warn: War
             continue
         if p.name in rule.unsupported:
             value_code = _code(arg.value)
-            if p.default is not None and _same_literal(value_code, p.default):
+            if p.default is not None and (_same_literal(value_code, p.default) or _repeated_default(arg.value, p.default)):
                 continue
             # messages quote the source as written (the updated call may hold translated values)
             written = {id(u): o.value for u, o in zip(updated.args, original.args)}
@@ -175,3 +175,15 @@ def _apply_transform(template: str, value: cst.BaseExpression) -> cst.BaseExpres
     if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
         code = f"({code})"
     return cst.parse_expression(template.format(code))
+
+
+def _repeated_default(value: cst.BaseExpression, default: str) -> bool:
+    """``(1, 1)`` or ``[1, 1]`` where the default is the number 1: torch expands a number to one
+    per spatial dimension (``_pair``, ``_triple``), so the two say the same."""
+    try:
+        number = float(default)
+    except ValueError:
+        return False
+    items = literal_value(value)
+    return (isinstance(items, (tuple, list)) and bool(items)
+            and all(isinstance(e, (int, float)) and not isinstance(e, bool) and e == number for e in items))

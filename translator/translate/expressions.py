@@ -449,6 +449,11 @@ class ExpressionKinds:
             return OBJECT
         if not name[:1].islower():
             return None
+        if mod == "torchvision.transforms.functional" and qual in self.table.apis and not name.startswith(("to_pil", "get_")):
+            # an image function gives an image of the kind it was given: a tensor for a tensor
+            # (a PIL image for a PIL image)
+            first = next((a for a in call.args if a.keyword is None and not a.star), None)
+            return TENSOR if first is not None and self.kind_of(first.value, state, frame) == TENSOR else None
         public_ops = (mod + ".").startswith("torchvision.ops.") and not any(p.startswith("_") for p in mod.split("."))
         if mod not in TENSOR_FUNCTION_MODULES and not public_ops:
             return None  # (torchvision.ops' public functions: operators on tensors, boxes, masks)

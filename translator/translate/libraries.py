@@ -25,8 +25,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 
 from .. import codes
@@ -34,7 +32,8 @@ from ..diagnostics import Diagnostic, Severity
 from ..packages import package_root
 from ..rules import RuleTable
 from .library_source import (
-    LibModule, Sources, bound_names, built_on_torch, import_targets, public_names, top_dir, used_names,
+    LibModule, Reads, Sources, bound_names, built_on_torch, import_statements, import_targets, public_names, top_dir,
+    used_names,
 )
 from .lib_renames import rename_spots
 from .no_paddle import NO_PADDLE
@@ -53,6 +52,9 @@ END = "# --- end of translated definitions ---"
 # roots never translated as libraries: torch itself, Paddle, numpy and the standard library
 _NOT_LIBRARIES = {"torch", "paddle", "numpy", "__future__", "translator"}
 _MAX_DEFINITIONS = 400  # a safety net against following a whole library
+#: handlers of rules that put Paddle's own implementation of a whole model in place of the
+#: library's (not used inside the library's own code: :meth:`_Gatherer.ruled`)
+_ARCHITECTURES = {"vision_model"}
 _RULED: dict[tuple[int, str, Path | None], dict[tuple[Path, str], str]] = {}
 
 
@@ -113,6 +115,7 @@ class _Gatherer:
         # local -> (from-module or "" for a plain import, the imported name, stmt, module)
         self.imports: dict[str, tuple[str, str, ast.stmt, LibModule]] = {}
         self.user_imports: dict[str, str] = {}  # what the file's own (kept) imports bind
+        self.file_imports: dict[str, str] = {}  # what the file's top-level imports bind (kept or not)
         self.globals: dict[str, str] = {}  # a global name of the output -> what it means
         self.aliases: list[tuple[str, str]] = []  # (local, defined name) assignments after the definitions
         self.renames: dict[Path, dict[str, str]] = {}  # a module's names renamed in its definitions
@@ -123,16 +126,26 @@ class _Gatherer:
     def covered(self, qual: str) -> bool:
         return self.table.canonical(qual) in self.table.apis or qual in self.table.modules
 
-    def ruled(self, qual: str) -> str | None:
+    def ruled(self, qual: str, internal: bool = False) -> str | None:
         """The rule's spelling of ``qual`` when ``qual`` is another name of a definition a rule
-        covers (``torchvision.ops.misc.Conv2dNormActivation`` is ``torchvision.ops``'s)."""
+        covers (``torchvision.ops.misc.Conv2dNormActivation`` is ``torchvision.ops``'s).
+
+        ``internal``: the name is used by the library's own code (a carried definition, or a
+        module of the library translated alone).  A rule that swaps in Paddle's own version of
+        a whole architecture (:data:`_ARCHITECTURES`: ``torchvision.models.resnet50`` ->
+        ``paddle.vision.models.resnet50``) is not used there: library code reaches into the
+        architecture (``resnet50(replace_stride_with_dilation=...)``, ``mobilenet_v3_large(
+        dilated=True).features``), which only the library's own definition has."""
         root = qual.split(".")[0]
         if root in _NOT_LIBRARIES or self.covered(qual):
             return None
         found = self.resolve(qual)
         if isinstance(found, str):
             return None
-        return self.ruled_definitions(root).get((found[0].path, found[1]))
+        api = self.ruled_definitions(root).get((found[0].path, found[1]))
+        if api is not None and internal and self.table.apis[self.table.canonical(api)].handler in _ARCHITECTURES:
+            return None
+        return api
 
     def ruled_definitions(self, root: str) -> dict[tuple[Path, str], str]:
         """(module file, name) -> the rule naming it, for the rules of library ``root``."""
@@ -316,7 +329,7 @@ class _Gatherer:
                 self.place(module, used, here)
             elif used in module.imports:
                 target, is_module, imp = module.imports[used]
-                spelled = None if is_module else self.ruled(target)
+                spelled = None if is_module else self.ruled(target, internal=True)
                 if spelled is not None:
                     self.keep_import(used, spelled, False, imp, module)
                 elif not is_module and self.carried(target):
@@ -341,6 +354,12 @@ class _Gatherer:
             parent, _, name = target.rpartition(".")
             parent = NATIVE.get(parent, parent)  # einops.layers.torch -> its Paddle twin
             meaning = f"import of {parent}.{name}"
+        reserved = self.file_imports.get(local)
+        if reserved is not None and reserved != meaning:
+            # the file's own import keeps its name (`import torch.nn.functional as F` in the file,
+            # `from torchvision.transforms import functional as F` in a carried module): the
+            # library's import is renamed in its definitions instead
+            self.globals.setdefault(local, reserved)
         final = self.free_name(local, meaning, module)
         if root not in self.libraries and root not in _NOT_LIBRARIES and built_on_torch(root) and not self.covered(target):
             self.report((str(module.path), imp.lineno, imp.col_offset + 1), target, _disabled(root))
@@ -397,6 +416,11 @@ def combine(
     gather = _Gatherer(table, libraries, sources, shown)
     tree_dir = Path(tree_root).resolve() if tree_root else None
     top_level = {id(s) for s in tree.body}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for local, target, _ in import_targets(stmt, package):
+                if target is not None:
+                    gather.file_imports.setdefault(local, f"import of {target}")
     # names the file itself binds at module level, by definitions
     for stmt in tree.body:
         if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -405,8 +429,8 @@ def combine(
     edits: dict[int, tuple[ast.stmt, list[str] | None]] = {}  # lineno -> (stmt, kept aliases' text)
     mapped = False
     parents: dict[int, ast.AST] = {}
-    reads: _Reads | None = None
-    for stmt, parent in _imports(tree):
+    reads: Reads | None = None
+    for stmt, parent in import_statements(tree):
         parents[id(stmt)] = parent
         if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module in NATIVE:
             edits[stmt.lineno] = (stmt, [f"from {NATIVE[stmt.module]} import " + _aliases_text(stmt.names)])
@@ -454,21 +478,23 @@ def combine(
             root = qual.split(".")[0]
             local = alias.asname or alias.name
             where = (shown, stmt.lineno, stmt.col_offset + 1)
-            spelled = gather.ruled(qual) if root in libraries or root == (own_root.name if own_root else None) else None
+            own = root == (own_root.name if own_root else None)
+            spelled = gather.ruled(qual, internal=own) if root in libraries or own else None
             if spelled is not None:
                 parent_mod, _, name = spelled.rpartition(".")
                 extra.append(f"from {parent_mod} import {name}" + (f" as {local}" if local != name else ""))
                 carried_any = True
                 continue
-            if gather.carried_module(qual) and sources.module(qual) is not None and not (
+            submodule = sources.module(qual) is not None and not _package_binds(sources, base, alias.name)
+            if gather.carried_module(qual) and submodule and not (
                 tree_dir is not None and _inside(sources.module_file(qual), tree_dir)
             ):
                 if reads is None:
-                    reads = _Reads(tree)
+                    reads = Reads(tree)
                 if _module_alias(reads, local, qual, gather, extra, where):
                     carried_any = True
                     continue
-            elif gather.carried(qual) and sources.module(qual) is None:
+            elif gather.carried(qual) and not submodule:
                 if gather.need(qual, local, where):
                     carried_any = True
                     continue
@@ -520,46 +546,7 @@ def _read(sources: Sources, path: str | None) -> tuple[str, ...]:
     return tuple(str(p) for p in sources.read if own is None or p.resolve() != own)
 
 
-def _imports(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, ast.AST]]:
-    """The import statements of ``tree`` with their parents, in ``ast.walk``'s order; expressions
-    (which hold no statements) are not entered."""
-    todo: deque[tuple[ast.AST, ast.AST]] = deque((child, tree) for child in tree.body)
-    while todo:
-        node, parent = todo.popleft()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node, parent
-            continue
-        for field in _statement_fields(node.__class__):
-            todo.extend((child, node) for child in getattr(node, field))
-
-
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
-_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _statement_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a statement class that hold statements, handlers or match cases, in order."""
-    fields = _BLOCK_FIELDS.get(cls)
-    if fields is None:
-        fields = _BLOCK_FIELDS[cls] = tuple(f for f in cls._fields if f in _BLOCKS)  # type: ignore[attr-defined]
-    return fields
-
-
-class _Reads:
-    """Every read of a name in a tree, and the ``name.X`` attribute each read is the value of
-    (one walk of the tree, made when a module alias is first looked at)."""
-
-    def __init__(self, tree: ast.Module) -> None:
-        self.reads: dict[str, list[ast.Name]] = {}
-        self.owners: dict[int, ast.Attribute] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                self.owners[id(node.value)] = node
-            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
-                self.reads.setdefault(node.id, []).append(node)
-
-
-def _module_alias(reads: _Reads, local: str, qual: str, gather: _Gatherer, extra: list[str],
+def _module_alias(reads: Reads, local: str, qual: str, gather: _Gatherer, extra: list[str],
                   where: tuple[str, int, int]) -> bool:
     """``from lib import mod as m`` used only as ``m.X``: each ``X`` carried (or imported the way
     its rule spells it) and ``m.X`` written ``X``; False (reported) when ``m`` is used otherwise."""
@@ -601,6 +588,21 @@ def _module_alias(reads: _Reads, local: str, qual: str, gather: _Gatherer, extra
     for node in spots:
         gather.spans.setdefault(node.lineno, []).append((node.col_offset, node.end_col_offset or 0, names[node.attr]))
     return True
+
+
+def _package_binds(sources: Sources, package: str, name: str) -> bool:
+    """Whether ``from package import name`` gets what ``package/__init__.py`` binds to ``name``
+    (a definition, or an import of something that is not a module) rather than the submodule
+    of that name: ``from .features import resnext_features`` after the package's own
+    ``from .resnext_features import resnext_features`` is the function (Python looks the
+    attribute up first, and the package's import rebound it over the submodule)."""
+    parent = sources.module(package)
+    if parent is None or parent.path.name != "__init__.py":
+        return False
+    if name in parent.defs:
+        return True
+    bound = parent.imports.get(name)
+    return bound is not None and not bound[1] and sources.module(bound[0]) is None
 
 
 def _relative(package: str, target: str) -> str | None:

@@ -11,11 +11,13 @@ import functools
 import importlib.metadata
 import importlib.util
 import re
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 from .resolve import resolve_relative
 
-__all__ = ["LibModule", "Sources", "bound_names", "built_on_torch", "import_targets", "public_names", "read_module", "top_dir",
+__all__ = ["LibModule", "Reads", "Sources", "bound_names", "built_on_torch", "import_statements", "import_targets", "public_names", "read_module", "top_dir",
            "used_names"]
 
 
@@ -200,3 +202,42 @@ def used_names(stmt: ast.stmt) -> list[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
             seen.setdefault(node.value, None)  # a string annotation naming a class
     return list(seen)
+
+
+def import_statements(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, ast.AST]]:
+    """The import statements of ``tree`` with their parents, in ``ast.walk``'s order; expressions
+    (which hold no statements) are not entered."""
+    todo: deque[tuple[ast.AST, ast.AST]] = deque((child, tree) for child in tree.body)
+    while todo:
+        node, parent = todo.popleft()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, parent
+            continue
+        for field in _statement_fields(node.__class__):
+            todo.extend((child, node) for child in getattr(node, field))
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _statement_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a statement class that hold statements, handlers or match cases, in order."""
+    fields = _BLOCK_FIELDS.get(cls)
+    if fields is None:
+        fields = _BLOCK_FIELDS[cls] = tuple(f for f in cls._fields if f in _BLOCKS)  # type: ignore[attr-defined]
+    return fields
+
+
+class Reads:
+    """Every read of a name in a tree, and the ``name.X`` attribute each read is the value of
+    (one walk of the tree, made when a module alias is first looked at)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.reads: dict[str, list[ast.Name]] = {}
+        self.owners: dict[int, ast.Attribute] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                self.owners[id(node.value)] = node
+            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+                self.reads.setdefault(node.id, []).append(node)
