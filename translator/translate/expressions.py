@@ -78,6 +78,25 @@ _STR_METHODS = {"split": seq(STR), "rsplit": seq(STR), "splitlines": seq(STR), "
 
 
 
+def chain_root(expr: cst.BaseExpression, memo: dict[int, tuple[cst.BaseExpression, cst.BaseExpression]]) -> cst.BaseExpression:
+    """The expression a chain of attributes, calls and subscripts starts from (``x`` of
+    ``x.a().b[0].c()``).  ``memo`` remembers each link's root (id(link) -> (link, root); the
+    link is kept so its id is not reused), so asking about every link of a chain of n calls
+    costs n steps in all, not n * n / 2."""
+    path = []
+    root = expr
+    while isinstance(root, (cst.Attribute, cst.Call, cst.Subscript)):
+        known = memo.get(id(root))
+        if known is not None:
+            root = known[1]
+            break
+        path.append(root)
+        root = root.func if isinstance(root, cst.Call) else root.value
+    for link in path:
+        memo[id(link)] = (link, root)
+    return root
+
+
 @dataclasses.dataclass
 class _Class:
     node: cst.ClassDef
@@ -135,6 +154,9 @@ class ExpressionKinds:
     attrs: dict[tuple[str, str], dict[int, Kind]]
     statement: int
     module_final: State
+    chain_roots: dict[int, tuple[cst.BaseExpression, cst.BaseExpression]]  # id(link) -> (link, root)
+    # what the calls and attributes of the query being answered give (id -> (node, kind)), or None
+    query_memo: dict[int, tuple[cst.BaseExpression, Kind]] | None
 
     def _assign(self, target: cst.BaseExpression, kind: Kind, state: State, frame: "_Frame | None",
                 value: cst.BaseExpression | None = None) -> None:  # fmt: skip
@@ -277,10 +299,15 @@ class ExpressionKinds:
             return FLOAT
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
             return STR
-        if isinstance(expr, cst.Call):
-            return self._call(expr, state, frame)
-        if isinstance(expr, cst.Attribute):
-            return self._attribute(expr, state, frame)
+        if isinstance(expr, (cst.Call, cst.Attribute)):
+            memo = self.query_memo
+            if memo is None:
+                return self._call(expr, state, frame) if isinstance(expr, cst.Call) else self._attribute(expr, state, frame)
+            known = memo.get(id(expr))
+            if known is None:
+                kind = self._call(expr, state, frame) if isinstance(expr, cst.Call) else self._attribute(expr, state, frame)
+                known = memo[id(expr)] = (expr, kind)  # the node is kept so its id is not reused
+            return known[1]
         if isinstance(expr, cst.Subscript):
             base = self.kind_of(expr.value, state, frame)
             if len(expr.slice) != 1:
@@ -385,8 +412,7 @@ class ExpressionKinds:
 
     def _foreign_root(self, expr: cst.BaseExpression) -> bool:
         """``paddle.zeros(3).T``, ``np.ones(2)``: rooted at an import of paddle or numpy."""
-        while isinstance(expr, (cst.Attribute, cst.Call, cst.Subscript)):
-            expr = expr.func if isinstance(expr, cst.Call) else expr.value
+        expr = chain_root(expr, self.chain_roots)
         if not isinstance(expr, cst.Name) or self.scopes.shadowed(expr.value):
             return False
         qual = self.pre.other_qualnames.get(expr.value)

@@ -16,8 +16,8 @@ import libcst as cst
 
 from . import support as support_code
 from .formatting import formatted_block
-from .imports import _import_locals, _UsedNames
-from .resolve import dotted_name, walk
+from .imports import _import_locals, _module_level_uses, _UsedNames
+from .resolve import Prepass, dotted_name, walk
 from .syntax import _NO_SPACE, _code, _fix_alias_commas, _placeholder_name, _target_names, make_chain
 
 
@@ -109,8 +109,18 @@ def _support_text(stmt: cst.BaseStatement, indent: str, newline: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _support_names(stmt: cst.BaseStatement) -> Counter:
+    """The names a support statement uses as module-level names: a name it binds inside (a
+    method ``version``, a parameter ``x``) counts only where it still means the module-level
+    one, as when the statement is read back as part of a module (a translation read again)."""
     used = _UsedNames()
     walk(stmt, used)
+    pre = Prepass(None)
+    walk(cst.Module(body=[stmt]), pre)
+    inner = {name for names in pre.scope_locals.values() for name in names} & used.used.keys()
+    if inner:
+        module_level = _module_level_uses(cst.Module(body=[stmt]), inner, None)
+        for name in inner:
+            used.used[name] = module_level[name]
     return used.used
 
 

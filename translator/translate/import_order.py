@@ -97,9 +97,12 @@ def _redundant_torch_submodule(stmt: cst.SimpleStatementLine, plain_torch: bool)
     return all(a.asname is None and (dotted_name(a.name) or "") in TORCH_LOADS for a in names)
 
 
-def place_new_imports(module: cst.Module, old_lines: set[str], package: str | None) -> cst.Module:
+def place_new_imports(module: cst.Module, old_lines: set[str], package: str | None, written: set[str] | frozenset = frozenset()) -> cst.Module:
     """``module`` with the import lines of its first import block that are not in ``old_lines``
-    placed isort-style among the others (see the module docstring)."""
+    placed isort-style among the others (see the module docstring).  The Paddle import lines
+    this translation wrote (``written``) are placed so too when the input already had them (a
+    translation read again writes ``import paddle`` where its ``import torch`` is, and drops the
+    one the first pass placed): so the first pass's place is found again."""
     body = list(module.body)
     start = next((i for i, s in enumerate(body) if _is_import_line(s)), None)
     if start is None:
@@ -116,6 +119,9 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
     kept: list[cst.SimpleStatementLine] = []
     moving: list[cst.SimpleStatementLine] = []
     carry: list[cst.EmptyLine] = []  # blank lines of a line taken out, for the line after it
+    # the blank lines before the block, when its first line is taken out: the first line kept
+    # gets them instead of its own (which separated it from a line now gone)
+    block_lead: list[cst.EmptyLine] | None = None
     changed = False
     for stmt in block:
         if _redundant_torch_submodule(stmt, plain_torch):
@@ -124,13 +130,17 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
                 carry = carry or blank
                 changed = True
                 continue
-        is_new = line_key(stmt) not in old_lines
+        is_new = line_key(stmt) not in old_lines or line_key(stmt) in written
         blank, comments = _blank_prefix(stmt.leading_lines)
         if is_new and not comments:
+            if stmt is block[0]:
+                block_lead = blank
             moving.append(stmt.with_changes(leading_lines=[]))
             carry = carry or blank
             continue
-        if carry and not stmt.leading_lines:
+        if block_lead is not None and not kept:
+            stmt = stmt.with_changes(leading_lines=[*block_lead, *comments])
+        elif carry and not stmt.leading_lines:
             stmt = stmt.with_changes(leading_lines=carry)
         carry = []
         kept.append(stmt)

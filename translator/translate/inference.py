@@ -89,6 +89,11 @@ class Inference(ExpressionKinds):
         self._new_attrs: dict[tuple[str, str], dict[int, Kind]] = {}
         self.statement = 0  # id of the small statement being read (an attribute's assignments are told apart)
         self._loops: list[tuple[list, list]] = []  # (break states, continue states)
+        self.chain_roots: dict[int, tuple[cst.BaseExpression, cst.BaseExpression]] = {}
+        self.query_memo: dict[int, tuple[cst.BaseExpression, Kind]] | None = None
+        # the queries' memos, one per (state, frame, scopes) they were asked in; what makes the
+        # key is kept alive with the memo, so no id is reused while it is in use
+        self._query_memos: dict[tuple[int, ...], tuple[dict, tuple]] = {}
 
     # ------------------------------------------------------------------ the file -------
     def run(self, module: cst.Module) -> None:
@@ -440,6 +445,7 @@ class Inference(ExpressionKinds):
                 frame = self.frames[id(scope.node)]
             break
         state = self.states.get(id(statement)) if statement is not None else None
+        lasting = state is not None or frame is None  # not a dict made for this query
         if state is None:
             state = {} if frame is not None else self.module_final
         for scope in reversed(inner):
@@ -447,7 +453,18 @@ class Inference(ExpressionKinds):
                 state = self.comprehension_state(scope.node, state, frame)
             else:
                 state = dict(state, **{name: None for name in scope.names})
-        return self.kind_of(expr, state, frame)
+        if self.recording or inner or not lasting:
+            return self.kind_of(expr, state, frame)
+        # After the file is read, what an expression gives depends only on the state, the frame
+        # and the scopes around it: remembered, so the calls of a chain `x.a().b().c()...`,
+        # asked about one by one as each is translated, are not read again for each.
+        held = (state, frame, *self.scopes.stack)
+        memo, _ = self._query_memos.setdefault(tuple(map(id, held)), ({}, held))
+        self.query_memo = memo
+        try:
+            return self.kind_of(expr, state, frame)
+        finally:
+            self.query_memo = None
 
 
 def _names_in(target: cst.BaseExpression) -> list[str]:

@@ -320,7 +320,7 @@ def _translate(
         out = out.visit(_DropLines(_holders(out, _is_dropped)))
     out = contain_leftovers(out, package)
     out = _without_leading_blank_lines(out, code)
-    out = place_new_imports(out, input_import_lines(module), package)
+    out = place_new_imports(out, input_import_lines(module), package, tr.new_imports)
     new_code = out.code
     format_problem: str | None = None
     if style and new_code != code:

@@ -23,6 +23,7 @@ from .call_forms import (
 )
 from .context import TranslateContext
 from .evidence import EvidenceMixin
+from .expressions import chain_root
 from .fastcst import _Transformer
 from .formatting import joined_markers, normalized_marker
 from .peephole import CLEANED, clean
@@ -65,6 +66,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.class_bases: set[int] = set()  # the base-class expressions of class statements
         self.dropped_args: set[int] = set()  # argument values placement.py drops (not translated)
         self.statement_calls: set[int] = set()
+        self.chain_roots: dict = {}  # expressions.chain_root's memo
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
         self.store_attrs: set[int] = set()  # attributes that are assignment targets
@@ -673,13 +675,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
         """``paddle.x``, ``np.zeros(3).T``: the expression starts at a non-torch import."""
-        while True:
-            if isinstance(expr, cst.Call):
-                expr = expr.func
-            elif isinstance(expr, (cst.Attribute, cst.Subscript)):
-                expr = expr.value
-            else:
-                break
+        expr = chain_root(expr, self.chain_roots)
         return isinstance(expr, cst.Name) and expr.value in self.pre.other_imports and not self.scopes.shadowed(expr.value)
 
     def _would_change(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> bool:

@@ -6,7 +6,7 @@ import libcst as cst
 
 from ...rules import ApiRule
 from ..registry import Refusal, TranslateContext, handler
-from ._common import VIEW_SHAPE, Outcome, is_torch_dtype, refuse, refused, shape_argument
+from ._common import VIEW_SHAPE, Outcome, is_dtype, refuse, refused, shape_argument
 
 
 @handler("tensor_reshape")
@@ -17,7 +17,8 @@ def tensor_reshape(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
     args = list(call.args)
     if len(args) == 1 and args[0].keyword is None and not args[0].star:
         v = args[0].value
-        if ctx.rules.apis.get("torch.float32") is not None and is_torch_dtype(ctx, v):
+        # a dtype: torch.int32, another tensor's .dtype, or paddle.int32 (a translation read again)
+        if ctx.rules.apis.get("torch.float32") is not None and is_dtype(ctx, v):
             return refuse(Refusal.UNSUPPORTED_ARGUMENT, "viewing a tensor as another dtype has no Paddle equivalent; left unchanged")
     shape = shape_argument(ctx, call, rule, list(call.args), VIEW_SHAPE, ("shape", "size"))
     if refused(shape):
