@@ -47,7 +47,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CACHE = Path(os.environ.get("TORCH2PADDLE_CORPUS_DIR", Path.home() / ".cache" / "torch2paddle" / "corpus"))
 STAGES = ("-", "translate", "import", "build", "load", "match")
-MODES = ("file", "package")
+MODES = ("file", "package", "user")
+TRANSLATOR = [REPO]  # the checkout whose translator the CLI runs (--translator)
 RESULT = "@@corpus-result "  # prefix of a worker's result lines (paddle prints to stdout too)
 
 sys.path.insert(0, str(HERE))
@@ -118,17 +119,18 @@ def module_file(lib: Library, pkg: Path, module: str) -> Path:
 # Translating (the CLI, as a user runs it)
 
 
-def _cli(args: list[str]) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+def _cli(args: list[str], path: list[str] = ()) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TRANSLATOR[0]), *path, os.environ.get("PYTHONPATH", "")]))
     return subprocess.run([sys.executable, "-m", "translator.cli", "translate", "-q", *args],
                           capture_output=True, text=True, env=env)
 
 
-def translate(src: Path, out: Path, report: Path, jobs: int = 1) -> dict[str, Any]:
+def translate(src: Path, out: Path, report: Path, jobs: int = 1, extra: list[str] = (),
+              path: list[str] = ()) -> dict[str, Any]:
     """Translate ``src`` (a file or a folder) into ``out``; the CLI's JSON report plus timing."""
     start = time.perf_counter()
     proc = _cli([str(src), "-o", str(out) + ("/" if src.is_dir() else ""), "--report", str(report),
-                 "--jobs", str(jobs)])
+                 "--jobs", str(jobs), *extra], path)
     seconds = time.perf_counter() - start
     if proc.returncode == 2 or not report.is_file():
         return {"error": (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["exit 2"],
@@ -327,12 +329,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", default=[], help="a model or library name (repeatable)")
     ap.add_argument("--quick", action="store_true", help="only the models marked quick")
     ap.add_argument("--heavy", action="store_true", help="also the models that need >10 GB of memory")
-    ap.add_argument("--mode", choices=("both", *MODES), default="both")
+    ap.add_argument("--mode", choices=("all", "both", *MODES), default="all",
+                    help="both: file and package; all: also user code (libraries with a user_module)")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON")
     ap.add_argument("--out", metavar="DIR", default=str(CACHE / "runs"),
                     help="where translations are written (default: %(default)s)")
+    ap.add_argument("--translator", metavar="DIR", default=str(REPO),
+                    help="the checkout whose translator translates (default: this one; another gives 'before' figures)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    TRANSLATOR[0] = Path(args.translator)
     if args.worker:
         worker(json.loads(args.worker))
         return 0
@@ -343,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         print("corpus: no model matches", file=sys.stderr)
         return 2
-    modes = MODES if args.mode == "both" else (args.mode,)
+    modes = {"all": MODES, "both": ("file", "package")}.get(args.mode, (args.mode,))
+    if not any(libraries[m.library].user_module for m in chosen):
+        modes = tuple(m for m in modes if m != "user")
     out_root = Path(args.out)
     results: list[Outcome] = []
     counts: dict[str, collections.Counter[str]] = {}
@@ -378,6 +386,19 @@ def main(argv: list[str] | None = None) -> int:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     r = translate(src, target, target.with_suffix(".json"))
                     timings[lib.name]["file"] = timings[lib.name].get("file", 0.0) + r.get("seconds", 0.0)
+                    ok = target.is_file() and not r.get("error")
+                    translations[mode] = [str(target), ""] if ok else None
+                elif mode == "user":
+                    if not lib.user_module:
+                        continue
+                    script = work / "user" / ("user_" + module.replace(".", "_") + ".py")
+                    script.parent.mkdir(parents=True, exist_ok=True)
+                    names = sorted({m.builder.split(".")[0] for m in run})
+                    script.write_text(f"import torch\nfrom {lib.user_module} import {', '.join(names)}\n")
+                    target = script.with_name(script.stem + "_paddle.py")
+                    r = translate(script, target, target.with_suffix(".json"), extra=["--library", lib.top],
+                                  path=[str(site)] if site else [])
+                    timings[lib.name]["user"] = timings[lib.name].get("user", 0.0) + r.get("seconds", 0.0)
                     ok = target.is_file() and not r.get("error")
                     translations[mode] = [str(target), ""] if ok else None
                 else:

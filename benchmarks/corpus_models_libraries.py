@@ -14,7 +14,7 @@ from __future__ import annotations
 from corpus_models import Library, Model
 
 LIBRARIES: list[Library] = [
-    Library("monai", "monai.networks", pip=("monai==1.6.1",),
+    Library("monai", "monai.networks", pip=("monai==1.6.1",), user_module="monai.networks.nets",
             note="networks only; its optional dependencies are not installed"),
     Library("x-transformers", "x_transformers", pip=("x-transformers==2.31.10", "einops==0.8.2"),
             note="needs torch_einops_utils and einx as well (not installed: the stage reached is reported)"),

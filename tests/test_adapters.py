@@ -58,10 +58,34 @@ def test_same_signature_keeps_the_paddle_class():
 
 
 def test_a_class_no_call_of_which_translates_is_reported():
-    out = _tr("import torch.nn as nn\nUP = nn.Upsample\n")
-    assert "torch.nn.Upsample" in out.code
-    assert any(d.api == "torch.nn.Upsample" and "used as a value" in d.message for d in out.diagnostics)
+    out = _tr("import torch.nn as nn\nTH = nn.Threshold\n")
+    assert "TH = torch.nn.Threshold" in out.code
+    assert any(d.api == "torch.nn.Threshold" and "used as a value" in d.message for d in out.diagnostics)
     assert "TODO(torch2paddle)" in out.code
+
+
+def test_upsample_with_a_mode_known_at_run_time():
+    out = _tr("import torch.nn as nn\ndef f(m):\n    return nn.Upsample(scale_factor=2, mode=m)\nUP = nn.Upsample\n")
+    assert _lines(out.code) == [
+        "import paddle", "def f(m):", "    return TorchUpsample(scale_factor=2, mode=m)", "UP = TorchUpsample"]
+    assert not out.diagnostics
+
+
+def test_upsample_with_a_mode_known_at_run_time_matches_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    import paddle
+
+    src = ("import torch.nn as nn\n\ndef build(mode, align):\n"
+           "    return nn.Upsample(scale_factor=2, mode=mode, align_corners=align)\n")
+    p_mod = load_module_from_code(translate_source(src, path="t.py").code, "adapters_up_p", tmp_path)
+    t_mod = load_module_from_code(src, "adapters_up_t", tmp_path)
+    rng = np.random.default_rng(0)
+    for mode, align, shape in [("nearest", None, (1, 2, 5)), ("linear", True, (1, 2, 5)), ("bilinear", False, (1, 2, 4, 5)),
+                               ("bicubic", True, (1, 1, 4, 4)), ("trilinear", None, (1, 1, 3, 4, 5)), ("nearest", None, (1, 1, 2, 3, 4))]:
+        x = rng.standard_normal(shape).astype("float32")
+        expected = t_mod.build(mode, align)(torch.from_numpy(x)).numpy()
+        got = p_mod.build(mode, align)(paddle.to_tensor(x)).numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-5, rtol=1e-5, err_msg=f"{mode} {shape}")
 
 
 # ------------------------------------------------------------------------------ unchanged ----

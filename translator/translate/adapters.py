@@ -96,7 +96,11 @@ class AdapterMaker:
         if tree[0] == "raise":
             return Adapter(refusal=f"{rule.torch} picked at run time cannot be translated: {tree[1]}")
         if tree[0] == "call" and _same_arguments(tree[1], _call_arguments(params, {})):
-            return Adapter(direct=True)
+            # torch's arguments as they are: the Paddle class, or the support class the rule
+            # writes for this form (`TorchUpsample` for a mode known at run time)
+            return Adapter(name=tree[3]) if len(tree) > 3 else Adapter(direct=True)
+        if _other_class(tree):
+            return Adapter(refusal="its translation depends on the arguments in a way an adapter cannot follow")
         name = _adapter_name(rule)
         base = target if rule.support is None else rule.support
         body = _render_tree(tree, "        ")
@@ -158,12 +162,25 @@ class AdapterMaker:
             # a layer's dtype=: the engine casts the built layer (`_module_to(layer, dtype)`)
             rest = ", ".join(_code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in call.args[1:])
             after, call = f"_module_to(self, {rest})", call.args[0].value
-        if not isinstance(call, cst.Call) or _code(call.func) != expected:
+        func = _code(call.func) if isinstance(call, cst.Call) else ""
+        if func != expected and not (func in support_code.SNIPPETS and not after):
             return ("raise", "its translation is not a call of " + str(expected))
-        return ("call", ", ".join(_code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in call.args), after)
+        args = ", ".join(_code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in call.args)  # type: ignore[union-attr]
+        return ("call", args, after) if func == expected else ("call", args, after, func)
 
 
 _MADE: dict[tuple, Adapter] = {}
+
+
+def _other_class(tree: tuple) -> bool:
+    """Whether a leaf of the tree builds a support class instead of the adapter's base."""
+    if tree[0] == "call":
+        return len(tree) > 3
+    if tree[0] == "if":
+        return _other_class(tree[2]) or _other_class(tree[3])
+    if tree[0] == "guard":
+        return _other_class(tree[4])
+    return False
 
 
 def _adapter_name(rule: ApiRule) -> str:
