@@ -121,8 +121,9 @@ def module_file(lib: Library, pkg: Path, module: str) -> Path:
 
 def _cli(args: list[str], path: list[str] = ()) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TRANSLATOR[0]), *path, os.environ.get("PYTHONPATH", "")]))
+    # run from the translator's checkout: `-m` puts the working folder first on sys.path
     return subprocess.run([sys.executable, "-m", "translator.cli", "translate", "-q", *args],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, cwd=str(TRANSLATOR[0]))
 
 
 def translate(src: Path, out: Path, report: Path, jobs: int = 1, extra: list[str] = (),

@@ -33,7 +33,7 @@ MODELS: list[Model] = [
     Model("monai_densenet121", "monai", f"{_NETS}.densenet", "DenseNet121", ((1, 1, 32, 32),),
           kwargs=dict(spatial_dims=2, in_channels=1, out_channels=3)),
     Model("monai_segresnet", "monai", f"{_NETS}.segresnet", "SegResNet", ((1, 1, 32, 32),),
-          kwargs=dict(spatial_dims=2, in_channels=1, out_channels=2, init_filters=4)),
+          kwargs=dict(spatial_dims=2, in_channels=1, out_channels=2, init_filters=8)),
     Model("monai_attentionunet", "monai", f"{_NETS}.attentionunet", "AttentionUnet", ((1, 1, 32, 32),),
           kwargs=dict(spatial_dims=2, in_channels=1, out_channels=2, channels=(4, 8, 16), strides=(2, 2))),
     Model("monai_vit", "monai", f"{_NETS}.vit", "ViT", ((1, 1, 32, 32),),
