@@ -185,3 +185,38 @@ def test_an_unsupported_combination_raises_at_run_time(tmp_path):
     p_mod = load_module_from_code(translate_source(src, path="t.py").code, "adapters_raise_p", tmp_path)
     with pytest.raises(NotImplementedError, match="track_running_stats"):
         p_mod.build()
+
+
+# ------------------------------------------------------------------------------ functions ----
+
+def test_a_function_only_calls_of_which_translate_becomes_a_function_adapter():
+    out = _tr("import torch.nn as nn\n\ndef icnr(conv, init=nn.init.kaiming_normal_):\n    init(conv.weight)\n")
+    assert _lines(out.code)[-2:] == ["def icnr(conv, init=_torch_kaiming_normal_):", "    init(conv.weight)"]
+    assert not out.diagnostics
+    assert "def _torch_kaiming_normal_(tensor, a=0, mode=\"fan_in\"" in out.code
+    assert "raise NotImplementedError(\"generator= has no Paddle equivalent\")" in out.code
+
+
+def test_a_function_with_a_paddle_name_is_unchanged_as_a_value():
+    out = _tr("import torch.nn.functional as F\nACT = F.relu\n")
+    assert "ACT = F.relu" in out.code and "_torch_relu" not in out.code
+
+
+def test_function_adapters_match_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    import paddle
+
+    src = ("import torch\nimport torch.nn as nn\n\nINITS = {'const': nn.init.constant_, 'eye': nn.init.eye_}\n\n"
+           "def build(kind, *args):\n    layer = nn.Linear(4, 4)\n    INITS[kind](layer.weight, *args)\n    return layer\n")
+    out = translate_source(src, path="t.py")
+    assert not [d for d in out.diagnostics if d.severity.name == "ERROR"], out.diagnostics
+    p_mod = load_module_from_code(out.code, "adapters_fn_p", tmp_path)
+    t_mod = load_module_from_code(src, "adapters_fn_t", tmp_path)
+    for kind, args in [("const", (0.25,)), ("eye", ())]:
+        t_layer, p_layer = t_mod.build(kind, *args), p_mod.build(kind, *args)  # weights from the initializers
+        x = np.random.default_rng(1).standard_normal((2, 4)).astype("float32")
+        with torch.no_grad():
+            t_layer.bias.zero_()
+        p_layer.bias.set_value(paddle.zeros([4]))
+        expected = t_layer(torch.from_numpy(x)).detach().numpy()
+        np.testing.assert_allclose(p_layer(paddle.to_tensor(x)).numpy(), expected, atol=1e-6, rtol=1e-6)

@@ -47,10 +47,20 @@ _MAX_BRANCHES = 8  # boolean parameters an adapter may branch on: 2**3 combinati
 
 
 def adaptable(rule: ApiRule) -> bool:
-    """Whether ``rule`` names a torch class that code may store and call later."""
+    """Whether ``rule`` names a torch class that code may store and call later, or a function
+    only whose calls translate (``init=nn.init.kaiming_normal_`` as a default argument)."""
     name = rule.torch
-    return (rule.kind == "function" and name.startswith(_CLASS_NAMESPACES) and not name.startswith(_NOT_CLASSES)
-            and rule.name[:1].isupper() and name not in _IDENTITY_ONLY and rule.params is not None)
+    if rule.kind != "function" or rule.params is None:
+        return False
+    if _is_function(rule):
+        return True
+    return (name.startswith(_CLASS_NAMESPACES) and not name.startswith(_NOT_CLASSES)
+            and rule.name[:1].isupper() and name not in _IDENTITY_ONLY)
+
+
+def _is_function(rule: ApiRule) -> bool:
+    """A function whose reference alone has no Paddle spelling (a handler translates its calls)."""
+    return rule.name[:1].islower() and rule.paddle is None and rule.support is None and rule.handler is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +97,8 @@ class AdapterMaker:
 
     # ------------------------------------------------------------------------------------
     def _make(self, rule: ApiRule) -> Adapter:
+        if _is_function(rule):
+            return self._make_function(rule)
         params = list(rule.params or ())
         target = rule.support or rule.paddle
         if target is None:
@@ -118,11 +130,35 @@ class AdapterMaker:
             support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True)
         return Adapter(name=name)
 
+    def _make_function(self, rule: ApiRule) -> Adapter:
+        """``_torch_<name>``: a function with torch's signature returning the translated call."""
+        params = list(rule.params or ())
+        flags = [p.name for p in params if p.default in ("True", "False")][:_MAX_BRANCHES]
+        self._imports: list[str] = []
+        tree = self._tree(rule, params, flags, {})
+        if tree[0] == "raise":
+            return Adapter(refusal=f"{rule.torch} passed as a value cannot be translated: {tree[1]}")
+        if tree[0] == "return" and _same_arguments(tree[1], f"{_callee(tree[1])}({_call_arguments(params, {})})"):
+            callee = _callee(tree[1])
+            if callee in support_code.SNIPPETS:  # a support function with torch's signature
+                return Adapter(name=callee)
+        name = _free("_torch_" + rule.name.lstrip("_"))
+        code = (
+            f"def {name}({', '.join(_param_text(p) for p in params)}):\n"
+            f'    """{rule.torch} with torch\'s arguments (the function passed as a value)"""\n'
+            f"{_render_tree(tree, '    ')}"
+        )
+        code = _formatted(code)
+        deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
+        imports = tuple(i for i in dict.fromkeys(self._imports) if i != "import paddle")
+        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True)
+        return Adapter(name=name)
+
     def _tree(self, rule: ApiRule, params: list[Param], flags: list[str], fixed: dict[str, str]) -> tuple:
         """The adapter's body as a tree: a translated call (leaf), a refusal, a branch on a
         boolean parameter, or a guard that keeps a parameter the rule refuses at its default."""
         leaf = self._leaf(rule, params, fixed)
-        if leaf[0] == "call":
+        if leaf[0] in ("call", "return"):
             return leaf
         # the refusal names an argument (`affine=affine: write True or False`, `dilation=...:
         # Paddle's MaxPool2D has no dilation`): a flag is branched on, another argument is
@@ -156,6 +192,12 @@ class AdapterMaker:
         except cst.ParserSyntaxError:  # pragma: no cover - the pipeline checks its output parses
             return ("raise", "the translation does not parse")
         call = _returned(module)
+        if _is_function(rule):
+            if call is None:
+                return ("raise", "the translation is not an expression")
+            self._imports += [_code(st).strip() for st in module.body if isinstance(st, cst.SimpleStatementLine)
+                              and isinstance(st.body[0], (cst.Import, cst.ImportFrom))]
+            return ("return", _code(call))
         expected = rule.support or rule.paddle
         after = ""
         if isinstance(call, cst.Call) and _code(call.func) == "_module_to" and call.args:
@@ -184,10 +226,22 @@ def _other_class(tree: tuple) -> bool:
 
 
 def _adapter_name(rule: ApiRule) -> str:
-    name = "Torch" + rule.name
-    if name in support_code.SNIPPETS and name in (rule.support, rule.subclass):
+    return _free("Torch" + rule.name)
+
+
+_GENERATED: set[str] = set()  # the snippet names adapters registered
+
+
+def _free(name: str) -> str:
+    """``name``, or ``name`` + ``Args`` when a support snippet of the project holds it."""
+    if name in support_code.SNIPPETS and name not in _GENERATED:
         name += "Args"
+    _GENERATED.add(name)
     return name
+
+
+def _callee(expr: str) -> str:
+    return expr.split("(", 1)[0].strip()
 
 
 def _param_text(p: Param) -> str:
@@ -233,6 +287,8 @@ def _render_tree(tree: tuple, indent: str) -> str:
     kind = tree[0]
     if kind == "call":
         return f"{indent}super().__init__({tree[1]})\n" + (f"{indent}{tree[2]}\n" if tree[2] else "")
+    if kind == "return":
+        return f"{indent}return {tree[1]}\n"
     if kind == "raise":
         return f"{indent}raise NotImplementedError({tree[1]!r})\n"
     if kind == "guard":
