@@ -1,11 +1,15 @@
 """Corpus entries for code built on torch libraries (read by ``benchmarks/corpus.py``).
 
-monai's networks and x-transformers, each model's file translated alone (the library's own
-package is carried: translate/libraries.py) and the package translated as a tree.  Observed on
-this branch (see docs/libraries.md): monai's UNet file alone carries its blocks, layer factories
-and their registrations (1,713 lines) and imports without torch or monai, but building it stops
-at ``Conv2DTranspose(..., bias=...)``: monai picks its layers at run time (``conv_type(...)``)
-and torch keyword arguments passed to such a callee are not renamed.  x-transformers imports
+monai's networks and x-transformers: each model's file translated alone (the library's own
+package is carried: translate/libraries.py), the package translated as a tree, and (monai)
+user code importing the models from ``monai.networks.nets`` with ``--library monai``.  monai
+picks its layers at run time from tables of torch classes (``Conv[Conv.CONV, 2]``); those
+become torch-signature adapters (translate/adapters.py).  Observed (docs/libraries.md,
+benchmarks/README.md): UNet, BasicUNet, DenseNet121, SegResNet and AttentionUnet match in the
+file and user translations; ViT, UNETR and SwinUNETR stop building at ``tensor.mul_(<float
+expression>)`` in monai's trunc_normal_ (a receiver and operand the engine cannot tell); the
+package translation does not import (imports of monai outside ``networks/`` stay, and a
+``torch.Generator`` annotation keeps a module-level torch import).  x-transformers imports
 ``torch_einops_utils`` and ``einx``, which are not installed here (``pip`` lists below).
 """
 
