@@ -193,7 +193,7 @@ def test_a_function_only_calls_of_which_translate_becomes_a_function_adapter():
     out = _tr("import torch.nn as nn\n\ndef icnr(conv, init=nn.init.kaiming_normal_):\n    init(conv.weight)\n")
     assert _lines(out.code)[-2:] == ["def icnr(conv, init=_torch_kaiming_normal_):", "    init(conv.weight)"]
     assert not out.diagnostics
-    assert "def _torch_kaiming_normal_(tensor, a=0, mode=\"fan_in\"" in out.code
+    assert "def _torch_kaiming_normal_(\n    tensor, a=0, mode=\"fan_in\"" in out.code
     assert "raise NotImplementedError(\"generator= has no Paddle equivalent\")" in out.code
 
 

@@ -119,7 +119,7 @@ class AdapterMaker:
         signature = ", ".join(["self", *(_param_text(p) for p in params)])
         code = (
             f"class {name}({base}):\n"
-            f'    """{base} built with the arguments of {rule.torch} (a class picked at run time)"""\n\n'
+            f'    """{base} built with the arguments of {rule.torch}\n    (a class picked at run time)."""\n\n'
             f"    def __init__({signature}):\n"
             f"{body}"
         )
@@ -145,7 +145,7 @@ class AdapterMaker:
         name = _free("_torch_" + rule.name.lstrip("_"))
         code = (
             f"def {name}({', '.join(_param_text(p) for p in params)}):\n"
-            f'    """{rule.torch} with torch\'s arguments (the function passed as a value)"""\n'
+            f'    """{rule.torch} with torch\'s arguments\n    (the function passed as a value)."""\n'
             f"{_render_tree(tree, '    ')}"
         )
         code = _formatted(code)
@@ -307,7 +307,7 @@ def _formatted(code: str) -> str:
     try:
         import black
 
-        return black.format_str(code, mode=black.Mode(line_length=100))
+        return black.format_str(code, mode=black.Mode(line_length=88))
     except Exception:  # noqa: BLE001 - black missing or failing: the unformatted text parses too
         return code
 

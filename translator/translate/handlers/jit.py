@@ -170,8 +170,8 @@ _identity("once_differentiable", "torch.autograd.function.once_differentiable")
 
 snippet("jit_isinstance", '''
 def jit_isinstance(obj, target_type):
-    """torch.jit.isinstance outside TorchScript: isinstance that also checks the elements of
-    typing's containers (List[int], Dict[str, Tensor], Tuple[...], Optional[...])."""
+    """torch.jit.isinstance outside TorchScript: isinstance that also checks the
+    elements of typing's containers (List[int], Dict[str, Tensor], Optional[...])."""
     origin = typing.get_origin(target_type)
     if origin is None:
         return isinstance(obj, target_type)

@@ -285,8 +285,9 @@ snippet(
     "TorchUpsample",
     '''
 class TorchUpsample(paddle.nn.Layer):
-    """torch's ``nn.Upsample`` with a mode known only at run time: the data format comes from the
-    input's rank (Paddle 2.6 needs it for 3-d and 5-d input); ``align_corners=None`` is False."""
+    """torch's ``nn.Upsample`` with a mode known only at run time: the data format comes
+    from the input's rank (Paddle 2.6 needs it for 3-d and 5-d input);
+    ``align_corners=None`` is False."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
         super().__init__()
