@@ -48,7 +48,8 @@ SCRIPTS = HERE / "corpus_scripts"  # user code of the corpus (Model.script)
 REPO = HERE.parent
 CACHE = Path(os.environ.get("TORCH2PADDLE_CORPUS_DIR", Path.home() / ".cache" / "torch2paddle" / "corpus"))
 STAGES = ("-", "translate", "import", "build", "load", "match")
-MODES = ("file", "package")
+MODES = ("file", "package", "user")
+TRANSLATOR = [REPO]  # the checkout whose translator the CLI runs (--translator)
 RESULT = "@@corpus-result "  # prefix of a worker's result lines (paddle prints to stdout too)
 
 sys.path.insert(0, str(HERE))
@@ -120,11 +121,13 @@ def module_file(lib: Library, pkg: Path, module: str) -> Path:
 
 
 def _cli(args: list[str], site: Path | None = None) -> subprocess.CompletedProcess[str]:
-    # the library's folder on the path: the translator finds the definitions it carries there
-    paths = [str(REPO), *([str(site)] if site is not None else []), os.environ.get("PYTHONPATH", "")]
+    # the translator's checkout first (`-m` puts the working folder first on sys.path, so the CLI
+    # also runs from there), then the library's folder: the translator finds the definitions it
+    # carries there
+    paths = [str(TRANSLATOR[0]), *([str(site)] if site is not None else []), os.environ.get("PYTHONPATH", "")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
     return subprocess.run([sys.executable, "-m", "translator.cli", "translate", "-q", *args],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, cwd=str(TRANSLATOR[0]))
 
 
 def carried(lib: Library) -> list[str]:
@@ -377,12 +380,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", default=[], help="a model or library name (repeatable)")
     ap.add_argument("--quick", action="store_true", help="only the models marked quick")
     ap.add_argument("--heavy", action="store_true", help="also the models that need >10 GB of memory")
-    ap.add_argument("--mode", choices=("both", *MODES), default="both")
+    ap.add_argument("--mode", choices=("all", "both", *MODES), default="all",
+                    help="both: file and package; all: also user code (libraries with a user_module)")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON")
     ap.add_argument("--out", metavar="DIR", default=str(CACHE / "runs"),
                     help="where translations are written (default: %(default)s)")
+    ap.add_argument("--translator", metavar="DIR", default=str(REPO),
+                    help="the checkout whose translator translates (default: this one; another gives 'before' figures)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    TRANSLATOR[0] = Path(args.translator)
     if args.worker:
         worker(json.loads(args.worker))
         return 0
@@ -393,7 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         print("corpus: no model matches", file=sys.stderr)
         return 2
-    modes = MODES if args.mode == "both" else (args.mode,)
+    modes = {"all": MODES, "both": ("file", "package")}.get(args.mode, (args.mode,))
+    if not any(libraries[m.library].user_module for m in chosen):
+        modes = tuple(m for m in modes if m != "user")
     out_root = Path(args.out)
     results: list[Outcome] = []
     counts: dict[str, collections.Counter[str]] = {}
@@ -434,6 +443,19 @@ def main(argv: list[str] | None = None) -> int:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     r = translate(src, target, target.with_suffix(".json"), flags=flags, site=site)
                     timings[lib.name]["file"] = timings[lib.name].get("file", 0.0) + r.get("seconds", 0.0)
+                    ok = target.is_file() and not r.get("error")
+                    translations[mode] = [str(target), ""] if ok else None
+                elif mode == "user":
+                    if not lib.user_module:
+                        continue
+                    script = work / "user" / ("user_" + module.replace(".", "_") + ".py")
+                    script.parent.mkdir(parents=True, exist_ok=True)
+                    names = sorted({m.builder.split(".")[0] for m in run})
+                    script.write_text(f"import torch\nfrom {lib.user_module} import {', '.join(names)}\n")
+                    target = script.with_name(script.stem + "_paddle.py")
+                    r = translate(script, target, target.with_suffix(".json"),
+                                  flags=carried(lib) or ["--library", lib.top], site=site)
+                    timings[lib.name]["user"] = timings[lib.name].get("user", 0.0) + r.get("seconds", 0.0)
                     ok = target.is_file() and not r.get("error")
                     translations[mode] = [str(target), ""] if ok else None
                 else:

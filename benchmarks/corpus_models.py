@@ -32,6 +32,9 @@ class Library:
     # library first; empty: the environment's own installation is used.
     pip: tuple[str, ...] = ()
     folder: str = ""  # the cache sub-folder; defaults to the first requirement
+    # user code's import (``from monai.networks.nets import UNet``), translated with
+    # ``--library <top>`` in the "user" mode; empty: no user mode for this library
+    user_module: str = ""
     note: str = ""
     # further libraries built on torch whose definitions are carried too (``--library NAME``;
     # torchvision and this library's own top-level package always are); the translated code

@@ -1,11 +1,15 @@
 """Corpus entries for code built on torch libraries (read by ``benchmarks/corpus.py``).
 
-monai's networks and x-transformers, each model's file translated alone (the library's own
-package is carried: translate/libraries.py) and the package translated as a tree.  Observed on
-this branch (see docs/libraries.md): monai's UNet file alone carries its blocks, layer factories
-and their registrations (1,713 lines) and imports without torch or monai, but building it stops
-at ``Conv2DTranspose(..., bias=...)``: monai picks its layers at run time (``conv_type(...)``)
-and torch keyword arguments passed to such a callee are not renamed.
+monai's networks and x-transformers: each model's file translated alone (the library's own
+package is carried: translate/libraries.py), the package translated as a tree, and (monai)
+user code importing the models from ``monai.networks.nets`` with ``--library monai``.  monai
+picks its layers at run time from tables of torch classes (``Conv[Conv.CONV, 2]``); those
+become torch-signature adapters (translate/adapters.py).  Observed (docs/libraries.md,
+benchmarks/README.md): UNet, BasicUNet, DenseNet121, SegResNet and AttentionUnet match in the
+file and user translations; ViT, UNETR and SwinUNETR stop building at ``tensor.mul_(<float
+expression>)`` in monai's trunc_normal_ (a receiver and operand the engine cannot tell); the
+package translation does not import (imports of monai outside ``networks/`` stay, and a
+``torch.Generator`` annotation keeps a module-level torch import).
 
 x-transformers is used as its README shows, by user code (``corpus_scripts/xtransformers_lm.py``:
 ``TransformerWrapper(..., attn_layers=Encoder(...))`` and a ``Decoder``), translated alone with
@@ -22,7 +26,7 @@ from __future__ import annotations
 from corpus_models import Library, Model
 
 LIBRARIES: list[Library] = [
-    Library("monai", "monai.networks", pip=("monai==1.6.1",),
+    Library("monai", "monai.networks", pip=("monai==1.6.1",), user_module="monai.networks.nets",
             note="networks only; its optional dependencies are not installed"),
     Library("x-transformers", "x_transformers",
             pip=("x-transformers==2.31.10", "einops==0.8.2", "torch-einops-utils==0.2.9", "einx==0.4.3",
@@ -41,7 +45,7 @@ MODELS: list[Model] = [
     Model("monai_densenet121", "monai", f"{_NETS}.densenet", "DenseNet121", ((1, 1, 32, 32),),
           kwargs=dict(spatial_dims=2, in_channels=1, out_channels=3)),
     Model("monai_segresnet", "monai", f"{_NETS}.segresnet", "SegResNet", ((1, 1, 32, 32),),
-          kwargs=dict(spatial_dims=2, in_channels=1, out_channels=2, init_filters=4)),
+          kwargs=dict(spatial_dims=2, in_channels=1, out_channels=2, init_filters=8)),
     Model("monai_attentionunet", "monai", f"{_NETS}.attentionunet", "AttentionUnet", ((1, 1, 32, 32),),
           kwargs=dict(spatial_dims=2, in_channels=1, out_channels=2, channels=(4, 8, 16), strides=(2, 2))),
     Model("monai_vit", "monai", f"{_NETS}.vit", "ViT", ((1, 1, 32, 32),),

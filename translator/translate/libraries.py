@@ -310,11 +310,22 @@ class _Gatherer:
                     done.add(id(stmt))
                     changed = True
                     where = (str(module.path), stmt.lineno, stmt.col_offset + 1)
+                    start = len(self.order)
                     if isinstance(stmt, ast.Expr):
                         self.needs(module, stmt, "")
                         self.order.append(_Definition(module, "", stmt))
                     else:
                         self.place(module, stmt.name, where)
+                    self._run_early(start)
+
+    def _run_early(self, start: int) -> None:
+        """A registration (and what it newly needs, ``order[start:]``) runs right after the
+        definitions it uses, not after every definition: a later definition may read what it
+        registers when it is defined (``act=Act.PRELU`` as a default argument)."""
+        block = self.order[start:]
+        used = {n for d in block for n in used_names(d.stmt)}
+        anchor = max((i for i, d in enumerate(self.order[:start]) if d.name in used), default=start - 1)
+        self.order[anchor + 1:] = block + self.order[anchor + 1:start]
 
     def needs(self, module: LibModule, stmt: ast.stmt, name: str) -> None:
         """Carry what ``stmt`` (defining ``name``) uses from its module and the module's imports."""

@@ -196,12 +196,28 @@ def bound_names(stmt: ast.stmt) -> list[str]:
 def used_names(stmt: ast.stmt) -> list[str]:
     """Every name a statement reads, in order (an over-approximation of what it needs)."""
     seen: dict[str, None] = {}
+    annotations: set[int] = set()
     for node in ast.walk(stmt):
+        for ann in _annotations(node):
+            annotations.update(id(n) for n in ast.walk(ann))
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
             seen.setdefault(node.id, None)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier()
+              and id(node) in annotations):
             seen.setdefault(node.value, None)  # a string annotation naming a class
     return list(seen)
+
+
+def _annotations(node: ast.AST) -> list[ast.expr]:
+    """The annotations a node holds (a string there names a class; elsewhere it is data:
+    ``_load_state_dict(model, "densenet121")`` does not use the module's ``densenet121``)."""
+    if isinstance(node, ast.arg):
+        return [node.annotation] if node.annotation else []
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [node.returns] if node.returns else []
+    if isinstance(node, ast.AnnAssign):
+        return [node.annotation]
+    return []
 
 
 def import_statements(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, ast.AST]]:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 import warnings
 from pathlib import Path
@@ -24,7 +25,7 @@ from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
-from . import header, inplace, libraries, promotion
+from . import adapters, header, inplace, libraries, promotion
 from . import support as support_code
 from .containment import contain_leftovers
 from .deep import (
@@ -139,6 +140,17 @@ def _checked(table: RuleTable) -> RuleTable:
         table.check_references(HANDLERS, support_code.SNIPPETS)
         _CHECKED[id(table)] = table
     return table
+
+
+def _adapter_maker(table: RuleTable, settings: Settings, paddle_version: str | None) -> adapters.AdapterMaker:
+    """Adapters (``adapters``) are made by translating a synthetic call with this run's table,
+    Paddle version and initialization, nothing else of the settings."""
+    plain = dataclasses.replace(settings, format=False, libraries=(), tree_root=None, select=None, ignore=())
+
+    def translate(text: str) -> Translation:
+        return _translate(text, "<adapter>", None, table, plain, paddle_version)
+
+    return adapters.AdapterMaker(translate, (id(table), paddle_version, settings.torch_init))
 
 
 def translate_source(
@@ -257,6 +269,7 @@ def _translate(
         return Translation(shown, code, code, Status.UNCHANGED)
     tr = Translator(table, pre, shown, paddle_version)
     tr.torch_init = settings.torch_init
+    tr.adapters = _adapter_maker(table, settings, paddle_version)
     tr.input_module = module
     if settings.select is not None or settings.ignore:
         tr.keep_code = codes.select_filter(settings.select, settings.ignore)

@@ -15,6 +15,7 @@ import libcst as cst
 from ..codes import code_for
 from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule, RuleTable
+from . import adapters
 from . import support as support_code
 from .arguments import _changes_something, binding_partially, rewrite_args
 from .call_forms import (
@@ -64,6 +65,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.inner_chain: set[int] = set()
         self.call_funcs: set[int] = set()
         self.class_bases: set[int] = set()  # the base-class expressions of class statements
+        self.identity_uses: set[int] = set()  # classes named for their identity (adapters.py)
+        self.adapters: adapters.AdapterMaker | None = None  # torch classes used as values (pipeline sets it)
         self.dropped_args: set[int] = set()  # argument values placement.py drops (not translated)
         self.statement_calls: set[int] = set()
         self.chain_roots: dict = {}  # expressions.chain_root's memo
@@ -309,6 +312,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
     def visit_Call(self, node: cst.Call) -> None:
         self.call_funcs.add(id(node.func))
         layer_attrs.mark_value_uses(self, node)
+        self.identity_uses.update(map(id, adapters.identity_positions(node)))
         rule = self.table.apis.get(self.scopes.resolve(node.func) or "")
         if rule is None and isinstance(node.func, cst.Attribute) and any(
             a.keyword is not None and a.keyword.value in placement.DROPPED for a in node.args
@@ -320,6 +324,12 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             # `partial(nn.BatchNorm2d, eps=1e-3)`: the function is translated with its arguments,
             # as a call of it would be (leave_Call)
             self.call_funcs.add(id(node.args[0].value))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self.identity_uses.update(map(id, adapters.identity_positions(node)))
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self.identity_uses.update(map(id, adapters.names_in(node)))
 
     def visit_Param(self, node: cst.Param) -> None:
         self.skip_names.add(id(node.name))
@@ -470,6 +480,13 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 # the function of a call whose own rule this is: that rule decides, emits what
                 # it needs and counts the call, when it keeps its rewrite
                 deferred = id(original) in self.call_funcs and not rest
+                if not rest and not deferred and self._value_use(rule, original):
+                    adapted = adapters.value_target(self, rule, original)
+                    if adapted is False:
+                        return self.keep_torch(original)
+                    if adapted is not None:
+                        self.applied[rule.torch] += 1
+                        return _keep_parens(original, adapted)
                 target = self._reference_target(rule, original, deferred)
                 if target is None:
                     return updated if id(original) in self.call_funcs else self.keep_torch(original)
@@ -492,6 +509,11 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR, kind=Refusal.NO_RULE)
         return self.keep_torch(original)
 
+
+    def _value_use(self, rule: ApiRule, node: cst.CSTNode) -> bool:
+        """A torch class named to be called later with torch's arguments (``adapters``)."""
+        return (self.adapters is not None and adapters.adaptable(rule) and id(node) not in self.call_funcs
+                and id(node) not in self.class_bases and id(node) not in self.identity_uses)
 
     def _versioned(self, rule: ApiRule) -> ApiRule:
         return _versioned_rule(rule, self.paddle_version)

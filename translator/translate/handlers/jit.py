@@ -168,6 +168,28 @@ _identity("jit_interface", "torch.jit.interface", "obj")
 _identity("fx_wrap", "torch.fx.wrap", "fn_or_name")
 _identity("once_differentiable", "torch.autograd.function.once_differentiable")
 
+snippet("jit_isinstance", '''
+def jit_isinstance(obj, target_type):
+    """torch.jit.isinstance outside TorchScript: isinstance that also checks the
+    elements of typing's containers (List[int], Dict[str, Tensor], Optional[...])."""
+    origin = typing.get_origin(target_type)
+    if origin is None:
+        return isinstance(obj, target_type)
+    args = typing.get_args(target_type)
+    if origin is typing.Union:
+        return any(jit_isinstance(obj, a) for a in args)
+    if not isinstance(obj, origin):
+        return False
+    if origin is list:
+        return all(jit_isinstance(v, args[0]) for v in obj)
+    if origin is dict:
+        return all(jit_isinstance(k, args[0]) and jit_isinstance(v, args[1]) for k, v in obj.items())
+    if origin is tuple:
+        return len(obj) == len(args) and all(jit_isinstance(v, a) for v, a in zip(obj, args))
+    return True
+''', imports=("import typing",), paddle=False)
+
+
 snippet("jit_script", '''
 def jit_script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
     """torch.jit.script: Paddle runs the function or layer as Python; it is returned

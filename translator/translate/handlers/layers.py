@@ -255,14 +255,16 @@ def upsample(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
+    mode_node = bound.get("mode")
+    mode = "nearest" if mode_node is None else string_literal(mode_node)
+    if mode_node is not None and mode is None:
+        # a mode known only at run time (monai's `mode=interp_mode.value`): torch's signature,
+        # the data format taken from the input's rank when it runs
+        return cst.Call(cst.Name(ctx.support("TorchUpsample")), call.args)
     consumed = ["align_corners", "recompute_scale_factor"]
     recompute = bound.get("recompute_scale_factor")
     if recompute is not None and ctx.code(recompute).strip() not in ("None", "False"):
         return refuse(Refusal.UNSUPPORTED_ARGUMENT, "recompute_scale_factor=True has no Paddle 2.6 equivalent; left unchanged")
-    mode_node = bound.get("mode")
-    mode = "nearest" if mode_node is None else string_literal(mode_node)
-    if mode_node is not None and mode is None:
-        return refuse(Refusal.UNSUPPORTED_USE, "mode must be a string literal to translate this layer; left unchanged")
     if mode not in ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area"):
         return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"mode={mode!r} has no Paddle equivalent; left unchanged")
     extra: dict[str, str] = {}
@@ -277,6 +279,36 @@ def upsample(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if fmt is not None and fmt != "NCHW":
         extra["data_format"] = repr(fmt)
     return ctx.rewrite(call, plain_rule(rule, *tuple(consumed), extra={**rule.extra, **extra}))
+
+
+snippet(
+    "TorchUpsample",
+    '''
+class TorchUpsample(paddle.nn.Layer):
+    """torch's ``nn.Upsample`` with a mode known only at run time: the data format comes
+    from the input's rank (Paddle 2.6 needs it for 3-d and 5-d input);
+    ``align_corners=None`` is False."""
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
+        super().__init__()
+        if recompute_scale_factor:
+            raise NotImplementedError("recompute_scale_factor=True has no Paddle 2.6 equivalent")
+        if mode not in ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area"):
+            raise NotImplementedError(f"mode={mode!r} has no Paddle equivalent")
+        self.size, self.scale_factor, self.mode, self.align_corners = size, scale_factor, mode, bool(align_corners)
+
+    def forward(self, x):
+        if x.ndim == 3 and self.mode == "nearest":  # Paddle's nearest takes 4-d and 5-d input only
+            size, scale = self.size, self.scale_factor
+            size = None if size is None else [1, *(size if isinstance(size, (list, tuple)) else [size])]
+            scale = None if scale is None else [1.0, *(scale if isinstance(scale, (list, tuple)) else [scale])]
+            return paddle.nn.functional.interpolate(x.unsqueeze(2), size=size, scale_factor=scale).squeeze(2)
+        return paddle.nn.functional.interpolate(
+            x, size=self.size, scale_factor=self.scale_factor, mode=self.mode, align_corners=self.align_corners,
+            data_format={3: "NCW", 4: "NCHW", 5: "NCDHW"}[x.ndim],
+        )
+''',
+)
 
 
 # -------------------------------------------------------------------------------- losses ----
