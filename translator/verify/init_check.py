@@ -111,7 +111,14 @@ def compare_init(torch_model: Any, paddle_model: Any, *, sigmas: float = 6.0) ->
     """
     from ..weights import convert_state_dict_report
 
+    from .lazy import paddle_lazy_layers, torch_lazy_modules
+
     report = InitReport(match=False, sigmas=sigmas)
+    lazy = torch_lazy_modules(torch_model) + paddle_lazy_layers(paddle_model)
+    if lazy:
+        report.errors.append(f"lazy layers not built yet ({', '.join(lazy[:5])}): run one forward pass first "
+                             "(translator.verify.lazy.materialize; verify --init does it on the first --input)")
+        return report
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         conv = convert_state_dict_report(torch_model.state_dict(), paddle_model)

@@ -432,15 +432,20 @@ def with_torch_init(ctx: TranslateContext, outcome: Outcome) -> Outcome:
 # the support layer already has the Xavier in_proj and zero biases); Transformer*Layer's
 # feed-forward Linears are plain Linears; nn.Transformer re-initializes every matrix with Xavier
 # after building (its support layer does too), so only the feed-forward biases keep torch's
-# default there. Recurrent layers, norms and PReLU agree already.
+# default there. A lazy layer (TorchLazyLinear...) is initialized when its first call builds it.
+# Recurrent layers, norms and PReLU agree already.
 snippet(
     "_torch_init",
     '''
 def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
     """Give a new layer torch's default initialization where Paddle's differs (Linear, Conv,
-    ConvTranspose, Bilinear, Embedding, and the Linear layers of the support layers for torch's
-    attention and Transformers); returns the layer."""
-    if isinstance(layer, paddle.nn.Embedding):
+    ConvTranspose, Bilinear, Embedding, their lazy forms, and the Linear layers of the support
+    layers for torch's attention and Transformers); returns the layer."""
+    if hasattr(layer, "_lazy_args"):
+        # A TorchLazy* layer: the layer its first call builds gets torch's initialization.
+        build = layer._build
+        layer._build = lambda *args, **kwargs: _torch_init(build(*args, **kwargs))
+    elif isinstance(layer, paddle.nn.Embedding):
         paddle.nn.initializer.Normal(mean=0.0, std=1.0)(layer.weight)
         padding_idx = getattr(layer, "_padding_idx", None)
         if padding_idx is not None and padding_idx >= 0:
