@@ -238,3 +238,20 @@ def test_the_helper_runs_on_paddle_2_6(tmp_path):
     for script in (path, attention):
         out = subprocess.run([str(PADDLE26), str(script)], capture_output=True, text=True, timeout=300)
         assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_a_value_clipped_to_the_truncation_bound_is_not_a_different_distribution():
+    # trunc_normal_(std=0.02) puts a value on its bound (2.0, 100 standard deviations out) about once
+    # in 2.5e7 draws, in torch and in Paddle alike: convnext_small's 600,000-value Linear got one.
+    from translator.verify.init_check import _compare_distribution
+
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal(600_000) * 0.02
+    p = rng.standard_normal(600_000) * 0.02
+    p[123] = 2.0
+    assert _compare_distribution(t, p, 6.0)[1:] == (True, "")
+    # a real difference is still one: a wider normal, or a uniform of the same standard deviation
+    kind, ok, problem = _compare_distribution(t, rng.standard_normal(600_000) * 0.021, 6.0)
+    assert not ok and problem.startswith("std")
+    kind, ok, problem = _compare_distribution(t, rng.uniform(-1, 1, 600_000) * 0.02 * 3 ** 0.5, 6.0)
+    assert not ok and "kurtosis" in problem

@@ -239,7 +239,7 @@ def _main_verify(args: argparse.Namespace, workdir: str) -> int:
     _materialize(args, t_model, p_model, p_label, batches[0])
     if args.init:
         init = compare_init(t_model, p_model, sigmas=args.sigmas)
-        init.target = args.target
+        init.target = args.target + (f" vs {args.paddle}" if args.paddle else " (translated with --torch-init)")
         print(init.format_table())
         if args.report:
             _write_json(args.report, init.to_dict())

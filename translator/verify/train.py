@@ -460,9 +460,10 @@ def verify_training(
         shown = ", ".join(f"{m:.6g}" for m in momenta[:4]) + (", ..." if len(momenta) > 4 else "")
         cycled = (f"torch's scheduler also changes the optimizer's momentum from step to step ({shown}); Paddle's "
                   "schedulers set only the learning rate (torch's cycle_momentum=False keeps it fixed)")
-        report.notes.append(cycled)
         if report.first_divergence and report.first_divergence["kind"] == "value after the optimizer step":
             report.first_divergence["message"] += f"; {cycled}"
+        else:
+            report.notes.append(cycled)
     if shadow.expected and report.results:
         worst = max(((d.unbiased_diff or 0.0), d.name) for r in report.results for d in r.after)
         report.notes.append(
