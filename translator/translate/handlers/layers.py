@@ -438,11 +438,11 @@ snippet(
     "_torch_init",
     '''
 def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
-    """Give a new layer torch's default initialization where Paddle's differs (Linear, Conv,
-    ConvTranspose, Bilinear, Embedding, their lazy forms, and the Linear layers of the support
-    layers for torch's attention and Transformers); returns the layer."""
+    """Give a new layer torch's default initialization where Paddle's differs (Linear,
+    Conv, ConvTranspose, Bilinear, Embedding, their lazy forms, and the Linear layers of
+    the support layers for torch's attention and Transformers); returns the layer."""
     if hasattr(layer, "_lazy_args"):
-        # A TorchLazy* layer: the layer its first call builds gets torch's initialization.
+        # A TorchLazy* layer: what its first call builds gets torch's initialization.
         build = layer._build
         layer._build = lambda *args, **kwargs: _torch_init(build(*args, **kwargs))
     elif isinstance(layer, paddle.nn.Embedding):
@@ -452,8 +452,8 @@ def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
             with paddle.no_grad():
                 layer.weight[padding_idx] = 0.0
     elif layer.sublayers():
-        # An attention's out_proj keeps its zero bias; nn.Transformer keeps the Xavier matrices
-        # it re-initializes every matrix with after building its layers.
+        # An attention's out_proj keeps its zero bias; nn.Transformer keeps the Xavier
+        # matrices it re-initializes every matrix with after building its layers.
         xavier = type(layer).__name__ == "TorchTransformer"
         for name, sub in layer.named_sublayers():
             if isinstance(sub, paddle.nn.Linear):
@@ -469,7 +469,8 @@ snippet(
     "_torch_uniform",
     '''
 def _torch_uniform(layer: "paddle.nn.Layer", weight: bool = True, bias: bool = True) -> None:
-    """U(+-1/sqrt(fan_in)) for the weight and bias of a Linear, Conv, ConvTranspose or Bilinear."""
+    """U(+-1/sqrt(fan_in)) for the weight and bias of a Linear, Conv, ConvTranspose or
+    Bilinear."""
     shape = layer.weight.shape
     if isinstance(layer, paddle.nn.Linear):
         fan_in = shape[0]
