@@ -4,6 +4,7 @@ and ``verify --init`` on the samples with no weight copy."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import textwrap
 from pathlib import Path
@@ -105,6 +106,96 @@ def test_without_the_flag_the_init_check_names_the_layers(tmp_path):
     assert not report.match and {"fc.weight", "fc.bias", "conv.weight", "emb.weight"} <= bad
 
 
+ATTENTION_SRC = """
+import torch
+import torch.nn as nn
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(64, 4)
+        self.mha_kv = nn.MultiheadAttention(64, 4, kdim=32, vdim=48, batch_first=True)
+        self.enc = nn.TransformerEncoderLayer(64, 4, dim_feedforward=128)
+        self.dec = nn.TransformerDecoderLayer(64, 4, dim_feedforward=96)
+        self.lstm = nn.LSTM(40, 64, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(40, 48, bidirectional=True)
+        self.cell = nn.LSTMCell(20, 30)
+        self.ln = nn.LayerNorm(64)
+        self.gn = nn.GroupNorm(4, 32)
+        self.conv3 = nn.Conv3d(4, 8, 3)
+        self.deconv1 = nn.ConvTranspose1d(8, 4, 3)
+        self.deconv3 = nn.ConvTranspose3d(8, 4, 3, groups=2)
+        self.prelu = nn.PReLU(8)
+
+
+class Whole(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tr = nn.Transformer(d_model=64, nhead=4, num_encoder_layers=2, num_decoder_layers=1,
+                                 dim_feedforward=128)
+"""
+
+
+def _build(tmp_path, src: str, name: str, torch_init: bool):
+    from translator.targets import load_module_from_file
+
+    t_path = tmp_path / f"{name.lower()}_torch.py"
+    t_path.write_text(src)
+    p_path = tmp_path / f"{name.lower()}_paddle_{int(torch_init)}.py"
+    p_path.write_text(_translate(src, torch_init))
+    torch.manual_seed(0)
+    paddle.seed(0)
+    return getattr(load_module_from_file(t_path), name)(), getattr(load_module_from_file(p_path), name)()
+
+
+def test_attention_and_transformer_layers_are_wrapped_too():
+    code = _translate(ATTENTION_SRC, True)
+    assert "self.mha = _torch_init(TorchMultiheadAttention(64, 4))" in code
+    assert "self.enc = _torch_init(TorchTransformerEncoderLayer(64, 4, dim_feedforward=128))" in code
+    assert "self.dec = _torch_init(TorchTransformerDecoderLayer(64, 4, dim_feedforward=96))" in code
+    assert re.search(r"self\.tr = _torch_init\(\s*TorchTransformer\(", code)
+    assert "self.conv3 = _torch_init(nn.Conv3D(4, 8, 3))" in code
+    assert "self.deconv3 = _torch_init(nn.Conv3DTranspose(8, 4, 3, groups=2))" in code
+    # recurrent layers, norms and PReLU initialize as torch does already: not wrapped
+    for unchanged in ("self.lstm = nn.LSTM(", "self.cell = TorchLSTMCell(20, 30)", "self.ln = nn.LayerNorm(64)",
+                      "self.gn = nn.GroupNorm(4, 32)", "self.prelu = nn.PReLU(8)"):
+        assert unchanged in code, unchanged
+    plain = _translate(ATTENTION_SRC, False)
+    assert "_torch_init" not in plain and "self.mha = TorchMultiheadAttention(64, 4)" in plain
+    # a refused call is not wrapped: it stays torch code, with its marker
+    refused = _translate("import torch.nn as nn\nm = nn.MultiheadAttention(8, 2, add_bias_kv=True)\n", True)
+    assert "_torch_init" not in refused and "T2P002" in refused
+
+
+@pytest.mark.parametrize("name", ["Attention", "Whole"])
+def test_attention_transformer_recurrent_and_3d_layers_initialize_as_torch(tmp_path, name):
+    t_model, p_model = _build(tmp_path, ATTENTION_SRC, name, True)
+    report = compare_init(t_model, p_model)
+    assert report.match, report.format_table()
+    params = {p.name: p for p in report.params}
+    if name == "Attention":
+        # torch: out_proj keeps Linear's default U(+-1/sqrt(64)) weight and a zero bias
+        w = p_model.mha.out_proj.weight.numpy()
+        assert 0.9 / 8 < np.abs(w).max() <= 1 / 8
+        assert params["mha.out_proj.bias"].kind == "constant" and not p_model.mha.out_proj.bias.numpy().any()
+        b = p_model.enc.linear2.bias.numpy()  # fan-in 128
+        assert 0.9 / math.sqrt(128) < np.abs(b).max() <= 1 / math.sqrt(128)
+    else:
+        # nn.Transformer: Xavier matrices (sqrt(6 / (64 + 128)) for linear1), default feed-forward biases
+        w = p_model.tr.encoder.layers[0].linear1.weight.numpy()
+        assert 0.9 * math.sqrt(6 / 192) < np.abs(w).max() <= math.sqrt(6 / 192)
+        b = p_model.tr.encoder.layers[0].linear1.bias.numpy()
+        assert 0.9 / 8 < np.abs(b).max() <= 1 / 8
+
+
+def test_without_the_flag_attention_layers_are_named(tmp_path):
+    t_model, p_model = _build(tmp_path, ATTENTION_SRC, "Attention", False)
+    bad = {p.name for p in compare_init(t_model, p_model).params if not p.ok}
+    assert {"mha.out_proj.weight", "enc.linear1.weight", "enc.linear1.bias", "dec.linear2.bias"} <= bad
+    assert not any(n.startswith(("lstm.", "gru.", "ln.", "gn.", "prelu.")) for n in bad), bad
+
+
 @pytest.mark.parametrize("target", [
     "samples/torch_src/resnet.py:resnet18",
     "samples/torch_src/squeezenet.py:squeezenet1_1",
@@ -135,5 +226,32 @@ def test_the_helper_runs_on_paddle_2_6(tmp_path):
         assert float(m.emb.weight[3].abs().sum()) == 0.0
         print("ok")
     """))
-    out = subprocess.run([str(PADDLE26), str(path)], capture_output=True, text=True, timeout=300)
-    assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+    attention = tmp_path / "attention26.py"
+    attention.write_text(_translate(ATTENTION_SRC, True) + textwrap.dedent("""
+
+        m = Attention()
+        assert abs(float(m.mha.out_proj.weight.abs().max()) - 1 / 8) < 0.01
+        assert float(m.mha.out_proj.bias.abs().sum()) == 0.0
+        assert abs(float(m.enc.linear1.bias.abs().max()) - 1 / 8) < 0.01
+        print("ok")
+    """))
+    for script in (path, attention):
+        out = subprocess.run([str(PADDLE26), str(script)], capture_output=True, text=True, timeout=300)
+        assert out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_a_value_clipped_to_the_truncation_bound_is_not_a_different_distribution():
+    # trunc_normal_(std=0.02) puts a value on its bound (2.0, 100 standard deviations out) about once
+    # in 2.5e7 draws, in torch and in Paddle alike: convnext_small's 600,000-value Linear got one.
+    from translator.verify.init_check import _compare_distribution
+
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal(600_000) * 0.02
+    p = rng.standard_normal(600_000) * 0.02
+    p[123] = 2.0
+    assert _compare_distribution(t, p, 6.0)[1:] == (True, "")
+    # a real difference is still one: a wider normal, or a uniform of the same standard deviation
+    kind, ok, problem = _compare_distribution(t, rng.standard_normal(600_000) * 0.021, 6.0)
+    assert not ok and problem.startswith("std")
+    kind, ok, problem = _compare_distribution(t, rng.uniform(-1, 1, 600_000) * 0.02 * 3 ** 0.5, 6.0)
+    assert not ok and "kurtosis" in problem

@@ -256,7 +256,7 @@ def test_cli_train_names_a_translation_it_cannot_do(capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--train", "0"], "--train 0: must be at least 1"),
-    (["--loss", "nn.MSELoss()"], "--loss, --optimizer and --target are for --train N"),
+    (["--loss", "nn.MSELoss()"], "--loss, --optimizer, --scheduler and --target are for --train N"),
     (["--train", "1", "--loss", "nn.MSELoss("], "--loss: 'nn.MSELoss(' is not a Python expression"),
     (["--train", "1", "--init"], "two different checks"),
 ])
@@ -306,3 +306,114 @@ def test_cli_train_against_a_port_with_a_planted_bug(tmp_path, capsys):
     assert "first divergence: step 0" in out.out and "side.weight" in out.out or "side.bias" in out.out
     data = json.loads(report.read_text())
     assert data["first_divergence"]["layer"] == "side"
+
+
+# --------------------------------------------------------------------------------------------
+# Learning-rate schedulers: --scheduler is a torch expression of `optimizer`, translated like
+# --optimizer, stepped after every step; the learning rate each step used is compared.
+
+def _translated(scheduler: str, optimizer: str = "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)"):
+    import types
+
+    from translator.verify.training_code import build_training_code
+
+    code = build_training_code("F.cross_entropy(output, target)", optimizer, types.ModuleType("t"),
+                               types.ModuleType("p"), scheduler=scheduler)
+    return code, dict(loss=(code.torch_loss, code.paddle_loss), optimizer=(code.torch_optimizer, code.paddle_optimizer),
+                      scheduler=(code.torch_scheduler, code.paddle_scheduler))
+
+
+@pytest.mark.parametrize("scheduler", [
+    "torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)",
+    "torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=4, eta_min=0.01)",
+    "torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=0)",
+    "torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.2, total_steps=6, cycle_momentum=False)",
+    "torch.optim.lr_scheduler.SequentialLR(optimizer, [torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.1,"
+    " total_iters=2), torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.9)], milestones=[2])",
+])
+def test_a_translated_scheduler_is_stepped_and_its_learning_rates_compared(scheduler):
+    code, training = _translated(scheduler)
+    torch.manual_seed(0)
+    report = verify_training(TorchNet(), PaddleNet(), _batches(), steps=6, scheduler_label=scheduler, **training)
+    assert report.match, report.format_table()
+    assert len(report.lr_torch) == len(report.lr_paddle) == 6
+    np.testing.assert_allclose(report.lr_paddle, report.lr_torch, rtol=1e-12)
+    assert len(set(report.lr_torch)) > 1  # the schedule moved: the check compared something
+    assert report.results[0].lr_torch == report.lr_torch[0]
+    assert "lr torch" in report.format_table() and f"scheduler: {scheduler}" in report.format_table()
+
+
+def test_a_wrong_schedule_is_named_at_the_step_whose_learning_rate_differs():
+    # the port decays by 0.1 every 2 steps where torch decays by 0.5: step 2 is the first to differ
+    t_sched = lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)  # noqa: E731
+    p_sched = lambda opt: paddle.optimizer.lr.StepDecay(learning_rate=opt.get_lr(), step_size=2, gamma=0.1)  # noqa: E731
+
+    def attached(opt):
+        sched = p_sched(opt)
+        opt._learning_rate = sched
+        return sched
+
+    torch.manual_seed(0)
+    report = verify_training(TorchNet(), PaddleNet(), _batches(), steps=4, loss=CE, optimizer=(_sgd(), _momentum()),
+                             scheduler=(t_sched, attached), scheduler_label="StepLR(step_size=2, gamma=0.5)")
+    div = report.first_divergence
+    assert not report.match and div["step"] == 2 and div["lr_differs"] and div["kind"] == "learning rate"
+    assert report.results[1].ok and not report.results[2].lr_ok
+    assert "the learning rate differs (torch 0.05, paddle 0.01)" in div["message"]
+    assert div["parameter"] in div["diverging"] and div["layer"] in ("conv", "bn", "branch", "fc")
+
+
+def test_an_off_by_one_schedule_is_caught():
+    # stepping the port's scheduler before its optimizer (a common porting slip) shifts the schedule
+    t_sched = lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)  # noqa: E731
+
+    def early(opt):
+        sched = paddle.optimizer.lr.ExponentialDecay(learning_rate=opt.get_lr(), gamma=0.5)
+        sched.step()
+        opt._learning_rate = sched
+        return sched
+
+    torch.manual_seed(0)
+    report = verify_training(TorchNet(), PaddleNet(), _batches(), steps=2, loss=CE, optimizer=(_sgd(), _momentum()),
+                             scheduler=(t_sched, early))
+    div = report.first_divergence
+    assert not report.match and div["step"] == 0 and div["kind"] == "learning rate"
+
+
+def test_a_scheduler_that_cycles_momentum_is_explained():
+    # torch's OneCycleLR cycles SGD's momentum by default; Paddle's schedulers only set the rate
+    code, training = _translated("torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.2, total_steps=6)")
+    torch.manual_seed(0)
+    report = verify_training(TorchNet(), PaddleNet(), _batches(), steps=3, **training)
+    div = report.first_divergence
+    assert not report.match and div["kind"] == "value after the optimizer step" and not div["lr_differs"]
+    assert "changes the optimizer's momentum" in div["message"] and "cycle_momentum=False" in div["message"]
+
+
+def test_cli_train_with_a_scheduler(tmp_path, capsys):
+    report = tmp_path / "sched.json"
+    code, out = _cli(capsys, [
+        str(REPO / "samples/torch_src/train_classifier.py:SmallCNN"), "--input", "float32[8,3,16,16]",
+        "--target", "int64[8]:0..4", "--train", "4", "--loss", "nn.CrossEntropyLoss()",
+        "--optimizer", "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)",
+        "--scheduler", "torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[1, 3], gamma=0.1)",
+        "--report", str(report),
+    ])
+    assert code == 0, out.out + out.err
+    assert ("scheduler: torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[1, 3], gamma=0.1)  ->  Paddle: "
+            "_attach_lr_scheduler(optimizer, paddle.optimizer.lr.MultiStepDecay(") in out.out
+    data = json.loads(report.read_text())
+    np.testing.assert_allclose(data["lr_torch"], [0.1, 0.01, 0.01, 0.001])
+    np.testing.assert_allclose(data["lr_paddle"], data["lr_torch"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--scheduler", "torch.optim.lr_scheduler.StepLR(optimizer, 2)"], "--scheduler and --target are for --train N"),
+    (["--train", "1", "--scheduler", "StepLR(optimizer,"], "--scheduler: 'StepLR(optimizer,' is not a Python expression"),
+    (["--train", "1", "--scheduler", "torch.optim.lr_scheduler.CyclicLR(optimizer, base_lr=[0.01, 0.02], max_lr=0.1)"],
+     "--scheduler: column 1: torch.optim.lr_scheduler.CyclicLR: base_lr per param group"),
+])
+def test_cli_scheduler_bad_input_exit_2(argv, message, capsys):
+    code, out = _cli(capsys, [str(REPO / "samples/torch_src/train_classifier.py:SmallCNN"),
+                              "--input", "float32[2,3,16,16]", *argv])
+    assert code == 2 and message in out.err, out.err

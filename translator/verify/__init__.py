@@ -15,8 +15,9 @@ tensors by mean, standard deviation and kurtosis within sampling error).
 training steps: the loss, every gradient by mapped name and every parameter and buffer after
 each step, and names the first step, parameter and layer that diverge. Inputs of any dtype,
 keyword inputs and many batches come from :mod:`.inputs` (``int64[2,16]:0..1000`` specs,
-``.npz`` files, ``FILE.py:FUNCTION``); ``--loss``/``--optimizer`` torch code is translated by
-:mod:`.training_code`; ``--plot`` draws with :mod:`.plot`.
+``.npz`` files, ``FILE.py:FUNCTION``); ``--loss``/``--optimizer``/``--scheduler`` torch code is
+translated by :mod:`.training_code`; ``--plot`` draws with :mod:`.plot`. Lazy layers
+(``nn.LazyLinear``...) are built by one forward pass before anything is mapped (:mod:`.lazy`).
 
 ``main_verify(argv)`` (:mod:`.cli`) is ``torch2paddle verify``: it imports the torch target
 (:mod:`translator.targets`), translates its source (:mod:`.translated`) or takes an existing
@@ -39,6 +40,7 @@ from .cli import main_verify
 from .compare import LayerDiff, LeafDiff, VerifyReport
 from .init_check import InitReport, ParamStats, compare_init
 from .inputs import Batch, InputSpec, batches_from_specs, load_batches, make_inputs, parse_input_spec, randomize_bn_stats
+from .lazy import materialize
 from .train import TrainReport, verify_training
 from .translated import load_translated_module
 
@@ -65,6 +67,7 @@ __all__ = [
     "load_torchvision_module",
     "main_verify",
     "make_inputs",
+    "materialize",
     "randomize_bn_stats",
     "verify",
 ]

@@ -25,7 +25,8 @@ import numpy as np
 from .compare import (
     LayerDiff, LeafDiff, VerifyReport, compare_leaves, compare_outputs, default_float64, leaves, to_numpy,
 )
-from .inputs import Batch
+from .inputs import Batch, paddle_call, torch_call
+from .lazy import materialize
 
 __all__ = ["locate_divergence", "paddle_call", "per_layer_differences", "top1", "torch_call", "verify"]
 
@@ -93,30 +94,6 @@ def _as_batches(inputs: Any) -> list[Batch]:
     return [Batch([np.asarray(to_numpy(inputs))])]
 
 
-def _framework_value(value: Any, convert: Callable[[np.ndarray], Any]) -> Any:
-    if isinstance(value, np.ndarray):
-        return convert(value.copy())
-    if isinstance(value, (list, tuple)):
-        return type(value)(_framework_value(v, convert) for v in value)
-    if isinstance(value, dict):
-        return {k: _framework_value(v, convert) for k, v in value.items()}
-    return value
-
-
-def torch_call(batch: Batch) -> tuple[list[Any], dict[str, Any]]:
-    """The batch's arguments as torch tensors."""
-    import torch
-
-    return _framework_value(batch.args, torch.from_numpy), _framework_value(batch.kwargs, torch.from_numpy)
-
-
-def paddle_call(batch: Batch) -> tuple[list[Any], dict[str, Any]]:
-    """The batch's arguments as Paddle tensors."""
-    import paddle
-
-    return _framework_value(batch.args, paddle.to_tensor), _framework_value(batch.kwargs, paddle.to_tensor)
-
-
 def verify(
     torch_model: Any,
     paddle_model: Any,
@@ -154,6 +131,7 @@ def verify(
     report.inputs = first.shapes()
     report.batches = len(batches)
     report.samples = sum(b.samples() for b in batches)
+    materialize(torch_model, paddle_model, first)  # lazy layers: parameters exist after a first call
     torch_model.eval()
     paddle_model.eval()
 

@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", metavar="EXPR",
                    help="torch optimizer of `model`, translated for Paddle, e.g. "
                    "\"torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\" (default: SGD, lr 0.1)")
+    p.add_argument("--scheduler", metavar="EXPR",
+                   help="torch learning-rate scheduler of `optimizer`, translated for Paddle and stepped after "
+                   "every step, e.g. \"torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)\"")
     p.add_argument("--precision", choices=("float64", "float32"), default="float64",
                    help="--train: train copies of both models in this precision (default float64)")
     p.add_argument("--plot", metavar="FILE.png", help="draw the loss curves (--train) or the per-layer "
@@ -151,8 +154,8 @@ def _output_clash(args: argparse.Namespace) -> str | None:
             return f"{flag} {value}: must be at least 1"
     if args.train and args.init:
         return "--train and --init are two different checks; give one"
-    if (args.loss or args.optimizer or args.targets) and not args.train:
-        return "--loss, --optimizer and --target are for --train N"
+    if (args.loss or args.optimizer or args.scheduler or args.targets) and not args.train:
+        return "--loss, --optimizer, --scheduler and --target are for --train N"
     for out, flag in outputs:
         if out.is_dir():
             return f"{out}: {flag} names a directory, not a file"
@@ -232,15 +235,16 @@ def _main_verify(args: argparse.Namespace, workdir: str) -> int:
     except Exception as exc:
         raise _Exit(1, f"{p_label}: {p_factory_name}({shown}) failed: {type(exc).__name__}: {exc}") from None
 
+    batches = _batches(args)
+    _materialize(args, t_model, p_model, p_label, batches[0])
     if args.init:
         init = compare_init(t_model, p_model, sigmas=args.sigmas)
-        init.target = args.target
+        init.target = args.target + (f" vs {args.paddle}" if args.paddle else " (translated with --torch-init)")
         print(init.format_table())
         if args.report:
             _write_json(args.report, init.to_dict())
         return 0 if init.match else 1
 
-    batches = _batches(args)
     if args.train:
         return _train(args, t_module, p_module, t_model, p_model, batches)
 
@@ -263,6 +267,27 @@ def _main_verify(args: argparse.Namespace, workdir: str) -> int:
     if args.plot:
         _plot_layers(args, t_model, p_model, batches[report.worst_batch or 0], report)
     return 0 if report.match else 1
+
+
+def _materialize(args: argparse.Namespace, t_model: Any, p_model: Any, p_label: str, batch: Batch) -> None:
+    """Build lazy layers (``nn.LazyLinear``...) by one forward pass on the first batch, so that
+    there are parameters to compare; a note names them."""
+    from .lazy import materialize
+
+    try:
+        lazy = materialize(t_model, None, batch)
+    except Exception as exc:
+        raise _Exit(2, f"{args.target}: the first forward pass, which builds the lazy layers, fails on inputs "
+                       f"{', '.join(batch.shapes())}: {type(exc).__name__}: {exc}") from None
+    try:
+        lazy = materialize(None, p_model, batch) or lazy
+    except Exception as exc:
+        raise _Exit(1, f"{p_label}: the first forward pass, which builds the lazy layers, fails: "
+                       f"{type(exc).__name__}: {exc}") from None
+    if lazy:
+        shown = ", ".join(lazy[:5]) + (", ..." if len(lazy) > 5 else "")
+        print(f"note: {len(lazy)} lazy layer(s) ({shown}) built by one forward pass on the first batch "
+              "before the weights are mapped", file=sys.stderr)
 
 
 def _shown_arguments(text: str) -> str:
@@ -318,21 +343,23 @@ def _train(args: argparse.Namespace, t_module: Any, p_module: Any, t_model: Any,
     from .training_code import TrainingCodeError, build_training_code
 
     try:
-        code = build_training_code(args.loss, args.optimizer, t_module, p_module)
+        code = build_training_code(args.loss, args.optimizer, t_module, p_module, scheduler=args.scheduler)
     except TrainingCodeError as exc:
         raise _Exit(2, str(exc)) from None
     except Exception as exc:
-        raise _Exit(2, f"--loss/--optimizer: {type(exc).__name__}: {exc}") from None
+        raise _Exit(2, f"--loss/--optimizer/--scheduler: {type(exc).__name__}: {exc}") from None
     for warning in code.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.loss and any(b.target is None for b in batches):
         print("note: no --target (or target in --inputs): the loss is called with target=None", file=sys.stderr)
     loss = (code.torch_loss, code.paddle_loss) if code.torch_loss else None
     optimizer = (code.torch_optimizer, code.paddle_optimizer) if code.torch_optimizer else None
+    scheduler = (code.torch_scheduler, code.paddle_scheduler) if code.torch_scheduler else None
     try:
         report = verify_training(
-            t_model, p_model, batches, steps=args.train, loss=loss, optimizer=optimizer, precision=args.precision,
-            atol=args.atol, rtol=args.rtol, loss_label=args.loss or "", optimizer_label=args.optimizer or "",
+            t_model, p_model, batches, steps=args.train, loss=loss, optimizer=optimizer, scheduler=scheduler,
+            precision=args.precision, atol=args.atol, rtol=args.rtol, loss_label=args.loss or "",
+            optimizer_label=args.optimizer or "", scheduler_label=args.scheduler or "",
         )
     except Exception as exc:
         raise _Exit(2, f"--train: the torch side fails: {type(exc).__name__}: {exc}") from None
@@ -341,6 +368,8 @@ def _train(args: argparse.Namespace, t_module: Any, p_module: Any, t_model: Any,
         report.loss += f"  ->  Paddle: {code.paddle_expressions[0]}"
     if args.optimizer:
         report.optimizer += f"  ->  Paddle: {code.paddle_expressions[1]}"
+    if args.scheduler:
+        report.scheduler += f"  ->  Paddle: {code.paddle_expressions[2]}"
     print(report.format_table())
     if args.report:
         _write_json(args.report, report.to_dict())

@@ -14,7 +14,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Batch", "InputSpec", "InputError", "batches_from_specs", "load_batches", "make_inputs", "parse_input_spec", "randomize_bn_stats"]
+__all__ = [
+    "Batch", "InputSpec", "InputError", "batches_from_specs", "load_batches", "make_inputs", "paddle_call", "parse_input_spec",
+    "randomize_bn_stats", "torch_call",
+]
 
 
 class InputError(ValueError):
@@ -303,3 +306,29 @@ def make_inputs(shapes: Sequence[Sequence[int]], seed: int = 0) -> list[np.ndarr
     """Standard normal float32 inputs of the given shapes, the same for a given ``seed``."""
     rng = np.random.default_rng(seed)
     return [rng.standard_normal(tuple(shape), dtype=np.float32) for shape in shapes]
+
+
+# ------------------------------------------------------------------ calling a model ----
+
+def _framework_value(value: Any, convert: Callable[[np.ndarray], Any]) -> Any:
+    if isinstance(value, np.ndarray):
+        return convert(value.copy())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_framework_value(v, convert) for v in value)
+    if isinstance(value, dict):
+        return {k: _framework_value(v, convert) for k, v in value.items()}
+    return value
+
+
+def torch_call(batch: Batch) -> tuple[list[Any], dict[str, Any]]:
+    """The batch's arguments as torch tensors."""
+    import torch
+
+    return _framework_value(batch.args, torch.from_numpy), _framework_value(batch.kwargs, torch.from_numpy)
+
+
+def paddle_call(batch: Batch) -> tuple[list[Any], dict[str, Any]]:
+    """The batch's arguments as Paddle tensors."""
+    import paddle
+
+    return _framework_value(batch.args, paddle.to_tensor), _framework_value(batch.kwargs, paddle.to_tensor)

@@ -12,6 +12,11 @@ Which parameter is "first": torch records the order in which gradients are compl
 one nearest the output, where a gradient-only bug (a detached branch, a custom autograd function
 with a wrong backward) shows first; everything it feeds into upstream differs as a consequence.
 
+Learning-rate schedulers: with ``scheduler=(torch_factory, paddle_factory)`` each side's scheduler
+is stepped after every optimizer step (``ReduceLROnPlateau`` with the step's loss), and the
+learning rate each step used is compared; a schedule that differs is named at the first step
+whose learning rate differs, before the parameters it moves.
+
 Randomness: Dropout layers (``nn.Dropout*`` on both sides) are put in eval mode, i.e. disabled,
 while the rest of the model trains (BatchNorm uses batch statistics). If the torch model's
 forward pass is still random in train mode (functional dropout, stochastic depth), a note says
@@ -67,12 +72,15 @@ class StepResult:
     loss_torch: float | None
     loss_paddle: float | None
     loss_ok: bool
+    lr_torch: float | None = None  # the learning rate this step used (with a scheduler)
+    lr_paddle: float | None = None
+    lr_ok: bool = True
     grads: list[ParamDiff] = dataclasses.field(default_factory=list)  # every gradient, in backward order
     after: list[ParamDiff] = dataclasses.field(default_factory=list)  # parameters and buffers after the step
 
     @property
     def ok(self) -> bool:
-        return self.loss_ok and all(g.ok for g in self.grads) and all(a.ok for a in self.after)
+        return self.loss_ok and self.lr_ok and all(g.ok for g in self.grads) and all(a.ok for a in self.after)
 
 
 @dataclasses.dataclass
@@ -84,8 +92,11 @@ class TrainReport:
     precision: str
     loss: str = ""
     optimizer: str = ""
+    scheduler: str = ""
     loss_torch: list[float | None] = dataclasses.field(default_factory=list)
     loss_paddle: list[float | None] = dataclasses.field(default_factory=list)
+    lr_torch: list[float | None] = dataclasses.field(default_factory=list)  # with a scheduler
+    lr_paddle: list[float | None] = dataclasses.field(default_factory=list)
     results: list[StepResult] = dataclasses.field(default_factory=list)
     first_divergence: dict[str, Any] | None = None
     randomness: str = ""
@@ -103,17 +114,20 @@ class TrainReport:
             f"max|paddle - torch| <= {self.atol:g} + {self.rtol:g} * max|torch|)",
             f"loss: {self.loss}",
             f"optimizer: {self.optimizer}",
+            *([f"scheduler: {self.scheduler}"] if self.scheduler else []),
             f"randomness: {self.randomness}",
             "",
-            f"{'step':>4}{'loss torch':>16}{'loss paddle':>16}{'loss diff':>12}{'worst grad diff':>17}"
-            f"{'worst param diff':>18}  ok",
+            f"{'step':>4}{'loss torch':>16}{'loss paddle':>16}{'loss diff':>12}"
+            + (f"{'lr torch':>12}{'lr paddle':>12}" if self.scheduler else "")
+            + f"{'worst grad diff':>17}{'worst param diff':>18}  ok",
         ]
         for r in self.results:
             worst_g = _worst(r.grads)
             worst_a = _worst(r.after)
             diff = None if r.loss_torch is None or r.loss_paddle is None else abs(r.loss_paddle - r.loss_torch)
+            lrs = f"{fmt(r.lr_torch):>12}{fmt(r.lr_paddle):>12}" if self.scheduler else ""
             lines.append(
-                f"{r.step:>4}{_loss(r.loss_torch):>16}{_loss(r.loss_paddle):>16}{fmt(diff):>12}"
+                f"{r.step:>4}{_loss(r.loss_torch):>16}{_loss(r.loss_paddle):>16}{fmt(diff):>12}{lrs}"
                 f"{fmt(worst_g):>17}{fmt(worst_a):>18}  " + ("yes" if r.ok else "NO")
             )
         if self.first_divergence:
@@ -292,18 +306,22 @@ def verify_training(
     steps: int = 5,
     loss: tuple[Callable[..., Any], Callable[..., Any]] | None = None,
     optimizer: tuple[Callable[[Any], Any], Callable[[Any], Any]] | None = None,
+    scheduler: tuple[Callable[[Any], Any], Callable[[Any], Any]] | None = None,
     precision: str = "float64",
     atol: float | None = None,
     rtol: float | None = None,
     convert_weights: bool = True,
     loss_label: str = "",
     optimizer_label: str = "",
+    scheduler_label: str = "",
 ) -> TrainReport:
     """Train both models ``steps`` steps on ``batches`` (cycled) and compare every step.
 
     ``loss`` is ``(torch_fn, paddle_fn)``, each called as ``fn(output, target)`` (default: the
     mean of the outputs, :func:`default_loss`); ``optimizer`` is ``(torch_factory,
-    paddle_factory)``, each called with its model (default: SGD, learning rate 0.1). The torch
+    paddle_factory)``, each called with its model (default: SGD, learning rate 0.1);
+    ``scheduler`` is ``(torch_factory, paddle_factory)``, each called with its side's optimizer
+    and stepped after every step (default: none). The torch
     weights are copied into the Paddle model first (``convert_weights``). ``precision`` is
     ``"float64"`` (copies of both models are trained in float64) or ``"float32"``; tolerances
     default to :data:`TOLERANCES`.
@@ -322,6 +340,12 @@ def verify_training(
     t_make_opt, p_make_opt = optimizer or (_default_sgd("torch"), _default_sgd("paddle"))
     report.loss = loss_label or ("mean of the outputs" if loss is None else getattr(t_loss, "__name__", "custom"))
     report.optimizer = optimizer_label or ("SGD(lr=0.1)" if optimizer is None else getattr(t_make_opt, "__name__", "custom"))
+    if scheduler is not None:
+        report.scheduler = scheduler_label or getattr(scheduler[0], "__name__", "custom")
+
+    from .lazy import materialize
+
+    materialize(torch_model, paddle_model, batches[0])  # lazy layers: parameters exist after a first call
 
     def convert(state: dict[str, Any]) -> Any:
         with warnings.catch_warnings():
@@ -367,7 +391,16 @@ def verify_training(
         except Exception as exc:
             report.errors.append(f"the Paddle optimizer cannot be built: {type(exc).__name__}: {exc}")
             return report
+        t_sched = p_sched = None
+        if scheduler is not None:
+            t_sched = scheduler[0](t_opt)
+            try:
+                p_sched = scheduler[1](p_opt)
+            except Exception as exc:
+                report.errors.append(f"the Paddle scheduler cannot be built: {type(exc).__name__}: {exc}")
+                return report
         shadow = _BiasedRunningVar(t_model)
+        momenta: list[float | None] = []  # torch's momentum (or Adam's beta1) per step, with a scheduler
         t_params = dict(t_model.named_parameters())
         p_params = dict(p_model.named_parameters())
         for step in range(steps):
@@ -386,19 +419,31 @@ def verify_training(
                 for h in handles:
                     h.remove()
             t_grads = {n: (None if p.grad is None else to_numpy(p.grad)) for n, p in t_params.items()}
+            t_lr = _torch_lr(t_opt) if t_sched is not None else None
+            if t_sched is not None:
+                momenta.append(_torch_momentum(t_opt))
             t_opt.step()
+            _step_scheduler(t_sched, t_value)
             try:
                 p_opt.clear_grad()
                 args, kwargs = paddle_call(batch)
                 p_value = p_loss(p_model(*args, **kwargs), _paddle_target(batch.target))
                 p_value.backward()
                 p_grads = {n: (None if p.grad is None else to_numpy(p.grad)) for n, p in p_params.items()}
+                p_lr = float(p_opt.get_lr()) if p_sched is not None else None
                 p_opt.step()
+                _step_scheduler(p_sched, p_value)
             except Exception as exc:
                 report.errors.append(f"step {step}: the paddle side raised {type(exc).__name__}: {exc}")
                 break
             result = _compare_step(step, t_value, p_value, t_grads, p_grads, order, t_model, p_model,
                                    convert, atol, rtol, shadow.expected)
+            if t_sched is not None:
+                result.lr_torch, result.lr_paddle = t_lr, p_lr
+                # a learning rate is a scalar: relative tolerance on its own size
+                result.lr_ok = t_lr is not None and p_lr is not None and abs(p_lr - t_lr) <= atol + rtol * abs(t_lr)
+                report.lr_torch.append(t_lr)
+                report.lr_paddle.append(p_lr)
             report.results.append(result)
             report.loss_torch.append(result.loss_torch)
             report.loss_paddle.append(result.loss_paddle)
@@ -411,6 +456,14 @@ def verify_training(
                         "that grows step by step is amplified rounding (small BatchNorm batches, large learning "
                         "rates) rather than a bug; check with fewer steps or larger batches")
         shadow.remove()
+    if len({m for m in momenta if m is not None}) > 1:
+        shown = ", ".join(f"{m:.6g}" for m in momenta[:4]) + (", ..." if len(momenta) > 4 else "")
+        cycled = (f"torch's scheduler also changes the optimizer's momentum from step to step ({shown}); Paddle's "
+                  "schedulers set only the learning rate (torch's cycle_momentum=False keeps it fixed)")
+        if report.first_divergence and report.first_divergence["kind"] == "value after the optimizer step":
+            report.first_divergence["message"] += f"; {cycled}"
+        else:
+            report.notes.append(cycled)
     if shadow.expected and report.results:
         worst = max(((d.unbiased_diff or 0.0), d.name) for r in report.results for d in r.after)
         report.notes.append(
@@ -420,6 +473,33 @@ def verify_training(
             "outputs after training")
     report.match = not report.errors and len(report.results) == steps and all(r.ok for r in report.results)
     return report
+
+
+def _torch_lr(optimizer: Any) -> float | None:
+    """The learning rate of the optimizer's first parameter group (the one the step uses)."""
+    try:
+        return float(optimizer.param_groups[0]["lr"])
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _torch_momentum(optimizer: Any) -> float | None:
+    """The first parameter group's momentum (SGD, RMSprop) or beta1 (Adam and its kin)."""
+    group = optimizer.param_groups[0]
+    if "betas" in group:
+        return float(group["betas"][0])
+    return float(group["momentum"]) if "momentum" in group else None
+
+
+def _step_scheduler(scheduler: Any, loss: Any) -> None:
+    """``scheduler.step()``; a plateau scheduler (torch's ``ReduceLROnPlateau``, Paddle's
+    ``ReduceOnPlateau``) is given the step's loss as its metric."""
+    if scheduler is None:
+        return
+    if type(scheduler).__name__ in ("ReduceLROnPlateau", "ReduceOnPlateau"):
+        scheduler.step(_scalar(loss))
+    else:
+        scheduler.step()
 
 
 def _compare_step(step: int, t_value: Any, p_value: Any, t_grads: dict[str, Any], p_grads: dict[str, Any],
@@ -515,14 +595,24 @@ def _divergence(result: StepResult, t_types: dict[str, str], p_types: dict[str, 
     bad_after = [a for a in result.after if not a.ok]
     first = bad_grads[0] if bad_grads else bad_after[0] if bad_after else None
     what = "gradient" if bad_grads else "value after the optimizer step" if bad_after else None
+    lr_differs = not result.lr_ok
     parts = [f"step {result.step}"]
     if not result.loss_ok:
         parts.append(f"the loss differs (torch {_loss(result.loss_torch)}, paddle {_loss(result.loss_paddle)})")
     elif result.step or bad_grads:
         parts.append("the loss agrees")
-    out: dict[str, Any] = {"step": result.step, "loss_differs": not result.loss_ok, "kind": what,
-                           "parameter": None, "source": None, "layer": None}
-    if first is not None:
+    if lr_differs:
+        # the scheduler: the step's learning rate differs before any parameter does
+        parts.append(f"the learning rate differs (torch {_loss(result.lr_torch)}, paddle {_loss(result.lr_paddle)}): "
+                     "the learning-rate schedule differs (the scheduler's arguments or its translation)")
+        if not bad_grads:
+            what = "learning rate"
+    out: dict[str, Any] = {"step": result.step, "loss_differs": not result.loss_ok, "lr_differs": lr_differs,
+                           "kind": what, "parameter": None, "source": None, "layer": None}
+    if first is not None and what == "learning rate":
+        parts.append(f"every gradient agrees; the parameters it updates differ as a consequence, first {first.name}")
+        out.update(parameter=first.name, source=first.source, layer=first.layer, max_abs=first.max_abs, scale=first.scale)
+    elif first is not None:
         layer = first.layer
         types = f"torch {t_types.get(layer, '?')} / paddle {p_types.get(_owner(first.name), '?')}"
         detail = first.problem or f"max abs diff {fmt(first.max_abs)} (largest torch value {fmt(first.scale)})"

@@ -1,4 +1,4 @@
-"""``torch2paddle convert-weights CKPT -o OUT.pdparams [--model FILE.py:FACTORY] [--strict]``.
+"""``torch2paddle convert-weights CKPT -o OUT.pdparams [--model FILE.py:FACTORY [--input SPEC]] [--strict]``.
 
 Reads the checkpoint (:mod:`.checkpoint`, no torch, no code from the file), converts it for the
 model's layers (:mod:`.convert`; the model is built from a target by :mod:`translator.targets`)
@@ -12,7 +12,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..cli.output import err
 from .checkpoint import CheckpointError, read_checkpoint
@@ -50,9 +50,41 @@ def _parser() -> argparse.ArgumentParser:
                    help="arguments for FACTORY: a JSON object, or a Python expression evaluated in the "
                    "--model file's namespace (a dict: keyword arguments; a tuple: positional ones; "
                    "anything else, e.g. \"ModelArgs(dim=64)\": the one positional argument)")
+    p.add_argument("--input", action="append", metavar="[NAME=]DTYPE[SHAPE][:LO..HI]",
+                   help="a model with lazy layers (nn.LazyLinear...) gets its parameters at a first call: run "
+                   "one on this seeded random input, e.g. float32[1,3,224,224] (repeat for several inputs)")
     p.add_argument("--strict", action="store_true", help="fail (exit 1) unless every key fits exactly")
     p.add_argument("--no-order-match", action="store_true", help="do not pair leftover keys by order and shape")
     return p
+
+
+def _materialized(args: argparse.Namespace, model: Any) -> Any:
+    """The model, with its lazy layers (``TorchLazyLinear``...) built by one forward pass on
+    ``--input`` (the model is then built for real: a forward pass needs values)."""
+    from ..targets import TargetError, build_paddle_model
+    from ..verify.inputs import InputError, batches_from_specs, parse_input_spec
+    from ..verify.lazy import materialize, paddle_lazy_layers
+
+    lazy = paddle_lazy_layers(model)
+    if not lazy:
+        return model
+    shown = ", ".join(lazy[:5]) + (", ..." if len(lazy) > 5 else "")
+    if not args.input:
+        raise TargetError(f"{args.model}: {len(lazy)} lazy layer(s) ({shown}) have no parameters before a first "
+                          "forward pass: give --input SPEC (e.g. --input float32[1,3,224,224]) to run one")
+    try:
+        batch = batches_from_specs([parse_input_spec(text) for text in args.input], 1, seed=0)[0]
+    except InputError as exc:
+        raise TargetError(f"--input: {exc}") from None
+    model = build_paddle_model(args.model, arguments=args.kwargs)
+    try:
+        materialize(None, model, batch)
+    except Exception as exc:
+        raise TargetError(f"{args.model}: the forward pass on {', '.join(batch.shapes())} that builds the lazy "
+                          f"layers failed: {type(exc).__name__}: {exc}") from None
+    print(f"note: {len(lazy)} lazy layer(s) ({shown}) built by one forward pass on {', '.join(batch.shapes())}",
+          file=sys.stderr)
+    return model
 
 
 def main_convert_weights(argv: Iterable[str] | None = None) -> int:
@@ -62,9 +94,10 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return 0 if exc.code == 0 else 2
-    if args.kwargs != "{}" and not args.model:
-        err("--kwargs: the arguments are for --model's factory; give --model FILE.py:FACTORY")
-        return 2
+    for flag, given in (("--kwargs", args.kwargs != "{}"), ("--input", bool(args.input))):
+        if given and not args.model:
+            err(f"{flag}: it is for --model's factory; give --model FILE.py:FACTORY")
+            return 2
     for other, what in ((args.checkpoint, "the checkpoint"), (args.model and args.model.split(":")[0], "the --model file")):
         if other and _same_file(args.output, other):
             err(f"{args.output}: the output would overwrite {what}; choose another -o")
@@ -86,6 +119,7 @@ def main_convert_weights(argv: Iterable[str] | None = None) -> int:
 
         try:
             model = build_paddle_model(args.model, lazy=True, arguments=args.kwargs)  # names and shapes suffice
+            model = _materialized(args, model)
         except TargetError as exc:
             err(str(exc))
             return 2

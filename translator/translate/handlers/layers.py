@@ -441,8 +441,9 @@ def as_parameter(data: "paddle.Tensor", requires_grad: bool = True) -> "paddle.T
 
 @handler("torch_init_layer")
 def torch_init_layer(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """Linear, ConvTranspose*d, Bilinear, Embedding: the table's data; with ``--torch-init``,
-    wrapped in ``_torch_init(...)`` (Conv*d go through :func:`conv`, which does the same)."""
+    """Linear, ConvTranspose*d, Bilinear, Embedding and the support layers for torch's attention
+    and Transformer layers: the table's data; with ``--torch-init``, wrapped in
+    ``_torch_init(...)`` (Conv*d go through :func:`conv`, which does the same)."""
     return with_torch_init(ctx, ctx.rewrite(call, plain_rule(rule)))
 
 
@@ -459,31 +460,62 @@ def with_torch_init(ctx: TranslateContext, outcome: Outcome) -> Outcome:
 # differ (Xavier for Linear, a fan-in normal for Conv, zero biases). Paddle's weight shapes give
 # the same fan-in: Linear [in, out] -> shape[0]; Conv [out, in/groups, *k] and ConvTranspose
 # [in, out/groups, *k] -> shape[1] * prod(k), as torch computes it from its own shapes.
+# torch's MultiheadAttention keeps its out_proj Linear's default weight (its bias is zero, and
+# the support layer already has the Xavier in_proj and zero biases); Transformer*Layer's
+# feed-forward Linears are plain Linears; nn.Transformer re-initializes every matrix with Xavier
+# after building (its support layer does too), so only the feed-forward biases keep torch's
+# default there. A lazy layer (TorchLazyLinear...) is initialized when its first call builds it.
+# Recurrent layers, norms and PReLU agree already.
 snippet(
     "_torch_init",
     '''
 def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
-    """Give a new Linear/Conv/ConvTranspose/Bilinear/Embedding layer torch's default
-    initialization (Paddle's defaults differ); returns the layer."""
-    weight = layer.weight
-    if isinstance(layer, paddle.nn.Embedding):
-        paddle.nn.initializer.Normal(mean=0.0, std=1.0)(weight)
+    """Give a new layer torch's default initialization where Paddle's differs (Linear,
+    Conv, ConvTranspose, Bilinear, Embedding, their lazy forms, and the Linear layers of
+    the support layers for torch's attention and Transformers); returns the layer."""
+    if hasattr(layer, "_lazy_args"):
+        # A TorchLazy* layer: what its first call builds gets torch's initialization.
+        build = layer._build
+        layer._build = lambda *args, **kwargs: _torch_init(build(*args, **kwargs))
+    elif isinstance(layer, paddle.nn.Embedding):
+        paddle.nn.initializer.Normal(mean=0.0, std=1.0)(layer.weight)
         padding_idx = getattr(layer, "_padding_idx", None)
         if padding_idx is not None and padding_idx >= 0:
             with paddle.no_grad():
-                weight[padding_idx] = 0.0
-        return layer
-    if isinstance(layer, paddle.nn.Linear):
-        fan_in = weight.shape[0]
-    elif isinstance(layer, paddle.nn.Bilinear):
-        fan_in = weight.shape[1]  # torch bounds Bilinear by in1_features alone
+                layer.weight[padding_idx] = 0.0
+    elif layer.sublayers():
+        # An attention's out_proj keeps its zero bias; nn.Transformer keeps the Xavier
+        # matrices it re-initializes every matrix with after building its layers.
+        xavier = type(layer).__name__ == "TorchTransformer"
+        for name, sub in layer.named_sublayers():
+            if isinstance(sub, paddle.nn.Linear):
+                _torch_uniform(sub, weight=not xavier, bias=not name.endswith("out_proj"))
     else:
-        fan_in = math.prod(weight.shape[1:])
-    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-    paddle.nn.initializer.Uniform(low=-bound, high=bound)(weight)
-    if getattr(layer, "bias", None) is not None:
-        paddle.nn.initializer.Uniform(low=-bound, high=bound)(layer.bias)
+        _torch_uniform(layer)
     return layer
+''',
+    deps=("_torch_uniform",),
+)
+
+snippet(
+    "_torch_uniform",
+    '''
+def _torch_uniform(layer: "paddle.nn.Layer", weight: bool = True, bias: bool = True) -> None:
+    """U(+-1/sqrt(fan_in)) for the weight and bias of a Linear, Conv, ConvTranspose or
+    Bilinear."""
+    shape = layer.weight.shape
+    if isinstance(layer, paddle.nn.Linear):
+        fan_in = shape[0]
+    elif isinstance(layer, paddle.nn.Bilinear):
+        fan_in = shape[1]  # torch bounds Bilinear by in1_features alone
+    else:
+        fan_in = math.prod(shape[1:])
+    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    uniform = paddle.nn.initializer.Uniform(low=-bound, high=bound)
+    if weight:
+        uniform(layer.weight)
+    if bias and getattr(layer, "bias", None) is not None:
+        uniform(layer.bias)
 ''',
     imports=("import math",),
 )
