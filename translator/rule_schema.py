@@ -183,12 +183,14 @@ API = Table(
         Key("unsupported", STRING_TABLE, "arguments Paddle cannot express, with the reason: given a"
             " non-default value, the call is reported and left unchanged; except `out` of a function, which"
             " the engine translates for every entry listing it (the result written into the tensor by the"
-            " emitted `_torch_out`), and a loss's deprecated `size_average`/`reduce`, which the engine turns"
-            " into `reduction=` by torch's rule for every entry whose `args` list them with `reduction`)"),
+            " emitted `_torch_out`), a loss's deprecated `size_average`/`reduce`, which the engine turns"
+            " into `reduction=` by torch's rule for every entry whose `args` list them with `reduction`, and"
+            " a function's keyword `requires_grad`, whose result the engine marks with the emitted"
+            " `_requires_grad_` (`False` dropped))"),
         Key("since", STRING_TABLE, "`unsupported` arguments that Paddle takes from a version on (`{ alpha = \"3.3\" }`):"
             " passed on like the others (renamed as the entry says) when translating for that version or newer"
-            " (the default: the newest), refused naming the version otherwise; each must be in `unsupported`"
-            " and map to a name of `paddle_args`"),
+            " (the default: the newest; written at its default, it is left out), refused naming the version"
+            " otherwise; each must be in `unsupported` and map to a name of `paddle_args`"),
         Key("handler", STRING, "a named Python rewrite (registered with `@handler`) that takes over the call;"
             " the name is checked against the registered handlers"),
         Key("support", STRING, "the target is emitted support code: a snippet name from the support module,"

@@ -723,6 +723,15 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 return result
             ctx.support("_module_to")
             return Rewritten(cst.Call(func=cst.Name("_module_to"), args=[cst.Arg(node, comma=COMMA), cst.Arg(dtype)]))
+        grad = placement.requires_grad(rule, updated)  # requires_grad= that Paddle's function lacks
+        if grad is not None:
+            call, flag = grad
+            result = self._apply_call_rule(rule, ctx, (placement.requires_grad(rule, original) or (original,))[0], call)
+            node = result.node if isinstance(result, Rewritten) else result
+            if flag is None or not isinstance(node, cst.BaseExpression):
+                return result
+            ctx.support("_requires_grad_")
+            return Rewritten(cst.Call(func=cst.Name("_requires_grad_"), args=[cst.Arg(node, comma=COMMA), cst.Arg(flag)]))
         legacy = legacy_reduction(rule, updated)  # size_average=/reduce= -> reduction=
         if legacy is not None:
             if isinstance(legacy, Refused):
