@@ -239,6 +239,17 @@ MODULE = Table(
     ),
 )
 
+UNSUPPORTED = Table(
+    "[[unsupported]]",
+    "A torch API the table knows it cannot translate, and why: a use is reported with the reason"
+    " (instead of \"no rule\"), and docs/coverage.md lists it per namespace.",
+    (
+        Key("torch", STRING, "the torch name (`torch.sparse.mm`, `torch.Tensor.data_ptr`); not also an `[[api]]` entry",
+            required=True),
+        Key("reason", STRING, "why it is not translated (what Paddle lacks or does differently)", required=True),
+    ),
+)
+
 # the top-level tables of a rule file, in the order the docs show them
 NAMES = Table(
     "[names]",
@@ -254,10 +265,10 @@ NAMES = Table(
     ),
 )
 
-TOP_LEVEL = {"api": API, "module": MODULE}  # arrays of tables: [[api]], [[module]]
+TOP_LEVEL = {"api": API, "module": MODULE, "unsupported": UNSUPPORTED}  # arrays of tables: [[api]], ...
 SINGLE_TABLES = {"names": NAMES}  # plain tables: [names]
 # every table, for the docs
-ALL_TABLES = (API, EXAMPLE, CHECK, WEIGHTS, REFUSAL, MODULE, NAMES)
+ALL_TABLES = (API, EXAMPLE, CHECK, WEIGHTS, REFUSAL, MODULE, UNSUPPORTED, NAMES)
 
 
 @dataclasses.dataclass(frozen=True)

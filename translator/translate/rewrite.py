@@ -482,14 +482,14 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             module = self.table.modules.get(prefix)
             if module is not None:
                 if rest:
-                    self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR, kind=Refusal.NO_RULE)
+                    self.report(original, qual, self.table.no_rule_message(qual), Severity.ERROR, kind=Refusal.NO_RULE)
                     return self.keep_torch(original)
                 if module.paddle is None:
                     message = "this torch module has no Paddle counterpart; left unchanged"
                     self.report(original, qual, message, Severity.ERROR, kind=Refusal.NO_RULE)
                     return self.keep_torch(original)
                 return _keep_parens(original, self.ref(module.paddle))
-        self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR, kind=Refusal.NO_RULE)
+        self.report(original, qual, self.table.no_rule_message(qual), Severity.ERROR, kind=Refusal.NO_RULE)
         return self.keep_torch(original)
 
 
@@ -670,7 +670,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         recv = func.value
         if self.scopes.resolve(recv) is not None or self._rooted_in_other_import(recv) or not self.is_tensor_expr(recv):
             return
-        message = "no rule for this torch API; left unchanged"
+        message = self.table.no_rule_message(f"torch.Tensor.{name}")
         self.report(original, f"torch.Tensor.{name}", message, Severity.ERROR, kind=Refusal.NO_RULE)
 
     def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:

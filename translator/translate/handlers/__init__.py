@@ -33,6 +33,7 @@ from . import (  # noqa: F401
     recurrent,
     runtime,
     schedulers,
+    sparse,
     spectral,
     tensor,
     tensor_more,
