@@ -80,6 +80,11 @@ held = Holder()
 model = torch.nn.Sequential(held, held)
 out = ([n for n, _ in model.named_buffers(remove_duplicate=False)], [n for n, _ in model.named_buffers()])
 """,
+    "torch.Tensor.index_add": """
+def f(x: torch.Tensor):
+    return x.index_add(0, i, s, alpha=-1.5)
+out = f(x)
+""",
     "torch.Tensor.nonzero": """
 def f(b: torch.Tensor):
     return b.nonzero(as_tuple=True)
