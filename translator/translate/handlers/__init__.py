@@ -18,6 +18,7 @@ from . import (  # noqa: F401
     distributions_more,
     dropout,
     extra,
+    fusion,
     functional,
     functions_more,
     indexing,
