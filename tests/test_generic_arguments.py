@@ -80,6 +80,10 @@ REQUIRES_GRAD = {
     "torch.signal.windows.hann": "torch.signal.windows.hann(6, requires_grad=True)",
     "torch.signal.windows.kaiser": "torch.signal.windows.kaiser(6, beta=4.0, requires_grad=True)",
     "torch.signal.windows.nuttall": "torch.signal.windows.nuttall(6, requires_grad=True)",
+    "torch.sparse_coo_tensor": "torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 0]]), torch.tensor([1.0, 2.0]), (2, 2),"
+    " requires_grad=True).to_dense()",
+    "torch.sparse_csr_tensor": "torch.sparse_csr_tensor(torch.tensor([0, 1, 2]), torch.tensor([1, 0]), torch.tensor([1.0, 2.0]),"
+    " (2, 2), requires_grad=True).to_dense()",
 }
 
 
