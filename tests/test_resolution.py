@@ -183,7 +183,7 @@ def test_untranslated_code_keeps_meaning_torch_when_its_alias_is_taken_over():
         "# TODO(torch2paddle): T2P001 torch.stft: no rule for this torch API; left unchanged\n"
         "y = torch.stft(x, 4)\n"
         "z = th.flatten(x, 1)\n"
-        "# TODO(torch2paddle): T2P002 torch.nn.LSTM: proj_size=...: Paddle 2.6's LSTM has no projection; left unchanged\n"
+        "# TODO(torch2paddle): T2P002 torch.nn.LSTM: proj_size=...: not translated: Paddle 2.6's LSTM has no projection, and Paddle 3.3's proj_size weights are not converted; left unchanged\n"
         "layer = torch.nn.LSTM(4, 8, proj_size=torch.numel(x))\n"
         "ok = nn.ReLU()\n"
     )

@@ -56,7 +56,7 @@ def test_methods_with_a_rule_are_rewritten():
     assert not unapplied, unapplied
 
 
-@pytest.mark.parametrize("name", ["storage_offset", "to_sparse", "q_scale"])
+@pytest.mark.parametrize("name", ["storage_offset", "to_sparse_bsr", "q_scale"])
 def test_method_without_rule_is_reported_and_left_unchanged(name):
     applied, reported, code = _outcome(name)
     assert not applied and reported

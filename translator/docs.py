@@ -85,23 +85,26 @@ def _api_namespaces() -> dict:
     return json.loads(TORCH_API.read_text(encoding="utf-8"))
 
 
-def api_coverage(table: RuleTable, api: dict | None = None) -> list[tuple[str, int, int, int, list[str]]]:
+def api_coverage(table: RuleTable, api: dict | None = None) -> list[tuple[str, int, int, int, list[str], list[str]]]:
     """Per namespace: (namespace, public callables, translated by an entry or an alias of one,
-    of which with a numeric check, the names not translated)."""
+    of which with a numeric check, the names not translated, of which listed as unsupported with
+    a reason in ``[[unsupported]]``)."""
     api = _api_namespaces() if api is None else api
     rows = []
     for namespace, names in api["namespaces"].items():
         translated = checked = 0
-        missing = []
+        missing, unsupported = [], []
         for name in names:
             dotted = f"{namespace}.{name}"
             rule = table.apis.get(dotted) or table.apis.get(table.aliases.get(dotted, ""))
             if rule is None:
                 missing.append(name)
+                if dotted in table.unsupported:
+                    unsupported.append(name)
                 continue
             translated += 1
             checked += rule.check is not None
-        rows.append((namespace, len(names), translated, checked, missing))
+        rows.append((namespace, len(names), translated, checked, missing, unsupported))
     return rows
 
 
@@ -115,25 +118,69 @@ def _api_lines(table: RuleTable) -> list[str]:
         "starting with `_`; functions and classes, for `torch.Tensor` its methods), as",
         "`scripts/torch_names.py` lists them in `docs/torch_api.json`, against the table: an API",
         "counts as translated when an entry (or another spelling of one, `rules/torch_names.toml`)",
-        "has its name. An API not translated is reported where it is used (a `TODO(torch2paddle)`",
-        "marker and an error; a tensor method, on a receiver known to be a tensor), never passed",
-        "through silently.",
+        "has its name; as unsupported when `[[unsupported]]` (`rules/unsupported.toml`) lists it with",
+        "the reason (below). An API not translated is reported where it is used (a `TODO(torch2paddle)`",
+        "marker and an error, with the reason when there is one; a tensor method, on a receiver known",
+        "to be a tensor), never passed through silently.",
         "",
-        "| namespace | public | translated | with numeric check | share translated |",
-        "|---|---:|---:|---:|---:|",
+        "| namespace | public | translated | with numeric check | share translated | unsupported, with reason |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     rows = api_coverage(table, api)
-    for namespace, public, translated, checked, _ in rows:
+    for namespace, public, translated, checked, _, unsupported in rows:
         share = f"{100 * translated / public:.0f}%" if public else "—"
-        lines.append(f"| `{namespace}` | {public} | {translated} | {checked} | {share} |")
+        lines.append(f"| `{namespace}` | {public} | {translated} | {checked} | {share} | {len(unsupported)} |")
     total = [sum(r[i] for r in rows) for i in (1, 2, 3)]
     if rows:
         lines.append(f"| **total** | **{total[0]}** | **{total[1]}** | **{total[2]}** | "
-                     f"**{100 * total[1] / max(total[0], 1):.0f}%** |")
-    lines += ["", "Not translated, per namespace:", ""]
-    for namespace, _, _, _, missing in rows:
-        if missing:
-            lines.append(f"- `{namespace}` ({len(missing)}): {', '.join(f'`{m}`' for m in missing)}")
+                     f"**{100 * total[1] / max(total[0], 1):.0f}%** | **{sum(len(r[5]) for r in rows)}** |")
+    lines += ["", "Not translated and not listed as unsupported (no entry yet), per namespace:", ""]
+    for namespace, _, _, _, missing, unsupported in rows:
+        rest = [m for m in missing if m not in unsupported]
+        if rest:
+            lines.append(f"- `{namespace}` ({len(rest)}): {', '.join(f'`{m}`' for m in rest)}")
+    return lines
+
+
+# arguments of an entry's `unsupported` that the engine translates itself (docs/rule-schema.md)
+def _engine_translated(rule: ApiRule, name: str) -> bool:
+    if rule.kind != "function":
+        return False
+    if name in ("out", "requires_grad"):
+        return True
+    return name in ("size_average", "reduce") and rule.params is not None and rule.param("reduction") is not None
+
+
+def _unsupported_lines(table: RuleTable) -> list[str]:
+    lines = [
+        "## Unsupported, with reason",
+        "",
+        "What the table knows it cannot translate, and why: a use is reported with the reason and",
+        "left unchanged.",
+        "",
+        "### APIs (`rules/unsupported.toml`)",
+        "",
+        "| torch | reason |",
+        "|---|---|",
+    ]
+    for name, reason in sorted(table.unsupported.items()):
+        lines.append(f"| `{name}` | {_cell(reason)} |")
+    lines += [
+        "",
+        "### Arguments of translated APIs (each entry's `unsupported`)",
+        "",
+        "Given a value other than its default, the call is reported and left unchanged. An argument",
+        "with a Paddle version in `since` is translated when translating for that version or newer",
+        "(the default: the newest) and refused for an older one. Not listed: `out=`, a function's",
+        "`requires_grad=` and a loss's `size_average=`/`reduce=`, which the engine translates.",
+        "",
+        "| torch | argument | reason | translated from Paddle |",
+        "|---|---|---|---|",
+    ]
+    for rule in sorted(table.all_rules(), key=lambda r: r.torch):
+        for name, reason in rule.unsupported.items():
+            if not _engine_translated(rule, name):
+                lines.append(f"| `{rule.torch}` | `{name}` | {_cell(reason)} | {rule.since.get(name, '')} |")
     return lines
 
 
@@ -173,7 +220,7 @@ def coverage_page(table: RuleTable) -> str:
         checked += n_checked
         lines.append(f"| {AREAS.get(area, area)} | {len(rules)} | {n_checked} |")
     lines.append(f"| **total** | **{total}** | **{checked}** |")
-    lines += ["", *_api_lines(table)]
+    lines += ["", *_api_lines(table), "", *_unsupported_lines(table)]
     for area in order:
         lines += ["", f"## {AREAS.get(area, area)} (`rules/{area}`)", ""]
         lines += ["| torch | Paddle | numeric check | tested on Paddle | min Paddle | notes |", "|---|---|---|---|---|---|"]

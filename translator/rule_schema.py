@@ -183,12 +183,14 @@ API = Table(
         Key("unsupported", STRING_TABLE, "arguments Paddle cannot express, with the reason: given a"
             " non-default value, the call is reported and left unchanged; except `out` of a function, which"
             " the engine translates for every entry listing it (the result written into the tensor by the"
-            " emitted `_torch_out`), and a loss's deprecated `size_average`/`reduce`, which the engine turns"
-            " into `reduction=` by torch's rule for every entry whose `args` list them with `reduction`)"),
+            " emitted `_torch_out`), a loss's deprecated `size_average`/`reduce`, which the engine turns"
+            " into `reduction=` by torch's rule for every entry whose `args` list them with `reduction`, and"
+            " a function's keyword `requires_grad`, whose result the engine marks with the emitted"
+            " `_requires_grad_` (`False` dropped))"),
         Key("since", STRING_TABLE, "`unsupported` arguments that Paddle takes from a version on (`{ alpha = \"3.3\" }`):"
             " passed on like the others (renamed as the entry says) when translating for that version or newer"
-            " (the default: the newest), refused naming the version otherwise; each must be in `unsupported`"
-            " and map to a name of `paddle_args`"),
+            " (the default: the newest; written at its default, it is left out), refused naming the version"
+            " otherwise; each must be in `unsupported` and map to a name of `paddle_args`"),
         Key("handler", STRING, "a named Python rewrite (registered with `@handler`) that takes over the call;"
             " the name is checked against the registered handlers"),
         Key("support", STRING, "the target is emitted support code: a snippet name from the support module,"
@@ -237,6 +239,17 @@ MODULE = Table(
     ),
 )
 
+UNSUPPORTED = Table(
+    "[[unsupported]]",
+    "A torch API the table knows it cannot translate, and why: a use is reported with the reason"
+    " (instead of \"no rule\"), and docs/coverage.md lists it per namespace.",
+    (
+        Key("torch", STRING, "the torch name (`torch.sparse.mm`, `torch.Tensor.data_ptr`); not also an `[[api]]` entry",
+            required=True),
+        Key("reason", STRING, "why it is not translated (what Paddle lacks or does differently)", required=True),
+    ),
+)
+
 # the top-level tables of a rule file, in the order the docs show them
 NAMES = Table(
     "[names]",
@@ -252,10 +265,10 @@ NAMES = Table(
     ),
 )
 
-TOP_LEVEL = {"api": API, "module": MODULE}  # arrays of tables: [[api]], [[module]]
+TOP_LEVEL = {"api": API, "module": MODULE, "unsupported": UNSUPPORTED}  # arrays of tables: [[api]], ...
 SINGLE_TABLES = {"names": NAMES}  # plain tables: [names]
 # every table, for the docs
-ALL_TABLES = (API, EXAMPLE, CHECK, WEIGHTS, REFUSAL, MODULE, NAMES)
+ALL_TABLES = (API, EXAMPLE, CHECK, WEIGHTS, REFUSAL, MODULE, UNSUPPORTED, NAMES)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -356,6 +356,13 @@ class RuleTable:
     # from [names] (rules/torch_names.toml): public torch.Tensor methods; other spellings -> entry
     tensor_methods: frozenset[str] = frozenset()
     aliases: dict[str, str] = dataclasses.field(default_factory=dict)
+    # from [[unsupported]]: torch APIs known not to be translatable -> why
+    unsupported: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def no_rule_message(self, qual: str) -> str:
+        """What a use of ``qual``, which no entry translates, is reported with."""
+        reason = self.unsupported.get(qual)
+        return f"not translated: {reason}; left unchanged" if reason else "no rule for this torch API; left unchanged"
 
     def canonical(self, qual: str) -> str:
         """The entry's name for another spelling of it (``torch.nn.modules.conv.Conv2d`` ->
@@ -461,7 +468,7 @@ def _encode(value: Any) -> Any:
         return {"\0RuleTable": {
             "apis": _encode(value.apis), "modules": _encode(value.modules),
             "files": [str(p) for p in value.files], "tensor_methods": sorted(value.tensor_methods),
-            "aliases": value.aliases,
+            "aliases": value.aliases, "unsupported": value.unsupported,
         }}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"\0" + type(value).__name__: [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
@@ -489,6 +496,7 @@ def _decode_object(d: dict[str, Any]) -> Any:
             apis=value["apis"], modules=value["modules"], methods=methods,
             files=tuple(Path(p) for p in value["files"]),
             tensor_methods=frozenset(value["tensor_methods"]), aliases=value["aliases"],
+            unsupported=value.get("unsupported", {}),
         )
     name = key[1:]
     for i in _TUPLE_FIELDS[name]:
@@ -503,6 +511,7 @@ def _load(directory: Path) -> RuleTable:
         raise RuleTableError(f"{directory}: no rule files (*.toml) found")
     apis: dict[str, ApiRule] = {}
     modules: dict[str, ModuleRule] = {}
+    unsupported: dict[str, tuple[str, str]] = {}  # torch name -> (reason, where)
     names: tuple[str, dict[str, Any]] | None = None
     for path in files:
         try:
@@ -511,7 +520,7 @@ def _load(directory: Path) -> RuleTable:
             raise RuleTableError(f"{path}: {exc}") from None
         unknown = set(data) - set(schema.TOP_LEVEL) - set(schema.SINGLE_TABLES)
         if unknown:
-            raise RuleTableError(f"{path}: unknown top-level table(s) {sorted(unknown)}; use [[api]] or [[module]]")
+            raise RuleTableError(f"{path}: unknown top-level table(s) {sorted(unknown)}; use [[api]], [[module]] or [[unsupported]]")
         if "names" in data:
             if names is not None:
                 raise RuleTableError(f"{path.name}: [names] is already given in {names[0]}")
@@ -521,6 +530,12 @@ def _load(directory: Path) -> RuleTable:
             where = f"{path.name}: [[module]] #{i}"
             schema.MODULE.validate(entry, where)
             modules[entry["torch"]] = ModuleRule(entry["torch"], entry.get("paddle"), where)
+        for i, entry in enumerate(data.get("unsupported", []), 1):
+            where = f"{path.name}: [[unsupported]] #{i}"
+            schema.UNSUPPORTED.validate(entry, where)
+            if entry["torch"] in unsupported:
+                raise RuleTableError(f"{where}: duplicate of {unsupported[entry['torch']][1]}")
+            unsupported[entry["torch"]] = (entry["reason"], where)
         for i, entry in enumerate(data.get("api", []), 1):
             rule = _build_api(entry, f"{path.name}: [[api]] #{i}")
             if rule.torch in apis:
@@ -530,9 +545,13 @@ def _load(directory: Path) -> RuleTable:
     for rule in apis.values():
         if rule.kind in ("method", "attribute"):
             methods.setdefault(rule.name, []).append(rule)
+    for name, (_, where) in unsupported.items():
+        if name in apis:
+            raise RuleTableError(f"{where}: {name} is also an [[api]] entry ({apis[name].source})")
     read = names[1] if names else {}
     aliases = {k: v for k, v in read.get("aliases", {}).items() if k not in apis and v in apis}
     return RuleTable(
         apis=apis, modules=modules, methods=methods, files=files,
         tensor_methods=frozenset(read.get("tensor_methods", ())), aliases=aliases,
+        unsupported={name: reason for name, (reason, _) in unsupported.items()},
     )

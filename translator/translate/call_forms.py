@@ -33,12 +33,16 @@ def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
     """``rule`` for the Paddle version translated for (None: the newest): its ``since`` arguments
     no longer ``unsupported`` where the version has them, their reason naming the version where not."""
     unsupported = dict(rule.unsupported)
+    drop_if = dict(rule.drop_if)
+    defaults = {p.name: p.default for p in rule.params or () if p.default is not None}
     for name, version in rule.since.items():
         if target is None or _version_tuple(version) <= _version_tuple(target):
             unsupported.pop(name, None)
+            if name in defaults:  # written at its default, left out as before: older Paddle runs it too
+                drop_if.setdefault(name, defaults[name])
         else:
             unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
-    return dataclasses.replace(rule, unsupported=unsupported, since={})
+    return dataclasses.replace(rule, unsupported=unsupported, drop_if=drop_if, since={})
 
 
 def _is_partial(call: cst.Call) -> bool:

@@ -8,6 +8,9 @@ signature lists the argument (as ``out=`` and the legacy loss arguments are):
 * ``dtype=`` of a layer class (``nn.Linear(..., dtype=torch.float64)``): the layer is built and
   then cast by the emitted ``_module_to``, which keeps integer buffers as torch does; a dtype
   that is None is dropped;
+* ``requires_grad=`` of a function entry that lists it as ``unsupported`` (Paddle's function
+  has no such argument): the call is translated without it and its result marked with the
+  emitted ``_requires_grad_(result, flag)`` (``stop_gradient = not flag``); ``False`` is dropped;
 * ``**kwargs`` whose dictionary is built in the same scope, once, from literal keys
   (``dd = dict(device=d, dtype=t)``, ``factory_kwargs = {"device": d, "dtype": t}``): written
   out as ``device=dd["device"], dtype=dd["dtype"]`` first, so the above applies to each key.
@@ -203,6 +206,20 @@ def placed(tr: Translator, rule: ApiRule, call: cst.Call) -> tuple[cst.Call, cst
     if not changed:
         return None
     return call.with_changes(args=fix_commas(call.args, args) if args else []), dtype
+
+
+def requires_grad(rule: ApiRule, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression | None] | None:
+    """``call`` without its ``requires_grad=`` keyword and the flag its result gets (None: the
+    literal False, dropped), for a function entry listing ``requires_grad`` as ``unsupported``;
+    None when the call has no such keyword (a positional one is left to the entry)."""
+    if rule.kind != "function" or "requires_grad" not in rule.unsupported or rule.param("requires_grad") is None:
+        return None
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == "requires_grad" and not a.star:
+            rest = [b for b in call.args if b is not a]
+            flag = None if literal_value(a.value) is False else a.value
+            return call.with_changes(args=fix_commas(call.args, rest) if rest else []), flag
+    return None
 
 
 def dropped_values(tr: Translator, rule: ApiRule, call: cst.Call) -> list[cst.BaseExpression]:

@@ -499,14 +499,14 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             module = self.table.modules.get(prefix)
             if module is not None:
                 if rest:
-                    self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR, kind=Refusal.NO_RULE)
+                    self.report(original, qual, self.table.no_rule_message(qual), Severity.ERROR, kind=Refusal.NO_RULE)
                     return self.keep_torch(original)
                 if module.paddle is None:
                     message = "this torch module has no Paddle counterpart; left unchanged"
                     self.report(original, qual, message, Severity.ERROR, kind=Refusal.NO_RULE)
                     return self.keep_torch(original)
                 return _keep_parens(original, self.ref(module.paddle))
-        self.report(original, qual, "no rule for this torch API; left unchanged", Severity.ERROR, kind=Refusal.NO_RULE)
+        self.report(original, qual, self.table.no_rule_message(qual), Severity.ERROR, kind=Refusal.NO_RULE)
         return self.keep_torch(original)
 
 
@@ -692,7 +692,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         recv = func.value
         if self.scopes.resolve(recv) is not None or self._rooted_in_other_import(recv) or not self.is_tensor_expr(recv):
             return
-        message = "no rule for this torch API; left unchanged"
+        message = self.table.no_rule_message(f"torch.Tensor.{name}")
         self.report(original, f"torch.Tensor.{name}", message, Severity.ERROR, kind=Refusal.NO_RULE)
 
     def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
@@ -745,6 +745,15 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 return result
             ctx.support("_module_to")
             return Rewritten(cst.Call(func=cst.Name("_module_to"), args=[cst.Arg(node, comma=COMMA), cst.Arg(dtype)]))
+        grad = placement.requires_grad(rule, updated)  # requires_grad= that Paddle's function lacks
+        if grad is not None:
+            call, flag = grad
+            result = self._apply_call_rule(rule, ctx, (placement.requires_grad(rule, original) or (original,))[0], call)
+            node = result.node if isinstance(result, Rewritten) else result
+            if flag is None or not isinstance(node, cst.BaseExpression):
+                return result
+            ctx.support("_requires_grad_")
+            return Rewritten(cst.Call(func=cst.Name("_requires_grad_"), args=[cst.Arg(node, comma=COMMA), cst.Arg(flag)]))
         legacy = legacy_reduction(rule, updated)  # size_average=/reduce= -> reduction=
         if legacy is not None:
             if isinstance(legacy, Refused):

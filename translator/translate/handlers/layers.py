@@ -12,6 +12,8 @@ Recurrent layers are in ``recurrent``; the support layers for attention and Tran
 
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 from ...rules import ApiRule
@@ -230,16 +232,16 @@ def softmax_dim(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
 
 @handler("threshold")
 def threshold(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """Threshold(t, 0) -> ThresholdedReLU(t); Paddle 2.6 cannot replace by another value."""
+    """Threshold(t, 0) -> ThresholdedReLU(t); another value is passed on for a Paddle that takes
+    it (the rule's ``since``: Paddle 2.6 cannot replace by another value)."""
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
     value = bound.get("value")
+    if float_literal(value) == 0.0 or "value" not in rule.unsupported:
+        return ctx.rewrite(call, plain_rule(rule, *(("value",) if float_literal(value) == 0.0 else ())))
     text = ctx.code(value).strip() if value is not None else ""
-    is_zero = float_literal(value) == 0.0
-    if not is_zero:
-        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"value={text}: Paddle 2.6's ThresholdedReLU always replaces with 0; left unchanged")
-    return ctx.rewrite(call, plain_rule(rule, *("value",)))
+    return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"value={text}: {rule.unsupported['value']}; left unchanged")
 
 
 # ---------------------------------------------------------------------------- resampling ----
@@ -261,10 +263,13 @@ def upsample(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         # a mode known only at run time (monai's `mode=interp_mode.value`): torch's signature,
         # the data format taken from the input's rank when it runs
         return cst.Call(cst.Name(ctx.support("TorchUpsample")), call.args)
-    consumed = ["align_corners", "recompute_scale_factor"]
+    consumed = ["align_corners"]
     recompute = bound.get("recompute_scale_factor")
-    if recompute is not None and ctx.code(recompute).strip() not in ("None", "False"):
-        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "recompute_scale_factor=True has no Paddle 2.6 equivalent; left unchanged")
+    if recompute is None or ctx.code(recompute).strip() in ("None", "False"):
+        consumed.append("recompute_scale_factor")
+    elif "recompute_scale_factor" in rule.unsupported:  # a Paddle without it (the rule's `since`)
+        why = rule.unsupported["recompute_scale_factor"]
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"recompute_scale_factor={ctx.code(recompute)}: {why}; left unchanged")
     if mode not in ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area"):
         return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"mode={mode!r} has no Paddle equivalent; left unchanged")
     extra: dict[str, str] = {}
@@ -343,26 +348,32 @@ def cross_entropy_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> 
 
 @handler("multi_margin_loss")
 def multi_margin_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """MultiMarginLoss: Paddle 2.6 squares the class weight too when ``p=2`` (fixed in 3.0)."""
+    """MultiMarginLoss: Paddle 2.6 squares the class weight too when ``p=2`` (fixed in 3.0), so
+    ``p=2`` with a weight is refused for a Paddle older than the rule's ``since`` (``weight``)."""
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
     weight, p = bound.get("weight"), bound.get("p")
-    if weight is not None and not literal_is(weight, "None") and p is not None and ctx.code(p).strip() != "1":
-        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "p=2 with weight: Paddle 2.6 applies the weight before squaring; left unchanged")
+    weighted = weight is not None and not literal_is(weight, "None")
+    if weighted and p is not None and ctx.code(p).strip() != "1" and "weight" in rule.unsupported:
+        why = rule.unsupported["weight"]
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"p={ctx.code(p)} with weight: {why}; left unchanged")
+    rule = dataclasses.replace(rule, unsupported={k: v for k, v in rule.unsupported.items() if k != "weight"})
     return ctx.rewrite(call, plain_rule(rule))
 
 
 @handler("bce_with_logits_loss")
 def bce_with_logits_loss(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """BCEWithLogitsLoss: translated as is; ``pos_weight`` gets a warning (Paddle 2.6 differs)."""
+    """BCEWithLogitsLoss: translated as is; ``pos_weight`` gets a warning when translating for a
+    Paddle older than the rule's ``since`` (Paddle 2.6 computes another loss with it)."""
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
     pos_weight = bound.get("pos_weight")
-    if pos_weight is not None and not literal_is(pos_weight, "None"):
-        ctx.warn(call, rule.torch, "pos_weight: Paddle >= 3.0 computes torch's loss; Paddle 2.6 computes a different one")
-    return ctx.rewrite(call, plain_rule(rule))
+    if pos_weight is not None and not literal_is(pos_weight, "None") and "pos_weight" in rule.unsupported:
+        ctx.warn(call, rule.torch, f"pos_weight: {rule.unsupported['pos_weight']}")
+    others = {k: v for k, v in rule.unsupported.items() if k != "pos_weight"}
+    return ctx.rewrite(call, plain_rule(dataclasses.replace(rule, unsupported=others)))
 
 
 # ------------------------------------------------------------- containers and parameters ----

@@ -102,6 +102,9 @@ def sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     for name in ("dim", "descending"):
         if name in bound:
             args.append(kw(name, bound[name]))
+    stable = bound.get("stable")
+    if stable is not None and literal_value(stable) is not False:  # passed on: a Paddle that has it
+        return make_call(cst.Name(ctx.support("_torch_sort_stable")), [*args, kw("stable", stable)])
     return make_call(cst.Name(ctx.support("_torch_sort")), args)
 
 
@@ -408,6 +411,17 @@ snippet(
 def _torch_sort(x, dim=-1, descending=False):
     """torch.sort: the sorted values and the indices that sort x along dim."""
     return _TorchValuesIndices(paddle.sort(x, axis=dim, descending=descending), paddle.argsort(x, axis=dim, descending=descending))
+''',
+    deps=("_TorchValuesIndices",),
+)
+
+snippet(
+    "_torch_sort_stable",
+    '''
+def _torch_sort_stable(x, dim=-1, descending=False, stable=True):
+    """torch.sort with stable=: the sorted values and the indices that sort x along dim."""
+    values = paddle.sort(x, axis=dim, descending=descending, stable=stable)
+    return _TorchValuesIndices(values, paddle.argsort(x, axis=dim, descending=descending, stable=stable))
 ''',
     deps=("_TorchValuesIndices",),
 )

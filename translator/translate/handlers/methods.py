@@ -308,8 +308,11 @@ def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
-    if bound.get("stable") is not None and not literal_is(bound["stable"], "False"):
-        return refuse(Refusal.UNSUPPORTED_ARGUMENT, "stable=True has no Paddle 2.6 equivalent; left unchanged")
+    stable = bound.get("stable")
+    if stable is not None and literal_is(stable, "False"):
+        stable = None
+    if stable is not None and "stable" in rule.unsupported:  # a Paddle without it (the rule's `since`)
+        return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"stable={ctx.code(stable)}: {rule.unsupported['stable']}; left unchanged")
     recv = receiver(call)
     if not is_simple(recv):
         return refuse(Refusal.UNSUPPORTED_USE, "sort returns values and indices; assign the receiver to a name first")
@@ -318,6 +321,8 @@ def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
         args.append(kw("axis", bound["dim"]))
     if "descending" in bound:
         args.append(kw("descending", bound["descending"]))
+    if stable is not None:
+        args.append(kw("stable", stable))
     vals = method_call(call, "sort", args)
     idx = call_on(recv, "argsort", args)
     return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(idx)])

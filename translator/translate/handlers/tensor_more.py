@@ -56,6 +56,8 @@ def _run_rule(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         result = HANDLERS[rule.handler](ctx, call, rule)
     else:
         result = ctx.rewrite(call, rule)
+        if rule.paddle is None and rule.support is not None and isinstance(result, cst.Call):
+            result = result.with_changes(func=cst.Name(ctx.support(rule.support)))  # the target is support code
     if result is None:
         return Refused(Refusal.CANNOT_BIND, f"{rule.torch} could not translate this call; left unchanged")
     if isinstance(result, Rewritten):
