@@ -10,7 +10,8 @@ snippet(
     "_torch_fuse_bn_weights",
     '''
 def _torch_fuse_bn_weights(w, b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, axis=0):
-    """A weight (scaled along ``axis``) and bias with the batch norm folded in, as new parameters."""
+    """A weight (scaled along ``axis``) and bias with the batch norm folded in, as new
+    parameters."""
     b = paddle.zeros_like(bn_rm) if b is None else b
     bn_w = paddle.ones_like(bn_rm) if bn_w is None else bn_w
     bn_b = paddle.zeros_like(bn_rm) if bn_b is None else bn_b
@@ -32,7 +33,8 @@ snippet(
     "_torch_fuse_conv_bn_weights",
     '''
 def _torch_fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, transpose=False):
-    """torch.nn.utils.fuse_conv_bn_weights: (weight, bias) of the convolution with the batch norm folded in."""
+    """torch.nn.utils.fuse_conv_bn_weights: (weight, bias) of the convolution with the
+    batch norm folded in."""
     return _torch_fuse_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, axis=1 if transpose else 0)
 ''',
     deps=("_torch_fuse_bn_weights",),
@@ -42,7 +44,8 @@ snippet(
     "_torch_fuse_conv_bn_eval",
     '''
 def _torch_fuse_conv_bn_eval(conv, bn, transpose=False):
-    """torch.nn.utils.fuse_conv_bn_eval: a copy of the convolution with the (eval-mode) batch norm folded in."""
+    """torch.nn.utils.fuse_conv_bn_eval: a copy of the convolution with the (eval-mode)
+    batch norm folded in."""
     fused = copy.deepcopy(conv)
     fused.weight, fused.bias = _torch_fuse_bn_weights(
         conv.weight, conv.bias, bn._mean, bn._variance, bn._epsilon, bn.weight, bn.bias, axis=1 if transpose else 0
@@ -57,7 +60,8 @@ snippet(
     "_torch_fuse_linear_bn_eval",
     '''
 def _torch_fuse_linear_bn_eval(linear, bn):
-    """torch.nn.utils.fuse_linear_bn_eval: a copy of the Linear layer with the (eval-mode) batch norm folded in."""
+    """torch.nn.utils.fuse_linear_bn_eval: a copy of the Linear layer with the
+    (eval-mode) batch norm folded in."""
     fused = copy.deepcopy(linear)
     fused.weight, fused.bias = _torch_fuse_bn_weights(
         linear.weight, linear.bias, bn._mean, bn._variance, bn._epsilon, bn.weight, bn.bias, axis=1

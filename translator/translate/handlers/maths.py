@@ -419,7 +419,8 @@ snippet(
     "_torch_sort_stable",
     '''
 def _torch_sort_stable(x, dim=-1, descending=False, stable=True):
-    """torch.sort with stable=: the sorted values and the indices that sort x along dim."""
+    """torch.sort with stable=: the sorted values and the indices that sort x along
+    dim."""
     values = paddle.sort(x, axis=dim, descending=descending, stable=stable)
     return _TorchValuesIndices(values, paddle.argsort(x, axis=dim, descending=descending, stable=stable))
 ''',

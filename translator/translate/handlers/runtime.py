@@ -114,8 +114,9 @@ snippet(
     "_SDPBackend",
     '''
 class _SDPBackend:
-    """torch.nn.attention.SDPBackend: the names of torch's attention kernels (torch's values).
-    Paddle picks its attention kernel itself: they only label a choice _sdpa_kernel ignores."""
+    """torch.nn.attention.SDPBackend: the names of torch's attention kernels (torch's
+    values). Paddle picks its attention kernel itself: they only label a choice
+    _sdpa_kernel ignores."""
 
     ERROR = -1
     MATH = 0
@@ -131,9 +132,10 @@ snippet(
     "_sdpa_kernel",
     '''
 def _sdpa_kernel(*args, **kwargs):
-    """torch.nn.attention.sdpa_kernel / torch.backends.cuda.sdp_kernel: a context limiting the
-    kernels torch's scaled_dot_product_attention may use. Paddle chooses its kernel itself, so
-    it is a context that does nothing; the attention computed is the same (up to rounding)."""
+    """torch.nn.attention.sdpa_kernel / torch.backends.cuda.sdp_kernel: a context
+    limiting the kernels torch's scaled_dot_product_attention may use. Paddle chooses
+    its kernel itself, so it is a context that does nothing; the attention computed is
+    the same (up to rounding)."""
     return contextlib.nullcontext()
 ''',
     imports=("import contextlib",),

@@ -71,7 +71,8 @@ snippet(
     "_torch_to_dense",
     '''
 def _torch_to_dense(x):
-    """torch's Tensor.to_dense: a sparse tensor as a dense one; a dense tensor as it is."""
+    """torch's Tensor.to_dense: a sparse tensor as a dense one; a dense tensor as it
+    is."""
     return x.to_dense() if x.is_sparse() else x
 ''',
 )
