@@ -246,3 +246,33 @@ def test_sync_formats_in_the_projects_style(tmp_path, monkeypatch):
     assert code in (0, 1), err
     out = (tmp_path / "out" / "m.py").read_text()
     assert "layer = nn.Conv2D(in_channels=64, out_channels=128, kernel_size=3, stride=1, padding=1, bias_attr=False)\n" in out
+
+
+def test_lines_the_library_carrying_rewrote_are_formatted_too():
+    # `misc_nn_ops.X` is written `X` when torchvision's definitions are carried: that line is
+    # the translation's, so black formats it; the user's own long line stays as it was
+    code = _src(
+        """
+        import torch
+        from torch import nn
+        from torchvision.ops import misc as misc_nn_ops
+
+
+        def head(in_channels, channels, norm_layer=None):
+            blocks = []
+            for previous_channels, current_channels in zip([in_channels, channels], [channels, channels]):
+                blocks.append(misc_nn_ops.Conv2dNormActivation(previous_channels, current_channels, norm_layer=norm_layer))
+            return nn.Sequential(*blocks)
+        """
+    )
+    out = translate_source(code).code
+    assert "misc_nn_ops" not in out
+    assert (
+        "        blocks.append(\n"
+        "            Conv2dNormActivation(\n"
+        "                previous_channels, current_channels, norm_layer=norm_layer\n"
+        "            )\n"
+        "        )\n"
+    ) in out
+    assert "    for previous_channels, current_channels in zip([in_channels, channels], [channels, channels]):\n" in out
+    assert translate_source(out).code == out

@@ -202,7 +202,8 @@ def _translate_with_libraries(
     combined = libraries.combine(code, path, table, settings.libraries, settings.tree_root)
     if combined is None:
         return _translate(code, shown, path, table, settings, paddle_version)
-    result = _translate(combined.code, shown, path, table, settings, paddle_version)
+    reference = _format_reference(code, combined, shown) if settings.format else None
+    result = _translate(combined.code, shown, path, table, settings, paddle_version, reference=reference)
     diags = libraries.map_diagnostics(result.diagnostics, combined, shown)
     diags.sort(key=lambda d: (d.path != shown, d.path, d.line, d.col, d.code, d.message))
     if result.status is Status.FAILED:
@@ -244,6 +245,21 @@ def _translate_nested(
         return _too_deep(code, shown, 0)
 
 
+def _format_reference(code: str, combined: libraries.Combined, shown: str) -> str:
+    """The combined text with every line of the file that combining itself rewrote (``m.X``
+    written ``X``, an import replaced) made unequal to it, so that formatting, which formats
+    only the lines that differ from this text, treats those lines as the translation's own."""
+    original = code.splitlines(keepends=True)
+    lines = combined.code.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        origin = combined.origins[i] if i < len(combined.origins) else None
+        if origin is not None and origin[0] == shown and not (
+            0 < origin[1] <= len(original) and original[origin[1] - 1] == line
+        ):
+            lines[i] = "\0" + line
+    return "".join(lines)
+
+
 def _translate(
     code: str,
     shown: str,
@@ -252,7 +268,10 @@ def _translate(
     settings: Settings,
     paddle_version: str | None,
     module: cst.Module | None = None,
+    reference: str | None = None,
 ) -> Translation:
+    """The translation of ``code``; ``reference``: the text formatting compares the output
+    with (``code`` when None)."""
     if module is None:
         try:
             module = _parse_module(code, trusted=settings.trust_parser)
@@ -339,7 +358,7 @@ def _translate(
     if style and new_code != code:
         # formatted before the support code is filled in, which black leaves alone: each
         # snippet is formatted on its own, once per process (see _fill_support)
-        new_code, format_problem = _formatted(code, new_code, settings)
+        new_code, format_problem = _formatted(reference or code, new_code, settings)
     # checked with the support statements still standing as placeholder lines: each is a whole
     # top-level statement parsed once per process, so filling them in keeps the code valid
     checked = new_code
@@ -348,7 +367,7 @@ def _translate(
         if filled is None:  # a placeholder line was not found once: lay out in full (tested)
             filled = _with_support(out, placeholders, style or None).code
             if style:
-                filled, format_problem = _formatted(code, filled, settings)
+                filled, format_problem = _formatted(reference or code, filled, settings)
             checked = filled
         new_code = filled
     try:
