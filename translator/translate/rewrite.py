@@ -707,8 +707,12 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             result = _typed(self._apply_call_rule(rule, ctx, original, updated))
         except Exception:
             result = None
-        if result is None or isinstance(result, Refused):
-            return False  # the rule would not apply to this call anyway
+        if isinstance(result, Refused):
+            # a doubt (the handler cannot tell an operand's kind: `t.mul_(std * k)`) means the call
+            # may need translating; any other refusal, that the rule would not apply anyway
+            return result.severity is Severity.WARNING and not result.quiet
+        if result is None:
+            return False
         if isinstance(result, Removed):
             return True
         return not _same_expression(result.node, updated)
