@@ -40,10 +40,10 @@ def test_from_import_with_alias_keeps_alias():
 
 def test_from_import_without_alias_renames_uses():
     assert out("""
-        from torch.nn import Conv2d, BatchNorm2d
-        norm = BatchNorm2d
+        from torch.nn import Conv2d, Sequential
+        seq = Sequential
         conv = Conv2d(3, 8, 3)
-    """) == "from paddle.nn import Conv2D, BatchNorm2D\nnorm = BatchNorm2D\nconv = Conv2D(3, 8, 3)\n"
+    """) == "from paddle.nn import Conv2D, Sequential\nseq = Sequential\nconv = Conv2D(3, 8, 3)\n"
 
 
 def test_plain_import_torch_full_paths():

@@ -467,8 +467,8 @@ def resnet_translation(tmp_path_factory):
 @pytest.mark.parametrize(
     "original, broken, layer",
     [
-        # the stem BatchNorm's epsilon
-        ("self.bn1 = norm_layer(self.inplanes)", "self.bn1 = norm_layer(self.inplanes, epsilon=1e-2)", "bn1"),
+        # the stem BatchNorm's epsilon (norm_layer is the torch-signature TorchBatchNorm2d)
+        ("self.bn1 = norm_layer(self.inplanes)", "self.bn1 = norm_layer(self.inplanes, eps=1e-2)", "bn1"),
         # the stem max-pool's padding
         ("nn.MaxPool2D(kernel_size=3, stride=2, padding=1)", "nn.MaxPool2D(kernel_size=3, stride=2, padding=0)", "maxpool"),
         # the stem convolution's stride
