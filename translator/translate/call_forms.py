@@ -9,14 +9,14 @@ import dataclasses
 
 import libcst as cst
 
-from ..diagnostics import MARKER
+from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule
 from .registry import Refused, Removed, Rewritten
 from .syntax import _code, _version_tuple, fix_commas
 
 __all__ = [
     "_LAYER_ITERATORS", "_is_partial", "_next_of_iterator_method", "_out_argument", "_same_expression",
-    "_typed", "_uncoded", "_versioned_rule", "_without_arg",
+    "_typed", "_uncoded", "_versioned_rule", "_without_arg", "would_change",
 ]
 
 
@@ -130,3 +130,17 @@ def _typed(result: object) -> Rewritten | Removed | Refused:
     raise TypeError(
         f"a rule must give Rewritten(node), a cst node, Removed() or Refused(...), not {type(result).__name__}"
     )
+
+
+def would_change(result: Rewritten | Removed | Refused | None, updated: cst.Call) -> bool:
+    """What a dry run of a rule on a call says: True when its result changes the call (a rewrite
+    that differs, a removal) or doubts (the handler cannot tell an operand's kind,
+    ``t.mul_(std * k)``: the call may need translating); False for any other refusal (the rule
+    would not apply to this call anyway)."""
+    if isinstance(result, Refused):
+        return result.severity is Severity.WARNING and not result.quiet
+    if result is None:
+        return False
+    if isinstance(result, Removed):
+        return True
+    return not _same_expression(result.node, updated)

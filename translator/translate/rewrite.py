@@ -19,7 +19,8 @@ from . import adapters
 from . import support as support_code
 from .arguments import _changes_something, binding_partially, rewrite_args
 from .call_forms import (
-    _is_partial, _next_of_iterator_method, _out_argument, _same_expression, _typed, _uncoded, _versioned_rule,
+    _is_partial, _next_of_iterator_method, _out_argument, _typed, _uncoded, _versioned_rule,
+    would_change,
     _without_arg,
 )
 from .context import TranslateContext
@@ -701,21 +702,12 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return isinstance(expr, cst.Name) and expr.value in self.pre.other_imports and not self.scopes.shadowed(expr.value)
 
     def _would_change(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> bool:
-        """Dry run of ``rule`` on the call: its result, with a context that is thrown away."""
+        """Dry run of ``rule`` on the call (``would_change``), with a context that is thrown away."""
         ctx = TranslateContext(self, original, updated, statement=id(original) in self.statement_calls)
         try:
-            result = _typed(self._apply_call_rule(rule, ctx, original, updated))
+            return would_change(_typed(self._apply_call_rule(rule, ctx, original, updated)), updated)
         except Exception:
-            result = None
-        if isinstance(result, Refused):
-            # a doubt (the handler cannot tell an operand's kind: `t.mul_(std * k)`) means the call
-            # may need translating; any other refusal, that the rule would not apply anyway
-            return result.severity is Severity.WARNING and not result.quiet
-        if result is None:
-            return False
-        if isinstance(result, Removed):
-            return True
-        return not _same_expression(result.node, updated)
+            return False  # the rule would not apply to this call anyway
 
     def _receiver_matches(self, receiver: str, recv: cst.BaseExpression) -> bool:
         if receiver == "any":
