@@ -335,8 +335,11 @@ class _TidyImports(_Transformer):
         self.bound_by_paddle: set[str] = set()
         self.dropped_lines = False  # a statement was removed (see _DropLines)
         self.plain_paddle: set[str] = set()  # names bound by a plain `import paddle` anywhere at top level
+        self.input_paddle: set[str] = set()  # the input's top-level Paddle imports (kept as written)
+        self.top: set[int] = set()  # ids of the top-level statements
 
     def visit_Module(self, node: cst.Module) -> None:
+        self.top = {id(stmt) for stmt in node.body}
         for stmt in node.body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -374,6 +377,12 @@ class _TidyImports(_Transformer):
                 if not keep:
                     continue
                 stmt = stmt.with_changes(names=_fix_alias_commas(keep))  # type: ignore[union-attr]
+            elif id(original_node) in self.top and _code(stmt.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)).strip() in self.input_paddle:
+                keys = [_code(stmt.with_changes(names=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT)])) for a, _ in _import_locals(stmt)]  # type: ignore[union-attr]
+                if all(k in self.seen_paddle for k in keys):
+                    continue  # the same import written again by the translation, above
+                self.seen_paddle.update(keys)
+                self.bound_by_paddle.update(local for _, local in _import_locals(stmt))
             elif _is_paddle_import(stmt) and _code(stmt).strip() in self.new_imports:
                 keep = []
                 for alias, local in _import_locals(stmt):

@@ -25,6 +25,7 @@ from ..diagnostics import Diagnostic, Severity, Status, Translation
 from ..rules import RuleTable, load_table
 from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
+from ..shared_support import is_shared_module
 from . import adapters, header, inplace, libraries, promotion
 from . import support as support_code
 from .containment import contain_leftovers
@@ -42,14 +43,14 @@ from .fastcst import _check_parses, _inert_subtrees, _parse_module
 from .formatting import format_changed
 from .header import _SUPPORT_PLACEHOLDER, _add_header, _fill_support, _support_names, _with_support
 from .import_order import input_import_lines, place_new_imports
-from .imports import _has_import, _inert_names_unused, _module_level_uses, _TidyImports, _UsedNames
+from .imports import _has_import, _inert_names_unused, _is_paddle_import, _module_level_uses, _TidyImports, _UsedNames
 from .positions import _diag_positions, _position
 from .registry import HANDLERS, RuleCrash
 from .removal import _DropLines, _holders, _is_dropped
 from .resolve import Prepass, package_of, walk
 from .rewrite import Translator
 from .suppress import MARK, Silencer, find_suppressions
-from .syntax import _one_line
+from .syntax import _code, _one_line
 
 __all__ = ["translate_source"]
 
@@ -87,6 +88,16 @@ def _without_leading_blank_lines(module: cst.Module, code: str) -> cst.Module:
     while lead and lead[0].comment is None:
         lead.pop(0)
     return module.with_changes(body=[first.with_changes(leading_lines=lead), *module.body[1:]])
+
+
+def _top_paddle_imports(module: cst.Module) -> set[str]:
+    """The code of the input's top-level Paddle imports (the user's, or a first pass's: kept
+    as written even when unused, as any other import is)."""
+    return {
+        _code(small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)).strip()
+        for stmt in module.body if isinstance(stmt, cst.SimpleStatementLine)
+        for small in stmt.body if _is_paddle_import(small)
+    }
 
 
 def _support_block(module: cst.Module) -> set[int]:
@@ -170,6 +181,8 @@ def translate_source(
     settings = settings or DEFAULT_SETTINGS
     paddle_version = paddle_version or settings.paddle_version
     shown = path or "<string>"
+    if is_shared_module(code):  # a translated tree's support module: Paddle code already
+        return Translation(shown, code, code, Status.UNCHANGED)
     if "torch" not in code and not libraries.may_carry(code, settings.libraries, settings.tree_root is None):
         # fast path: nothing here can refer to torch or torchvision
         return Translation(shown, code, code, Status.UNCHANGED)
@@ -347,6 +360,7 @@ def _translate(
         def ruled(qual: str) -> bool:
             return table.canonical(qual) in table.apis or qual in table.modules
     tidy = _TidyImports(used.used, package, tr.new_imports, set(tr.supports), holders, ruled)
+    tidy.input_paddle = _top_paddle_imports(module)
     out = out.visit(tidy)
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
         out = out.visit(_DropLines(_holders(out, _is_dropped)))
