@@ -125,3 +125,53 @@ def test_names_bound_inside_support_code_do_not_keep_a_torch_import():
     # unchanged look-alike: a module-level use keeps it
     used = translate_source(src + "w = version.cuda\n").code
     assert "from torch import version" in used
+
+
+def test_top_level_paddle_import_nothing_uses_is_kept():
+    # a file of a translated tree whose support code moved to the shared module keeps the
+    # `import paddle` it had for it; torch stays imported inside a function (a second pass
+    # translates the file) and must not drop it
+    src = (
+        "import paddle\nimport paddle.nn as nn\n\nfrom ._torch2paddle_support import f\n\n\n"
+        "def g():\n    import torch\n\n    return torch.nn.quantized.FloatFunctional(), nn.ReLU()\n"
+    )
+    out = translate_source(src).code
+    assert out.startswith("import paddle\nimport paddle.nn as nn\n")
+    assert translate_source(out).code == out
+    # look-alikes: the translation's own unused import is still not written, and a Paddle
+    # import the translation writes again is written once
+    fresh = translate_source("import torch\n\n\ndef g():\n    return torch.nn.quantized.FloatFunctional()\n").code
+    assert "import paddle" not in fresh
+    both = translate_source("import torch\nimport paddle\n\nx = torch.abs(y)\n").code
+    assert both == "import paddle\n\nx = paddle.abs(y)\n"
+
+
+PARAMETER_SUBCLASS = """import torch
+import torch.nn as nn
+
+
+class Flat(nn.Parameter):
+    def meta(self):
+        self.n = self.size()
+        return self.view(-1), self.data
+
+
+def f(p: Flat):
+    return p.numel()
+"""
+
+
+def test_parameter_subclass_instances_are_tensors_not_layers():
+    # torch/distributed/fsdp/_flat_param.py: `self.size()` in an nn.Parameter subclass was read
+    # as a layer's (left as it is, no word); the second pass (a Paddle base) warned about it
+    once, twice = _twice(PARAMETER_SUBCLASS)
+    assert "class Flat(paddle.base.framework.EagerParamBase):" in once
+    assert "self.n = self.shape\n" in once and "return self.reshape([-1]), self.detach()\n" in once
+    assert "return p.size\n" in once and "TODO" not in once
+    assert twice == once
+    # look-alikes: a layer subclass's self.size() is a user method (a layer has no size), and a
+    # class of no torch base holds something else
+    layer = translate_source(PARAMETER_SUBCLASS.replace("nn.Parameter", "nn.Module")).code
+    assert "self.n = self.size()\n" in layer
+    plain = translate_source(PARAMETER_SUBCLASS.replace("nn.Parameter", "object")).code
+    assert "self.n = self.size()\n" in plain and "return p.numel()\n" in plain and "TODO" not in plain

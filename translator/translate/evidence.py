@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .expressions import is_tensor_class
 from .inference import Inference
 from .kinds import DEVICE, OPTIMIZER, TENSOR, Kind, is_layer, is_non_torch
 
@@ -50,7 +51,16 @@ class EvidenceMixin:
         return self.inference.kind_at(expr, statement)
 
     def is_tensor_expr(self, expr: cst.BaseExpression) -> bool:
-        return self.kind_here(expr) == TENSOR
+        kind = self.kind_here(expr)
+        return kind == TENSOR or self._tensor_instance(kind)
+
+    def _tensor_instance(self, kind: Kind) -> bool:
+        """An instance of a class of this file deriving from ``nn.Parameter``: a tensor (its
+        kind names the class, so that what its attributes hold is still known)."""
+        if not (isinstance(kind, tuple) and kind[0] == "inst") or self.inference is None:
+            return False
+        cls = self.inference.classes.get(kind[1])  # type: ignore[arg-type]
+        return cls is not None and cls.tensor
 
     def is_layer_expr(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super":
@@ -68,7 +78,8 @@ class EvidenceMixin:
     def is_other_expr(self, expr: cst.BaseExpression) -> bool:
         """Known to hold something no torch method rule is about: a str, a list, a numpy array,
         an instance of a class of this file that is not a layer, a Paddle tensor."""
-        return is_non_torch(self.kind_here(expr))
+        kind = self.kind_here(expr)
+        return is_non_torch(kind) and not self._tensor_instance(kind)
 
     def _class_is_layer(self, node: cst.ClassDef) -> bool:
         """A class of this file that subclasses ``nn.Module``, a torch layer or such a class."""
@@ -76,6 +87,6 @@ class EvidenceMixin:
             qual = self.scopes.resolve(base.value)
             if qual == "torch.nn.Module" or (isinstance(base.value, cst.Name) and base.value.value in self.layer_classes):
                 return True
-            if qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis:
-                return True  # subclass of a torch layer
+            if qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis and not is_tensor_class(qual):
+                return True  # subclass of a torch layer (nn.Parameter's instances are tensors)
         return False

@@ -45,6 +45,13 @@ def is_layer_class(qual: str) -> bool:
     return False
 
 
+def is_tensor_class(qual: str) -> bool:
+    """A torch class whose instances are tensors and that a class may derive from
+    (``torch.nn.Parameter``): not a layer, though it lives in ``torch.nn``."""
+    mod, _, name = qual.rpartition(".")
+    return mod in ("torch.nn", "torch.nn.parameter") and name in NN_TENSOR_CLASSES
+
+
 def is_optimizer_class(qual: str) -> bool:
     """``torch.optim.SGD``, ``torch.optim.Optimizer``; not the lr_scheduler classes."""
     mod, _, name = qual.rpartition(".")
@@ -106,6 +113,7 @@ class _Class:
     foreign: bool = False  # a Paddle layer (a translation read again): what it holds is Paddle's
     autograd: bool = False  # a torch.autograd.Function: forward and backward take tensors
     torch_base: str | None = None  # the torch layer class it derives from (`class C(nn.Conv2d)`)
+    tensor: bool = False  # a subclass of nn.Parameter (or Buffer): its instances are tensors (evidence)
 
     def instance(self) -> Kind:
         return FOREIGN if self.foreign else ("inst", self.node.name.value, self.is_layer)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import libcst as cst
 
-from .expressions import ExpressionKinds, State, _Class, _Frame, _parse, is_layer_class
+from .expressions import ExpressionKinds, State, _Class, _Frame, _parse, is_layer_class, is_tensor_class
 from .kinds import BOTTOM, NONE, OBJECT, TENSOR, Kind, arithmetic, element, is_layer, join, seq, unpack
 from .resolve import all_params, dotted_name
 from .scopes import Scope
@@ -129,7 +129,11 @@ class Inference(ExpressionKinds):
                                    if q is not None and is_layer_class(q) and q.startswith("torch.nn.")), None)
                 for b in bases:
                     torch_base = torch_base or self.classes[b].torch_base
-                self.classes[stmt.name.value] = _Class(stmt, layer, bases, methods, foreign, autograd, torch_base)
+                tensor = any(self.classes[b].tensor for b in bases) or any(
+                    (q := self.scopes.resolve(b.value)) is not None and is_tensor_class(q) for b in stmt.bases
+                )
+                self.classes[stmt.name.value] = _Class(stmt, layer and not tensor, bases, methods, foreign, autograd,
+                                                       torch_base, tensor)
                 self._register_classes(methods.values())
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and isinstance(stmt.body, cst.IndentedBlock):
                 self._register_classes(stmt.body.body)
