@@ -184,3 +184,54 @@ def test_unchanged_look_alikes():
     assert "class Blocks(nn.Sequential):" in code
     assert "class Mine(layers.Conv2d):" in code
     assert "Torch" not in code
+
+
+INSTANCE_NORM = """
+    import torch
+    import torch.nn as nn
+
+
+    class Encoder(nn.Module):
+        def __init__(self, norm_layer=nn.InstanceNorm2d, affine=False):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.norm = norm_layer(4, affine=affine)
+            self.bn = nn.BatchNorm2d(4)
+            for m in self.modules():
+                if isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)):
+                    if m.weight is not None:
+                        nn.init.constant_(m.weight, 2.0)
+                    if m.bias is not None:
+                        nn.init.constant_(m.bias, 0.5)
+
+        def forward(self, x):
+            return self.bn(self.norm(self.conv(x)))
+    """
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_an_adapter_reads_a_renamed_parameter_by_torchs_name(affine, tmp_path):
+    # torchvision's RAFT: InstanceNorm2d picked as a value, its `weight` read in an init loop
+    # over (BatchNorm2d, InstanceNorm2d); Paddle calls that parameter `scale`
+    import paddle
+    import torch
+
+    code = _translate(INSTANCE_NORM)
+    assert "def weight(self):" in code and "return self.scale" in code
+    torch_mod = load_module_from_code(textwrap.dedent(INSTANCE_NORM), f"inorm_torch_{affine}", tmp_path)
+    paddle_mod = load_module_from_code(code, f"inorm_paddle_{affine}", tmp_path)
+    torch.manual_seed(0)
+    t = torch_mod.Encoder(affine=affine)
+    p = paddle_mod.Encoder(affine=affine)
+    if affine:
+        assert p.norm.weight is p.norm.scale
+        np.testing.assert_allclose(p.norm.weight.numpy(), 2.0)
+        assert [n for n, _ in p.norm.named_parameters()] == ["scale", "bias"]  # no extra parameter
+    else:
+        assert p.norm.weight is None and p.norm.scale is None
+    np.testing.assert_allclose(p.bn.weight.numpy(), 2.0)
+    torch_to_paddle(t, p)
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 9)).astype(np.float32)
+    t_out, p_out = run_both(t, p, x)
+    np.testing.assert_allclose(p_out, t_out, rtol=1e-4, atol=1e-4)
+    assert isinstance(p.norm, paddle.nn.InstanceNorm2D)

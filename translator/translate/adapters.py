@@ -128,6 +128,7 @@ class AdapterMaker:
             f'    """{base} built with the arguments of {rule.torch}\n    (a class picked at run time)."""\n\n'
             f"    def __init__({signature}):\n"
             f"{body}"
+            f"{_parameter_aliases(rule)}"
         )
         code = _formatted(code)
         deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
@@ -218,6 +219,25 @@ class AdapterMaker:
 
 
 _MADE: dict[tuple, Adapter] = {}
+
+
+#: torch parameter names code reads on a layer of any class (``if m.weight is not None:
+#: nn.init.constant_(m.weight, 1)`` in a loop over ``(nn.BatchNorm2d, nn.InstanceNorm2d)``)
+_PARAMETERS = ("weight", "bias")
+
+
+def _parameter_aliases(rule: ApiRule) -> str:
+    """Read-only properties giving torch's name to a parameter Paddle names otherwise (the
+    rule's checkpoint renames: InstanceNorm's ``weight`` is Paddle's ``scale``), so code reading
+    ``m.weight`` on a layer built from the adapter reads the same parameter (or None)."""
+    renames = rule.weights.rename if rule.weights is not None else {}
+    out = ""
+    for torch_name, paddle_name in renames.items():
+        if torch_name in _PARAMETERS and paddle_name != torch_name:
+            out += (f"\n    @property\n    def {torch_name}(self):\n"
+                    f'        """torch\'s name for ``{paddle_name}``."""\n'
+                    f"        return self.{paddle_name}\n")
+    return out
 
 
 def _other_class(tree: tuple) -> bool:
