@@ -8,7 +8,7 @@ where no rule can see which torch API the call is.  Spelling the value as the Pa
 would pass torch's arguments to Paddle's signature: ``bias=`` and ``inplace=`` fail, while
 ``momentum=0.1`` or BatchNorm's positional ``eps`` are silently read as something else.
 
-So a torch layer class used as a value (not called, not a base class, not in an
+So a torch layer class used as a value (not called, not in an
 ``isinstance``/``issubclass``/comparison, not in an annotation) becomes an **adapter**: a
 subclass of the Paddle class whose ``__init__`` has torch's signature and calls the Paddle
 constructor with the arguments translated by the class's own rule.  The adapter is made by the
@@ -17,6 +17,12 @@ parameters (``torch.nn.Conv2d(in_channels, out_channels, kernel_size, stride=str
 A rule that needs a literal for a flag (``affine=``, ``track_running_stats=``) is applied once
 per value of each boolean parameter it refuses, and the adapter branches on them at run time;
 a combination the rule refuses raises ``NotImplementedError`` with the rule's message.
+
+A base class is such a use too: ``class SameConv(nn.Conv2d)`` is built with torch's arguments
+(``super().__init__(cin, cout, k, stride, 0, dilation, groups, bias)``, or ``SameConv(...)`` by
+its users), so it derives from the adapter (``class SameConv(TorchConv2d)``), which is still a
+subclass of the Paddle class (parameters, attributes and ``isinstance`` as before); a rule's
+``subclass`` takes precedence, and a base no adapter can stand for stays the Paddle class.
 
 When the translated call passes every argument through unchanged (``nn.Sequential``,
 ``nn.Identity``), the Paddle class itself is the value (no adapter); when no call of the rule
@@ -122,6 +128,7 @@ class AdapterMaker:
             f'    """{base} built with the arguments of {rule.torch}\n    (a class picked at run time)."""\n\n'
             f"    def __init__({signature}):\n"
             f"{body}"
+            f"{_parameter_aliases(rule)}"
         )
         code = _formatted(code)
         deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
@@ -212,6 +219,25 @@ class AdapterMaker:
 
 
 _MADE: dict[tuple, Adapter] = {}
+
+
+#: torch parameter names code reads on a layer of any class (``if m.weight is not None:
+#: nn.init.constant_(m.weight, 1)`` in a loop over ``(nn.BatchNorm2d, nn.InstanceNorm2d)``)
+_PARAMETERS = ("weight", "bias")
+
+
+def _parameter_aliases(rule: ApiRule) -> str:
+    """Read-only properties giving torch's name to a parameter Paddle names otherwise (the
+    rule's checkpoint renames: InstanceNorm's ``weight`` is Paddle's ``scale``), so code reading
+    ``m.weight`` on a layer built from the adapter reads the same parameter (or None)."""
+    renames = rule.weights.rename if rule.weights is not None else {}
+    out = ""
+    for torch_name, paddle_name in renames.items():
+        if torch_name in _PARAMETERS and paddle_name != torch_name:
+            out += (f"\n    @property\n    def {torch_name}(self):\n"
+                    f'        """torch\'s name for ``{paddle_name}``."""\n'
+                    f"        return self.{paddle_name}\n")
+    return out
 
 
 def _other_class(tree: tuple) -> bool:
@@ -339,8 +365,8 @@ def value_target(tr, rule: ApiRule, node: cst.CSTNode):  # type: ignore[no-untyp
     """What a value use of ``rule``'s class at ``node`` becomes: the adapter's name, None (the
     Paddle class itself will do), or False when it is reported and kept as torch."""
     made = tr.adapters.adapter(rule)
-    if made.direct:
-        return None
+    if made.direct or (made.refusal is not None and id(node) in tr.class_bases):
+        return None  # a base no adapter can stand for derives from the Paddle class, as it did
     if made.refusal is not None:
         message = (f"the class is used as a value and called later with torch's arguments; {made.refusal}; "
                    "left unchanged")

@@ -22,6 +22,9 @@ from .results import Caveat, Refusal, Refused
 from .scopes import ScopeStack
 from .syntax import _code
 
+#: the path the synthetic modules adapters are made from are translated under (``adapters``)
+ADAPTER_PATH = "<adapter>"
+
 #: a diagnostic recorded by a context: (node, torch API, message, severity, what it is)
 Note = tuple[cst.CSTNode, str, str, Severity, "Refusal | Caveat"]
 
@@ -181,6 +184,12 @@ class TranslateContext:
     def is_device(self, expr: cst.BaseExpression) -> bool:
         """A ``torch.device`` value: a ``torch.device(...)`` call or a name only assigned one."""
         return self._tr.is_device_expr(self._as_written(expr))
+
+    @property
+    def in_adapter(self) -> bool:
+        """Whether this is the synthetic call an adapter is made from (``adapters``): its
+        arguments are the adapter's parameters, any value at run time."""
+        return getattr(self._tr, "path", None) == ADAPTER_PATH
 
     @property
     def in_layer_class(self) -> bool:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import libcst as cst
 
 from .expressions import ExpressionKinds, State, _Class, _Frame, _parse, is_layer_class, is_tensor_class
-from .kinds import BOTTOM, NONE, OBJECT, TENSOR, Kind, arithmetic, element, is_layer, join, seq, unpack
+from .kinds import BOTTOM, NONE, OBJECT, STR, TENSOR, Kind, arithmetic, element, is_layer, join, seq, unpack
 from .resolve import all_params, dotted_name
 from .scopes import Scope
 
@@ -221,6 +221,8 @@ class Inference(ExpressionKinds):
                 return None
             elif isinstance(small, cst.Raise):
                 return None
+            elif isinstance(small, cst.Assert):  # `assert isinstance(s, str)`: what follows knows it
+                state, _ = self._narrowed(small.test, state, frame)
             elif isinstance(small, (cst.Break, cst.Continue)):
                 if self._loops:
                     self._loops[-1][0 if isinstance(small, cst.Break) else 1].append(state)
@@ -335,8 +337,8 @@ class Inference(ExpressionKinds):
 
     def _narrowed(self, test: cst.BaseExpression, state: State, frame: _Frame | None) -> tuple[State, State]:
         """The states inside and outside ``if isinstance(x, torch.Tensor):`` (or a layer class, or
-        a tuple of them; ``x`` a name or ``self.a.b``; the tests of an ``and`` one after the
-        other): inside, ``x`` is one; outside, a name known to be a tensor is not (no value on
+        a tuple of them, or ``str``; ``x`` a name or ``self.a.b``; the tests of an ``and`` one
+        after the other; ``assert`` narrows what follows it): inside, ``x`` is one; outside, a name known to be a tensor is not (no value on
         that path), and what was narrowed of an attribute is forgotten."""
         if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
             inside, _ = self._narrowed(test.left, state, frame)
@@ -358,7 +360,7 @@ class Inference(ExpressionKinds):
         kind: Kind = BOTTOM
         for k in kinds:
             kind = join(kind, k)
-        if kind == TENSOR or (is_layer(kind) and all(is_layer(k) for k in kinds)):
+        if kind in (TENSOR, STR) or (is_layer(kind) and all(is_layer(k) for k in kinds)):
             inside, outside = dict(state), dict(state)
             inside[name] = kind
             if kind == TENSOR and state.get(name) == TENSOR:

@@ -27,6 +27,7 @@ from ..settings import DEFAULT as DEFAULT_SETTINGS
 from ..settings import Settings
 from ..shared_support import is_shared_module
 from . import adapters, header, inplace, libraries, promotion
+from .context import ADAPTER_PATH
 from . import support as support_code
 from .containment import contain_leftovers
 from .deep import (
@@ -159,7 +160,7 @@ def _adapter_maker(table: RuleTable, settings: Settings, paddle_version: str | N
     plain = dataclasses.replace(settings, format=False, libraries=(), tree_root=None, select=None, ignore=())
 
     def translate(text: str) -> Translation:
-        return _translate(text, "<adapter>", None, table, plain, paddle_version)
+        return _translate(text, ADAPTER_PATH, None, table, plain, paddle_version)
 
     return adapters.AdapterMaker(translate, (id(table), paddle_version, settings.torch_init))
 

@@ -512,9 +512,10 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
 
     def _value_use(self, rule: ApiRule, node: cst.CSTNode) -> bool:
-        """A torch class named to be called later with torch's arguments (``adapters``)."""
+        """A torch class named to be called later with torch's arguments (``adapters``), or a base
+        class: a subclass is built with torch's arguments too."""
         return (self.adapters is not None and adapters.adaptable(rule) and id(node) not in self.call_funcs
-                and id(node) not in self.class_bases and id(node) not in self.identity_uses)
+                and (id(node) not in self.class_bases or rule.subclass is None) and id(node) not in self.identity_uses)
 
     def _versioned(self, rule: ApiRule) -> ApiRule:
         return _versioned_rule(rule, self.paddle_version)

@@ -280,7 +280,15 @@ def _run_both(torch_model: Any, paddle_model: Any, batch: Batch) -> tuple[Any, A
 
 
 def _float64_copies(torch_model: Any, paddle_model: Any) -> tuple[Any, Any]:
+    """Both models in float64. Paddle's normalization kernels take their epsilon as a float32
+    attribute whatever the data's type (0.001 becomes 0.0010000000475), so the torch copy's
+    ``eps`` values are rounded to float32 as well: with a running variance near eps, that
+    rounding alone moves a deep network's float64 output by 1e-4 (MobileNetV3's eps=0.001)."""
     t64 = copy.deepcopy(torch_model).double().eval()
+    for module in t64.modules():
+        eps = getattr(module, "eps", None)
+        if type(eps) is float:
+            module.eps = float(np.float32(eps))
     p64 = copy.deepcopy(paddle_model)
     p64.to(dtype="float64")
     p64.eval()

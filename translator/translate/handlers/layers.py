@@ -144,10 +144,12 @@ def _conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
+    n = 3 if rule.name.endswith("3d") else 2 if rule.name.endswith("2d") else 1
+    if n > 1:
+        call = _one_element_sizes(ctx, call, [bound[k] for k in _SIZES if k in bound])
     padding, dilation = bound.get("padding"), bound.get("dilation")
     if string_literal(padding) != "same" or dilation is None or ctx.code(dilation).strip() == "1":
         return ctx.rewrite(call, plain_rule(rule))
-    n = 3 if rule.name.endswith("3d") else 2 if rule.name.endswith("2d") else 1
     kernel = _int_tuple(bound.get("kernel_size"), n, 1)
     dil = _int_tuple(dilation, n, 1)
     totals = None if kernel is None or dil is None else [d * (k - 1) for k, d in zip(kernel, dil)]
@@ -165,6 +167,41 @@ def _conv(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
             arg = arg.with_changes(value=cst.parse_expression(new))
         args.append(arg)
     return ctx.rewrite(call.with_changes(args=args), plain_rule(rule))
+
+
+_SIZES = ("stride", "padding", "dilation")  # torch reads a one-element sequence as every dimension
+
+
+def _one_element_sizes(ctx: TranslateContext, call: cst.Call, values: list[cst.BaseExpression]) -> cst.Call:
+    """torch's Conv2d/Conv3d take ``stride=[2]`` (or ``(1,)``, a padding or dilation so) for every
+    dimension; Paddle's raise on a sequence of one.  A literal one is written as its element;
+    in an adapter (the value known only at run time) each is passed through
+    ``_torch_one_size``."""
+    args = []
+    for arg in call.args:
+        value = arg.value
+        if any(value is v for v in values):
+            if isinstance(value, (cst.List, cst.Tuple)) and len(value.elements) == 1 \
+                    and isinstance(value.elements[0], cst.Element):
+                arg = arg.with_changes(value=value.elements[0].value)
+            elif ctx.in_adapter and isinstance(value, cst.Name):
+                arg = arg.with_changes(value=cst.Call(cst.Name(ctx.support("_torch_one_size")), [cst.Arg(value)]))
+        args.append(arg)
+    return call.with_changes(args=args)
+
+
+snippet(
+    "_torch_one_size",
+    '''
+def _torch_one_size(value):
+    """A conv's stride, padding or dilation as torch reads it: a list or tuple of
+    one value stands for every dimension (Paddle's conv layers raise on it)."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        return value[0]
+    return value
+''',
+    paddle=False,
+)
 
 
 # ------------------------------------------------------------------------------- pooling ----
@@ -429,6 +466,19 @@ class TorchSoftmin(paddle.nn.Layer):
 
     def forward(self, x: "paddle.Tensor") -> "paddle.Tensor":
         return paddle.nn.functional.softmax(-x, axis=self.axis)
+''',
+)
+
+
+snippet(
+    "TorchHardsigmoid",
+    '''
+class TorchHardsigmoid(paddle.nn.Hardsigmoid):
+    """torch.nn.Hardsigmoid: ``relu6(x + 3) / 6``, as torch computes it (Paddle's
+    Hardsigmoid multiplies by 0.1666667 instead of dividing by 6)."""
+
+    def forward(self, x: "paddle.Tensor") -> "paddle.Tensor":
+        return paddle.nn.functional.relu6(x + 3) / 6
 ''',
 )
 
