@@ -233,3 +233,20 @@ def test_module_import_used_only_by_carried_definitions_is_kept():
     own = own.replace("# --- end of translated definitions ---\n", "").replace("# TODO(torch2paddle): T2P001", "# T2P001")
     out = translate_source(own).code
     assert "class CocoDetection(" in out and "from torchvision import datasets" not in out
+
+
+def test_module_alias_carries_nothing_when_one_name_cannot_be_carried(tmp_path):
+    # torchvision/models/detection/backbone_utils.py: `resnet.ResNet` and `resnet.__dict__[...]`;
+    # ResNet was carried though the uses were left unchanged (dead code), and a second pass
+    # carried it again under another name
+    user = _own_library(tmp_path)
+    (user.parent / "mods.py").write_text("import torch\n\n\nclass Net(torch.nn.Module):\n    pass\n")
+    src = ("import torch\nfrom . import mods\n\n\ndef check(m: mods.Net):\n    return torch.abs(m)\n\n\n"
+           "def build(name):\n    return mods.__dict__[name]()\n")
+    first = translate_source(src, path=str(user))
+    assert "class Net" not in first.code and "from . import mods\n" in first.code
+    assert any(d.api == "mylib.mods.__dict__" for d in first.diagnostics)
+    assert translate_source(first.code, path=str(user)).code == first.code
+    # unchanged look-alike: every name carried, the uses are rewritten
+    good = translate_source(src.replace("mods.__dict__[name]", "mods.Net"), path=str(user)).code
+    assert "class Net(paddle.nn.Layer):" in good and "def check(m: Net):" in good

@@ -599,8 +599,16 @@ def _module_alias(reads: Reads, local: str, qual: str, gather: _Gatherer, extra:
         gather.report(where, qual, f"the module {qual} is used as a whole here, which cannot be carried; "
                       "import the names it defines instead; left unchanged")
         return False
+    attrs = list(dict.fromkeys(n.attr for n in spots))
+    for attr in attrs:  # all or nothing: a name carried for a use left unchanged is dead code
+        target = f"{qual}.{attr}"
+        if gather.ruled(target) is None and not gather.covered(target):
+            found = gather.resolve(target)
+            if isinstance(found, str):
+                gather.report(where, target, f"{found}; left unchanged")
+                return False
     names: dict[str, str] = {}
-    for attr in dict.fromkeys(n.attr for n in spots):
+    for attr in attrs:
         target = f"{qual}.{attr}"
         spelled = gather.ruled(target) or (target if gather.covered(target) else None)
         if spelled is not None:
