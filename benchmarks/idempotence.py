@@ -9,6 +9,7 @@ changes the code (the project's own pre-commit check would fail on them).
     python benchmarks/idempotence.py --every 10      # every 10th file (a sample of the whole set)
     python benchmarks/idempotence.py --only 'torch/nn/*'   # files whose path matches a glob
     python benchmarks/idempotence.py --from-list changed.txt  # the files named in a list
+    python benchmarks/idempotence.py --progress 50   # a line on stderr every 50 files
 
 Changed files are printed as they are found; ``--changed-list FILE`` also writes their paths.
 
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="only paths matching this glob")
     parser.add_argument("--from-list", type=Path, help="only the files listed in this file")
     parser.add_argument("--changed-list", type=Path, help="write the changed files' paths here")
+    parser.add_argument("--progress", type=int, default=0, metavar="N", help="say on stderr every N files how far it is")
     args = parser.parse_args(argv)
     if args.from_list:
         files = [line.strip() for line in args.from_list.read_text().splitlines() if line.strip()]
@@ -86,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         for path, status, diff in pool.imap_unordered(_check, files, chunksize=4):
             results.append((path, status, diff))
+            if args.progress and len(results) % args.progress == 0:
+                print(f"{len(results)}/{len(files)} files ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
             if diff is not None:
                 print(f"changes on a second pass: {path}: {diff}", flush=True)
     changed = sorted((p, s, d) for p, s, d in results if d is not None)

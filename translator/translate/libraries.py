@@ -394,6 +394,22 @@ class _Gatherer:
                                                    Severity.ERROR, api))
 
 
+def _carried_lines(code: str) -> set[int]:
+    """The line numbers (1-based) inside the blocks of carried definitions ``code`` holds (the
+    output of a translation, translated again)."""
+    if BEGIN not in code:
+        return set()
+    out: set[int] = set()
+    start = None
+    for number, line in enumerate(code.splitlines(), 1):
+        if line.rstrip() == BEGIN:
+            start = number
+        elif line.rstrip() == END and start is not None:
+            out.update(range(start, number + 1))
+            start = None
+    return out
+
+
 def _is_literal(node: ast.expr) -> bool:
     try:
         ast.literal_eval(node)
@@ -441,7 +457,10 @@ def combine(
     mapped = False
     parents: dict[int, ast.AST] = {}
     reads: Reads | None = None
+    carried_before = _carried_lines(code)
     for stmt, parent in import_statements(tree):
+        if stmt.lineno in carried_before:
+            continue  # in definitions a first pass carried (Paddle code): their imports stay as they are
         parents[id(stmt)] = parent
         if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module in NATIVE:
             edits[stmt.lineno] = (stmt, [f"from {NATIVE[stmt.module]} import " + _aliases_text(stmt.names)])
@@ -502,7 +521,7 @@ def combine(
             ):
                 if reads is None:
                     reads = Reads(tree)
-                if _module_alias(reads, local, qual, gather, extra, where):
+                if _module_alias(reads, local, qual, gather, extra, where, carried_before):
                     carried_any = True
                     continue
             elif gather.carried(qual) and not submodule:
@@ -558,12 +577,17 @@ def _read(sources: Sources, path: str | None) -> tuple[str, ...]:
 
 
 def _module_alias(reads: Reads, local: str, qual: str, gather: _Gatherer, extra: list[str],
-                  where: tuple[str, int, int]) -> bool:
+                  where: tuple[str, int, int], carried_before: set[int] = frozenset()) -> bool:  # type: ignore[assignment]
     """``from lib import mod as m`` used only as ``m.X``: each ``X`` carried (or imported the way
-    its rule spells it) and ``m.X`` written ``X``; False (reported) when ``m`` is used otherwise."""
+    its rule spells it) and ``m.X`` written ``X``; False (reported) when ``m`` is used otherwise.
+    Uses on ``carried_before`` lines (definitions a first pass carried, which kept the import)
+    are not the file's: used only there, the import is kept as it is, without a word."""
     spots: list[ast.Attribute] = []
     bare = False
-    for node in reads.reads.get(local, []):
+    uses = reads.reads.get(local, [])
+    if uses and all(node.lineno in carried_before for node in uses):
+        return False
+    for node in uses:
         parent = reads.owners.get(id(node))
         if parent is not None and parent.lineno == parent.end_lineno:
             spots.append(parent)
@@ -575,8 +599,16 @@ def _module_alias(reads: Reads, local: str, qual: str, gather: _Gatherer, extra:
         gather.report(where, qual, f"the module {qual} is used as a whole here, which cannot be carried; "
                       "import the names it defines instead; left unchanged")
         return False
+    attrs = list(dict.fromkeys(n.attr for n in spots))
+    for attr in attrs:  # all or nothing: a name carried for a use left unchanged is dead code
+        target = f"{qual}.{attr}"
+        if gather.ruled(target) is None and not gather.covered(target):
+            found = gather.resolve(target)
+            if isinstance(found, str):
+                gather.report(where, target, f"{found}; left unchanged")
+                return False
     names: dict[str, str] = {}
-    for attr in dict.fromkeys(n.attr for n in spots):
+    for attr in attrs:
         target = f"{qual}.{attr}"
         spelled = gather.ruled(target) or (target if gather.covered(target) else None)
         if spelled is not None:
