@@ -448,12 +448,12 @@ def main(argv: list[str] | None = None) -> int:
                 elif mode == "user":
                     if not lib.user_module:
                         continue
-                    script = work / "user" / ("user_" + module.replace(".", "_") + ".py")
-                    script.parent.mkdir(parents=True, exist_ok=True)
+                    user = work / "user" / ("user_" + module.replace(".", "_") + ".py")
+                    user.parent.mkdir(parents=True, exist_ok=True)
                     names = sorted({m.builder.split(".")[0] for m in run})
-                    script.write_text(f"import torch\nfrom {lib.user_module} import {', '.join(names)}\n")
-                    target = script.with_name(script.stem + "_paddle.py")
-                    r = translate(script, target, target.with_suffix(".json"),
+                    user.write_text(f"import torch\nfrom {lib.user_module} import {', '.join(names)}\n")
+                    target = user.with_name(user.stem + "_paddle.py")
+                    r = translate(user, target, target.with_suffix(".json"),
                                   flags=carried(lib) or ["--library", lib.top], site=site)
                     timings[lib.name]["user"] = timings[lib.name].get("user", 0.0) + r.get("seconds", 0.0)
                     ok = target.is_file() and not r.get("error")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from corpus_models import Library, Model
 
 LIBRARIES: list[Library] = [
-    Library("monai", "monai.networks", pip=("monai==1.6.1",), user_module="monai.networks.nets",
+    Library("monai", "monai.networks", pip=("monai==1.6.1", "einops==0.8.2"), user_module="monai.networks.nets",
             note="networks only; its optional dependencies are not installed"),
     Library("x-transformers", "x_transformers",
             pip=("x-transformers==2.31.10", "einops==0.8.2", "torch-einops-utils==0.2.9", "einx==0.4.3",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from pathlib import Path
 
 from .diagnostics import Status, Translation
@@ -31,6 +32,7 @@ _BLOCKS = (
     ("# --- definitions translated by torch2paddle from", "# --- end of translated definitions ---"),
 )
 _LEFTOVER_ROOTS = ("torch", "torchvision")
+_LAZY = re.compile(r"^from __future__ import (\(\s*)?([\w\s,]*\b)?annotations\b", re.MULTILINE)
 
 
 @dataclasses.dataclass
@@ -207,6 +209,10 @@ def share(
             lines[block.start : block.end] = replacement
         out[i] = dataclasses.replace(results[i], code="".join(lines))
     header = _DOC_FIRST_LINE + "\n" + 'definitions translated from the libraries the files import, and literals they use."""\n\n'
+    # definitions from files that evaluate annotations lazily keep doing so (`x: torch.device`
+    # translated is no type, `None | str` fails before Python 3.10 evaluated)
+    lazy = any(_LAZY.search(results[i].code) for i in plans)
+    header += "from __future__ import annotations\n\n" if lazy else ""
     module = header + "".join(sorted(set(imports), key=lambda s: (s.startswith("from"), s))) + "\n\n" + "\n\n".join(order)
     if before is not None and module.rstrip() == (existing or "").rstrip():
         module = existing or module

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import textwrap
 from typing import Callable
 
 import libcst as cst
@@ -41,6 +42,7 @@ from ..diagnostics import Severity, Translation
 from ..rules import ApiRule, Param
 from . import support as support_code
 from .results import Refusal
+from .syntax import separated
 
 __all__ = ["Adapter", "AdapterMaker", "adaptable"]
 
@@ -158,6 +160,53 @@ class AdapterMaker:
         code = _formatted(code)
         deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
         imports = tuple(i for i in dict.fromkeys(self._imports) if i != "import paddle")
+        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True)
+        return Adapter(name=name)
+
+    def method_adapter(self, rule: ApiRule) -> Adapter:
+        """The support function for an in-place tensor method called on a receiver of unknown
+        kind (``method_adapter``); the same answer for the same rule within the process."""
+        key = (*self._key, "method", rule.torch)
+        made = _MADE.get(key)
+        if made is None:
+            made = _MADE[key] = self._make_method(rule)
+        return made
+
+    def _make_method(self, rule: ApiRule) -> Adapter:
+        """``_torch_clamp_(self, min=None, max=None)``: the rule's translation of
+        ``self.clamp_(min=min, max=max)`` on a Paddle tensor, that call of the receiver's own
+        method on anything else; the support function itself when the translation is one taking torch's arguments
+        (``_torch_mul_(self, other)``); ``direct`` when the method needs no translation."""
+        params = list(rule.params or ())
+        written = f"self.{rule.name}({_call_arguments(params, {})})"
+        signature = ", ".join(["self", *(_param_text(p) for p in params)])
+        source = f"import torch\n\n\ndef _adapter({signature}):\n    return {written}\n"
+        result = self._translate(source.replace("(self", "(self: torch.Tensor", 1))
+        if result.diagnostics:
+            return Adapter(refusal=result.diagnostics[0].message.removesuffix("; left unchanged"))
+        call = _returned(cst.parse_module(result.code))
+        if not isinstance(call, cst.Call):
+            return Adapter(refusal="the translation is not a call")
+        translated = _code(call)
+        if _same_arguments(translated, written):
+            return Adapter(direct=True)
+        callee = _callee(translated)
+        if callee in support_code.SNIPPETS and _same_arguments(translated, f"{callee}(self, {written[len(rule.name) + 6:]}"):
+            return Adapter(name=callee)  # a support function deciding at run time itself
+        imports = tuple(_code(st).strip() for st in cst.parse_module(result.code).body
+                        if isinstance(st, cst.SimpleStatementLine) and isinstance(st.body[0], (cst.Import, cst.ImportFrom)))
+        name = _free("_torch_" + rule.name.lstrip("_"))
+        doc = textwrap.fill(f'"""{rule.torch} on a receiver of unknown kind: torch\'s method on a Paddle tensor;'
+                            ' anything else has its own method called."""', 88, initial_indent="    ",
+                            subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+        code = _formatted(
+            f"def {name}({signature}):\n{doc}\n"
+            f"    if isinstance(self, paddle.Tensor):\n"
+            f"        return {translated}\n"
+            f"    return {written}\n"
+        )
+        deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
+        imports = tuple(i for i in imports if i != "import paddle")
         support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True)
         return Adapter(name=name)
 
@@ -375,6 +424,30 @@ def value_target(tr, rule: ApiRule, node: cst.CSTNode):  # type: ignore[no-untyp
     if not tr.need_support(made.name, node, rule.torch):
         return False
     return cst.Name(made.name)
+
+
+def unknown_receiver_call(tr, original: cst.Call, updated: cst.Call) -> cst.Call | None:  # type: ignore[no-untyped-def]
+    """An in-place tensor method on a receiver of unknown kind (``t.clamp_(min=a)`` where ``t``
+    is a parameter nothing tells about): ``_torch_clamp_(t, min=a)``, the support function
+    ``AdapterMaker.method_adapter`` makes from the method's rule, right whatever ``t`` holds at
+    run time.  None when there is nothing to do this way (the caller warns as before): not an
+    in-place tensor method, the method needs no translation, or its rule cannot be applied to
+    torch's arguments as names."""
+    func = original.func
+    assert isinstance(func, cst.Attribute) and isinstance(updated.func, cst.Attribute)
+    name = func.attr.value
+    if not name.endswith("_") or name.startswith("_") or tr.adapters is None:
+        return None
+    rules = [r for r in tr.table.methods.get(name, ()) if r.kind == "method"]
+    if len(rules) != 1 or rules[0].receiver != "tensor" or rules[0].params is None:
+        return None
+    if not tr.receiver_unknown(func.value):
+        return None
+    made = tr.adapters.method_adapter(rules[0])
+    if made.name is None or not tr.need_support(made.name, original, rules[0].torch):
+        return None
+    tr.applied[rules[0].torch] += 1
+    return cst.Call(func=cst.Name(made.name), args=separated([cst.Arg(updated.func.value), *updated.args]))
 
 
 def names_in(node: cst.CSTNode) -> list[cst.CSTNode]:

@@ -16,23 +16,26 @@ Diagnostics and markers do not change; only where ``import torch`` stands does.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import libcst as cst
 
 from .fastcst import _Transformer
 from .imports import _import_locals, _is_torch_import, _UsedNames
 from .removal import _STATEMENT_CONTAINERS
-from .resolve import Prepass, _child_fields, walk
+from .resolve import Prepass, _child_fields, dotted_name, walk
 from .scopes import Scope, ScopeStack
 
 __all__ = ["contain_leftovers"]
 
 
-def contain_leftovers(module: cst.Module, package: str | None) -> cst.Module:
+def contain_leftovers(module: cst.Module, package: str | None, libraries: tuple[str, ...] = ()) -> cst.Module:
     """``module`` with each movable module-level torch import moved into the functions that use
-    it (see the module docstring); ``module`` itself when there is none."""
-    imported = _module_torch_imports(module, package)
+    it (see the module docstring); ``module`` itself when there is none.  An import of one of
+    ``libraries`` (libraries built on torch whose definitions are carried) that stayed (``import
+    monai``: a whole module cannot be carried) is a leftover too."""
+    leftover = _leftover_test(package, libraries)
+    imported = _module_torch_imports(module, leftover)
     if not imported:
         return module
     uses = _Uses(set(imported), package)
@@ -50,10 +53,28 @@ def contain_leftovers(module: cst.Module, package: str | None) -> cst.Module:
         for fn in where[local]:
             if not any(id(outer) in using for outer in uses.enclosing[id(fn)]):  # a closure sees it
                 targets.setdefault(id(fn), []).extend(lines)
-    return module.visit(_Move(movable, package, targets, _paths_to(module, set(targets))))
+    return module.visit(_Move(movable, leftover, targets, _paths_to(module, set(targets))))
 
 
-def _module_torch_imports(module: cst.Module, package: str | None) -> dict[str, list[tuple[int, cst.SimpleStatementLine]]]:
+def _leftover_test(package: str | None, libraries: tuple[str, ...]) -> Callable[[cst.BaseSmallStatement], bool]:
+    """Whether a statement is a left-over import: of torch, or absolute of one of ``libraries``."""
+    roots = set(libraries)
+
+    def leftover(stmt: cst.BaseSmallStatement) -> bool:
+        if _is_torch_import(stmt, package):
+            return True
+        if isinstance(stmt, cst.Import):
+            return any((dotted_name(a.name) or "").split(".")[0] in roots for a in stmt.names)
+        if isinstance(stmt, cst.ImportFrom) and not stmt.relative and stmt.module is not None:
+            return (dotted_name(stmt.module) or "").split(".")[0] in roots
+        return False
+
+    return leftover
+
+
+def _module_torch_imports(
+    module: cst.Module, leftover: Callable[[cst.BaseSmallStatement], bool]
+) -> dict[str, list[tuple[int, cst.SimpleStatementLine]]]:
     """For each name a module-level torch import binds: (statement index, the import written
     alone on a line) for every alias that binds it."""
     found: dict[str, list[tuple[int, cst.SimpleStatementLine]]] = {}
@@ -61,7 +82,7 @@ def _module_torch_imports(module: cst.Module, package: str | None) -> dict[str, 
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for small in stmt.body:
-            if not _is_torch_import(small, package) or isinstance(small.names, cst.ImportStar):  # type: ignore[union-attr]
+            if not leftover(small) or isinstance(small.names, cst.ImportStar):  # type: ignore[union-attr]
                 continue
             for alias, local in _import_locals(small):
                 alone = small.with_changes(
@@ -171,11 +192,12 @@ class _Move(_Transformer):
     those functions (``paths``): the rest of the tree is neither visited nor rebuilt."""
 
     def __init__(
-        self, movable: set[str], package: str | None, targets: dict[int, list[cst.SimpleStatementLine]], paths: set[int]
+        self, movable: set[str], leftover: Callable[[cst.BaseSmallStatement], bool],
+        targets: dict[int, list[cst.SimpleStatementLine]], paths: set[int],
     ) -> None:
         super().__init__()
         self.movable = movable
-        self.package = package
+        self.leftover = leftover
         self.targets = targets
         self.paths = paths
 
@@ -202,7 +224,7 @@ class _Move(_Transformer):
         body: list[cst.BaseStatement] = []
         carried: list[cst.EmptyLine] = []
         for stmt in updated_node.body:
-            if isinstance(stmt, cst.SimpleStatementLine) and any(_is_torch_import(s, self.package) for s in stmt.body):
+            if isinstance(stmt, cst.SimpleStatementLine) and any(self.leftover(s) for s in stmt.body):
                 kept = [s for s in (self._without_movable(s) for s in stmt.body) if s is not None]
                 if not kept:
                     carried.extend(stmt.leading_lines)  # comments above the import stay
@@ -217,7 +239,7 @@ class _Move(_Transformer):
         return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
 
     def _without_movable(self, small: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
-        if not _is_torch_import(small, self.package) or isinstance(small.names, cst.ImportStar):  # type: ignore[union-attr]
+        if not self.leftover(small) or isinstance(small.names, cst.ImportStar):  # type: ignore[union-attr]
             return small
         pairs = _import_locals(small)
         keep = [alias for alias, local in pairs if local not in self.movable]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .expressions import is_tensor_class
+from .expressions import chain_root, is_tensor_class
 from .inference import Inference
 from .kinds import DEVICE, OPTIMIZER, TENSOR, Kind, is_layer, is_non_torch
 
@@ -36,6 +36,7 @@ class EvidenceMixin:
     scopes: "ScopeStack"
     layer_classes: set[str]
     stmt_chain: list[tuple[cst.CSTNode, tuple]]
+    chain_roots: dict
     inference: Inference | None = None
 
     def infer_receivers(self, module: cst.Module) -> None:
@@ -80,6 +81,20 @@ class EvidenceMixin:
         an instance of a class of this file that is not a layer, a Paddle tensor."""
         kind = self.kind_here(expr)
         return is_non_torch(kind) and not self._tensor_instance(kind)
+
+    def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
+        """``paddle.x``, ``np.zeros(3).T``: the expression starts at a non-torch import."""
+        expr = chain_root(expr, self.chain_roots)
+        return isinstance(expr, cst.Name) and expr.value in self.pre.other_imports and not self.scopes.shadowed(expr.value)
+
+    def receiver_unknown(self, recv: cst.BaseExpression) -> bool:
+        """A method's receiver of no known kind: not a module (``torch.view``), not known to
+        be a tensor, a layer, an optimizer or anything else (a str, a numpy array), not rooted
+        in a non-torch import (``paddle.zeros(2).modules()``)."""
+        if self.scopes.resolve(recv) is not None or self._rooted_in_other_import(recv):
+            return False
+        known = (self.is_tensor_expr, self.is_layer_expr, self.is_optimizer_expr, self.is_other_expr)
+        return not any(is_kind(recv) for is_kind in known)
 
     def _class_is_layer(self, node: cst.ClassDef) -> bool:
         """A class of this file that subclasses ``nn.Module``, a torch layer or such a class."""

@@ -33,7 +33,7 @@ from ..packages import package_root
 from ..rules import RuleTable
 from .library_source import (
     LibModule, Reads, Sources, bound_names, built_on_torch, import_statements, import_targets, public_names, top_dir,
-    used_names,
+    run_order, used_names,
 )
 from .lib_renames import rename_spots
 from .no_paddle import NO_PADDLE
@@ -44,6 +44,27 @@ __all__ = ["NATIVE", "Combined", "combine", "map_diagnostics"]
 
 #: modules of libraries that support Paddle themselves: the torch module -> its Paddle twin
 NATIVE = {"einops.layers.torch": "einops.layers.paddle"}
+
+
+
+def native_strings(code: str) -> str:
+    """``code`` with each string literal naming a mapped module written as its Paddle twin:
+    ``optional_import("einops.layers.torch", name="Rearrange")`` imports by name at run time."""
+    if not any(module in code for module in NATIVE):
+        return code
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return code
+    lines = code.splitlines(keepends=True)
+    spots = sorted(((n.lineno, n.col_offset, n.end_col_offset, n.value) for n in ast.walk(tree)
+                    if isinstance(n, ast.Constant) and n.value in NATIVE and n.lineno == n.end_lineno), reverse=True)
+    for line, start, end, module in spots:
+        raw = lines[line - 1].encode()
+        token = raw[start:end].decode().replace(module, NATIVE[module], 1)  # its quotes kept
+        lines[line - 1] = (raw[:start] + token.encode() + raw[end:]).decode()
+    return "".join(lines)
+
 
 BEGIN = "# --- definitions translated by torch2paddle from library sources ---"
 BEGIN_SOURCE = "#     {where}"  # one line per library file, under BEGIN
@@ -567,6 +588,7 @@ def combine(
                             _read(sources, path))
         return None
     gather.registrations()
+    gather.order = [gather.order[i] for i in run_order([(d.module.path, d.stmt) for d in gather.order])]
     return dataclasses.replace(_assemble(code, shown, tree, edits, gather), sources=_read(sources, path))
 
 

@@ -179,7 +179,8 @@ def bound_names(stmt: ast.stmt) -> list[str]:
         return [stmt.name]
     if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        # `os.environ[k] = v` binds nothing: only names stored to (`a, b = ...`), not read
+        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
     if isinstance(stmt, (ast.If, ast.Try, ast.With)):
         names: list[str] = []
         for child in ast.walk(stmt):
@@ -191,6 +192,53 @@ def bound_names(stmt: ast.stmt) -> list[str]:
                 names.extend(a.asname or a.name.split(".")[0] for a in child.names if a.name != "*")
         return names
     return []
+
+
+def import_time_names(stmt: ast.stmt) -> set[str]:
+    """The names a top-level statement reads when its module runs it: all of an assignment's,
+    a class's outside its methods, a function's decorators and defaults (not what a body reads
+    when it is called)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            stack += [*getattr(node, "decorator_list", []), *args.defaults, *(d for d in args.kw_defaults if d)]
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        stack += list(ast.iter_child_nodes(node))
+    return names
+
+
+def run_order(stmts: list[tuple[Path, ast.stmt]]) -> list[int]:
+    """The indices of ``stmts`` (top-level statements of library modules, as they were carried)
+    in an order the output can run: a definition another statement of its module reads when it
+    runs comes first (``def get_logger`` before ``logger = get_logger(...)``, which a cycle
+    through function bodies may have put first); otherwise as carried."""
+    bound: dict[tuple[Path, str], int] = {}
+    for i, (path, stmt) in enumerate(stmts):
+        for name in bound_names(stmt):
+            bound.setdefault((path, name), i)
+    out: list[int] = []
+    state: dict[int, bool] = {}  # False: being placed, True: placed
+
+    def place(i: int) -> None:
+        if i in state:
+            return  # placed, or a cycle at import time (kept as carried)
+        state[i] = False
+        path, stmt = stmts[i]
+        for name in sorted(import_time_names(stmt)):
+            j = bound.get((path, name))
+            if j is not None and j != i:
+                place(j)
+        state[i] = True
+        out.append(i)
+
+    for i in range(len(stmts)):
+        place(i)
+    return out
 
 
 def used_names(stmt: ast.stmt) -> list[str]:

@@ -215,7 +215,12 @@ def _translate_with_libraries(
     table = _checked(table or load_table(cache_dir=Path(settings.cache_dir) if settings.cache_dir else None))
     combined = libraries.combine(code, path, table, settings.libraries, settings.tree_root)
     if combined is None:
-        return _translate(code, shown, path, table, settings, paddle_version)
+        native = libraries.native_strings(code)
+        result = _translate(native, shown, path, table, settings, paddle_version, reference=code)
+        if native == code or result.status is Status.FAILED:
+            return result if native == code else dataclasses.replace(result, source=code, code=code)
+        return dataclasses.replace(result, source=code, status=Status.TRANSLATED)
+    combined = dataclasses.replace(combined, code=libraries.native_strings(combined.code))
     reference = _format_reference(code, combined, shown) if settings.format else None
     result = _translate(combined.code, shown, path, table, settings, paddle_version, reference=reference)
     diags = libraries.map_diagnostics(result.diagnostics, combined, shown)
@@ -254,6 +259,8 @@ def _translate_nested(
         if plan.depth > PIECES_FROM:
             module = parse_in_pieces(code, plan, settings.trust_parser)
     try:
+        if module is None:  # not deep after all (the cheap filter's false alarm): as any file
+            return _translate_with_libraries(code, shown, path, table, settings, paddle_version)
         return _translate(code, shown, path, table, settings, paddle_version, module)
     except RecursionError:  # pragma: no cover - the stack is sized for MAX_NESTING
         return _too_deep(code, shown, 0)
@@ -365,7 +372,7 @@ def _translate(
     out = out.visit(tidy)
     if tr.dropped_lines or tidy.dropped_lines:  # placeholders of removed statements to clear
         out = out.visit(_DropLines(_holders(out, _is_dropped)))
-    out = contain_leftovers(out, package)
+    out = contain_leftovers(out, package, settings.libraries)
     out = _without_leading_blank_lines(out, code)
     out = place_new_imports(out, input_import_lines(module), package, tr.new_imports)
     new_code = out.code

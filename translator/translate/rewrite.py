@@ -25,7 +25,6 @@ from .call_forms import (
 )
 from .context import TranslateContext
 from .evidence import EvidenceMixin
-from .expressions import chain_root
 from .fastcst import _Transformer
 from .formatting import joined_markers, normalized_marker
 from .peephole import CLEANED, clean
@@ -566,6 +565,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         elif isinstance(original_node.func, cst.Attribute):
             rule = self._method_rule(original_node)
             if rule is None:
+                untyped = adapters.unknown_receiver_call(self, original_node, updated_node)
+                if untyped is not None:
+                    return untyped  # `t.clamp_(...)`, t of unknown kind: `_torch_clamp_(t, ...)`
                 self._warn_unknown_receiver(original_node, updated_node)
                 self._report_unruled_tensor_method(original_node)
                 return updated_node
@@ -658,19 +660,15 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         return None
 
     def _warn_unknown_receiver(self, original: cst.Call, updated: cst.Call) -> None:
-        """A method rule exists but the receiver is not known to be what it needs: warn, unless
-        the rule would leave this very call unchanged (``x.reshape([2, 3])`` is already valid
-        Paddle; re-translating a translation must not add warnings)."""
+        """A method rule exists but the receiver is not known to be what it needs (nor known to
+        be something else: ``self.relu(x)`` in a layer calls a sublayer; ``np.ones(3).view()``):
+        warn, unless the rule would leave this very call unchanged (``x.reshape([2, 3])`` is
+        already valid Paddle; re-translating a translation must not add warnings)."""
         func = original.func
         assert isinstance(func, cst.Attribute)
         candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
-        if not candidates or self.scopes.resolve(func.value) is not None:
+        if not candidates or not self.receiver_unknown(func.value):
             return
-        recv = func.value
-        if self.is_tensor_expr(recv) or self.is_layer_expr(recv) or self.is_optimizer_expr(recv) or self.is_other_expr(recv):
-            return  # known to be something else (`self.relu(x)` in a layer calls a sublayer; a str)
-        if self._rooted_in_other_import(recv):
-            return  # `paddle.zeros(2).modules()`, `np.ones(3).view(...)`: not torch objects
         rule = candidates[0]
         if not _changes_something(rule) or not self._would_change(rule, original, updated):
             return
@@ -696,11 +694,6 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return
         message = self.table.no_rule_message(f"torch.Tensor.{name}")
         self.report(original, f"torch.Tensor.{name}", message, Severity.ERROR, kind=Refusal.NO_RULE)
-
-    def _rooted_in_other_import(self, expr: cst.BaseExpression) -> bool:
-        """``paddle.x``, ``np.zeros(3).T``: the expression starts at a non-torch import."""
-        expr = chain_root(expr, self.chain_roots)
-        return isinstance(expr, cst.Name) and expr.value in self.pre.other_imports and not self.scopes.shadowed(expr.value)
 
     def _would_change(self, rule: ApiRule, original: cst.Call, updated: cst.Call) -> bool:
         """Dry run of ``rule`` on the call (``would_change``), with a context that is thrown away."""

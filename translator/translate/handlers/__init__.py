@@ -8,6 +8,7 @@ unchanged (see ``translate/registry.py``).  Helpers the handlers share are in ``
 * ``functional``, ``creation``, ``maths``, ``indexing``: ``torch.*`` and ``torch.nn.functional.*``;
 * ``layers``, ``recurrent``, ``transformer``: ``torch.nn`` layers and the support layers they need;
 * ``init``: ``torch.nn.init``; ``methods``, ``tensor``: tensor and layer methods and attributes;
+  ``inplace_arith``: ``x.add_(y)`` and the other in-place arithmetic methods;
 * ``training``: optimizers, schedulers, devices, data loading; ``misc``: whole statements.
 """
 
@@ -22,6 +23,7 @@ from . import (  # noqa: F401
     functional,
     functions_more,
     indexing,
+    inplace_arith,
     init,
     jit,
     layer_attributes,

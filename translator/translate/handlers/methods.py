@@ -424,39 +424,6 @@ def binary_operator(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Out
     return paren(expr)
 
 
-_INPLACE = {"add_": "add_", "sub_": "subtract_", "subtract_": "subtract_", "mul_": "multiply_", "multiply_": "multiply_", "div_": "divide_", "divide_": "divide_"}
-
-
-@handler("inplace_arith")
-def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``x.add_(y)``/``sub_``/``mul_``/``div_``: with a tensor ``y`` Paddle's ``add_``/``subtract_``/
-    ``multiply_``/``divide_``; with a number literal ``x.scale_(...)`` (those Paddle methods take
-    tensors only).  A ``y`` that may be either is reported and left alone."""
-    bound = ctx.bind(call, rule)
-    if refused(bound):
-        return bound
-    other = bound.get("other")
-    if other is None:
-        return refuse(Refusal.CANNOT_BIND, "needs other; left unchanged")
-    alpha = bound.get("alpha")
-    name = rule.name
-    if is_number_literal(other) and (alpha is None or is_number_literal(alpha)):
-        value = _scaled(other, alpha)
-        if name in ("add_",):
-            return method_call(call, "scale_", [kw("bias", value)])
-        if name in ("sub_", "subtract_"):
-            neg = cst.UnaryOperation(operator=cst.Minus(), expression=atom(value))
-            return method_call(call, "scale_", [kw("bias", neg)])
-        if name in ("mul_", "multiply_"):
-            return method_call(call, "scale_", [cst.Arg(value)])
-        one = cst.Float("1.0")
-        inv = cst.BinaryOperation(left=one, operator=cst.Divide(whitespace_before=SPACE, whitespace_after=SPACE), right=atom(value))
-        return method_call(call, "scale_", [cst.Arg(inv)])
-    if ctx.is_tensor(other):
-        return method_call(call, _INPLACE[name], [cst.Arg(_scaled(other, alpha))])
-    return doubt(Refusal.UNSUPPORTED_ARGUMENT, f"could not tell whether {ctx.code(other)!r} is a tensor or a number; left unchanged")
-
-
 @handler("tensor_where")
 def tensor_where(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.where(cond, y)`` -> ``paddle.where(cond, x, y)``; a number ``y`` -> ``paddle.full_like(x, y)``."""
