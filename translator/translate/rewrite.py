@@ -43,8 +43,7 @@ _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
 def _with_markers(stmt: cst.SimpleStatementLine | cst.BaseCompoundStatement, markers: list[str]):  # type: ignore[no-untyped-def]
-    """``stmt`` with marker lines above it. A marker already there (wrapped over several comment
-    lines, with or without its code) is not repeated; a statement a first pass marked gets no more."""
+    """``stmt`` with marker lines above it (not repeated; a statement a first pass marked gets no more)."""
     existing = joined_markers(_uncoded(line.comment.value) for line in stmt.leading_lines if line.comment)
     lines = [cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
              for m in markers if normalized_marker(_uncoded(m)) not in existing and not existing]
