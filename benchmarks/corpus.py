@@ -4,6 +4,7 @@
     python benchmarks/corpus.py --quick          # a few small models per library
     python benchmarks/corpus.py --only resnet18 --only pretrainedmodels
     python benchmarks/corpus.py --json out.json  # also keep the results
+    python benchmarks/corpus.py --init           # initialisation instead of outputs (verify --init)
 
 For each library (``benchmarks/corpus_models*.py``): install it into
 ``~/.cache/torch2paddle/corpus/`` (pip ``--no-deps --target``, pinned by the repository's
@@ -22,6 +23,11 @@ translations, in a worker process:
    weights with ``translator.weights``, runs both models in eval mode on the same random inputs,
    compares the outputs (atol = rtol = 1e-4, re-checked in float64 when float32 differs) and,
    on a mismatch, names the first diverging layer.
+
+With ``--init`` the translations are made with ``--torch-init`` and step 3 is
+``translator.verify.compare_init`` instead: both models keep their own initialisation (no weight
+copy, no BatchNorm statistics) and every parameter's distribution is compared, as
+``torch2paddle verify --init`` does; ``match`` then means every parameter agrees.
 
 The table gives the stage each translation reached: ``translate`` (the file translated),
 ``import``, ``build``, ``load`` (the converted weights fit) and ``match``, with the largest
@@ -263,7 +269,7 @@ def worker(spec: dict[str, Any]) -> None:
     import paddle
     import torch
 
-    from translator.verify import make_inputs, randomize_bn_stats, verify
+    from translator.verify import compare_init, make_inputs, randomize_bn_stats, verify
 
     from translator.targets import load_torchvision_module
 
@@ -277,6 +283,7 @@ def worker(spec: dict[str, Any]) -> None:
 
     for model in models:
         torch_model = None
+        arrays: list[Any] = []
         for mode in spec["translations"]:
             start = time.perf_counter()
             out = Outcome(model.name, mode, stage="translate")
@@ -294,6 +301,11 @@ def worker(spec: dict[str, Any]) -> None:
                 if torch_model is None:
                     torch.manual_seed(0)
                     torch_model = _attr_path(torch_module, model.builder)(*model.args, **model.kwargs)
+                if spec.get("init"):
+                    _init_outcome(out, compare_init(torch_model, p_model))
+                    del p_model
+                    continue
+                if not arrays:
                     arrays = make_inputs(model.inputs, seed=0)
                     if model.tokens:
                         rng = np.random.default_rng(0)
@@ -325,6 +337,18 @@ def worker(spec: dict[str, Any]) -> None:
                 print(RESULT + json.dumps(dataclasses.asdict(out)), flush=True)
         del torch_model
         np.random.seed(0)
+
+
+def _init_outcome(out: Outcome, init: Any) -> None:
+    """``out`` from a :class:`~translator.verify.InitReport`: ``match`` when every parameter's
+    initial distribution agrees, ``load`` when the parameters map but some differ (the first
+    few named), ``build`` when they do not map; ``max_diff`` is the count that differ."""
+    bad = [p for p in init.params if not p.ok]
+    out.stage = "build" if init.errors else ("match" if init.match else "load")
+    out.max_diff = float(len(bad))
+    out.precision = f"{len(init.params) - len(bad)}/{len(init.params)} parameters agree"
+    problems = init.errors[:3] + [f"{p.source}: {p.problem}" for p in bad[:3]]
+    out.error = "; ".join(problems)[:400]
 
 
 def _torch_noise(torch_model: Any, arrays: list[Any]) -> float | None:
@@ -383,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=("all", "both", *MODES), default="all",
                     help="both: file and package; all: also user code (libraries with a user_module)")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    ap.add_argument("--init", action="store_true",
+                    help="translate with --torch-init and compare initial parameter distributions (no weight copy)")
     ap.add_argument("--out", metavar="DIR", default=str(CACHE / "runs"),
                     help="where translations are written (default: %(default)s)")
     ap.add_argument("--translator", metavar="DIR", default=str(REPO),
@@ -412,10 +438,11 @@ def main(argv: list[str] | None = None) -> int:
         lib_models = [m for m in chosen if m.library == lib_name]
         site = install(lib)
         pkg = package_dir(lib, site)
-        work = out_root / lib.name
+        work = out_root / (lib.name + ("-init" if args.init else ""))  # never mixed with plain translations
         work.mkdir(parents=True, exist_ok=True)
         pkg_out = work / "package" / pkg.name
-        flags = carried(lib)
+        extra = ["--torch-init"] if args.init else []
+        flags = carried(lib) + extra
         rep = translate(pkg, pkg_out, work / "package.json", jobs=2, flags=flags, site=site) if "package" in modes else {}
         counts[lib.name] = untranslated(rep)
         timings[lib.name] = {"package": rep.get("seconds", 0.0)}
@@ -454,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
                     user.write_text(f"import torch\nfrom {lib.user_module} import {', '.join(names)}\n")
                     target = user.with_name(user.stem + "_paddle.py")
                     r = translate(user, target, target.with_suffix(".json"),
-                                  flags=carried(lib) or ["--library", lib.top], site=site)
+                                  flags=(carried(lib) or ["--library", lib.top]) + extra, site=site)
                     timings[lib.name]["user"] = timings[lib.name].get("user", 0.0) + r.get("seconds", 0.0)
                     ok = target.is_file() and not r.get("error")
                     translations[mode] = [str(target), ""] if ok else None
@@ -471,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
                 "module": module, "top": lib.top, "models": [m.name for m in run],
                 "script": str(script) if script else "", "blocked": list(lib.libraries),
                 "sys_path": [str(site)] if site else [], "translations": translations,
-                "folders": [str(work)],
+                "folders": [str(work)], "init": args.init,
             }
             print(f"[{lib.name}] {module}: {len(run)} model(s)", flush=True)
             outs, problem = _run_worker(spec, timeout=600 + 300 * len(run))

@@ -85,3 +85,34 @@ def test_translated_code_cannot_import_torch(tmp_path):
     assert "eager blocked: torch is blocked" in proc.stdout
     assert "lazy blocked: torch is blocked: translated code" in proc.stdout
     assert proc.stdout.strip().endswith("done")
+
+
+def test_init_outcome_reads_the_init_report():
+    from translator.verify.init_check import InitReport, ParamStats
+
+    corpus = _corpus()
+    ok = ParamStats("fc.weight", "fc.weight", "random", 10, 0.0, 1.0, 0.0, 1.0, True)
+    bad = ParamStats("fc.bias", "fc.bias", "random", 2, 0.0, 1.0, 0.0, 0.0, False, "paddle is constant 0.0, torch is random")
+    out = corpus.Outcome("m", "package")
+    corpus._init_outcome(out, InitReport(match=False, sigmas=6.0, params=[ok, bad]))
+    assert (out.stage, out.max_diff, out.precision) == ("load", 1.0, "1/2 parameters agree")
+    assert "fc.bias: paddle is constant 0.0" in out.error
+    out = corpus.Outcome("m", "package")
+    corpus._init_outcome(out, InitReport(match=True, sigmas=6.0, params=[ok]))
+    assert (out.stage, out.max_diff, out.error) == ("match", 0.0, "")
+    out = corpus.Outcome("m", "package")
+    corpus._init_outcome(out, InitReport(match=False, sigmas=6.0, params=[ok], errors=["parameter counts differ"]))
+    assert out.stage == "build" and "parameter counts differ" in out.error
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torchvision") is None, reason="torchvision not installed")
+def test_init_mode_compares_initialisation_of_the_torch_init_translation(tmp_path):
+    corpus = _corpus()
+    out = tmp_path / "results.json"
+    assert corpus.main(["--init", "--only", "resnet18", "--mode", "file", "--out", str(tmp_path / "runs"),
+                        "--json", str(out)]) == 0
+    r = {(r["model"], r["mode"]): r for r in json.loads(out.read_text())["results"]}[("resnet18", "file")]
+    assert r["stage"] == "match" and r["precision"] == "102/102 parameters agree", r
+    # translated with --torch-init, into a folder of its own
+    written = tmp_path / "runs" / "torchvision-init" / "file" / "torchvision_models_resnet.py"
+    assert "_torch_init(nn.Linear(" in written.read_text()

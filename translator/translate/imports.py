@@ -48,6 +48,8 @@ class ImportsMixin:
 
     def _plan_imports(self) -> None:
         """Decide, per torch import statement, what Paddle imports replace it."""
+        self.exported: frozenset[str] | None = None  # the module's literal __all__ (reexports.py)
+        self.reexported: set[str] = set()  # re-exported names whose Paddle import is kept (reexports.py)
         for stmt in self.pre.import_nodes:
             new: list[cst.BaseSmallStatement] = []
             if isinstance(stmt, cst.Import):

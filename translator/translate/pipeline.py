@@ -363,6 +363,7 @@ def _translate(
         used.used.update(_support_names(stmt))
     if tr.need_paddle_import:
         used.used["paddle"] += 1
+    used.used.update(tr.reexported)  # imported for other modules to import (reexports.py)
     ruled = None
     if settings.tree_root is not None:
         def ruled(qual: str) -> bool:

@@ -83,6 +83,7 @@ class _DropLines(_Transformer):
     def __init__(self, holders: set[int] | None = None) -> None:
         super().__init__()
         self.holders = holders
+        self.emptied: set[int] = set()  # the `pass` lines written in blocks this pass emptied
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self.holders is not None and id(node) not in self.holders:
@@ -124,4 +125,20 @@ class _DropLines(_Transformer):
         if not body:
             body = [cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=carried)]
             carried = []
+            self.emptied.add(id(body[0]))
         return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
+
+    def leave_Try(self, original_node: cst.Try, updated_node: cst.Try) -> cst.BaseStatement:
+        """A ``try`` whose body this pass emptied (``try: from torch.hub import x`` / ``except
+        ImportError: from torch.utils.model_zoo import y as x``, both imports replaced) cannot
+        raise: with no ``else`` or ``finally`` it does nothing and goes; its comments stay."""
+        body = updated_node.body
+        if updated_node.orelse is not None or updated_node.finalbody is not None or not isinstance(body, cst.IndentedBlock):
+            return updated_node
+        if len(body.body) != 1 or id(body.body[0]) not in self.emptied:
+            return updated_node
+        comments = [*updated_node.leading_lines, *body.body[0].leading_lines, *body.footer]
+        for handler in updated_node.handlers:
+            comments += [*handler.leading_lines, *[line for s in handler.body.body for line in s.leading_lines]]  # type: ignore[union-attr]
+        kept = [line for line in comments if line.comment is not None]
+        return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_DROPPED))], leading_lines=kept or updated_node.leading_lines)

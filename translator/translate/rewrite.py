@@ -29,7 +29,7 @@ from .fastcst import _Transformer
 from .formatting import joined_markers, normalized_marker
 from .peephole import CLEANED, clean
 from .imports import ImportsMixin
-from . import factories, layer_attrs, placement
+from . import factories, layer_attrs, placement, reexports
 from .legacy import legacy_reduction
 from .registry import HANDLERS, Refusal, Refused, Removed, Rewritten, RuleCrash
 from .results import Caveat
@@ -37,6 +37,16 @@ from .removal import _REMOVED_MARK, _dropped_line, _is_removed
 from .resolve import Prepass
 from .scopes import Scope, ScopeStack
 from .syntax import _NO_SPACE, COMMA, EQ, _code, _keep_parens, _one_line, _version_tuple, fix_commas
+
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+def _with_markers(stmt: cst.SimpleStatementLine | cst.BaseCompoundStatement, markers: list[str]):  # type: ignore[no-untyped-def]
+    """``stmt`` with marker lines above it (not repeated; a statement a first pass marked gets no more)."""
+    existing = joined_markers(_uncoded(line.comment.value) for line in stmt.leading_lines if line.comment)
+    lines = [cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
+             for m in markers if normalized_marker(_uncoded(m)) not in existing and not existing]
+    return stmt.with_changes(leading_lines=[*stmt.leading_lines, *lines])
 
 
 class Translator(EvidenceMixin, ImportsMixin, _Transformer):
@@ -199,18 +209,9 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self.stmt_chain.pop()
             markers = self.stmt_markers.pop()
-            if markers and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                # a marker already there (wrapped over several comment lines, with or without its
-                # code) is not repeated; a statement a first pass marked gets no more markers
-                existing = joined_markers(
-                    _uncoded(line.comment.value) for line in result.leading_lines if line.comment
-                )
-                lines = [
-                    cst.EmptyLine(indent=True, whitespace=_NO_SPACE, comment=cst.Comment(m))
-                    for m in markers
-                    if normalized_marker(_uncoded(m)) not in existing and not existing
-                ]
-                result = result.with_changes(leading_lines=[*result.leading_lines, *lines])
+            if markers and isinstance(result, cst.FlattenSentinel):  # an import line split in several
+                return cst.FlattenSentinel([_with_markers(result.nodes[0], markers), *result.nodes[1:]])
+            result = _with_markers(result, markers) if markers and isinstance(result, _STATEMENTS) else result
         return result
 
     def _cleaned(self, original: cst.CSTNode, result: cst.CSTNode):  # type: ignore[no-untyped-def]
@@ -248,6 +249,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 new_body.append((upd, False))
                 continue
             changed = True
+            reexports.bind(self, orig, original_node)  # a name imported for other modules stays bound
             new_body.extend((p, True) for p in plan)
             new_body.append((upd, False))  # the torch import stays until the tidy pass knows it is unused
         if not changed:

@@ -275,6 +275,56 @@ def _torch_data_parallel(module, inputs, device_ids=None, output_device=None, di
 
 # ------------------------------------------------------------------ torch.hub -------------
 
+_fn("_torch_home", '''
+def _torch_home():
+    """torch.hub._get_torch_home: $TORCH_HOME, defaulting to $XDG_CACHE_HOME/torch
+    (itself ~/.cache/torch), as torch computes it."""
+    cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
+    return os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch")))
+''', imports=("import os",), paddle=False)
+
+_fn("TorchTqdm", '''
+class TorchTqdm:
+    """torch.hub.tqdm: the tqdm package's progress bar when it is installed (as
+    torch's); otherwise, as torch does then, a minimal bar writing the progress to
+    stderr, with the methods torch's downloads use (update, set_description, write,
+    close, a context manager)."""
+
+    def __new__(cls, *args, **kwargs):
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return super().__new__(cls)
+        return tqdm(*args, **kwargs)
+
+    def __init__(self, total=None, disable=False, unit=None, *args, **kwargs):
+        self.total, self.disable, self.n = total, disable, 0
+
+    def update(self, n):
+        if self.disable:
+            return
+        self.n += n
+        done = f"{self.n:.1f} bytes" if self.total is None else f"{100 * self.n / float(self.total):.1f}%"
+        sys.stderr.write("\\r" + done)
+        sys.stderr.flush()
+
+    def set_description(self, *args, **kwargs):
+        pass
+
+    def write(self, s):
+        sys.stderr.write(f"{s}\\n")
+
+    def close(self):
+        self.disable = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        if not self.disable:
+            sys.stderr.write("\\n")
+''', imports=("import sys",), paddle=False)
+
 _fn("_torch_hub_get_dir", '''
 _TORCH_HUB_DIR = [None]
 
