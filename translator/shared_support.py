@@ -122,11 +122,13 @@ def _top_imports(code: str, own_root: str | None) -> list[str]:
 
 
 def share(
-    results: list[Translation], targets: list[Path | None], out_root: Path, package: bool, own_root: str | None = None
+    results: list[Translation], targets: list[Path | None], out_root: Path, package: bool, own_root: str | None = None,
+    line_length: int = 88,
 ) -> tuple[list[Translation], str | None]:
     """The results with their support blocks replaced by imports of one support module, and that
     module's code (None when no file has a block).  ``package``: the output root is a package
-    (the files import the module relatively); ``targets``: where each result is written."""
+    (the files import the module relatively); ``targets``: where each result is written; an
+    import longer than ``line_length`` is laid out as black lays it out."""
     imports: list[str] = []
     definitions: dict[str, str] = {}  # name -> code
     order: list[str] = []  # codes in order
@@ -163,7 +165,7 @@ def share(
         source = f"{'.' * depth}{MODULE}" if package else MODULE
         lines = results[i].code.splitlines(keepends=True)
         newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-        line = _import_line(source, names, newline)
+        line = _import_line(source, names, newline, line_length)
         for k, block in enumerate(reversed(blocks)):
             replacement = [newline, line, newline, newline] if k == len(blocks) - 1 else [newline, newline]
             if block.start == 0:
@@ -178,18 +180,20 @@ def share(
     return out, module
 
 
-def _import_line(source: str, names: list[str], newline: str) -> str:
+def _import_line(source: str, names: list[str], newline: str, line_length: int) -> str:
     one = f"from {source} import {', '.join(names)}"
-    if len(one) <= 100:
+    if len(one) <= line_length:
         return one + newline
     body = "".join(f"    {n},{newline}" for n in names)
     return f"from {source} import ({newline}{body}){newline}"
 
 
-def share_tree(results: list[Translation], targets: list[Path | None], src: Path, out: Path) -> tuple[list[Translation], str | None]:
+def share_tree(
+    results: list[Translation], targets: list[Path | None], src: Path, out: Path, line_length: int = 88
+) -> tuple[list[Translation], str | None]:
     """:func:`share` for the tree ``src`` translated into ``out`` (what the command line and
     ``translate_path`` both do): whether the tree is a package, and its own top-level name, are
     read from ``src``."""
     is_package = (src / "__init__.py").is_file()
     own = package_root(src / "__init__.py") if is_package else None
-    return share(results, targets, out, is_package, own.name if own is not None else None)
+    return share(results, targets, out, is_package, own.name if own is not None else None, line_length)
