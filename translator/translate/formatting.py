@@ -365,7 +365,7 @@ def _black_whole(chunk: str, *, mode, lines: list[tuple[int, int]]) -> str:  # t
     return _black_cached(black.format_str, chunk, mode, tuple(lines))
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=512)
 def _black_cached(format_str, chunk: str, mode, lines: tuple[tuple[int, int], ...]) -> str:  # type: ignore[no-untyped-def]
     return format_str(chunk, mode=mode, lines=list(lines))
 
