@@ -6,26 +6,33 @@ formatting (default: the installed torchvision's ``models/`` and ``samples/torch
   because of one string literal, which black does not split, are counted apart);
 * lines the translation did not touch (outside every statement it changed) that the formatted
   output does not keep byte for byte (``moved``; must be 0);
+* comment words of the unformatted output missing from the formatted one (``comments lost``;
+  must be 0): black keeps comments, wrapping a long one keeps its words;
 * files whose formatted output a second translation changes while the unformatted output is
   stable (``unstable``; must be 0 -- ``benchmarks/idempotence.py`` covers the translation itself);
 * long lines inside the support block apart (``long support``): the snippets are written to fit,
   docstrings and comments included (black leaves those as written), so any is counted;
-* long lines inside definitions copied from library sources apart (``long library``): those are
-  the library's own docstrings and comments, as its authors wrote them;
+* of the ``long`` lines, those inside definitions carried from library sources (torchvision's
+  ``Conv2dNormActivation`` written into a model's file): new code in the output, formatted like
+  any other, shown apart so a regression there is easy to see;
 * the time spent with and without formatting, as a ratio from the same run.
 
     python benchmarks/formatting.py [DIR ...] [--line-length 88] [--jobs 2]
 
-Exit 1 when any line is ``long``, ``long support`` or ``moved``, or a file is ``unstable``.
+Exit 1 when any line is ``long``, ``long support`` or ``moved``, a comment word is lost, or a
+file is ``unstable``.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import importlib.util
+import io
 import multiprocessing
 import sys
 import time
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,16 +73,29 @@ def _check(job: tuple[str, int]) -> dict:
         "path": path,
         "plain": t1 - t0,
         "styled": t2 - t1,
-        "long": [(n, lines[n - 1]) for n in found["long"] if n not in support and n not in library],
+        "long": [(n, lines[n - 1]) for n in found["long"] if n not in support],
         "long_support": [(n, lines[n - 1]) for n in unwrapped_lines(formatted.code, line_length) if n in support],
-        "long_library": [(n, lines[n - 1]) for n in found["long"] if n in library],
+        "long_library": [(n, lines[n - 1]) for n in found["long"] if n in library and n not in support],
         "moved": found["moved"],
+        "comments_lost": sum((_comment_words(unformatted.code) - _comment_words(formatted.code)).values()),
         # the translation's own second-pass changes (benchmarks/idempotence.py) are not counted
         "unstable": again.code != formatted.code and plain_again.code == unformatted.code,
         "unstable_anyway": plain_again.code != unformatted.code,
         "warnings": [d.message for d in formatted.diagnostics if d.code == "format"],
         "changed": formatted.changed,
     }
+
+
+def _comment_words(code: str) -> collections.Counter:
+    """The words of the comments of ``code`` (``#``, ``#:`` and spacing left out)."""
+    words: collections.Counter = collections.Counter()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.COMMENT:
+                words.update(tok.string.lstrip("#:").split())
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return words
 
 
 def _block_lines(lines: list[str], begin: str, end: str) -> set[int]:
@@ -108,10 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     moved = [(r["path"], n) for r in results for n in r["moved"]]
     unstable = [r["path"] for r in results if r["unstable"]]
     long_support = [(r["path"], n, line) for r in results for n, line in r["long_support"]]
-    long_library = sum(len(r["long_library"]) for r in results)
+    long_library = sum(len(r["long_library"]) for r in results)  # counted in `long` too
     unstable_anyway = sum(r["unstable_anyway"] for r in results)
+    comments_lost = sum(r["comments_lost"] for r in results)
     for path, n, line in long:
-        print(f"long: {path}:{n}: {len(line)} columns")
+        print(f"long: {path}:{n}: {len(line)} columns: {line.strip()[:100]}")
     for path, n, line in long_support:
         print(f"long support: {path}:{n}: {len(line)} columns")
     for path, n in moved:
@@ -126,14 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{len(files)} files ({sum(r['changed'] for r in results)} changed), {time.perf_counter() - start:.0f} s")
     print(f"changed/added lines over {args.line_length} columns: {len(long)}")
+    print(f"  of which in definitions carried from library sources: {long_library}")
     print(f"support-code lines over {args.line_length} columns (but for string literals): {len(long_support)}")
-    print(f"lines over {args.line_length} columns in definitions copied from library sources"
-          f" (as the library wrote them): {long_library}")
     print(f"untouched lines not kept byte for byte: {len(moved)}")
+    print(f"comment words of the unformatted output missing from the formatted one: {comments_lost}")
     print(f"files a second translation changes because of the formatting: {len(unstable)}"
           f" (and {unstable_anyway} the translation changes on a second pass either way)")
     print(f"translation time without formatting {plain:.2f} s, with {styled:.2f} s: ratio {styled / max(plain, 1e-9):.2f}")
-    return 1 if long or long_support or moved or unstable else 0
+    return 1 if long or long_support or moved or unstable or comments_lost else 0
 
 
 if __name__ == "__main__":

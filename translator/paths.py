@@ -550,7 +550,8 @@ def translate_path(
         # as the command line does: the tree's support code in one module at the output root
         from .shared_support import MODULE, share_tree
 
-        shared, module = share_tree(translated, [item.target for item in plan], src_path, Path(dst))
+        shared, module = share_tree(translated, [item.target for item in plan], src_path, Path(dst),
+                                     settings.line_length if settings is not None else 88)
         try:
             if module is not None:
                 Path(dst).mkdir(parents=True, exist_ok=True)

@@ -148,11 +148,12 @@ def _existing(code: str | None) -> _Block | None:
 
 def share(
     results: list[Translation], targets: list[Path | None], out_root: Path, package: bool, own_root: str | None = None,
-    existing: str | None = None,
+    existing: str | None = None, line_length: int = 88,
 ) -> tuple[list[Translation], str | None]:
     """The results with their support blocks replaced by imports of one support module, and that
     module's code (None when no file has a block).  ``package``: the output root is a package
-    (the files import the module relatively); ``targets``: where each result is written.
+    (the files import the module relatively); ``targets``: where each result is written; an
+    import longer than ``line_length`` is laid out as black lays it out.
     ``existing``: the support module of the tree being translated (itself a translation); its
     definitions are kept in the new module, and a result written over it gets the new module."""
     imports: list[str] = []
@@ -199,7 +200,7 @@ def share(
         source = f"{'.' * depth}{MODULE}" if package else MODULE
         lines = results[i].code.splitlines(keepends=True)
         newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-        line = _import_line(source, names, newline)
+        line = _import_line(source, names, newline, line_length)
         for k, block in enumerate(reversed(blocks)):
             replacement = [newline, line, newline, newline] if k == len(blocks) - 1 else [newline, newline]
             if block.start == 0:
@@ -222,15 +223,17 @@ def share(
     return out, module
 
 
-def _import_line(source: str, names: list[str], newline: str) -> str:
+def _import_line(source: str, names: list[str], newline: str, line_length: int) -> str:
     one = f"from {source} import {', '.join(names)}"
-    if len(one) <= 100:
+    if len(one) <= line_length:
         return one + newline
     body = "".join(f"    {n},{newline}" for n in names)
     return f"from {source} import ({newline}{body}){newline}"
 
 
-def share_tree(results: list[Translation], targets: list[Path | None], src: Path, out: Path) -> tuple[list[Translation], str | None]:
+def share_tree(
+    results: list[Translation], targets: list[Path | None], src: Path, out: Path, line_length: int = 88
+) -> tuple[list[Translation], str | None]:
     """:func:`share` for the tree ``src`` translated into ``out`` (what the command line and
     ``translate_path`` both do): whether the tree is a package, and its own top-level name, are
     read from ``src``."""
@@ -240,4 +243,4 @@ def share_tree(results: list[Translation], targets: list[Path | None], src: Path
         existing: str | None = (src / f"{MODULE}.py").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         existing = None
-    return share(results, targets, out, is_package, own.name if own is not None else None, existing)
+    return share(results, targets, out, is_package, own.name if own is not None else None, existing, line_length)

@@ -326,7 +326,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         results = translate_many([p.src for p in plan], args.jobs, cache=_result_cache(args), settings=settings)
         if mode == "output" and len(srcs) == 1 and srcs[0].is_dir() and settings.libraries is not None:
-            results = iter(_share_support(list(results), plan, srcs[0], Path(args.output), stderr))
+            results = iter(_share_support(list(results), plan, srcs[0], Path(args.output), stderr,
+                                          settings.line_length))
 
     unreadable = report_skipped(skipped, progress.write, verbose=args.verbose)
     summary = Summary()
@@ -418,12 +419,12 @@ def _style(args: argparse.Namespace, config: ProjectConfig) -> dict:
     return style
 
 
-def _share_support(results: list, plan: list, src: Path, out: Path, stderr: IO[str]) -> list:
+def _share_support(results: list, plan: list, src: Path, out: Path, stderr: IO[str], line_length: int) -> list:
     """A tree's support code moved into one module at the output root (``shared_support``)."""
     from ..paths import write_if_changed
     from ..shared_support import MODULE, share_tree
 
-    shared, module = share_tree(results, [p.target for p in plan], src, out)
+    shared, module = share_tree(results, [p.target for p in plan], src, out, line_length)
     if module is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)

@@ -27,8 +27,8 @@ from typing import Iterable
 
 from ..diagnostics import MARKER
 
-__all__ = ["FormatResult", "changed_lines", "format_changed", "statement_spans", "unwrapped_lines", "wrap_markers",
-           "touched_lines"]
+__all__ = ["FormatResult", "changed_lines", "format_changed", "statement_spans", "unwrapped_lines", "wrap_comments",
+           "wrap_markers", "touched_lines"]
 
 _MARKER_START = f"# {MARKER}:"
 MARKER_CONTINUATION = "#   "  # a wrapped marker's further lines start so (after the indentation)
@@ -111,25 +111,79 @@ def touched_lines(ranges: Iterable[tuple[int, int]], spans: list[tuple[int, int]
 def wrap_markers(code: str, line_length: int, lines: set[int]) -> str:
     """``code`` with each marker comment line among ``lines`` (1-based) that is longer than
     ``line_length`` wrapped: the first line keeps the marker, later ones start ``#   ``."""
+    return _wrap_lines(code, lines, lambda body: _wrapped_marker(body, line_length))
+
+
+#: comments a tool reads (a wrapped one would lose its meaning or its effect): left as they are
+_PRAGMAS = ("#!", "# -*-", "# type:", "# noqa", "# fmt:", "# pragma", "# pylint:", "# mypy:", "# pyright:",
+            "# isort:", "# ruff:", "# torch2paddle:", "# yapf:")
+
+
+def wrap_comments(code: str, line_length: int, lines: set[int], keep: Iterable[str] = ()) -> str:
+    """``code`` with each long marker among ``lines`` wrapped (``wrap_markers``) and each other
+    comment line (a line holding only a comment) among them that is longer than ``line_length``
+    wrapped too, each further line starting as the first does (``#``, ``#:``, and the spaces
+    after): comments the translation wrote, such as those of definitions carried from a library
+    written to a longer line length (black wraps no comment).  Tool pragmas and lines equal to
+    one of ``keep`` (the input's own lines) are left as they are."""
+    kept = set(keep)
+    text = code.splitlines()
+    long = {n for n in lines if n <= len(text) and len(text[n - 1]) > line_length and text[n - 1].lstrip(" \t").startswith("#")}
+    if long:  # a line inside a multi-line string (a docstring's text) only looks like a comment
+        long -= multiline_string_lines(code)
+
+    def wrapped(body: str) -> list[str] | None:
+        return _wrapped_marker(body, line_length) or (None if body in kept else _wrapped_comment(body, line_length))
+
+    return _wrap_lines(code, long, wrapped)
+
+
+def _wrap_lines(code: str, lines: set[int], wrap) -> str:  # type: ignore[no-untyped-def]
+    """``code`` with each line among ``lines`` (1-based) replaced by the lines ``wrap`` gives for
+    it (its text without the line ending), when it gives any."""
     out = code.splitlines(keepends=True)
     changed = False
     for number in sorted(lines, reverse=True):
         text = out[number - 1] if number <= len(out) else ""
         body = text.rstrip("\r\n")
-        stripped = body.lstrip(" \t")
-        if len(body) <= line_length or not stripped.startswith(_MARKER_START):
+        parts = wrap(body)
+        if not parts:
             continue
-        indent = body[: len(body) - len(stripped)]
         newline = text[len(body):]
-        width = max(line_length - len(indent), 40)
-        wrapped = textwrap.wrap(
-            stripped[2:], width=width - 2, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
-        )
-        out[number - 1] = "".join(f"{indent}# {part}{newline or chr(10)}" for part in wrapped)
+        out[number - 1] = "".join(f"{part}{newline or chr(10)}" for part in parts)
         if not newline:
             out[number - 1] = out[number - 1][:-1]
         changed = True
     return "".join(out) if changed else code
+
+
+def _wrapped_marker(body: str, line_length: int) -> list[str] | None:
+    stripped = body.lstrip(" \t")
+    if len(body) <= line_length or not stripped.startswith(_MARKER_START):
+        return None
+    indent = body[: len(body) - len(stripped)]
+    width = max(line_length - len(indent), 40)
+    parts = textwrap.wrap(
+        stripped[2:], width=width - 2, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    )
+    return [f"{indent}# {part}" for part in parts]
+
+
+def _wrapped_comment(body: str, line_length: int) -> list[str] | None:
+    stripped = body.strip(" \t")
+    if len(body) <= line_length or not stripped.startswith("#") or stripped.lower().startswith(_PRAGMAS):
+        return None
+    indent = body[: len(body) - len(body.lstrip(" \t"))]
+    rest = stripped.lstrip("#:")
+    words = rest.lstrip(" ")
+    prefix = stripped[: len(stripped) - len(rest)] + (rest[: len(rest) - len(words)] or " ")
+    if not words:
+        return None
+    width = max(line_length - len(indent) - len(prefix), 20)
+    parts = textwrap.wrap(words, width=width, break_long_words=False, break_on_hyphens=False)
+    if len(parts) < 2:
+        return None  # one word too long for any line: left as it was
+    return [f"{indent}{prefix}{part}" for part in parts]
 
 
 def joined_markers(comments: Iterable[str]) -> set[str]:
@@ -191,7 +245,7 @@ def format_changed(
     ranges = changed_lines(source, code)
     if not ranges:
         return FormatResult(_restore(code, newline))
-    code = wrap_markers(code, line_length, {n for lo, hi in ranges for n in range(lo, hi + 1)})
+    code = wrap_comments(code, line_length, {n for lo, hi in ranges for n in range(lo, hi + 1)}, source.splitlines())
     ranges = changed_lines(source, code)
     if skip is not None:
         ranges = _without_lines(ranges, code, skip)
@@ -291,15 +345,29 @@ def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]]) -> str
             continue
         out.extend(lines[done : start - 1])
         chunk = "".join(lines[start - 1 : end])
+        # a statement wholly new (a definition carried from a library, the same in several
+        # files of a tree) is formatted once per process
+        run = _black_whole if inside == [(1, end - start + 1)] else black.format_str
         if not chunk.endswith("\n"):
-            chunk += "\n"
-            formatted = black.format_str(chunk, mode=mode, lines=inside).rstrip("\n")
+            formatted = run(chunk + "\n", mode=mode, lines=inside).rstrip("\n")
         else:
-            formatted = black.format_str(chunk, mode=mode, lines=inside)
+            formatted = run(chunk, mode=mode, lines=inside)
         out.append(formatted)
         done = end
     out.extend(lines[done:])
     return "".join(out)
+
+
+def _black_whole(chunk: str, *, mode, lines: list[tuple[int, int]]) -> str:  # type: ignore[no-untyped-def]
+    """black on the whole of ``chunk`` (``lines`` covers it), once per process and style."""
+    import black
+
+    return _black_cached(black.format_str, chunk, mode, tuple(lines))
+
+
+@functools.lru_cache(maxsize=512)
+def _black_cached(format_str, chunk: str, mode, lines: tuple[tuple[int, int], ...]) -> str:  # type: ignore[no-untyped-def]
+    return format_str(chunk, mode=mode, lines=list(lines))
 
 
 def _without_lines(ranges: list[tuple[int, int]], code: str, between: tuple[str, str]) -> list[tuple[int, int]]:
@@ -363,11 +431,15 @@ def check_output(source: str, unformatted: str, formatted: str, line_length: int
     Each a list of 1-based line numbers (of ``formatted`` and ``unformatted``)."""
     f_lines = formatted.splitlines()
     long = []
+    in_strings: set[int] | None = None
     for lo, hi in changed_lines(source, formatted):
         for n in range(lo, hi + 1):
             line = f_lines[n - 1]
             if len(line) > line_length and not _long_because_of_a_string(line, line_length):
-                long.append(n)
+                if in_strings is None:
+                    in_strings = multiline_string_lines(formatted)
+                if n not in in_strings:
+                    long.append(n)
     u_lines = unformatted.splitlines()
     kept = set()
     for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, source.splitlines(), u_lines, autojunk=False).get_opcodes():
@@ -383,6 +455,25 @@ def check_output(source: str, unformatted: str, formatted: str, line_length: int
         if tag == "equal":
             same.update(range(i1 + 1, i2 + 1))
     return {"long": long, "moved": sorted(untouched - same)}
+
+
+def multiline_string_lines(code: str) -> set[int]:
+    """The 1-based numbers of the lines inside a string literal that spans several lines (a
+    docstring's text): black leaves those as written, however long."""
+    out: set[int] = set()
+    fstring_start = getattr(tokenize, "FSTRING_START", None)  # Python 3.12: f-strings in pieces
+    opened = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                out.update(range(tok.start[0], tok.end[0] + 1))
+            elif fstring_start is not None and tok.type == fstring_start:
+                opened = tok.start[0]
+            elif fstring_start is not None and tok.type == tokenize.FSTRING_END and tok.end[0] > opened:  # type: ignore[attr-defined]
+                out.update(range(opened, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return out
 
 
 def _long_because_of_a_string(line: str, line_length: int) -> bool:

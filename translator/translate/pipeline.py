@@ -267,14 +267,16 @@ def _translate_nested(
 
 
 def _format_reference(code: str, combined: libraries.Combined, shown: str) -> str:
-    """The combined text with every line of the file that combining itself rewrote (``m.X``
-    written ``X``, an import replaced) made unequal to it, so that formatting, which formats
-    only the lines that differ from this text, treats those lines as the translation's own."""
+    """The combined text with every line that is not a line of the file kept as it was made
+    unequal to it: the carried definitions (new code in the output, formatted like any other)
+    and the lines of the file that combining itself rewrote (``m.X`` written ``X``, an import
+    replaced).  Formatting formats only the lines that differ from this text, so it treats
+    those lines as the translation's own."""
     original = code.splitlines(keepends=True)
     lines = combined.code.splitlines(keepends=True)
     for i, line in enumerate(lines):
         origin = combined.origins[i] if i < len(combined.origins) else None
-        if origin is not None and origin[0] == shown and not (
+        if origin is None or origin[0] != shown or not (
             0 < origin[1] <= len(original) and original[origin[1] - 1] == line
         ):
             lines[i] = "\0" + line
