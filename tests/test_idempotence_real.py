@@ -250,3 +250,23 @@ def test_module_alias_carries_nothing_when_one_name_cannot_be_carried(tmp_path):
     # unchanged look-alike: every name carried, the uses are rewritten
     good = translate_source(src.replace("mods.__dict__[name]", "mods.Net"), path=str(user)).code
     assert "class Net(paddle.nn.Layer):" in good and "def check(m: Net):" in good
+
+
+PROMOTED_ONLY_WITH_ARANGE = (
+    "import torch\nfrom torchvision.ops import roi_align\n\n\n"
+    "def f(x: torch.Tensor, boxes, k):\n    y = roi_align(x, boxes, 7)\n"
+    "    return (x.to(torch.int64) - k).to(torch.int64), y\n\n\n"
+    "q = torch.nn.quantized.FloatFunctional()  # no rule: torch stays imported\n"
+)
+
+
+def test_support_code_does_not_turn_the_promotion_pass_on():
+    # torchvision/ops/poolers.py: the promotion pass runs on files that make integer tensors
+    # (arange, meshgrid); the first pass's support code (roi_align's) calls paddle.arange, so
+    # the second pass promoted `x.astype(int64) - k` which the first had left
+    once, twice = _twice(PROMOTED_ONLY_WITH_ARANGE)
+    assert "paddle.arange(" in once and "(x.astype(paddle.int64) - k).astype(paddle.int64)" in once
+    assert twice == once
+    # unchanged look-alike: an arange of the file's own turns the pass on
+    own = translate_source(PROMOTED_ONLY_WITH_ARANGE.replace("y = roi_align(x, boxes, 7)", "y = torch.arange(3)")).code
+    assert "_torch_sub(x.astype(paddle.int64), k).astype(paddle.int64)" in own

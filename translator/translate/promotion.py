@@ -27,7 +27,7 @@ import libcst as cst
 
 from .resolve import dotted_name as _dotted
 from .resolve import walk
-from .support import SNIPPETS, Snippet
+from .support import FOOTER, HEADER, SNIPPETS, Snippet
 
 __all__ = ["promote", "may_need"]
 
@@ -77,8 +77,23 @@ def _torch_{_name}(a: Any, b: Any) -> Any:
 
 
 def may_need(code: str) -> bool:
-    """Cheap test on the torch source: only code that makes integer tensors can need the pass."""
-    return "arange" in code or "meshgrid" in code
+    """Cheap test on the torch source: only code that makes integer tensors can need the pass.
+    Support code a first pass wrote (``paddle.arange`` in a helper) does not count: translated
+    again, the file must be promoted exactly as it was the first time."""
+    if "arange" not in code and "meshgrid" not in code:
+        return False
+    if HEADER not in code:
+        return True
+    outside, inside = [], False
+    for line in code.splitlines():
+        if line.rstrip() == HEADER:
+            inside = True
+        elif line.rstrip() == FOOTER:
+            inside = False
+        elif not inside:
+            outside.append(line)
+    text = "\n".join(outside)
+    return "arange" in text or "meshgrid" in text
 
 
 def _is_number(node: cst.BaseExpression) -> bool:
