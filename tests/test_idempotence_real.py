@@ -270,3 +270,25 @@ def test_support_code_does_not_turn_the_promotion_pass_on():
     # unchanged look-alike: an arange of the file's own turns the pass on
     own = translate_source(PROMOTED_ONLY_WITH_ARANGE.replace("y = roi_align(x, boxes, 7)", "y = torch.arange(3)")).code
     assert "_torch_sub(x.astype(paddle.int64), k).astype(paddle.int64)" in own
+
+
+RULED_NAME_OF_THE_FILES_OWN = (
+    "import torch\nfrom torchvision.transforms import functional as _F\n\n\n"
+    "def to_tensor(x):\n    return _F.to_tensor(x)\n\n\n"
+    "def size(x: torch.Tensor):\n    return _F.get_image_size(x)\n"
+)
+
+
+def test_module_alias_name_with_a_rule_and_a_namesake_in_the_file():
+    # torchvision/transforms/v2/functional/_deprecated.py (and v2/_color.py): `_F.to_tensor` has a
+    # rule but the file defines its own to_tensor; the whole module was refused, the engine
+    # translated `_F.to_tensor` anyway, and a second pass carried the other names
+    once, twice = _twice(RULED_NAME_OF_THE_FILES_OWN)
+    assert "from paddle.vision.transforms.functional import to_tensor as to_tensor_functional\n" in once
+    assert "return to_tensor_functional(x)" in once and "def get_image_size(" in once
+    assert "_F." not in once and "TODO" not in once
+    assert twice == once
+    # unchanged look-alike: without a namesake the name is imported as itself
+    plain = translate_source(RULED_NAME_OF_THE_FILES_OWN.replace("def to_tensor(x)", "def convert(x)")).code
+    assert "from paddle.vision.transforms.functional import to_tensor\n" in plain
+    assert "return to_tensor(x)" in plain

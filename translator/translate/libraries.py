@@ -306,12 +306,20 @@ def _module_alias(reads: Reads, local: str, qual: str, gather: Gatherer, extra: 
         spelled = gather.ruled(target) or (target if gather.covered(target) else None)
         if spelled is not None:
             parent_mod, _, name = spelled.rpartition(".")
-            if not gather.claim(name, f"import of {spelled}", where, target):
-                return False
-            text = f"from {parent_mod} import {name}"
+            meaning, final = f"import of {spelled}", name
+            if gather.globals.get(name) not in (None, meaning):
+                # the file has a `name` of its own: imported under another name (refusing the
+                # whole module left this use to the engine, and a second pass carried the rest)
+                base, n = f"{name}_{qual.rsplit('.', 1)[-1].lstrip('_')}", 1
+                final = base
+                while gather.globals.get(final) not in (None, meaning):
+                    n += 1
+                    final = f"{base}{n}"
+            gather.globals[final] = meaning
+            text = f"from {parent_mod} import {name}" + (f" as {final}" if final != name else "")
             if text not in extra:
                 extra.append(text)
-            names[attr] = name
+            names[attr] = final
             continue
         found = gather.resolve(target)
         if isinstance(found, str):
