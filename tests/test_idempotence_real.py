@@ -292,3 +292,30 @@ def test_module_alias_name_with_a_rule_and_a_namesake_in_the_file():
     plain = translate_source(RULED_NAME_OF_THE_FILES_OWN.replace("def to_tensor(x)", "def convert(x)")).code
     assert "from paddle.vision.transforms.functional import to_tensor\n" in plain
     assert "return to_tensor(x)" in plain
+
+
+INPLACE_WITH_A_TENSOR_MADE_IN_THE_FILE = '''import torch
+
+
+def f(img: torch.Tensor, fill):
+    img, mask = torch.tensor_split(img, indices=(-1,), dim=-3)
+    fill_img = torch.tensor(fill, dtype=img.dtype).view(1, -1, 1, 1)
+    return img.sub_(fill_img).mul_(mask).add_(fill_img)
+'''
+
+
+def test_inplace_arithmetic_with_a_paddle_tensor_operand_is_kept_on_a_second_pass():
+    # torchvision/transforms/v2/functional/_geometry.py: `float_img.sub_(fill_img)` with
+    # fill_img = torch.tensor(...); read again, fill_img = paddle.to_tensor(...) was not known
+    # to be a tensor (T2P102 on subtract_ and add_, later `_torch_sub_(...)`). torch.tensor_split
+    # keeps torch imported, so the second pass translates the file.
+    once, twice = _twice(INPLACE_WITH_A_TENSOR_MADE_IN_THE_FILE)
+    assert "return img.subtract_(fill_img).multiply_(mask).add_(fill_img)\n" in once
+    assert twice == once
+    # unchanged look-alikes: an operand of unknown kind still goes through the support code
+    # deciding at run time, and so does a Paddle operand of a torch spelling (sub_)
+    unknown = translate_source(INPLACE_WITH_A_TENSOR_MADE_IN_THE_FILE.replace(
+        "fill_img = torch.tensor(fill, dtype=img.dtype).view(1, -1, 1, 1)", "fill_img = fill")).code
+    assert "return _torch_add_(_torch_sub_(img, fill_img).multiply_(mask), fill_img)\n" in unknown
+    spelled = translate_source("import torch\nimport paddle\n\n\ndef f(x: torch.Tensor):\n    return x.sub_(paddle.ones([1]))\n")
+    assert "return _torch_sub_(x, paddle.ones([1]))\n" in spelled.code

@@ -40,6 +40,7 @@ class Engine(Protocol):
     def is_layer_expr(self, expr: cst.BaseExpression) -> bool: ...
     def is_optimizer_expr(self, expr: cst.BaseExpression) -> bool: ...
     def is_device_expr(self, expr: cst.BaseExpression) -> bool: ...
+    def is_paddle_tensor_expr(self, expr: cst.BaseExpression) -> bool: ...
 
 
 class TranslateContext:
@@ -173,6 +174,10 @@ class TranslateContext:
 
     def is_tensor(self, expr: cst.BaseExpression) -> bool:
         return self._tr.is_tensor_expr(self._as_written(expr))
+
+    def is_paddle_tensor(self, expr: cst.BaseExpression) -> bool:
+        """Known to hold a Paddle value (``paddle.to_tensor(...)``: a translation read again)."""
+        return self._tr.is_paddle_tensor_expr(self._as_written(expr))
 
     def is_layer(self, expr: cst.BaseExpression) -> bool:
         """Known to be an nn.Module (see the evidence in rules/tensor_methods.toml)."""

@@ -14,7 +14,7 @@ import libcst as cst
 
 from .expressions import chain_root, is_tensor_class
 from .inference import Inference
-from .kinds import DEVICE, OPTIMIZER, TENSOR, Kind, is_layer, is_non_torch
+from .kinds import DEVICE, FOREIGN, OPTIMIZER, TENSOR, Kind, is_layer, is_non_torch
 
 if TYPE_CHECKING:
     from ..rules import RuleTable
@@ -69,6 +69,10 @@ class EvidenceMixin:
         if isinstance(expr, cst.Name) and expr.value == "self" and self.scopes.current_class_is_layer():
             return True
         return is_layer(self.kind_here(expr))
+
+    def is_paddle_tensor_expr(self, expr: cst.BaseExpression) -> bool:
+        """A value made by Paddle (or numpy): what a first pass wrote, read again."""
+        return self.kind_here(expr) == FOREIGN
 
     def is_optimizer_expr(self, expr: cst.BaseExpression) -> bool:
         return self.kind_here(expr) == OPTIMIZER

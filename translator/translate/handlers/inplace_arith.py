@@ -85,7 +85,9 @@ def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outco
     if ctx.is_tensor(recv):
         if is_number_literal(other) and (alpha is None or is_number_literal(alpha)):
             return _number_form(call, rule.name, _scaled(other, alpha))
-        if ctx.is_tensor(other):
+        if ctx.is_tensor(other) or (rule.name == method and alpha is None and ctx.is_paddle_tensor(other)):
+            # a Paddle tensor operand of Paddle's own spelling (`x.subtract_(paddle.to_tensor(
+            # ...))`, a translation read again) is already right
             return method_call(call, method, [cst.Arg(_scaled(other, alpha))])
     args = [cst.Arg(recv), cst.Arg(other)]
     if alpha is not None:
