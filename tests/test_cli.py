@@ -590,3 +590,18 @@ def test_python_dash_m_entry_point(tmp_path):
         [sys.executable, "-m", "translator.cli", "translate", "a.py"], cwd=tmp_path, capture_output=True, timeout=60
     )
     assert proc.returncode == 0 and b"paddle.nn" in proc.stdout
+
+
+def test_python_dash_m_ends_with_the_exit_code_and_every_byte_written(tmp_path):
+    """The script ends a ``translate`` run without the interpreter's teardown (cli.entry): the
+    exit code is main's and stdout/stderr are flushed first, however much was printed."""
+    body = "".join(f"def f{i}(x):\n    return torch.sigmoid(x) + {i}\n\n\n" for i in range(300))
+    (tmp_path / "big.py").write_text("import torch\n\n\n" + body)
+    (tmp_path / "left.py").write_text("import torch\n\nx = torch.frobnicate(1)\n")
+    proc = subprocess.run([sys.executable, "-m", "translator.cli", "translate", "big.py", "--no-cache", "--no-format"],
+                          cwd=tmp_path, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count(b"paddle.nn.functional.sigmoid(x)") == 300 and proc.stdout.endswith(b"+ 299\n\n\n")
+    proc = subprocess.run([sys.executable, "-m", "translator.cli", "translate", "left.py", "--strict", "--no-cache"],
+                          cwd=tmp_path, capture_output=True, timeout=120)
+    assert proc.returncode == 1 and b"left.py:3:" in proc.stderr and b"torch.frobnicate" in proc.stdout

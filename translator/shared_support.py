@@ -49,7 +49,7 @@ def _blocks(code: str) -> list[_Block] | None:
     out: list[_Block] = []
     i = 0
     while i < len(lines):
-        head = next((b for b in _BLOCKS if lines[i].startswith(b[0])), None)
+        head = next((b for b in _BLOCKS if lines[i].startswith(b[0])), None) if lines[i].startswith("# --- ") else None
         if head is None:
             i += 1
             continue
@@ -103,14 +103,18 @@ def _bound(stmt: ast.stmt) -> tuple[str, ...]:
     return ()
 
 
-def _top_imports(code: str, own_root: str | None) -> list[str]:
-    """The file's absolute top-level imports (what its carried definitions may use), without
-    left-over torch imports and imports of the file's own package."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
+def _top_imports(code: str, blocks: list[_Block], own_root: str | None) -> list[str]:
+    """The file's absolute top-level imports outside its ``blocks`` (what its carried
+    definitions may use), without left-over torch imports and imports of the file's own
+    package.  The blocks' own imports are in ``_Block.imports``; leaving the blocks out (whole
+    top-level statements) spares parsing them a second time."""
     lines = code.splitlines(keepends=True)
+    kept = lines[:]
+    for block in blocks:  # blank the blocks' lines: line numbers stay those of ``code``
+        kept[block.start : block.end] = ["\n"] * (block.end - block.start)
+    tree = _parse_imports_part(kept)
+    if tree is None:
+        return []
     out = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
@@ -146,6 +150,27 @@ def _existing(code: str | None) -> _Block | None:
     return _read_block("".join(code.splitlines(keepends=True)[start:]))
 
 
+def _parse_imports_part(lines: list[str]) -> ast.Module | None:
+    """The module of ``lines`` as far as its top-level imports go (None when it does not parse).
+
+    A top-level import starts a line at column 0 (``import``, ``from``) or follows a ``;``, so
+    the text is cut before the first line after the last such line that starts at column 0 (not
+    a comment).  Such a line begins a top-level statement, or lies inside a string or brackets
+    left open (then the cut text does not parse and the whole text is parsed): the statements
+    before it are the file's, and no top-level import follows.  Most files' imports are their
+    first lines, so this spares parsing the rest."""
+    last = max((i for i, line in enumerate(lines) if line.startswith(("import", "from")) or ";" in line), default=-1)
+    cut = next((j for j in range(last + 1, len(lines)) if lines[j][:1].strip() not in ("", "#")), len(lines))
+    try:
+        return ast.parse("".join(lines[:cut]))
+    except SyntaxError:
+        pass
+    try:
+        return ast.parse("".join(lines)) if cut < len(lines) else None
+    except SyntaxError:
+        return None
+
+
 def share(
     results: list[Translation], targets: list[Path | None], out_root: Path, package: bool, own_root: str | None = None,
     existing: str | None = None, line_length: int = 88,
@@ -178,8 +203,9 @@ def share(
         if clash:
             continue
         names: list[str] = []
+        top = _top_imports(result.code, blocks, own_root)
         for block in blocks:
-            for imp in [*_top_imports(result.code, own_root), *block.imports]:
+            for imp in [*top, *block.imports]:
                 if imp not in imports:
                     imports.append(imp)
             for bound, code in block.definitions:

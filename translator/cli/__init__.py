@@ -30,7 +30,7 @@ from ..report import REPORT_SCHEMA_VERSION
 from . import sync, translate
 from .output import err, format_diagnostic, missing_extra
 
-__all__ = ["main", "build_parser", "format_diagnostic", "REPORT_SCHEMA_VERSION"]
+__all__ = ["main", "entry", "build_parser", "format_diagnostic", "REPORT_SCHEMA_VERSION"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +84,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         _quiet_stdout()
         err(f"cannot write the output: {exc.strerror or exc}")
         return 2
+
+
+def entry() -> None:
+    """The ``torch2paddle`` script and ``python -m translator.cli``: :func:`main`, then the exit.
+
+    After ``translate`` the process ends without tearing the interpreter down: freeing every
+    object it made one by one (the rule table, the library sources read, the translated
+    modules) takes up to a tenth of a run.  Nothing is left to do by then: the outputs are
+    written (atomically), worker processes are gone, and stdout and stderr are flushed here
+    (a flush that fails takes the ordinary exit, which reports it as before)."""
+    code = main()
+    if sys.argv[1:2] == ["translate"]:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
 
 
 def _stdout_broken() -> bool:

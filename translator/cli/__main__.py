@@ -1,7 +1,5 @@
 """``python -m translator.cli``: the same as the ``torch2paddle`` script."""
 
-import sys
+from . import entry
 
-from . import main
-
-sys.exit(main())
+entry()

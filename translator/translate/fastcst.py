@@ -153,7 +153,10 @@ def _inert_subtrees(
             inert.update(map(id, idle))
         return relevant
 
-    rec(module)
+    try:
+        rec(module)
+    finally:
+        del rec  # a recursive closure refers to itself: freed now, not by the cycle collector
     return inert, seen
 
 

@@ -72,7 +72,7 @@ class Inference(ExpressionKinds):
         self.table = table
         self.pre = pre
         self.scopes = scopes
-        self.class_is_layer = class_is_layer
+        self.class_is_layer: Callable[[cst.ClassDef], bool] | None = class_is_layer  # read by ``run`` only
         self.states: dict[int, State] = {}  # id(statement) -> the state before it
         self.frames: dict[int, _Frame] = {}  # id(function) -> its frame
         self.returns: dict[int, Kind] = {}  # id(function) -> what it returns
@@ -112,13 +112,16 @@ class Inference(ExpressionKinds):
             self.returns, self.attrs, self.params, self.module_final = found
         self.recording = False
         self.statement = 0
+        # the check is a method of the translator, which holds this object: dropped, so that the
+        # translator and its trees are freed as soon as it is done, without the cycle collector
+        self.class_is_layer = None
 
     def _register_classes(self, body: Iterable[cst.CSTNode]) -> None:
         for stmt in body:
             if isinstance(stmt, cst.ClassDef) and stmt.name.value not in self.classes:
                 bases = [b.value.value for b in stmt.bases if isinstance(b.value, cst.Name) and b.value.value in self.classes]
                 methods = {s.name.value: s for s in stmt.body.body if isinstance(s, cst.FunctionDef)}
-                layer = self.class_is_layer(stmt) or any(self.classes[b].is_layer for b in bases)
+                layer = self.class_is_layer is not None and self.class_is_layer(stmt) or any(self.classes[b].is_layer for b in bases)
                 foreign = any(self.classes[b].foreign for b in bases) or any(
                     (self._other_qualname(b.value) or "").split(".")[0] == "paddle" for b in stmt.bases
                 )

@@ -71,7 +71,10 @@ def _holders(module: cst.Module, match: Callable[[cst.SimpleStatementLine], bool
             found.add(id(node))
         return hit
 
-    rec(module)
+    try:
+        rec(module)
+    finally:
+        del rec  # a recursive closure refers to itself: freed now, not by the cycle collector
     return found
 
 

@@ -154,7 +154,10 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor, skip: set[int] | None = Non
         if leave is not None:
             leave(visitor, n)
 
-    rec(node)
+    try:
+        rec(node)
+    finally:
+        del rec  # a recursive closure refers to itself: freed now, not by the cycle collector
 
 
 def is_torch_name(qualname: str) -> bool:
