@@ -54,7 +54,9 @@ MODELS: list[Model] = [
     Model("monai_unetr", "monai", f"{_NETS}.unetr", "UNETR", ((1, 1, 32, 32),),
           kwargs=dict(in_channels=1, out_channels=2, img_size=(32, 32), feature_size=4, hidden_size=32,
                       mlp_dim=64, num_heads=2, spatial_dims=2)),
-    Model("monai_swinunetr", "monai", f"{_NETS}.swin_unetr", "SwinUNETR", ((1, 1, 32, 32),),
+    # 64 x 64: torch's InstanceNorm refuses the 1 x 1 bottleneck of 32 x 32 in training mode
+    # (the BatchNorm statistics are randomized by a training-mode pass)
+    Model("monai_swinunetr", "monai", f"{_NETS}.swin_unetr", "SwinUNETR", ((1, 1, 64, 64),),
           kwargs=dict(in_channels=1, out_channels=2, feature_size=12, depths=(1, 1, 1, 1), num_heads=(1, 1, 1, 1),
                       spatial_dims=2)),
     Model("xt_encoder", "x-transformers", "xtransformers_lm", "encoder", ((2, 8),), script="xtransformers_lm.py",

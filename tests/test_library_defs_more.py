@@ -156,3 +156,19 @@ def test_shared_support_keeps_lazy_annotations(tmp_path):
     eager = _with_block("import paddle")
     out, module = share([eager], [tmp_path / "a.py"], tmp_path, False)
     assert module is not None and "__future__" not in module
+
+
+def test_lazy_annotations_need_no_module_level_import():
+    code = textwrap.dedent("""
+        from __future__ import annotations
+
+        import torch
+
+        def f(x: torch.frobnicate) -> torch.frobnicate:
+            return torch.frobnicate(x)
+        """).lstrip("\n")
+    out = translate_source(code, settings=Settings(format=False, libraries=())).code
+    lines = out.splitlines()
+    assert "import torch" not in lines and "    import torch" in lines, out  # in the function only
+    eager = code.replace("from __future__ import annotations\n\n", "")
+    assert "import torch" in translate_source(eager, settings=Settings(format=False, libraries=())).code.splitlines()

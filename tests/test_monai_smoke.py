@@ -51,3 +51,35 @@ def test_unet_from_user_code_matches_torch(tmp_path):
         expected = t_model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(p_model(paddle.to_tensor(x)).numpy(), expected, atol=1e-4, rtol=1e-4)
     assert not [l for l in out.code.splitlines() if l.startswith(("import torch", "from torch", "import monai", "from monai"))]
+
+
+def test_vit_from_user_code_matches_torch(tmp_path):
+    # monai's ViT initializes its weights with trunc_normal_(tensor, ...): in-place arithmetic on
+    # a receiver and operands of unknown kind (translated through support code deciding at run
+    # time) and imports einops by name at run time (optional_import("einops.layers.torch"))
+    _monai()
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("einops.layers.paddle")
+    import paddle
+
+    kwargs = ("in_channels=1, img_size=(32, 32), patch_size=(8, 8), hidden_size=32, mlp_dim=64, num_layers=1,"
+              " num_heads=2, spatial_dims=2, classification=True, num_classes=3")
+    src = f"import torch\nfrom monai.networks.nets import ViT\n\n\ndef build():\n    return ViT({kwargs})\n"
+    out = translate_source(src, path=str(tmp_path / "user.py"), settings=Settings(format=False, libraries=("monai",)))
+    assert "_torch_mul_(tensor, std * math.sqrt(2.0))" in out.code
+    assert "einops.layers.torch" not in out.code.split("# --- end of translated definitions ---")[0]
+    p_mod = load_module_from_code(out.code, "monai_vit_p", tmp_path)
+    from monai.networks.nets import ViT
+
+    torch.manual_seed(0)
+    t_model = eval(f"ViT({kwargs})", {"ViT": ViT})
+    paddle.seed(0)
+    p_model = p_mod.build()
+    torch_to_paddle(t_model, p_model)
+    x = np.random.default_rng(0).standard_normal((1, 1, 32, 32)).astype("float32")
+    t_model.eval()
+    p_model.eval()
+    with torch.no_grad():
+        expected = t_model(torch.from_numpy(x))[0].numpy()
+    np.testing.assert_allclose(p_model(paddle.to_tensor(x))[0].numpy(), expected, atol=1e-4, rtol=1e-4)
+    assert not [l for l in out.code.splitlines() if l.startswith(("import torch", "from torch", "import monai", "from monai"))]

@@ -9,7 +9,8 @@ name (after its docstring) and removed from the module.  Inside a function, a us
 an ``if`` gets the import at the top of that branch instead (``if self.flash:`` code left as
 torch needs torch only when the flag is set), unless the function around it needs it anyway.  A use evaluated when the module is
 imported (module-level code, a class body at module level, a decorator, a default value, an
-annotation) keeps the module-level import, as does a name some function declares ``global``.
+annotation) keeps the module-level import, as does a name some function declares ``global``;
+under ``from __future__ import annotations`` an annotation is never evaluated and needs none.
 
 Diagnostics and markers do not change; only where ``import torch`` stands does.
 """
@@ -39,6 +40,7 @@ def contain_leftovers(module: cst.Module, package: str | None, libraries: tuple[
     if not imported:
         return module
     uses = _Uses(set(imported), package)
+    uses.lazy = _lazy_annotations(module)
     walk(module, uses)
     where = uses.where()
     movable = {
@@ -114,6 +116,11 @@ class _Uses(Prepass, _UsedNames):
         self.declared_global: set[str] = set()
         self._uses: list[tuple[str, cst.FunctionDef | cst.IndentedBlock | None, tuple[Scope, ...]]] = []
         self.branches: set[int] = set()  # ids of the indented blocks of `if` branches inside functions
+
+    lazy = False  # `from __future__ import annotations`: an annotation is never evaluated
+
+    def visit_Annotation(self, node: cst.Annotation) -> bool:
+        return not self.lazy  # (a string then; it needs no import)
 
     def visit_If(self, node: cst.If) -> None:
         if self.functions and self.functions[-1] is not None:  # (the test is walked before the body)
@@ -249,6 +256,17 @@ class _Move(_Transformer):
             return None
         keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return small.with_changes(names=keep)
+
+
+def _lazy_annotations(module: cst.Module) -> bool:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if (isinstance(small, cst.ImportFrom) and dotted_name(small.module or cst.Name("_")) == "__future__"
+                        and not isinstance(small.names, cst.ImportStar)
+                        and any(dotted_name(a.name) == "annotations" for a in small.names)):
+                    return True
+    return False
 
 
 def _is_docstring(stmt: cst.BaseStatement) -> bool:
