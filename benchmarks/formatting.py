@@ -15,12 +15,15 @@ formatting (default: the installed torchvision's ``models/`` and ``samples/torch
 * of the ``long`` lines, those inside definitions carried from library sources (torchvision's
   ``Conv2dNormActivation`` written into a model's file): new code in the output, formatted like
   any other, shown apart so a regression there is easy to see;
-* the time spent with and without formatting, as a ratio from the same run.
+* the time spent with and without formatting, as a ratio from the same run;
+* for each folder, the same ``long`` count on the folder translated as a tree (``translate DIR
+  -o OUT/``: support code and carried definitions moved into ``_torch2paddle_support.py``, which
+  each file imports): lines of the output that are no line of the input (``long in tree``).
 
     python benchmarks/formatting.py [DIR ...] [--line-length 88] [--jobs 2]
 
-Exit 1 when any line is ``long``, ``long support`` or ``moved``, a comment word is lost, or a
-file is ``unstable``.
+Exit 1 when any line is ``long``, ``long support``, ``long in tree`` or ``moved``, a comment
+word is lost, or a file is ``unstable``.
 """
 
 from __future__ import annotations
@@ -98,6 +101,33 @@ def _comment_words(code: str) -> collections.Counter:
     return words
 
 
+def _tree_long(folder: Path, line_length: int) -> list[tuple[str, int, str]]:
+    """The lines over ``line_length`` of ``folder`` translated as a tree that are no line of
+    the input file (nor long only because of a string literal)."""
+    import tempfile
+
+    from translator.paths import translate_path
+    from translator.settings import Settings
+    from translator.translate.formatting import _long_because_of_a_string, multiline_string_lines
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out_root = Path(tmp) / folder.name
+        translate_path(folder, out_root, settings=Settings(trust_parser=True, line_length=line_length))
+        found = []
+        for out in sorted(out_root.rglob("*.py")):
+            source = folder / out.relative_to(out_root)
+            known = set(source.read_text(encoding="utf-8").splitlines()) if source.is_file() else set()
+            code = out.read_text(encoding="utf-8")
+            strings: set[int] | None = None
+            for n, line in enumerate(code.splitlines(), 1):
+                if len(line) <= line_length or line in known or _long_because_of_a_string(line, line_length):
+                    continue
+                strings = multiline_string_lines(code) if strings is None else strings
+                if n not in strings:
+                    found.append((str(out.relative_to(out_root)), n, line))
+    return found
+
+
 def _block_lines(lines: list[str], begin: str, end: str) -> set[int]:
     """The lines from a ``begin`` comment line to its ``end`` line: the support block (the
     snippets' text, formatted by black) or the definitions copied from library sources."""
@@ -131,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     long_library = sum(len(r["long_library"]) for r in results)  # counted in `long` too
     unstable_anyway = sum(r["unstable_anyway"] for r in results)
     comments_lost = sum(r["comments_lost"] for r in results)
+    tree_long = [(str(d), *hit) for d in dirs if d.is_dir() for hit in _tree_long(d, args.line_length)]
+    for folder, path, n, line in tree_long:
+        print(f"long in tree: {folder}: {path}:{n}: {len(line)} columns: {line.strip()[:100]}")
     for path, n, line in long:
         print(f"long: {path}:{n}: {len(line)} columns: {line.strip()[:100]}")
     for path, n, line in long_support:
@@ -149,12 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"changed/added lines over {args.line_length} columns: {len(long)}")
     print(f"  of which in definitions carried from library sources: {long_library}")
     print(f"support-code lines over {args.line_length} columns (but for string literals): {len(long_support)}")
+    print(f"lines over {args.line_length} columns in the folders translated as trees: {len(tree_long)}")
     print(f"untouched lines not kept byte for byte: {len(moved)}")
     print(f"comment words of the unformatted output missing from the formatted one: {comments_lost}")
     print(f"files a second translation changes because of the formatting: {len(unstable)}"
           f" (and {unstable_anyway} the translation changes on a second pass either way)")
     print(f"translation time without formatting {plain:.2f} s, with {styled:.2f} s: ratio {styled / max(plain, 1e-9):.2f}")
-    return 1 if long or long_support or moved or unstable or comments_lost else 0
+    return 1 if long or long_support or tree_long or moved or unstable or comments_lost else 0
 
 
 if __name__ == "__main__":
