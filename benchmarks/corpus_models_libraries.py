@@ -4,12 +4,10 @@ monai's networks and x-transformers: each model's file translated alone (the lib
 package is carried: translate/libraries.py), the package translated as a tree, and (monai)
 user code importing the models from ``monai.networks.nets`` with ``--library monai``.  monai
 picks its layers at run time from tables of torch classes (``Conv[Conv.CONV, 2]``); those
-become torch-signature adapters (translate/adapters.py).  Observed (docs/libraries.md,
-benchmarks/README.md): UNet, BasicUNet, DenseNet121, SegResNet and AttentionUnet match in the
-file and user translations; ViT, UNETR and SwinUNETR stop building at ``tensor.mul_(<float
-expression>)`` in monai's trunc_normal_ (a receiver and operand the engine cannot tell); the
-package translation does not import (imports of monai outside ``networks/`` stay, and a
-``torch.Generator`` annotation keeps a module-level torch import).
+become torch-signature adapters (translate/adapters.py).  Observed (docs/libraries.md): all
+eight models match in the file, package and user translations (ViT, UNETR and SwinUNETR
+initialize with monai's trunc_normal_, in-place arithmetic on parameters of unknown kind:
+translate/handlers/inplace_arith.py; they need einops, imported by name at run time).
 
 x-transformers is used as its README shows, by user code (``corpus_scripts/xtransformers_lm.py``:
 ``TransformerWrapper(..., attn_layers=Encoder(...))`` and a ``Decoder``), translated alone with
@@ -27,7 +25,7 @@ from corpus_models import Library, Model
 
 LIBRARIES: list[Library] = [
     Library("monai", "monai.networks", pip=("monai==1.6.1", "einops==0.8.2"), user_module="monai.networks.nets",
-            note="networks only; its optional dependencies are not installed"),
+            note="networks only; einops (ViT, UNETR, SwinUNETR) is its one optional dependency installed"),
     Library("x-transformers", "x_transformers",
             pip=("x-transformers==2.31.10", "einops==0.8.2", "torch-einops-utils==0.2.9", "einx==0.4.3",
                  "frozendict==2.4.6", "loguru==0.7.3"),
