@@ -65,3 +65,28 @@ def test_without_the_flag_the_biases_are_named(tmp_path):
     _, t_model, p_model = _models(tmp_path, False)
     bad = {p.name for p in compare_init(t_model, p_model).params if not p.ok}
     assert {"se.fc1.bias", "se.fc2.bias", "block.0.bias"} <= bad
+
+
+PARTIAL = """
+from functools import partial
+import torch.nn as nn
+import torchvision.ops as ops
+
+fc = partial(nn.Linear, bias=False)
+se = partial(ops.SqueezeExcitation, scale_activation=nn.Hardsigmoid)
+"""
+
+
+def test_partial_of_a_layer_builds_with_torch_init(tmp_path):
+    plain = translate_source(textwrap.dedent(PARTIAL)).code
+    assert "fc = partial(nn.Linear, bias_attr=False)" in plain and "_torch_init" not in plain
+    code = translate_source(textwrap.dedent(PARTIAL), settings=Settings(torch_init=True)).code
+    assert "fc = partial(_torch_init_build, nn.Linear, bias_attr=False)" in code  # was partial(_torch_init, ...)
+    module = load_module_from_code(code, "partial_init_paddle", tmp_path)
+    paddle.seed(0)
+    layer, block = module.fc(400, 300), module.se(64, 32)
+    w = layer.weight.numpy()
+    assert layer.bias is None and np.abs(w).max() <= 1 / np.sqrt(400) and np.abs(w).max() > 0.9 / np.sqrt(400)
+    for bias, fan_in in ((block.fc1.bias, 64), (block.fc2.bias, 32)):
+        value, bound = bias.numpy(), 1 / np.sqrt(fan_in)
+        assert np.abs(value).max() <= bound and np.abs(value).max() > 0.5 * bound  # torch's U(+-1/sqrt(fan_in))

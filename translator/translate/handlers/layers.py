@@ -568,6 +568,17 @@ def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
 )
 
 snippet(
+    "_torch_init_build",
+    '''
+def _torch_init_build(cls, *args, **kwargs):
+    """cls(*args, **kwargs) with torch's default initialization (see _torch_init): the
+    function of a functools.partial of a layer class."""
+    return _torch_init(cls(*args, **kwargs))
+''',
+    deps=("_torch_init",),
+)
+
+snippet(
     "_torch_uniform",
     '''
 def _torch_uniform(layer: "paddle.nn.Layer", weight: bool = True, bias: bool = True) -> None:
