@@ -15,7 +15,7 @@ from .registry import Refused, Removed, Rewritten
 from .syntax import _code, _version_tuple, fix_commas
 
 __all__ = [
-    "_LAYER_ITERATORS", "_is_partial", "_next_of_iterator_method", "_out_argument", "_same_expression",
+    "_LAYER_ITERATORS", "_is_partial", "torch_init_partial", "_next_of_iterator_method", "_out_argument", "_same_expression",
     "_typed", "_uncoded", "_versioned_rule", "_without_arg", "would_change",
 ]
 
@@ -43,6 +43,19 @@ def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
         else:
             unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
     return dataclasses.replace(rule, unsupported=unsupported, drop_if=drop_if, since={})
+
+
+def torch_init_partial(tr, result: cst.BaseExpression) -> cst.BaseExpression:  # type: ignore[no-untyped-def]
+    """The translation of ``F(...)`` inside ``partial(F, ...)`` as a partial can take it: a layer
+    made with ``--torch-init`` is ``_torch_init(Layer(...))``, whose function ``_torch_init`` takes
+    a built layer, so the partial's function becomes ``_torch_init_build`` with the class first
+    (``partial(_torch_init_build, paddle.nn.Linear, bias_attr=False)``)."""
+    if not (isinstance(result, cst.Call) and isinstance(result.func, cst.Name) and result.func.value == "_torch_init"
+            and len(result.args) == 1 and isinstance(result.args[0].value, cst.Call)):
+        return result
+    inner = result.args[0].value
+    tr.need_support("_torch_init_build")
+    return inner.with_changes(func=cst.Name("_torch_init_build"), args=[cst.Arg(inner.func), *inner.args])
 
 
 def _is_partial(call: cst.Call) -> bool:

@@ -19,7 +19,7 @@ from . import adapters
 from . import support as support_code
 from .arguments import _changes_something, binding_partially, rewrite_args
 from .call_forms import (
-    _is_partial, _next_of_iterator_method, _out_argument, _typed, _uncoded, _versioned_rule,
+    _is_partial, _next_of_iterator_method, _out_argument, _typed, _uncoded, _versioned_rule, torch_init_partial,
     would_change,
     _without_arg,
 )
@@ -617,7 +617,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         inner_updated = cst.Call(func=updated.args[0].value, args=updated.args[1:])
         first = len(self.diags)
         with binding_partially(inner_original, inner_updated):
-            result = self.leave_Call(inner_original, inner_updated)
+            result = torch_init_partial(self, self.leave_Call(inner_original, inner_updated))
         for i in range(first, len(self.diags)):  # positions: the partial call as written
             node, fallback, *rest = self.diags[i]
             inner = {id(inner_original), id(inner_updated)}

@@ -530,10 +530,17 @@ def with_torch_init(ctx: TranslateContext, outcome: Outcome) -> Outcome:
 snippet(
     "_torch_init",
     '''
+_TORCH_INIT_CONVS = (
+    paddle.nn.Conv1D, paddle.nn.Conv2D, paddle.nn.Conv3D,
+    paddle.nn.Conv1DTranspose, paddle.nn.Conv2DTranspose, paddle.nn.Conv3DTranspose,
+)
+
+
 def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
     """Give a new layer torch's default initialization where Paddle's differs (Linear,
-    Conv, ConvTranspose, Bilinear, Embedding, their lazy forms, and the Linear layers of
-    the support layers for torch's attention and Transformers); returns the layer."""
+    Conv, ConvTranspose, Bilinear, Embedding, their lazy forms, the Linear layers of the
+    support layers for torch's attention and Transformers, and the Linear and Conv
+    layers of those for torchvision's ops); returns the layer."""
     if hasattr(layer, "_lazy_args"):
         # A TorchLazy* layer: what its first call builds gets torch's initialization.
         build = layer._build
@@ -551,11 +558,24 @@ def _torch_init(layer: "paddle.nn.Layer") -> "paddle.nn.Layer":
         for name, sub in layer.named_sublayers():
             if isinstance(sub, paddle.nn.Linear):
                 _torch_uniform(sub, weight=not xavier, bias=not name.endswith("out_proj"))
+            elif isinstance(sub, _TORCH_INIT_CONVS):
+                _torch_uniform(sub)  # SqueezeExcitation's fc1, Conv2dNormActivation's conv
     else:
         _torch_uniform(layer)
     return layer
 ''',
     deps=("_torch_uniform",),
+)
+
+snippet(
+    "_torch_init_build",
+    '''
+def _torch_init_build(cls, *args, **kwargs):
+    """cls(*args, **kwargs) with torch's default initialization (see _torch_init): the
+    function of a functools.partial of a layer class."""
+    return _torch_init(cls(*args, **kwargs))
+''',
+    deps=("_torch_init",),
 )
 
 snippet(
