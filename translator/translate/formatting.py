@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import bisect
 import difflib
 import functools
 import io
@@ -45,13 +46,114 @@ class FormatResult:
         self.problem = problem
 
 
+# ------------------------------------------------------------------- line diffs ----
+#: inputs of at most this many line pairs (``len(a) * len(b)``) are diffed by difflib as it is;
+#: longer ones are cut at anchors first (difflib's matcher, without its popularity heuristic,
+#: is near cubic in the lines of a file with many changes and repeated lines)
+_DIRECT_PAIRS = 250_000
+
+
+def line_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """``difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()``; for long inputs,
+    computed between anchors (the common head and tail, then lines found once in each side, in
+    an order both keep), each piece by difflib."""
+    if len(a) * len(b) <= _DIRECT_PAIRS:
+        return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    blocks: list[tuple[int, int, int]] = []
+    _blocks(a, b, 0, len(a), 0, len(b), blocks)
+    merged: list[tuple[int, int, int]] = []
+    for i, j, n in blocks:
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + n)
+        elif n:
+            merged.append((i, j, n))
+    merged.append((len(a), len(b), 0))
+    out: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    for ai, bj, size in merged:
+        tag = "replace" if i < ai and j < bj else "delete" if i < ai else "insert" if j < bj else ""
+        if tag:
+            out.append((tag, i, ai, j, bj))
+        i, j = ai + size, bj + size
+        if size:
+            out.append(("equal", ai, i, bj, j))
+    return out
+
+
+def _blocks(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int, out: list[tuple[int, int, int]]) -> None:
+    """Matching blocks ``(i, j, n)`` of ``a[alo:ahi]`` and ``b[blo:bhi]``, appended in order."""
+    head = 0
+    while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+        head += 1
+    if head:
+        out.append((alo, blo, head))
+        alo, blo = alo + head, blo + head
+    tail = 0
+    while alo < ahi - tail and blo < bhi - tail and a[ahi - tail - 1] == b[bhi - tail - 1]:
+        tail += 1
+    ahi, bhi = ahi - tail, bhi - tail
+    if (ahi - alo) * (bhi - blo) <= _DIRECT_PAIRS or not _anchored(a, b, alo, ahi, blo, bhi, out):
+        if alo < ahi and blo < bhi:
+            matcher = difflib.SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            out.extend((alo + i, blo + j, n) for i, j, n in matcher.get_matching_blocks() if n)
+    if tail:
+        out.append((ahi, bhi, tail))
+
+
+def _anchored(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int, out: list[tuple[int, int, int]]) -> bool:
+    """Cut at lines found once in each range, in an order both keep (the longest such chain);
+    False when there is none."""
+    count: dict[str, list[int]] = {}
+    for i in range(alo, ahi):
+        count.setdefault(a[i], [0, 0, i])[0] += 1
+    for j in range(blo, bhi):
+        entry = count.get(b[j])
+        if entry is not None:
+            entry[1] += 1
+            if entry[1] == 1:
+                entry.append(j)
+    pairs = sorted((e[2], e[3]) for e in count.values() if e[0] == 1 and e[1] == 1)
+    chain = _increasing(pairs)
+    if not chain:
+        return False
+    i, j = alo, blo
+    for ai, bj in chain:
+        _blocks(a, b, i, ai, j, bj, out)
+        out.append((ai, bj, 1))
+        i, j = ai + 1, bj + 1
+    _blocks(a, b, i, ahi, j, bhi, out)
+    return True
+
+
+def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest chain of ``pairs`` (sorted by the first item) whose second items increase."""
+    tails: list[int] = []  # per chain length, the index in pairs of the smallest last item
+    ends: list[int] = []  # and that item's second value
+    back: list[int] = []
+    for k, (_i, j) in enumerate(pairs):
+        pos = bisect.bisect_left(ends, j)
+        back.append(tails[pos - 1] if pos else -1)
+        if pos == len(tails):
+            tails.append(k)
+            ends.append(j)
+        else:
+            tails[pos] = k
+            ends[pos] = j
+    chain: list[tuple[int, int]] = []
+    k = tails[-1] if tails else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = back[k]
+    return chain[::-1]
+
+
 # ------------------------------------------------------------------- changed lines ----
 def changed_lines(before: str, after: str) -> list[tuple[int, int]]:
     """The 1-based, inclusive line ranges of ``after`` that are not lines of ``before`` kept
     in place (a line diff)."""
     a, b = before.splitlines(), after.splitlines()
     ranges: list[tuple[int, int]] = []
-    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, _i1, _i2, j1, j2 in line_opcodes(a, b):
         if tag in ("replace", "insert") and j2 > j1:
             ranges.append((j1 + 1, j2))
     return ranges
@@ -288,7 +390,7 @@ def _blank_lines_kept(before: str, after: str, allowed: set[int]) -> str:
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     out: list[str] = []
     changed = False
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in line_opcodes(a, b):
         blank_only = tag != "equal" and not any(x.strip() for x in a[i1:i2]) and not any(x.strip() for x in b[j1:j2])
         if blank_only and i2 < len(a) and (i2 + 1) not in allowed:
             out.extend(a[i1:i2])
@@ -407,7 +509,7 @@ def _only_touched(before: str, after: str, allowed: set[int]) -> bool:
     """Whether every line black changed (a line diff) is one of ``allowed`` (1-based), a blank
     line, or a line inserted next to one of them."""
     a, b = before.splitlines(), after.splitlines()
-    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, _j1, _j2 in line_opcodes(a, b):
         if tag == "equal":
             continue
         if tag == "insert":
@@ -442,7 +544,7 @@ def check_output(source: str, unformatted: str, formatted: str, line_length: int
                     long.append(n)
     u_lines = unformatted.splitlines()
     kept = set()
-    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, source.splitlines(), u_lines, autojunk=False).get_opcodes():
+    for tag, _i1, _i2, j1, j2 in line_opcodes(source.splitlines(), u_lines):
         if tag == "equal":
             kept.update(range(j1 + 1, j2 + 1))
     try:
@@ -451,7 +553,7 @@ def check_output(source: str, unformatted: str, formatted: str, line_length: int
         spans = []
     untouched = kept - touched_lines(changed_lines(source, unformatted), spans)
     same = set()
-    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, u_lines, f_lines, autojunk=False).get_opcodes():
+    for tag, i1, i2, _j1, _j2 in line_opcodes(u_lines, f_lines):
         if tag == "equal":
             same.update(range(i1 + 1, i2 + 1))
     return {"long": long, "moved": sorted(untouched - same)}
