@@ -319,3 +319,19 @@ def test_inplace_arithmetic_with_a_paddle_tensor_operand_is_kept_on_a_second_pas
     assert "return _torch_add_(_torch_sub_(img, fill_img).multiply_(mask), fill_img)\n" in unknown
     spelled = translate_source("import torch\nimport paddle\n\n\ndef f(x: torch.Tensor):\n    return x.sub_(paddle.ones([1]))\n")
     assert "return _torch_sub_(x, paddle.ones([1]))\n" in spelled.code
+
+
+def test_aliased_torch_import_kept_when_the_file_uses_torch_unimported():
+    # `torch` used without being imported: left-over code cannot be spelled through an added
+    # `import torch`, so `th` keeps naming torch (it was silently rebound to Paddle under the
+    # left-over call) and translated code is spelled through `import paddle`
+    code = "import torch as th\n\nx = torch.zeros(2)\ny = th.abs(x)\nth.kaiser_window(th.abs(a), *args)\n"
+    first = translate_source(code).code
+    assert "import torch as th\n" in first and "import paddle as th" not in first
+    assert "y = paddle.abs(x)\n" in first and "th.kaiser_window(th.abs(a), *args)" in first
+    assert translate_source(first).code == first
+
+
+def test_aliased_torch_import_still_taken_over_when_torch_is_not_used_free():
+    code = "import torch as th\n\ny = th.abs(x)\n"
+    assert translate_source(code).code == "import paddle as th\n\ny = th.abs(x)\n"

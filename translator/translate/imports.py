@@ -59,6 +59,12 @@ class ImportsMixin:
                     if target is None:
                         continue
                     if alias.asname is not None:
+                        root = qual.split(".")[0]
+                        if root not in self.pre.bindings and self._input_uses(root):
+                            # the file uses `torch` without importing it, so code left untranslated
+                            # cannot be spelled through an added `import torch`: `th` keeps naming
+                            # torch, and translated code is spelled through `import paddle`
+                            continue
                         local = alias.asname.name.value  # type: ignore[union-attr]
                         new.append(cst.Import(names=[cst.ImportAlias(make_chain(target), asname=alias.asname)]))  # type: ignore[arg-type]
                         self.out_bindings.setdefault(target, local)

@@ -309,10 +309,9 @@ def _translate(
     walk(module, pre)
     if not pre.uses_torch:
         return Translation(shown, code, code, Status.UNCHANGED)
-    tr = Translator(table, pre, shown, paddle_version)
+    tr = Translator(table, pre, shown, paddle_version, module)
     tr.torch_init = settings.torch_init
     tr.adapters = _adapter_maker(table, settings, paddle_version)
-    tr.input_module = module
     if settings.select is not None or settings.ignore:
         tr.keep_code = codes.select_filter(settings.select, settings.ignore)
     if MARK in code:

@@ -91,7 +91,10 @@ def bind(tr: Any, stmt: cst.BaseSmallStatement, line: cst.SimpleStatementLine) -
                 "its Paddle counterpart takes other arguments or another name, so importers' calls would be wrong")
             message = (f"re-exported here (`{local}` is imported for other modules to import) but {why}: "
                        f"this module does not define `{local}` in the output")
-            tr.report(alias.name, qual, message, Severity.ERROR, kind=Refusal.NO_RULE if rule is None else Refusal.UNSUPPORTED_USE)
+            if rule is None:
+                tr.report(alias.name, qual, message, Severity.ERROR, kind=Refusal.NO_RULE)
+            else:
+                tr.report(alias.name, qual, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
 
 
 def _same_function(tr: Any, rule: ApiRule, qual: str, local: str) -> bool:

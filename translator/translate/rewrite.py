@@ -50,7 +50,8 @@ def _with_markers(stmt: cst.SimpleStatementLine | cst.BaseCompoundStatement, mar
 
 
 class Translator(EvidenceMixin, ImportsMixin, _Transformer):
-    def __init__(self, table: RuleTable, pre: Prepass, path: str, paddle_version: str | None = None) -> None:
+    def __init__(self, table: RuleTable, pre: Prepass, path: str, paddle_version: str | None = None,
+                 module: cst.Module | None = None) -> None:
         super().__init__()
         self.paddle_version = paddle_version
         self.table = table
@@ -89,7 +90,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         # local names that a Paddle import takes over from a torch import (`nn`, `F`, `th`)
         self.rebound: set[str] = set()
         self.torch_imports: list[str] = []  # modules untranslated code needs, e.g. "torch.nn"
-        self.input_module: cst.Module | None = None  # set by translate_source
+        self.input_module: cst.Module | None = module  # the input (set by translate_source)
         self.tv_root = support_code.torchvision_root(None)  # where torchvision literals come from
         self._input_names: Counter | None = None
         self._plan_imports()
