@@ -335,3 +335,22 @@ def test_aliased_torch_import_kept_when_the_file_uses_torch_unimported():
 def test_aliased_torch_import_still_taken_over_when_torch_is_not_used_free():
     code = "import torch as th\n\ny = th.abs(x)\n"
     assert translate_source(code).code == "import paddle as th\n\ny = th.abs(x)\n"
+
+INPLACE_CHAIN = '''import torch
+
+
+def f(label: torch.Tensor, lam):
+    return label.roll(1, 0).mul_(1.0 - lam).add_(label * lam), torch.tensor_split(label, indices=(-1,), dim=-3)
+'''
+
+
+def test_result_of_an_inplace_support_function_is_its_receiver():
+    # torchvision/transforms/v2/_augment.py: `label.roll(1, 0).mul_(1.0 - lam).add_(label * lam)`;
+    # the first pass writes `_torch_mul_(label.roll(1, 0), 1.0 - lam).add_(...)`, and read again
+    # the result of _torch_mul_ was of unknown kind (the add_ became `_torch_add_(...)`)
+    once, twice = _twice(INPLACE_CHAIN)
+    assert "_torch_mul_(label.roll(1, 0), 1.0 - lam).add_(label * lam)" in once
+    assert twice == once
+    # unchanged look-alike: a function of the file's own with the same shape is not assumed so
+    own = "import torch\n\n\ndef g(x, k):\n    return x\n\n\ndef f(t, k):\n    return g(t, k).add_(t * k)\n"
+    assert "_torch_add_(g(t, k), t * k)" in translate_source(own).code

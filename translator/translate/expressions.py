@@ -79,6 +79,8 @@ _BUILTIN_RESULTS = {"len": INT, "int": INT, "round": INT, "hash": INT, "id": INT
                     "type": OBJECT, "print": NONE, "range": seq(INT), "dict": ("map", None), "set": seq(None),
                     "frozenset": seq(None), "object": OBJECT}  # fmt: skip
 _FOREIGN_MODULES = frozenset(("paddle", "numpy"))
+#: support functions of in-place arithmetic (handlers/inplace_arith.py): they return their receiver
+_RETURNS_RECEIVER = frozenset(("_torch_add_", "_torch_sub_", "_torch_mul_", "_torch_div_"))
 _STR_METHODS = {"split": seq(STR), "rsplit": seq(STR), "splitlines": seq(STR), "join": STR, "format": STR,
                 "lower": STR, "upper": STR, "strip": STR, "lstrip": STR, "rstrip": STR, "replace": STR,
                 "startswith": BOOL, "endswith": BOOL, "isdigit": BOOL, "find": INT, "count": INT}  # fmt: skip
@@ -440,6 +442,9 @@ class ExpressionKinds:
             local = name in state or (frame is not None and name in frame.names)
             if not local and name not in self.pre.module_locals and name not in self.pre.other_imports:
                 return self._builtin(name, call, state, frame)
+            if not local and name in _RETURNS_RECEIVER and call.args:
+                # a first pass's in-place support function (`_torch_mul_(x, k)`) returns its x
+                return self.kind_of(call.args[0].value, state, frame)
             if not local and name in self.functions:
                 self._passes(self.functions[name], call, state, frame, bound=False)
                 return self.returns.get(id(self.functions[name]))
