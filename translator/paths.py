@@ -239,6 +239,11 @@ def translate_many(  # type: ignore[no-untyped-def]
     from .rules import load_table
 
     load_table()
+    if settings is None or settings.format:
+        import black  # noqa: F401  (imported once, before the workers fork)
+    import gc
+
+    gc.freeze()  # what the workers inherit is left out of their collections
     # largest files first, one file at a time: the workers finish together
     sizes = {i: _size(paths[i]) for i in todo}
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_worker_init, initargs=(os.getpid(),))

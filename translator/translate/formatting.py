@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import bisect
 import difflib
 import functools
 import io
