@@ -206,9 +206,15 @@ def ensure_t2p_venv(venv: Path) -> Path:
         venv.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", str(ROOT)], check=True)
-    # the current sources, byte-compiled as pip does; dependencies (libcst) stay as installed
+    # the current sources, byte-compiled as pip does; dependencies (libcst, black) stay as installed
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)], check=True,
                    capture_output=True)
+    # ... unless the checkout needs one the venv lacks (a dependency added since it was made)
+    missing = subprocess.run([str(python), "-m", "pip", "check"], capture_output=True, text=True)
+    if missing.returncode != 0:
+        print(f"installing the checkout's dependencies into {venv}:\n{missing.stdout.strip()}", file=sys.stderr)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt"), str(ROOT)],
+                       check=True)
     return venv / "bin" / "torch2paddle"
 
 
@@ -261,7 +267,7 @@ def measure(name: str, argv: list[str], runs: int, *, out: Path | None = None, c
             elif out.exists():
                 out.unlink()
         r = run_once(argv, cwd=cwd, env=env)
-        if r["rc"] not in ok_codes:
+        if r["rc"] not in ok_codes or "Traceback (most recent call last)" in r["stderr"]:
             raise RuntimeError(f"{name}: exit {r['rc']}: {r['stderr']}")
         walls.append(r["wall"])
         rss.append(r["maxrss_kb"])
