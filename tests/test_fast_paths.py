@@ -382,3 +382,27 @@ def test_support_fallback_lays_out_the_same_code(monkeypatch):
     normal = translate_source(code, path=str(src)).code
     monkeypatch.setattr(pipeline, "_fill_support", lambda *args: None)
     assert translate_source(code, path=str(src)).code == normal
+
+
+def test_code_of_lays_out_what_libcst_does():
+    """fastcst.code_of (codegen without position bookkeeping) writes what ``Module.code`` and
+    ``code_for_node`` write: a whole module (its own indentation and newlines), every statement
+    and every expression of it."""
+    code = _big_source()
+    module = cst.parse_module(code)
+    assert fastcst.code_of(module) == module.code == code
+    crlf = cst.parse_module("if x:\r\n\tf(a,\r\n\t  b)\r\n")
+    assert fastcst.code_of(crlf) == crlf.code
+    plain = cst.Module(body=[])
+    nodes = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.BaseStatement, cst.BaseExpression)):
+                nodes.append(node)
+            return True
+
+    module.visit(Collect())
+    assert len(nodes) > 10_000
+    for node in nodes:
+        assert fastcst.code_of(node) == plain.code_for_node(node)

@@ -92,3 +92,48 @@ def test_translated_file_support_block_keeps_to_88_columns():
     start = out.code.index(support.HEADER)
     block = out.code[start : out.code.index(support.FOOTER)]
     assert all(len(line) <= WIDTH for line in block.splitlines()), block
+
+
+def test_preformatted_support_file_is_current():
+    """translator/translate/support_formatted.json is what scripts/support_formatted.py writes:
+    black's output for every support statement (run the script after adding or editing a
+    snippet; a stale file costs time, never a different output)."""
+    import importlib.util
+
+    from translator.translate import formatting
+
+    spec = importlib.util.spec_from_file_location("support_formatted", formatting.PREFORMATTED.parents[2] / "scripts" / "support_formatted.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert formatting.PREFORMATTED.read_text(encoding="utf-8") == module.render()
+
+
+def test_preformatted_support_is_what_black_writes(monkeypatch):
+    """formatted_block answers from the recorded file in black's default style, and the answer
+    is black's (with the file unreadable, or in another style, black runs)."""
+    import black
+
+    from translator.translate import formatting, header
+
+    stmts = header._render_support(("WeightsEnum", "load_state_dict_from_url", "_torch_mul"))
+    texts = [header._support_text(s, "    ", "\n") for s in stmts]
+    known = formatting._preformatted(black.__version__)
+    assert known and all(formatting.hashlib.sha1(t.encode()).hexdigest() in known for t in texts)
+    calls = []
+    real = black.format_str
+    monkeypatch.setattr(black, "format_str", lambda *a, **k: calls.append(1) or real(*a, **k))
+    formatted_block.cache_clear()
+    recorded = [formatted_block(t, *formatting.DEFAULT_STYLE) for t in texts]
+    assert calls == []  # nothing ran black
+    assert any(r != t for r, t in zip(recorded, texts))  # some statement black does change
+    monkeypatch.setattr(formatting, "PREFORMATTED", formatting.PREFORMATTED.with_name("missing.json"))
+    formatting._preformatted.cache_clear()
+    formatted_block.cache_clear()
+    try:
+        assert [formatted_block(t, *formatting.DEFAULT_STYLE) for t in texts] == recorded
+        assert calls  # black ran, and wrote what the file holds
+        crlf = [formatted_block(t.replace("\n", "\r\n"), *formatting.DEFAULT_STYLE) for t in texts]
+        assert crlf == [r.replace("\n", "\r\n") for r in recorded]
+    finally:
+        formatting._preformatted.cache_clear()
+        formatted_block.cache_clear()

@@ -42,6 +42,7 @@ from ..diagnostics import Severity, Translation
 from ..rules import ApiRule, Param
 from . import support as support_code
 from .results import Refusal
+from .fastcst import code_of
 from .syntax import separated
 
 __all__ = ["Adapter", "AdapterMaker", "adaptable"]
@@ -136,7 +137,7 @@ class AdapterMaker:
         deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
         existing = support_code.SNIPPETS.get(name)
         if existing is None or existing.code != code:
-            support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True)
+            support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True, made=True)
         return Adapter(name=name)
 
     def _make_function(self, rule: ApiRule) -> Adapter:
@@ -160,7 +161,7 @@ class AdapterMaker:
         code = _formatted(code)
         deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
         imports = tuple(i for i in dict.fromkeys(self._imports) if i != "import paddle")
-        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True)
+        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True, made=True)
         return Adapter(name=name)
 
     def method_adapter(self, rule: ApiRule) -> Adapter:
@@ -207,7 +208,7 @@ class AdapterMaker:
         )
         deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
         imports = tuple(i for i in imports if i != "import paddle")
-        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True)
+        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True, made=True)
         return Adapter(name=name)
 
     def _tree(self, rule: ApiRule, params: list[Param], flags: list[str], fixed: dict[str, str]) -> tuple:
@@ -388,7 +389,7 @@ def _formatted(code: str) -> str:
 
 
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+    return code_of(node)
 
 
 # ----------------------------------------------------------------------- the translator ----

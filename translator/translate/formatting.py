@@ -19,10 +19,13 @@ import ast
 import bisect
 import difflib
 import functools
+import hashlib
 import io
+import json
 import textwrap
 import tokenize
 import warnings
+from pathlib import Path
 from typing import Iterable
 
 from ..diagnostics import MARKER
@@ -357,21 +360,17 @@ def format_changed(
     except ImportError:  # pragma: no cover - black is a dependency
         return FormatResult(_restore(code, newline), "black is not installed")
     mode = _mode(line_length, string_normalization, magic_trailing_comma)
+    tree = _parsed(code)  # once: the statements black is given, and those the change touched
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            formatted = _format_chunks(black, code, mode, ranges)
+            formatted = _format_chunks(black, code, mode, ranges, tree)
     except Exception as exc:  # noqa: BLE001 - black's errors are many; the output stays as it is
         first = str(exc).splitlines()[0] if str(exc) else ""
         return FormatResult(_restore(code, newline), f"black failed: {type(exc).__name__}: {first}"[:200])
     if formatted == code:
         return FormatResult(_restore(code, newline))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(code)
-            ast.parse(formatted)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    if tree is None or _parsed(formatted) is None:
         return FormatResult(_restore(code, newline), "black's output does not parse")
     allowed = touched_lines(ranges, statement_spans(tree))
     if not _only_touched(code, formatted, allowed):
@@ -413,15 +412,17 @@ def _blank_lines_kept_before(first: str, before: str, after: str) -> str:
     return "".join(b[:top] + ["\n"] * blank_a + b[j:])
 
 
-def _top_level_spans(code: str) -> list[tuple[int, int]] | None:
-    """The lines of each top-level statement (from its first decorator); None if the code does
-    not parse."""
+def _parsed(code: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(code)
+            return ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _top_level_spans(tree: ast.Module) -> list[tuple[int, int]]:
+    """The lines of each top-level statement of ``tree`` (from its first decorator)."""
     spans = []
     for stmt in tree.body:
         start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
@@ -429,14 +430,14 @@ def _top_level_spans(code: str) -> list[tuple[int, int]] | None:
     return spans
 
 
-def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]]) -> str:  # type: ignore[no-untyped-def]
+def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]], tree: ast.Module | None) -> str:  # type: ignore[no-untyped-def]
     """black on ``ranges`` of ``code``, given only the top-level statements those ranges touch,
     each on its own (black reads a whole file whatever the ranges: most of a file is not
     touched).  Top-level statements are formatted independently by black; the blank lines
     between them are not given to it."""
-    spans = _top_level_spans(code)
-    if spans is None:
+    if tree is None:
         return black.format_str(code, mode=mode, lines=ranges)
+    spans = _top_level_spans(tree)
     lines = code.splitlines(keepends=True)
     out: list[str] = []
     done = 0  # lines of `code` already in `out`
@@ -626,20 +627,51 @@ def unwrapped_lines(code: str, line_length: int) -> list[int]:
     ]
 
 
+#: black's default style (line length, string normalization, magic trailing commas)
+DEFAULT_STYLE = (88, True, True)
+#: black's output on every support statement in the default style, written by
+#: scripts/support_formatted.py (tests/test_format_support.py checks it is current)
+PREFORMATTED = Path(__file__).with_name("support_formatted.json")
+
+
+@functools.lru_cache(maxsize=1)
+def _preformatted(black_version: str) -> dict[str, str | None]:
+    try:
+        data = json.loads(PREFORMATTED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.get("black") != black_version or tuple(data.get("style", ())) != DEFAULT_STYLE:
+        return {}
+    return data.get("statements", {})
+
+
 @functools.lru_cache(maxsize=512)
 def formatted_block(text: str, line_length: int, string_normalization: bool, magic_trailing_comma: bool) -> str:
     """``text`` (whole top-level statements, such as a support snippet) formatted by black in
-    full, once per process and style; ``text`` itself when black fails on it."""
+    full, once per process and style (for the support statements in black's default style,
+    once for all: ``PREFORMATTED``); ``text`` itself when black fails on it."""
     newline = "\r\n" if "\r\n" in text else "\n"
     plain = text.replace("\r\n", "\n")
     try:
         import black
+    except ImportError:  # pragma: no cover - black is a dependency
+        return text
+    if (line_length, string_normalization, magic_trailing_comma) == DEFAULT_STYLE:
+        known = _preformatted(black.__version__)
+        key = hashlib.sha1(plain.encode("utf-8")).hexdigest()
+        if key in known:
+            return text if known[key] is None else _restore(known[key], newline)
+    return _restore(_black_block(black, plain, _mode(line_length, string_normalization, magic_trailing_comma)), newline)
 
+
+def _black_block(black, plain: str, mode) -> str:  # type: ignore[no-untyped-def]
+    """black on ``plain`` (``\\n`` newlines) in full; ``plain`` when black fails on it."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = black.format_str(plain, mode=_mode(line_length, string_normalization, magic_trailing_comma))
+            out = black.format_str(plain, mode=mode)
     except Exception:  # noqa: BLE001 - the snippet stays as written
-        return text
+        return plain
     if plain.endswith("\n") != out.endswith("\n"):
         out = out + "\n" if plain.endswith("\n") else out.rstrip("\n")
-    return _restore(out, newline)
+    return out

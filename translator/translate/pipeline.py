@@ -40,7 +40,7 @@ from .deep import (
     parse_in_pieces,
     parse_with_cpython,
 )
-from .fastcst import _check_parses, _inert_subtrees, _parse_module
+from .fastcst import _check_parses, _inert_subtrees, _parse_module, code_of
 from .formatting import format_changed
 from .header import _SUPPORT_PLACEHOLDER, _add_header, _fill_support, _support_names, _with_support
 from .import_order import input_import_lines, place_new_imports
@@ -377,7 +377,7 @@ def _translate(
     out = contain_leftovers(out, package, settings.libraries)
     out = _without_leading_blank_lines(out, code)
     out = place_new_imports(out, input_import_lines(module), package, tr.new_imports)
-    new_code = out.code
+    new_code = code_of(out)
     format_problem: str | None = None
     if style and new_code != code:
         # formatted before the support code is filled in, which black leaves alone: each

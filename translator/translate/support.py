@@ -34,6 +34,8 @@ class Snippet:
     paddle: bool = False
     # for literals copied from the installed torchvision: (module path under torchvision, name)
     literal_from: tuple[str, str] | None = None
+    # made while translating (an adapter, translator/translate/adapters.py), not written here
+    made: bool = False
 
 
 SNIPPETS: dict[str, Snippet] = {}

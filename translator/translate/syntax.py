@@ -8,9 +8,11 @@ from typing import Sequence, TypeVar
 
 import libcst as cst
 
+from .fastcst import code_of
+
 
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+    return code_of(node)
 
 
 _NO_SPACE = cst.SimpleWhitespace("")
