@@ -235,7 +235,7 @@ def translate_many(  # type: ignore[no-untyped-def]
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    from .translate import handlers  # noqa: F401  (loaded before the workers fork)
+    from .translate import handlers, pipeline  # noqa: F401  (loaded before the workers fork)
     from .rules import load_table
 
     load_table()
