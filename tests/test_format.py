@@ -150,8 +150,9 @@ def test_format_changed_refuses_output_that_touches_untouched_lines(monkeypatch)
     import black
 
     monkeypatch.setattr(black, "format_str", lambda code, **kwargs: code.replace("WEIRD   =", "WEIRD ="))
-    source = "class A:\n    WEIRD   = 2\n    y = f(a)\n"
-    code = "class A:\n    WEIRD   = 2\n    y = g(a)\n"
+    # (a changed line with a triple-quoted string: black is given the whole class)
+    source = 'class A:\n    WEIRD   = 2\n    y = f("""a""")\n'
+    code = 'class A:\n    WEIRD   = 2\n    y = g("""a""")\n'
     result = formatting.format_changed(source, code)
     assert result.code == code and "did not touch" in (result.problem or "")
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..diagnostics import MARKER
+from . import format_units
 
 __all__ = ["FormatResult", "changed_lines", "format_changed", "statement_spans", "unwrapped_lines", "wrap_comments",
            "wrap_markers", "touched_lines"]
@@ -433,19 +434,30 @@ def _top_level_spans(tree: ast.Module) -> list[tuple[int, int]]:
 def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]], tree: ast.Module | None) -> str:  # type: ignore[no-untyped-def]
     """black on ``ranges`` of ``code``, given only the top-level statements those ranges touch,
     each on its own (black reads a whole file whatever the ranges: most of a file is not
-    touched).  Top-level statements are formatted independently by black; the blank lines
-    between them are not given to it."""
+    touched), or smaller units of them (``format_units``).  Top-level statements are formatted
+    independently by black; the blank lines between them are not given to it."""
     if tree is None:
         return black.format_str(code, mode=mode, lines=ranges)
-    spans = _top_level_spans(tree)
     lines = code.splitlines(keepends=True)
     out: list[str] = []
     done = 0  # lines of `code` already in `out`
-    for start, end in spans:
-        inside = [(max(lo, start) - start + 1, min(hi, end) - start + 1) for lo, hi in ranges if lo <= end and hi >= start]
-        if not inside:
+
+    for stmt, (start, end) in zip(tree.body, _top_level_spans(tree)):
+        touched = [(max(lo, start), min(hi, end)) for lo, hi in ranges if lo <= end and hi >= start]
+        if not touched:
             continue
         out.extend(lines[done : start - 1])
+        done = start - 1
+        pieces = _in_units(black, stmt, lines, touched, mode, start, end)
+        if pieces is not None:
+            for first, last, formatted in pieces:
+                out.extend(lines[done : first - 1])
+                out.extend(formatted)
+                done = last
+            out.extend(lines[done:end])
+            done = end
+            continue
+        inside = [(lo - start + 1, hi - start + 1) for lo, hi in touched]
         chunk = "".join(lines[start - 1 : end])
         # a statement wholly new (a definition carried from a library, the same in several
         # files of a tree) is formatted once per process
@@ -458,6 +470,40 @@ def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]], tree: 
         done = end
     out.extend(lines[done:])
     return "".join(out)
+
+
+def _in_units(black, stmt: ast.stmt, lines: list[str], touched: list[tuple[int, int]], mode, start: int, end: int):  # type: ignore[no-untyped-def]
+    """``(first, last, formatted lines)`` for each unit of ``stmt`` (``format_units``), or None
+    when the statement is given to black whole."""
+    found = format_units.units(stmt, lines, touched, mode.line_length)
+    if not found:
+        return None
+    minor = format_units.minimum_version(stmt, "".join(lines[start - 1 : end]))
+
+    def mode_for(indent: int):  # type: ignore[no-untyped-def]
+        return _unit_mode(mode.line_length - indent, mode.string_normalization, mode.magic_trailing_comma, minor)
+
+    out = []
+    for unit in found:
+        try:
+            formatted = format_units.formatted_unit(unit, lines, black.format_str, mode_for)
+        except Exception:  # noqa: BLE001 - given whole instead, where black's error is reported
+            return None
+        if formatted is None:
+            return None
+        out.append((unit.start, unit.end, formatted))
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_mode(line_length: int, string_normalization: bool, magic_trailing_comma: bool, minor: int):  # type: ignore[no-untyped-def]
+    """black's mode for a unit: the target versions its top-level statement implies (none
+    given when it implies nothing, as black infers then)."""
+    import black
+
+    versions = {v for v in black.TargetVersion if int(v.name[3:]) >= minor} if minor else set()
+    return black.Mode(line_length=line_length, string_normalization=string_normalization,
+                      magic_trailing_comma=magic_trailing_comma, target_versions=versions)
 
 
 def _black_whole(chunk: str, *, mode, lines: list[tuple[int, int]]) -> str:  # type: ignore[no-untyped-def]
