@@ -22,6 +22,8 @@ CASES = {
                                    "Tensor)", "paddle.Tensor)"),
     "after an import": ("def f():\n    import os\n    x = torch.ones(1)\n", "torch.ones", "paddle.ones"),
     "after a docstring": ("class A:\n    '''doc'''\n    x = torch.ones(1)\n", "torch.ones", "paddle.ones"),
+    "after a function docstring": ("def f():\n    \"\"\"doc\"\"\"\n    return torch.ones(1,2,3)\n", "torch.ones", "paddle.ones"),
+    "after a string statement": ("class A:\n    x = 1\n    \"\"\"doc\"\"\"\n    y = torch.ones(1,2,3)\n", "torch.ones", "paddle.ones"),
     "after a nested def": ("def f():\n    def g():\n        pass\n    x = torch.ones(1)\n", "torch.ones", "paddle.ones"),
     "two blank lines above": ("def f():\n    a = 1\n\n\n    x = torch.ones(1)\n", "torch.ones", "paddle.ones"),
     "first in block": ("def f():\n\n    x = torch.ones(1)\n", "torch.ones", "paddle.ones"),

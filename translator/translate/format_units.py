@@ -80,7 +80,7 @@ def units(stmt: ast.stmt, lines: list[str], ranges: list[tuple[int, int]], line_
 
 
 def _locate(body: list[ast.stmt], lines: list[str], lo: int, hi: int, depth: int,
-            head_end: int | None) -> list[Unit] | None:
+            head_end: int | None, in_class: bool = False) -> list[Unit] | None:
     """Units for lines ``lo..hi`` of a block (``body``, at ``depth``; ``head_end``: the last line
     of its header, None for the module).  Changed comment lines directly above a statement
     (a marker) go with it."""
@@ -96,7 +96,7 @@ def _locate(body: list[ast.stmt], lines: list[str], lo: int, hi: int, depth: int
             if not depth or any(not _is_comment(lines[n - 1]) for n in range(line, top)):
                 return None
             top = line
-        got = _statement(body, k, lines, line, min(hi, _last(stmt)), depth, head_end, top=top)
+        got = _statement(body, k, lines, line, min(hi, _last(stmt)), depth, head_end, top=top, in_class=in_class)
         if got is None:
             return None
         out.extend(got)
@@ -109,13 +109,14 @@ def _is_comment(line: str) -> bool:
 
 
 def _statement(body: list[ast.stmt], k: int, lines: list[str], lo: int, hi: int, depth: int,
-               head_end: int | None, header_ok: bool = True, top: int | None = None) -> list[Unit] | None:
+               head_end: int | None, header_ok: bool = True, top: int | None = None,
+               in_class: bool = False) -> list[Unit] | None:
     """Units for lines ``lo..hi`` of ``body[k]``; a unit made for the statement itself starts at
     ``top`` (changed comment lines above it included)."""
     stmt = body[k]
     top = _first(stmt) if top is None else top
     indent = " " * (4 * depth)
-    kept = not depth or _kept_above(body, k, lines, head_end, top)  # needed by a unit made here
+    kept = not depth or _kept_above(body, k, lines, head_end, top, in_class)  # needed by a unit made here
     blocks = _blocks(stmt, lines)
     if blocks is not None:
         end = blocks[0][0]
@@ -136,7 +137,7 @@ def _statement(body: list[ast.stmt], k: int, lines: list[str], lo: int, hi: int,
             if len(block) == 1 and isinstance(block[0], ast.If) and n and _starts(lines, block[0], "elif"):
                 inner = _statement(block, 0, lines, a, b, depth, block_head, header_ok=False)
             else:
-                inner = _locate(block, lines, a, b, depth + 1, block_head)
+                inner = _locate(block, lines, a, b, depth + 1, block_head, isinstance(stmt, ast.ClassDef) and not n)
             if inner is None:
                 return None
             out.extend(inner)
@@ -195,9 +196,11 @@ def _plain(lines: list[str], start: int, end: int, indent: str) -> bool:
     return all(line.startswith(indent) or not line.strip() for line in lines[start - 1 : end])
 
 
-def _kept_above(body: list[ast.stmt], k: int, lines: list[str], head_end: int | None, top: int) -> bool:
+def _kept_above(body: list[ast.stmt], k: int, lines: list[str], head_end: int | None, top: int,
+                in_class: bool = False) -> bool:
     """Whether black, formatting ``body[k]`` in place from line ``top`` (the statement's first
-    line or a comment above it), keeps the lines above ``top`` as they are."""
+    line or a comment above it), keeps the lines above ``top`` as they are (``in_class``: the
+    block is a class body, whose docstring black follows with a blank line)."""
     stmt = body[k]
     start = _last(body[k - 1]) + 1 if k else (head_end or 0) + 1
     if head_end is None and not k:
@@ -215,8 +218,10 @@ def _kept_above(body: list[ast.stmt], k: int, lines: list[str], head_end: int | 
     if blank == 1:
         return True
     above = body[k - 1]
-    if blank or definition or isinstance(above, (ast.Import, ast.ImportFrom)) or _is_string(above):
+    if blank or definition or isinstance(above, (ast.Import, ast.ImportFrom)):
         return False
+    if _is_string(above) and (in_class and k == 1):
+        return False  # black puts a blank line after a class docstring
     return not any(isinstance(node, _DEFINITIONS) for node in ast.walk(above))
 
 
