@@ -110,7 +110,7 @@ def _moments(x: np.ndarray) -> tuple[float, float, float]:
 
 
 def _is_constant(x: np.ndarray) -> bool:
-    return x.size == 0 or x.dtype == bool or bool(np.all(x == x.reshape(-1)[0]))
+    return x.size == 0 or x.dtype == bool or bool(np.all(x == x.flat[0]))
 
 
 def _compare(t: np.ndarray, p: np.ndarray, sigmas: float) -> tuple[str, bool, str, tuple[float, float, float, float]]:
@@ -121,15 +121,15 @@ def _compare(t: np.ndarray, p: np.ndarray, sigmas: float) -> tuple[str, bool, st
             stats = (0.0, 0.0, 0.0, 0.0)
         else:
             pm = float(p.mean(dtype=np.float64)) if p.size else 0.0
-            stats = (float(t.reshape(-1)[0]), 0.0, pm, float(p.std(dtype=np.float64)) if p.size else 0.0)
+            stats = (float(t.flat[0]), 0.0, pm, float(p.std(dtype=np.float64)) if p.size else 0.0)
         if np.array_equal(t, p):
             return "constant", True, "", stats
-        value = t.reshape(-1)[0].item()
+        value = t.flat[0].item()
         return "constant", False, f"torch is constant {value!r}, paddle differs", stats
     ts, n = _sample(t)
     mt, st, kt = _moments(ts)
     if _is_constant(p):
-        return "random", False, f"paddle is constant {p.reshape(-1)[0].item()!r}, torch is random", (mt, st, float(p.reshape(-1)[0]), 0.0)
+        return "random", False, f"paddle is constant {p.flat[0].item()!r}, torch is random", (mt, st, float(p.flat[0]), 0.0)
     ps, _ = _sample(p)
     mp, sp, kp = _moments(ps)
     stats = (mt, st, mp, sp)
