@@ -123,3 +123,28 @@ def test_the_translation_runs_and_keeps_the_layer_classes(tmp_path, torch_init):
     assert isinstance(p_model.conv, paddle.nn.Conv2D) and type(p_model.se).__name__.endswith("SqueezeExcitation")
     out = p_model.scaled(paddle.ones([2, 256]))
     assert out.shape == [2, 128]
+
+
+LAZY = """
+import torch.nn as nn
+
+
+class Lazy(nn.Module):
+    def __init__(self, layer=nn.LazyLinear, attention=nn.MultiheadAttention):
+        super().__init__()
+        self.fc = layer(300)
+        self.mha = attention(64, 4)
+"""
+
+
+def test_lazy_and_attention_layers_passed_as_values(tmp_path):
+    code = translate_source(textwrap.dedent(LAZY), path="lazy.py", settings=Settings(torch_init=True)).code
+    assert "layer=TorchLazyLinearArgs" in code and "attention=TorchMultiheadAttentionArgs" in code
+    p_model = load_module_from_code(code, "lazy_values_paddle", tmp_path).Lazy()
+    p_model.fc(paddle.ones([2, 500]))  # the first call builds the Linear: torch's U(+-1/sqrt(500))
+    w, bound = p_model.fc.weight.numpy(), 1 / math.sqrt(500)
+    assert w.shape == (500, 300)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    # MultiheadAttention: out_proj keeps Linear's default weight, U(+-1/8), and a zero bias
+    out_w = p_model.mha.out_proj.weight.numpy()
+    assert 0.9 / 8 < np.abs(out_w).max() <= 1 / 8 and not p_model.mha.out_proj.bias.numpy().any()
