@@ -159,7 +159,7 @@ class AdapterMaker:
             f"        _torch_init(self)\n"
         )
         deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
-        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True)
+        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True, made=True)
         return Adapter(name=name)
 
     def _make_function(self, rule: ApiRule) -> Adapter:
