@@ -255,3 +255,60 @@ def test_a_value_clipped_to_the_truncation_bound_is_not_a_different_distribution
     assert not ok and problem.startswith("std")
     kind, ok, problem = _compare_distribution(t, rng.uniform(-1, 1, 600_000) * 0.02 * 3 ** 0.5, 6.0)
     assert not ok and "kurtosis" in problem
+
+
+def test_a_large_tensor_is_compared_on_a_sample_that_still_catches_a_wrong_init():
+    # More than 2**20 values are compared on 2**20 drawn from them (vgg11's 103M-value Linear took
+    # most of its 133 s in float64 moments over every value). A planted wrong init is still caught:
+    # a layer left at Paddle's default (Xavier-uniform), or a uniform only 2% wider.
+    from translator.verify.init_check import _SAMPLE_SIZE, _compare, _sample
+
+    rng = np.random.default_rng(1)
+    fan_in, fan_out = 2048, 1536  # 3.1M values
+    bound = 1 / math.sqrt(fan_in)
+    torch_default = rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32)
+    same = rng.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32)
+    xavier = math.sqrt(6 / (fan_in + fan_out))
+    paddle_default = rng.uniform(-xavier, xavier, (fan_in, fan_out)).astype(np.float32)
+    wider = rng.uniform(-1.02 * bound, 1.02 * bound, (fan_in, fan_out)).astype(np.float32)
+    values, n = _sample(torch_default.T)  # a transposed view: no copy of the whole tensor
+    assert values.shape == (_SAMPLE_SIZE,) and values.dtype == np.float64 and n == 1 / (1 / fan_in / fan_out + 1 / _SAMPLE_SIZE)
+    assert _compare(torch_default, same, 6.0)[1:3] == (True, "")
+    kind, ok, problem, stats = _compare(torch_default, paddle_default, 6.0)
+    assert kind == "random" and not ok and problem.startswith("std"), problem
+    assert abs(stats[1] - bound / math.sqrt(3)) < 1e-4 and abs(stats[3] - xavier / math.sqrt(3)) < 1e-4
+    assert not _compare(torch_default, wider, 6.0)[1]
+    # a normal of the same standard deviation is a different family (kurtosis), sampled or not
+    normal = rng.normal(0, bound / math.sqrt(3), (fan_in, fan_out)).astype(np.float32)
+    kind, ok, problem, _ = _compare(torch_default, normal, 6.0)
+    assert not ok and "kurtosis" in problem
+    # a constant torch tensor is compared exactly, however large
+    zeros = np.zeros((fan_in, fan_out), np.float32)
+    assert _compare(zeros, zeros.copy(), 6.0)[1] and not _compare(zeros, paddle_default, 6.0)[1]
+
+
+def test_a_planted_default_init_in_a_large_model_is_named(tmp_path):
+    # vgg-like: one big Linear (2.1M values) left at Paddle's default, the rest torch's
+    src = """
+        import torch.nn as nn
+
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(2048, 1024)
+                self.fc2 = nn.Linear(1024, 1000)
+    """
+    code = _translate(src, True).replace("self.fc1 = _torch_init(nn.Linear(2048, 1024))", "self.fc1 = nn.Linear(2048, 1024)")
+    assert "self.fc1 = nn.Linear(2048, 1024)" in code
+    from translator.targets import load_module_from_file
+
+    (tmp_path / "head_torch.py").write_text(textwrap.dedent(src))
+    (tmp_path / "head_paddle.py").write_text(code)
+    torch.manual_seed(0)
+    paddle.seed(0)
+    t_model = load_module_from_file(tmp_path / "head_torch.py").Head()
+    p_model = load_module_from_file(tmp_path / "head_paddle.py").Head()
+    report = compare_init(t_model, p_model)
+    bad = {p.name: p.problem for p in report.params if not p.ok}
+    assert not report.match and set(bad) == {"fc1.weight", "fc1.bias"}, report.format_table()
+    assert bad["fc1.weight"].startswith("std") and bad["fc1.bias"] == "paddle is constant 0.0, torch is random"

@@ -55,13 +55,17 @@ _IDENTITY_ONLY = {"torch.nn.Module", "torch.nn.Parameter", "torch.optim.Optimize
 _MAX_BRANCHES = 8  # boolean parameters an adapter may branch on: 2**3 combinations at most
 
 
-def adaptable(rule: ApiRule) -> bool:
+def adaptable(rule: ApiRule, torch_init: bool = False) -> bool:
     """Whether ``rule`` names a torch class that code may store and call later, or a function
-    only whose calls translate (``init=nn.init.kaiming_normal_`` as a default argument)."""
+    only whose calls translate (``init=nn.init.kaiming_normal_`` as a default argument); with
+    ``torch_init`` (``--torch-init``) also any layer class the translation initializes as torch
+    does (``se_layer=SqueezeExcitation``: its adapter calls ``_torch_init(self)``)."""
     name = rule.torch
     if rule.kind != "function" or rule.params is None:
         return False
     if _is_function(rule):
+        return True
+    if torch_init and rule.handler == "torch_init_layer" and rule.name[:1].isupper():
         return True
     return (name.startswith(_CLASS_NAMESPACES) and not name.startswith(_NOT_CLASSES)
             and rule.name[:1].isupper() and name not in _IDENTITY_ONLY)
@@ -83,7 +87,7 @@ class Adapter:
 
 
 # a leaf of the decision tree: the translated arguments, or the refusal message
-_Leaf = tuple  # ("call", args text, statement after) | ("raise", message)
+_Leaf = tuple  # ("call", args text, statements after, one a line) | ("raise", message)
 
 
 class AdapterMaker:
@@ -102,7 +106,7 @@ class AdapterMaker:
         made = _MADE.get(key)
         if made is None:
             made = _MADE[key] = self._make(rule)
-        return made
+        return _registered(key, made)
 
     # ------------------------------------------------------------------------------------
     def _make(self, rule: ApiRule) -> Adapter:
@@ -116,10 +120,13 @@ class AdapterMaker:
         tree = self._tree(rule, params, flags, {})
         if tree[0] == "raise":
             return Adapter(refusal=f"{rule.torch} picked at run time cannot be translated: {tree[1]}")
-        if tree[0] == "call" and _same_arguments(tree[1], _call_arguments(params, {})):
+        if tree[0] == "call" and not tree[2] and _same_arguments(tree[1], _call_arguments(params, {})):
             # torch's arguments as they are: the Paddle class, or the support class the rule
             # writes for this form (`TorchUpsample` for a mode known at run time)
             return Adapter(name=tree[3]) if len(tree) > 3 else Adapter(direct=True)
+        if tree[0] == "call" and tree[2] == "_torch_init(self)" and _same_arguments(tree[1], _call_arguments(params, {})):
+            # the same, with --torch-init: the class, then torch's default initialization
+            return self._make_initialized(rule, tree[3] if len(tree) > 3 else target)
         if _other_class(tree):
             return Adapter(refusal="its translation depends on the arguments in a way an adapter cannot follow")
         name = _adapter_name(rule)
@@ -138,6 +145,21 @@ class AdapterMaker:
         existing = support_code.SNIPPETS.get(name)
         if existing is None or existing.code != code:
             support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True, made=True)
+        return Adapter(name=name)
+
+    def _make_initialized(self, rule: ApiRule, base: str) -> Adapter:
+        """``class TorchX(X)`` whose ``__init__`` passes its arguments through and then gives the
+        layer torch's default initialization (``--torch-init``; X takes torch's arguments)."""
+        name = _adapter_name(rule)
+        code = _formatted(
+            f"class {name}({base}):\n"
+            f'    """{base} with torch\'s default initialization\n    (--torch-init; a class picked at run time)."""\n\n'
+            f"    def __init__(self, *args, **kwargs):\n"
+            f"        super().__init__(*args, **kwargs)\n"
+            f"        _torch_init(self)\n"
+        )
+        deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
+        support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True, made=True)
         return Adapter(name=name)
 
     def _make_function(self, rule: ApiRule) -> Adapter:
@@ -171,7 +193,7 @@ class AdapterMaker:
         made = _MADE.get(key)
         if made is None:
             made = _MADE[key] = self._make_method(rule)
-        return made
+        return _registered(key, made)
 
     def _make_method(self, rule: ApiRule) -> Adapter:
         """``_torch_clamp_(self, min=None, max=None)``: the rule's translation of
@@ -235,8 +257,9 @@ class AdapterMaker:
         return then if then == other else ("if", free[0], then, other)
 
     def _leaf(self, rule: ApiRule, params: list[Param], fixed: dict[str, str]) -> _Leaf:
+        package = rule.torch.split(".", 1)[0]  # torch, or torchvision for its layers (--torch-init)
         source = (
-            "import torch\n\n\n"
+            f"import {package}\n\n\n"
             f"def _adapter({', '.join(_param_text(p) for p in params)}):\n"
             f"    return {rule.torch}({_call_arguments(params, fixed)})\n"
         )
@@ -261,14 +284,31 @@ class AdapterMaker:
             # a layer's dtype=: the engine casts the built layer (`_module_to(layer, dtype)`)
             rest = ", ".join(_code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in call.args[1:])
             after, call = f"_module_to(self, {rest})", call.args[0].value
+        initialized = False
+        if isinstance(call, cst.Call) and _code(call.func) == "_torch_init" and len(call.args) == 1:
+            # --torch-init: torch's default initialization given to the built layer, before a cast
+            after, call, initialized = "\n".join(filter(None, ["_torch_init(self)", after])), call.args[0].value, True
         func = _code(call.func) if isinstance(call, cst.Call) else ""
-        if func != expected and not (func in support_code.SNIPPETS and not after):
+        if func != expected and not (func in support_code.SNIPPETS and (not after or initialized and "\n" not in after)):
             return ("raise", "its translation is not a call of " + str(expected))
         args = ", ".join(_code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in call.args)  # type: ignore[union-attr]
         return ("call", args, after) if func == expected else ("call", args, after, func)
 
 
 _MADE: dict[tuple, Adapter] = {}
+_SNIPPET_MADE: dict[tuple, support_code.Snippet] = {}
+
+
+def _registered(key: tuple, made: Adapter) -> Adapter:
+    """``made``, its support snippet registered as made for ``key``: the same adapter name has
+    another body under other settings (``TorchLinear`` calls ``_torch_init(self)`` with
+    ``--torch-init`` only), and one process may translate with both."""
+    if made.name is not None:
+        if key not in _SNIPPET_MADE and made.name in support_code.SNIPPETS:
+            _SNIPPET_MADE[key] = support_code.SNIPPETS[made.name]
+        elif key in _SNIPPET_MADE:
+            support_code.SNIPPETS[made.name] = _SNIPPET_MADE[key]
+    return made
 
 
 #: torch parameter names code reads on a layer of any class (``if m.weight is not None:
@@ -362,7 +402,7 @@ def _returned(module: cst.Module) -> cst.BaseExpression | None:
 def _render_tree(tree: tuple, indent: str) -> str:
     kind = tree[0]
     if kind == "call":
-        return f"{indent}super().__init__({tree[1]})\n" + (f"{indent}{tree[2]}\n" if tree[2] else "")
+        return f"{indent}super().__init__({tree[1]})\n" + "".join(f"{indent}{line}\n" for line in tree[2].splitlines())
     if kind == "return":
         return f"{indent}return {tree[1]}\n"
     if kind == "raise":

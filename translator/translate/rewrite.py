@@ -516,7 +516,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
     def _value_use(self, rule: ApiRule, node: cst.CSTNode) -> bool:
         """A torch class named to be called later with torch's arguments (``adapters``), or a base
         class: a subclass is built with torch's arguments too."""
-        return (self.adapters is not None and adapters.adaptable(rule) and id(node) not in self.call_funcs
+        return (self.adapters is not None and adapters.adaptable(rule, getattr(self, "torch_init", False))
+                and id(node) not in self.call_funcs
                 and (id(node) not in self.class_bases or rule.subclass is None) and id(node) not in self.identity_uses)
 
     def _versioned(self, rule: ApiRule) -> ApiRule:
