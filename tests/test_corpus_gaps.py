@@ -2,6 +2,9 @@
 
 * ``x.div_(y, rounding_mode="floor"/"trunc")``: Paddle's in-place methods have no rounding
   mode; the emitted ``_torch_div_`` computes torch's result (tensor of any kind or not).
+* ``name.split(".")`` on a receiver of unknown kind was reported as an untranslated tensor
+  method (35 of monai's 93 T2P101 warnings): a ``str`` method given a string literal first is
+  a string's (no tensor method of that name takes a string).
 * ``def f(d: torch.device = None)``: ``torch.device`` is translated as a call of
   ``paddle.device.set_device``, a function; as an annotation it is ``str``, and as the class of
   an ``isinstance`` it is reported.
@@ -253,3 +256,33 @@ def test_device_annotation_runs_on_paddle_26(tmp_path):
         print("ok", paddle.__version__)
     """)
     assert "ok 2.6" in out
+
+
+# ------------------------------------------------------- str methods given a string literal ----
+
+
+def test_str_method_with_a_string_literal_is_not_a_tensor_method():
+    src = textwrap.dedent("""
+        import torch
+
+
+        def parts(name, module, sep):
+            version = tuple(int(v) for v in module.__version__.split(".")[:2])
+            return name.split("."), name.split(f"{sep}"), version
+        """).lstrip("\n")
+    out = translate_source(src, path="m.py")
+    assert not out.diagnostics, [str(d) for d in out.diagnostics]
+    assert out.code == src.replace("import torch\n\n\n", "")
+
+
+def test_split_look_alikes_still_reported_or_translated():
+    """An int or a name as the first argument may be a tensor's split: reported when the receiver
+    is unknown, translated when it is a tensor."""
+    out = _tr("""
+        import torch
+
+        def f(x, y: torch.Tensor, n):
+            return x.split(2), x.split(n), y.split(2, dim=1)
+        """)
+    assert [(d.code, d.api) for d in out.diagnostics] == [("T2P101", "torch.Tensor.split")] * 2
+    assert "y.split(2, dim=1)" not in out.code

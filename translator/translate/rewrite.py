@@ -24,7 +24,7 @@ from .call_forms import (
     _without_arg,
 )
 from .context import TranslateContext
-from .evidence import EvidenceMixin
+from .evidence import EvidenceMixin, str_method_call
 from .fastcst import _Transformer
 from .formatting import joined_markers, normalized_marker
 from .peephole import CLEANED, clean
@@ -674,7 +674,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         func = original.func
         assert isinstance(func, cst.Attribute)
         candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
-        if not candidates or not self.receiver_unknown(func.value):
+        if not candidates or not self.receiver_unknown(func.value) or str_method_call(original):
             return
         rule = candidates[0]
         if not _changes_something(rule) or not self._would_change(rule, original, updated):
