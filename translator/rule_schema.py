@@ -199,6 +199,10 @@ API = Table(
             " from instead, where Paddle's class of the same role has another protocol"
             " (`class Mine(torch.optim.Optimizer)` -> `class Mine(TorchOptimizer)`); other uses follow"
             " `paddle`/`support`"),
+        Key("annotation", STRING, "what a reference in an annotation becomes, where `paddle` names a function"
+            " that is no type (`torch.device` -> `str`; the function `paddle.device.set_device` would be"
+            " evaluated as the annotation); a dotted Paddle path or a builtin's name; an `isinstance`/"
+            "`issubclass`/comparison use is then reported"),
         Key("layers", STRINGS, "layer attributes: the torch layer classes whose attribute this is"
             " (`[\"torch.nn.Conv1d\", \"torch.nn.Conv2d\"]`); the entry applies where the receiver is known"
             " to be one of them (built from it, narrowed by `isinstance`, or `self` in a subclass of one)"),

@@ -125,6 +125,7 @@ class ApiRule:
     refuses: tuple[Refusal, ...] = ()
     evidence: tuple[str, ...] = ()
     subclass: str | None = None
+    annotation: str | None = None  # what a reference in an annotation becomes (a type)
     since: dict[str, str] = dataclasses.field(default_factory=dict)
     layers: tuple[str, ...] = ()  # a layer attribute: the torch classes it is read on
     value: str | None = None  # a layer attribute: torch's value in Paddle, `{}` the receiver
@@ -259,6 +260,7 @@ def _build_api(entry: dict[str, Any], where: str) -> ApiRule:
         refuses=refuses,
         evidence=_strings(entry, "evidence"),
         subclass=entry.get("subclass"),
+        annotation=entry.get("annotation"),
         since=_since(entry, unsupported, where),
         layers=_strings(entry, "layers"),
         value=entry.get("value"),

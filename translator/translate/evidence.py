@@ -109,3 +109,18 @@ class EvidenceMixin:
             if qual is not None and qual.startswith("torch.nn.") and qual in self.table.apis and not is_tensor_class(qual):
                 return True  # subclass of a torch layer (nn.Parameter's instances are tensors)
         return False
+
+
+_STR_METHODS = frozenset(name for name in dir(str) if not name.startswith("_"))
+
+
+def str_method_call(call: cst.Call) -> bool:
+    """``name.split(".")``, ``mod.__version__.split("+")``: a method ``str`` has, given a string
+    literal first, is a string's method whatever the receiver's inferred kind: no tensor method
+    of the same name takes a string there (torch raises), so no tensor rule applies."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in _STR_METHODS or not call.args:
+        return False
+    first = call.args[0]
+    literal = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    return first.keyword is None and not first.star and isinstance(first.value, literal)

@@ -15,7 +15,7 @@ import libcst as cst
 from ..codes import code_for
 from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule, RuleTable
-from . import adapters
+from . import adapters, type_uses
 from . import support as support_code
 from .arguments import _changes_something, binding_partially, rewrite_args
 from .call_forms import (
@@ -24,7 +24,7 @@ from .call_forms import (
     _without_arg,
 )
 from .context import TranslateContext
-from .evidence import EvidenceMixin
+from .evidence import EvidenceMixin, str_method_call
 from .fastcst import _Transformer
 from .formatting import joined_markers, normalized_marker
 from .peephole import CLEANED, clean
@@ -77,6 +77,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.call_funcs: set[int] = set()
         self.class_bases: set[int] = set()  # the base-class expressions of class statements
         self.identity_uses: set[int] = set()  # classes named for their identity (adapters.py)
+        self.annotation_uses: set[int] = set()  # names and attributes inside annotations
         self.adapters: adapters.AdapterMaker | None = None  # torch classes used as values (pipeline sets it)
         self.dropped_args: set[int] = set()  # argument values placement.py drops (not translated)
         self.statement_calls: set[int] = set()
@@ -333,6 +334,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def visit_Annotation(self, node: cst.Annotation) -> None:
         self.identity_uses.update(map(id, adapters.names_in(node)))
+        self.annotation_uses.update(map(id, adapters.names_in(node)))
 
     def visit_Param(self, node: cst.Param) -> None:
         self.skip_names.add(id(node.name))
@@ -483,6 +485,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
                 # the function of a call whose own rule this is: that rule decides, emits what
                 # it needs and counts the call, when it keeps its rewrite
                 deferred = id(original) in self.call_funcs and not rest
+                if rule.annotation is not None and not rest and not deferred and id(original) in self.identity_uses:
+                    return _keep_parens(original, type_uses.type_use(self, rule, original))
                 if not rest and not deferred and self._value_use(rule, original):
                     adapted = adapters.value_target(self, rule, original)
                     if adapted is False:
@@ -671,7 +675,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         func = original.func
         assert isinstance(func, cst.Attribute)
         candidates = [r for r in self.table.methods.get(func.attr.value, ()) if r.kind == "method"]
-        if not candidates or not self.receiver_unknown(func.value):
+        if not candidates or not self.receiver_unknown(func.value) or str_method_call(original):
             return
         rule = candidates[0]
         if not _changes_something(rule) or not self._would_change(rule, original, updated):

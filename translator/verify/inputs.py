@@ -237,13 +237,18 @@ def randomize_bn_stats(
     LayerNorm is drawn from U(0.5, 1.5) and the shift from N(0, 0.1^2).
 
     Without ``inputs``, running means are drawn from N(0, 0.1^2) and variances from U(0.5, 1.5).
-    With ``inputs`` (a list of positional arguments), the running statistics are first measured
-    on them, as training would (one forward pass in train mode), and then perturbed: variances
-    scaled by U(0.5, 1.5), means shifted by N(0, 0.1^2) standard deviations. Measured statistics
-    keep a deep untrained network's activations far smaller than drawn ones (ResNet-152's
-    logits at 224x224: about 1e3 against 1e11), which keeps float32 rounding small. If the model
-    cannot run in train mode on ``inputs`` (a BatchNorm1d over a batch of one), the drawn
-    statistics are used instead.
+    With ``inputs`` (a list of positional arguments), the running statistics are measured on
+    them in one eval-mode forward pass, layer by layer in the order the layers run: each layer's
+    statistics are those of the input it receives from the layers before it, already set, and
+    are then perturbed (variances scaled by U(0.5, 1.5), means shifted by N(0, 0.1^2) standard
+    deviations) before the layer computes. Eval mode then normalizes every layer's actual input
+    to about unit scale, as a trained network does. Measuring all layers at once in train mode
+    and perturbing them afterwards does not: every perturbation moves the inputs of the layers
+    after it off their measured statistics, and the errors compound through a deep residual
+    network (SENet-154 at 224x224: logits of 3e4, and torch's own float32 and float64 runs of
+    the same weights differ by 1.8e4, so no comparison means anything). Drawn statistics are
+    worse still (ResNet-152's logits: about 1e11). A layer whose input has fewer than two values
+    per channel, or a model that cannot run on ``inputs``, keeps drawn statistics.
 
     Deterministic for a given ``seed``; returns the model.
     """
@@ -266,40 +271,59 @@ def randomize_bn_stats(
                 if isinstance(bias, torch.Tensor):
                     bias.copy_(like(bias, torch.randn) * 0.1)
         tracked = [m for m in norms if isinstance(getattr(m, "running_var", None), torch.Tensor)]
-        if inputs is not None and tracked and _measure_running_stats(torch_model, tracked, inputs):
+
+        def drawn(module: Any) -> None:
+            module.running_mean.copy_(like(module.running_mean, torch.randn) * 0.1)
+            module.running_var.copy_(like(module.running_var, torch.rand) + 0.5)
+
+        def measured(module: Any, x: Any) -> None:
+            dims = [d for d in range(x.dim()) if d != 1]
+            if x.dim() < 2 or x.numel() // max(1, x.shape[1]) < 2 or x.shape[1] != module.running_mean.numel():
+                drawn(module)
+                return
+            var, mean = torch.var_mean(x.detach().to(module.running_var.dtype), dim=dims)
+            std = var.sqrt()
+            module.running_mean.copy_(mean + like(mean, torch.randn) * 0.1 * std)
+            module.running_var.copy_(var * (like(var, torch.rand) + 0.5))
+
+        if inputs is None or not tracked or not _measure_running_stats(torch_model, tracked, inputs, measured):
             for module in tracked:
-                std = module.running_var.sqrt()
-                module.running_mean.add_(like(module.running_mean, torch.randn) * 0.1 * std)
-                module.running_var.mul_(like(module.running_var, torch.rand) + 0.5)
-        else:
-            for module in tracked:
-                module.running_mean.copy_(like(module.running_mean, torch.randn) * 0.1)
-                module.running_var.copy_(like(module.running_var, torch.rand) + 0.5)
+                drawn(module)
     return torch_model
 
 
-def _measure_running_stats(torch_model: Any, tracked: list[Any], inputs: Sequence[Any]) -> bool:
-    """One train-mode pass that sets each layer's running stats to its batch statistics."""
+def _measure_running_stats(torch_model: Any, tracked: list[Any], inputs: Sequence[Any],
+                           measured: Callable[[Any, Any], None]) -> bool:
+    """One eval-mode pass in which each layer of ``tracked``, when first called, has its running
+    statistics set by ``measured(layer, its input)`` before it computes; a layer the pass never
+    calls is given a 0-d input (``measured`` draws its statistics). False: the model did not run."""
     import torch
 
     was_training = torch_model.training
-    momenta = [m.momentum for m in tracked]
     tensors = [x if isinstance(x, torch.Tensor) else torch.from_numpy(np.array(x)) for x in inputs]
+    seen: set[int] = set()
+
+    def pre_hook(module: Any, args: tuple[Any, ...]) -> None:
+        if id(module) in seen or not args or not isinstance(args[0], torch.Tensor):
+            return
+        seen.add(id(module))
+        measured(module, args[0])
+
+    handles = [m.register_forward_pre_hook(pre_hook) for m in tracked]
     try:
-        for m in tracked:
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average: after one batch, exactly its statistics
-        torch_model.train()
-        torch_model(*tensors)
-        return True
+        torch_model.eval()
+        with torch.no_grad():
+            torch_model(*tensors)
     except Exception:
-        for m in tracked:
-            m.reset_running_stats()
         return False
     finally:
-        for m, momentum in zip(tracked, momenta):
-            m.momentum = momentum
+        for handle in handles:
+            handle.remove()
         torch_model.train(was_training)
+    for module in tracked:
+        if id(module) not in seen:
+            measured(module, torch.zeros(()))
+    return True
 
 
 def make_inputs(shapes: Sequence[Sequence[int]], seed: int = 0) -> list[np.ndarray]:

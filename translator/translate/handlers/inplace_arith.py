@@ -82,6 +82,10 @@ def inplace_arith(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outco
     if other is None:
         return refuse(Refusal.CANNOT_BIND, "needs other; left unchanged")
     alpha = bound.get("alpha")
+    rounding = bound.get("rounding_mode")
+    if rounding is not None and not literal_is(rounding, "None"):
+        # `x.div_(y, rounding_mode="floor")`: Paddle's in-place methods have no rounding mode
+        return make_call(cst.Name(ctx.support(support)), [cst.Arg(recv), cst.Arg(other), kw("rounding_mode", rounding)])
     if ctx.is_tensor(recv):
         if is_number_literal(other) and (alpha is None or is_number_literal(alpha)):
             return _number_form(call, rule.name, _scaled(other, alpha))
@@ -144,10 +148,40 @@ def _torch_mul_(x, other):
 ''', deps=("_torch_inplace_arith",))
 
 snippet("_torch_div_", '''
-def _torch_div_(x, other):
-    """torch's x.div_(other), other a tensor or a number (a receiver that is not a
-    Paddle tensor has its own div_ called)."""
+def _torch_div_(x, other, rounding_mode=None):
+    """torch's x.div_(other, rounding_mode=rounding_mode), other a tensor or a number
+    (a receiver that is not a Paddle tensor has its own div_ called)."""
     if not isinstance(x, paddle.Tensor):
-        return x.div_(other)
-    return _torch_inplace_arith(x, other, "divide")
-''', deps=("_torch_inplace_arith",))
+        return x.div_(other) if rounding_mode is None else x.div_(other, rounding_mode=rounding_mode)
+    if rounding_mode is None:
+        return _torch_inplace_arith(x, other, "divide")
+    return _torch_div_rounded(x, other, rounding_mode)
+''', deps=("_torch_inplace_arith", "_torch_div_rounded"))
+
+snippet("_torch_div_rounded", '''
+def _torch_div_rounded(x, other, rounding_mode):
+    """torch's x.div_(other, rounding_mode=rounding_mode) on a Paddle tensor x, other
+    a tensor or a number ("floor" or "trunc"; anything else raises). "trunc" rounds
+    the quotient toward zero; "floor" is torch's floor division, (x - remainder) /
+    other rounded (1.0 // 0.1 is 9, not floor(1.0 / 0.1) = 10). Integer tensors are
+    divided in float64 (exact below 2**53); the result is written into x."""
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div_ expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    tensor = isinstance(other, paddle.Tensor)
+    floats = other.is_floating_point() if tensor else isinstance(other, float)
+    if not x.is_floating_point() and floats:
+        raise RuntimeError(f"a float result cannot be written into a {x.dtype} tensor")
+    dtype = x.dtype if x.is_floating_point() else paddle.float64
+    if tensor and other.is_floating_point() and other.element_size() > x.element_size():
+        dtype = other.dtype
+    a = x.astype(dtype)
+    b = other.astype(dtype) if tensor else paddle.full([], other, dtype=dtype)
+    if rounding_mode == "trunc":
+        q = paddle.trunc(a / b)
+    else:
+        d = (a - paddle.remainder(a, b)) / b
+        q = paddle.floor(d)
+        q = paddle.where(d - q > 0.5, q + 1, q)
+        q = paddle.where(b == 0, a / b, q)
+    return paddle.assign(q.astype(x.dtype), output=x)
+''')
