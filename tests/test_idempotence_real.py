@@ -72,6 +72,7 @@ def test_a_marked_statement_gets_no_second_marker():
 REAL_CHANGED_BEFORE_INFERENCE_FIXES = [
     "torch/_dynamo/backends/debugging.py",  # `import paddle` placed again after `import torch`
     "torch/_inductor/fx_passes/misc_patterns.py",  # `.view(paddle.int32)` warned on a second pass
+    "torch/ao/pruning/_mappings.py",  # support code first in the module translated again
 ]
 
 
@@ -354,3 +355,27 @@ def test_result_of_an_inplace_support_function_is_its_receiver():
     # unchanged look-alike: a function of the file's own with the same shape is not assumed so
     own = "import torch\n\n\ndef g(x, k):\n    return x\n\n\ndef f(t, k):\n    return g(t, k).add_(t * k)\n"
     assert "_torch_add_(g(t, k), t * k)" in translate_source(own).code
+
+
+# a file with no module-level import whose first statement is the support code: its header
+# comment is in the module's header (LibCST), and `import paddle` went under it (torch's
+# ao/pruning/_mappings.py: the support code's `layer.to(dtype=dtype)` was warned on a second pass)
+FIRST_IS_SUPPORT = "def table():\n    import torch\n\n    return {torch.nn.Linear: torch.frobnicate}\n"
+
+
+@pytest.mark.parametrize("head, top", [
+    ("", ""), ("# a comment\n\n\n", "# a comment\n\n\n"), ('"""Doc."""\n\n\n', '"""Doc."""\n\n'),
+], ids=["bare", "comment", "docstring"])
+def test_support_code_first_in_the_module_is_not_translated_again(head, top):
+    once = translate_source(head + FIRST_IS_SUPPORT)
+    assert once.code.startswith(top + "import paddle\n\n\n# --- support code generated")
+    twice = translate_source(once.code)
+    assert twice.code == once.code
+    assert [d.code for d in twice.diagnostics] == [d.code for d in once.diagnostics] == ["T2P001"]
+
+
+def test_support_code_after_the_imports_keeps_import_paddle_in_the_import_block():
+    # the look-alike: a module-level import; `import paddle` joins it, the header stays on the code
+    once = translate_source("import math\n\n\n" + FIRST_IS_SUPPORT.replace("{", "{math.pi: 0, "))
+    assert once.code.startswith("import math\n\nimport paddle\n\n\n# --- support code generated")
+    assert translate_source(once.code).code == once.code
