@@ -73,6 +73,7 @@ REAL_CHANGED_BEFORE_INFERENCE_FIXES = [
     "torch/_dynamo/backends/debugging.py",  # `import paddle` placed again after `import torch`
     "torch/_inductor/fx_passes/misc_patterns.py",  # `.view(paddle.int32)` warned on a second pass
     "torch/ao/pruning/_mappings.py",  # support code first in the module translated again
+    "torch/nn/modules/_functions.py",  # Paddle's ctx.saved_tensor() read as unknown
 ]
 
 
@@ -379,3 +380,25 @@ def test_support_code_after_the_imports_keeps_import_paddle_in_the_import_block(
     once = translate_source("import math\n\n\n" + FIRST_IS_SUPPORT.replace("{", "{math.pi: 0, "))
     assert once.code.startswith("import math\n\nimport paddle\n\n\n# --- support code generated")
     assert translate_source(once.code).code == once.code
+
+
+def test_paddle_saved_tensor_of_a_first_pass_is_read_as_paddle():
+    # `ctx.saved_tensors` becomes Paddle's `ctx.saved_tensor()`; read again its tensors were of
+    # unknown kind, and `acc.add_(...)` (a Paddle tensor method call already) was rewritten into
+    # the support function on a second pass (torch/nn/modules/_functions.py)
+    src = (
+        "import torch\nfrom torch.autograd import Function\n\n\nclass Twice(Function):\n"
+        "    @staticmethod\n    def forward(ctx, x):\n        return torch.frobnicate(x)\n\n"
+        "    @staticmethod\n    def backward(ctx, grad):\n        (x,) = ctx.saved_tensors\n"
+        "        acc = x.new(3)\n        acc.add_(x[0], alpha=-1)\n        return acc\n"
+    )
+    once = translate_source(src)
+    assert "        (x,) = ctx.saved_tensor()\n" in once.code and "        acc.add_((-1) * x[0])\n" in once.code
+    assert translate_source(once.code).code == once.code
+
+
+def test_a_saved_tensor_method_of_torch_code_is_not_read_as_paddle():
+    # the look-alike: a file that does not import paddle; its `obj.saved_tensor()` is no Paddle call
+    src = "import torch\n\n\ndef f(obj):\n    (x,) = obj.saved_tensor()\n    return x.view(-1) + torch.ones(1)\n"
+    out = translate_source(src)
+    assert [d.code for d in out.diagnostics] == ["T2P101"] and "x.view(-1)" in out.code
