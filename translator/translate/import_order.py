@@ -150,6 +150,8 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
         if carry and end < len(body):
             body[end] = _with_leading_blank(body[end], carry)
         return module.with_changes(body=[*body[:start], *kept, *body[end:]])
+    users: list[cst.SimpleStatementLine] = []
+    last_is_new = False
     if not kept:
         # nothing of the user's: the new lines in order, a blank line between sections
         first_lead = list(block[0].leading_lines)
@@ -162,10 +164,16 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
             kept.append(stmt.with_changes(leading_lines=lead))
             previous = section
     else:
+        users = kept
         for stmt in sorted(moving, key=lambda s: _sort_key(s, first_party)):
             kept = _insert(kept, stmt, first_party)
+        last_is_new = line_key(kept[-1]) in {line_key(m) for m in moving}
     if carry and end < len(body) and not body[end].leading_lines:
         body[end] = body[end].with_changes(leading_lines=carry)
+    if users and last_is_new and end < len(body) and not body[end].leading_lines:
+        # a new line now ends the block, after the user's: the code after it is set off by a
+        # blank line (as a second pass, which takes the line out and puts it back, sets it off)
+        body[end] = body[end].with_changes(leading_lines=[_blank()])
     return module.with_changes(body=[*body[:start], *kept, *body[end:]])
 
 
