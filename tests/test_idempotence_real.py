@@ -442,3 +442,29 @@ def test_a_method_call_with_paddles_name_of_a_renamed_argument_is_left_quietly()
 def test_a_keyword_neither_torch_nor_paddle_names_is_still_reported():
     out = translate_source("import torch.nn as nn\n\nm = nn.Linear(2, 2)\nn = list(m.named_parameters(recursive=False))\n")
     assert [d.code for d in out.diagnostics] == ["T2P003"] and "unexpected keyword argument 'recursive'" in out.code
+
+
+# the file's first import removed with a comment kept (markers, a `# noqa`): read again, the
+# comments above the first statement are the module's header (LibCST), so `import paddle` written
+# in its place sat under them on a first pass and was placed isort-style on a second
+# (torch/testing/_internal/jit_utils.py)
+FIRST_IMPORT = "# Torch\nfrom torch.jit.annotations import B  # noqa: F401\n{gap}import torch\nimport os\n\nx = torch.zeros(3, os.cpu_count())\n"
+
+
+def test_first_import_gone_with_a_blank_line_below_its_comments():
+    once = translate_source(FIRST_IMPORT.format(gap="\n"), path="pkg/torch/m.py")
+    assert "# noqa: F401\n\nimport os\n\nimport paddle\n\n" in once.code
+    assert translate_source(once.code, path="pkg/torch/m.py").code == once.code
+
+
+def test_first_import_gone_with_markers_directly_above_the_new_import():
+    once = translate_source(FIRST_IMPORT.format(gap=""), path="pkg/torch/m.py")
+    assert "# noqa: F401\nimport paddle\nimport os\n" in once.code  # the marker sits on it: it stays
+    assert translate_source(once.code, path="pkg/torch/m.py").code == once.code
+
+
+def test_a_comment_above_the_first_import_stays_at_the_top_when_the_import_moves():
+    # the look-alike: a shebang (no marker) glued to `import torch`
+    once = translate_source("#!/usr/bin/env python\nimport torch\nimport os\n\nx = torch.zeros(3, os.cpu_count())\n")
+    assert once.code.startswith("#!/usr/bin/env python\nimport os\n\nimport paddle\n\nx = paddle.zeros([3, os.cpu_count()])")
+    assert translate_source(once.code).code == once.code

@@ -19,6 +19,7 @@ import sys
 
 import libcst as cst
 
+from ..diagnostics import MARKER
 from .resolve import dotted_name
 from .syntax import _NO_SPACE, _code
 
@@ -90,6 +91,17 @@ def _blank_prefix(lines: tuple | list) -> tuple[list, list]:
     return lines[:i], lines[i:]
 
 
+def _marked(lines_up: list) -> bool:
+    """Whether the comment lines directly above a line (``lines_up``: nearest first, up to the
+    first blank line) hold a translation marker."""
+    for line in lines_up:
+        if line.comment is None:
+            return False
+        if MARKER in line.comment.value:
+            return True
+    return False
+
+
 def _redundant_torch_submodule(stmt: cst.SimpleStatementLine, plain_torch: bool) -> bool:
     if not plain_torch or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Import):
         return False
@@ -132,7 +144,16 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
                 continue
         is_new = line_key(stmt) not in old_lines or line_key(stmt) in written
         blank, comments = _blank_prefix(stmt.leading_lines)
-        if is_new and not comments:
+        if start == 0 and stmt is block[0]:
+            # the file's first statement: what is above it is the module's header when the output
+            # is read again, so a comment sits on it only when directly above (a marker), and the
+            # lines above it stay at the top of the file when it moves
+            if is_new and not _marked(list(reversed([*module.header, *stmt.leading_lines]))):
+                block_lead = list(stmt.leading_lines)
+                moving.append(stmt.with_changes(leading_lines=[]))
+                carry = carry or blank
+                continue
+        elif is_new and not comments:
             if stmt is block[0]:
                 block_lead = blank
             moving.append(stmt.with_changes(leading_lines=[]))
