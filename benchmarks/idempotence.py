@@ -11,7 +11,8 @@ changes the code (the project's own pre-commit check would fail on them).
     python benchmarks/idempotence.py --from-list changed.txt  # the files named in a list
     python benchmarks/idempotence.py --progress 50   # a line on stderr every 50 files
 
-Changed files are printed as they are found; ``--changed-list FILE`` also writes their paths.
+Changed files are printed as they are found (and files whose first pass failed or crashed);
+``--changed-list FILE`` also writes the paths of the changed and crashed ones.
 
 Prints one line per changed file with the first differing line of each pass, then a table.
 """
@@ -90,18 +91,22 @@ def main(argv: list[str] | None = None) -> int:
             results.append((path, status, diff))
             if args.progress and len(results) % args.progress == 0:
                 print(f"{len(results)}/{len(files)} files ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
-            if diff is not None:
+            if status == "crashed":
+                print(f"crashed: {path}: {diff}", flush=True)
+            elif diff is not None:
                 print(f"changes on a second pass: {path}: {diff}", flush=True)
-    changed = sorted((p, s, d) for p, s, d in results if d is not None)
-    if args.changed_list:
-        args.changed_list.write_text("".join(f"{p}\n" for p, _s, _d in changed))
+            elif status in ("failed", "unreadable"):
+                print(f"first pass {status}: {path}", flush=True)
+    changed = sorted((p, s, d) for p, s, d in results if d is not None and s != "crashed")
+    if args.changed_list:  # (and the crashed ones: both are what a re-run wants)
+        args.changed_list.write_text("".join(f"{p}\n" for p, _s, d in sorted(results) if d is not None))
     counts: dict[str, int] = {}
     for _p, status, _d in results:
         counts[status] = counts.get(status, 0) + 1
     print()
     print(f"{'files':>8} {'changed on 2nd pass':>20}  first-pass status counts   ({time.perf_counter() - start:.0f} s)")
     print(f"{len(results):>8} {len(changed):>20}  {dict(sorted(counts.items()))}")
-    return 1 if changed else 0
+    return 1 if changed or counts.get("crashed") else 0
 
 
 if __name__ == "__main__":

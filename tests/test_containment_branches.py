@@ -126,3 +126,47 @@ def test_branch_not_taken_runs_without_torch(tmp_path):
     run = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.splitlines()[-2:] == ["[1, 2]", "flash: blocked: torch"]
+
+
+def test_a_function_that_imports_torch_itself_gets_no_second_import():
+    code = _tr("""
+        import torch
+
+
+        def f(x, flag):
+            import torch
+            if flag:
+                return torch.frobnicate(x)
+            return torch.frobnicate(x, 2)
+
+
+        def h(x, flag):
+            import torch
+
+            if flag:
+                return torch.frobnicate(x)
+            return x
+        """)
+    assert _imports_at(code) == [(4, "import torch"), (4, "import torch")]
+    assert "def f(x, flag):\n    import torch\n    if flag:\n" in code
+    assert "def h(x, flag):\n    import torch\n\n    if flag:\n        # TODO" in code
+    assert translate_source(code, settings=Settings(format=False)).code == code
+
+
+def test_a_function_without_its_own_import_still_gets_one():
+    # the look-alike: the `import torch` is in another function, so this one needs its own
+    code = _tr("""
+        import torch
+
+
+        def f(x):
+            import torch
+            return torch.frobnicate(x)
+
+
+        def g(x):
+            if x:
+                return torch.frobnicate(x)
+            return x
+        """)
+    assert _imports_at(code) == [(4, "import torch"), (8, "import torch")]

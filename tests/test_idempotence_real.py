@@ -72,6 +72,8 @@ def test_a_marked_statement_gets_no_second_marker():
 REAL_CHANGED_BEFORE_INFERENCE_FIXES = [
     "torch/_dynamo/backends/debugging.py",  # `import paddle` placed again after `import torch`
     "torch/_inductor/fx_passes/misc_patterns.py",  # `.view(paddle.int32)` warned on a second pass
+    "torch/ao/pruning/_mappings.py",  # support code first in the module translated again
+    "torch/nn/modules/_functions.py",  # Paddle's ctx.saved_tensor() read as unknown
 ]
 
 
@@ -354,3 +356,115 @@ def test_result_of_an_inplace_support_function_is_its_receiver():
     # unchanged look-alike: a function of the file's own with the same shape is not assumed so
     own = "import torch\n\n\ndef g(x, k):\n    return x\n\n\ndef f(t, k):\n    return g(t, k).add_(t * k)\n"
     assert "_torch_add_(g(t, k), t * k)" in translate_source(own).code
+
+
+# a file with no module-level import whose first statement is the support code: its header
+# comment is in the module's header (LibCST), and `import paddle` went under it (torch's
+# ao/pruning/_mappings.py: the support code's `layer.to(dtype=dtype)` was warned on a second pass)
+FIRST_IS_SUPPORT = "def table():\n    import torch\n\n    return {torch.nn.Linear: torch.frobnicate}\n"
+
+
+@pytest.mark.parametrize("head, top", [
+    ("", ""), ("# a comment\n\n\n", "# a comment\n\n\n"), ('"""Doc."""\n\n\n', '"""Doc."""\n\n'),
+], ids=["bare", "comment", "docstring"])
+def test_support_code_first_in_the_module_is_not_translated_again(head, top):
+    once = translate_source(head + FIRST_IS_SUPPORT)
+    assert once.code.startswith(top + "import paddle\n\n\n# --- support code generated")
+    twice = translate_source(once.code)
+    assert twice.code == once.code
+    assert [d.code for d in twice.diagnostics] == [d.code for d in once.diagnostics] == ["T2P001"]
+
+
+def test_support_code_after_the_imports_keeps_import_paddle_in_the_import_block():
+    # the look-alike: a module-level import; `import paddle` joins it, the header stays on the code
+    once = translate_source("import math\n\n\n" + FIRST_IS_SUPPORT.replace("{", "{math.pi: 0, "))
+    assert once.code.startswith("import math\n\nimport paddle\n\n\n# --- support code generated")
+    assert translate_source(once.code).code == once.code
+
+
+def test_paddle_saved_tensor_of_a_first_pass_is_read_as_paddle():
+    # `ctx.saved_tensors` becomes Paddle's `ctx.saved_tensor()`; read again its tensors were of
+    # unknown kind, and `acc.add_(...)` (a Paddle tensor method call already) was rewritten into
+    # the support function on a second pass (torch/nn/modules/_functions.py)
+    src = (
+        "import torch\nfrom torch.autograd import Function\n\n\nclass Twice(Function):\n"
+        "    @staticmethod\n    def forward(ctx, x):\n        return torch.frobnicate(x)\n\n"
+        "    @staticmethod\n    def backward(ctx, grad):\n        (x,) = ctx.saved_tensors\n"
+        "        acc = x.new(3)\n        acc.add_(x[0], alpha=-1)\n        return acc\n"
+    )
+    once = translate_source(src)
+    assert "        (x,) = ctx.saved_tensor()\n" in once.code and "        acc.add_((-1) * x[0])\n" in once.code
+    assert translate_source(once.code).code == once.code
+
+
+def test_a_saved_tensor_method_of_torch_code_is_not_read_as_paddle():
+    # the look-alike: a file that does not import paddle; its `obj.saved_tensor()` is no Paddle call
+    src = "import torch\n\n\ndef f(obj):\n    (x,) = obj.saved_tensor()\n    return x.view(-1) + torch.ones(1)\n"
+    out = translate_source(src)
+    assert [d.code for d in out.diagnostics] == ["T2P101"] and "x.view(-1)" in out.code
+
+
+def test_code_right_after_the_imports_is_set_off_from_a_placed_import_paddle():
+    # `import paddle` goes after the user's last import, isort-style; the statement glued to that
+    # import got a blank line only on a second pass (torch/utils/viz/_cycles.py)
+    src = "import gc\nimport torch\nimport logging\nlogger = logging.getLogger(__name__)\n\nx = torch.zeros(2)\n"
+    once = translate_source(src)
+    assert once.code == (
+        "import gc\nimport logging\n\nimport paddle\n\nlogger = logging.getLogger(__name__)\n\nx = paddle.zeros([2])\n"
+    )
+    assert translate_source(once.code).code == once.code
+
+
+def test_code_after_an_import_block_the_translation_wrote_alone_keeps_its_layout():
+    # the look-alike: the new lines replace the whole block (nothing of the user's is left)
+    once = translate_source("import torch\nx = torch.zeros(2)\n")
+    assert once.code == "import paddle\nx = paddle.zeros([2])\n"
+    assert translate_source(once.code).code == once.code
+
+
+def test_a_method_call_with_paddles_name_of_a_renamed_argument_is_left_quietly():
+    # `recurse=` becomes `include_sublayers=`; read again on a receiver known to be a layer (the
+    # items of a left-over `named_modules()`), the Paddle keyword was reported as unexpected
+    # (torch/testing/_internal/distributed/distributed_test.py)
+    src = (
+        "import torch\n\n\ndef f(model):\n    names = [torch.frobnicate()]\n"
+        "    for module_name, module in model.named_modules():\n"
+        "        for parameter_name, _param in module.named_parameters(recurse=False):\n"
+        "            names.append(parameter_name)\n    return names\n"
+    )
+    once = translate_source(src)
+    assert "module.named_parameters(include_sublayers=False)" in once.code
+    twice = translate_source(once.code)
+    assert twice.code == once.code
+    assert [d.code for d in twice.diagnostics] == [d.code for d in once.diagnostics] == ["T2P001", "T2P101"]
+
+
+def test_a_keyword_neither_torch_nor_paddle_names_is_still_reported():
+    out = translate_source("import torch.nn as nn\n\nm = nn.Linear(2, 2)\nn = list(m.named_parameters(recursive=False))\n")
+    assert [d.code for d in out.diagnostics] == ["T2P003"] and "unexpected keyword argument 'recursive'" in out.code
+
+
+# the file's first import removed with a comment kept (markers, a `# noqa`): read again, the
+# comments above the first statement are the module's header (LibCST), so `import paddle` written
+# in its place sat under them on a first pass and was placed isort-style on a second
+# (torch/testing/_internal/jit_utils.py)
+FIRST_IMPORT = "# Torch\nfrom torch.jit.annotations import B  # noqa: F401\n{gap}import torch\nimport os\n\nx = torch.zeros(3, os.cpu_count())\n"
+
+
+def test_first_import_gone_with_a_blank_line_below_its_comments():
+    once = translate_source(FIRST_IMPORT.format(gap="\n"), path="pkg/torch/m.py")
+    assert "# noqa: F401\n\nimport os\n\nimport paddle\n\n" in once.code
+    assert translate_source(once.code, path="pkg/torch/m.py").code == once.code
+
+
+def test_first_import_gone_with_markers_directly_above_the_new_import():
+    once = translate_source(FIRST_IMPORT.format(gap=""), path="pkg/torch/m.py")
+    assert "# noqa: F401\nimport paddle\nimport os\n" in once.code  # the marker sits on it: it stays
+    assert translate_source(once.code, path="pkg/torch/m.py").code == once.code
+
+
+def test_a_comment_above_the_first_import_stays_at_the_top_when_the_import_moves():
+    # the look-alike: a shebang (no marker) glued to `import torch`
+    once = translate_source("#!/usr/bin/env python\nimport torch\nimport os\n\nx = torch.zeros(3, os.cpu_count())\n")
+    assert once.code.startswith("#!/usr/bin/env python\nimport os\n\nimport paddle\n\nx = paddle.zeros([3, os.cpu_count()])")
+    assert translate_source(once.code).code == once.code

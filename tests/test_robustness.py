@@ -364,6 +364,13 @@ def test_linear_with_a_literal_weight_does_not_crash():
     assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]
 
 
+def test_a_function_made_a_method_of_an_integer_literal_parses():
+    # found by the generated snippets: `torch.clamp_(0)` became `0.clip_()`, which does not parse
+    t = translator.translate_source("import torch\n\n\ndef f(x):\n    return torch.clamp_(0), torch.exp_(x + 1), torch.exp_(x)\n")
+    assert t.status is Status.TRANSLATED, [str(d) for d in t.diagnostics]
+    assert "return (0).clip_(), (x + 1).exp_(), x.exp_()\n" in t.code
+
+
 def test_transform_of_a_number_literal_does_not_crash():
     t = translator.translate_source("import torch\ny = torch.nn.functional.affine_grid(x, s, align_corners=0)\n")
     assert t.status is not Status.FAILED, [str(d) for d in t.diagnostics]

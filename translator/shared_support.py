@@ -21,7 +21,7 @@ from pathlib import Path
 from .diagnostics import Status, Translation
 from .packages import package_root
 
-__all__ = ["MODULE", "is_shared_module", "share", "share_tree"]
+__all__ = ["MODULE", "is_shared_module", "occupied", "share", "share_tree"]
 
 MODULE = "_torch2paddle_support"
 #: the first line of the module :func:`share` writes: a translation recognizes its output by it
@@ -234,7 +234,8 @@ def share(
             if block.end >= len(lines):
                 replacement = replacement[:2]
             lines[block.start : block.end] = replacement
-        out[i] = dataclasses.replace(results[i], code="".join(lines))
+        code = _without_unused_paddle("".join(lines), results[i].source)
+        out[i] = dataclasses.replace(results[i], code=code)
     header = _DOC_FIRST_LINE + "\n" + 'definitions translated from the libraries the files import, and literals they use."""\n\n'
     # definitions from files that evaluate annotations lazily keep doing so (`x: torch.device`
     # translated is no type, `None | str` fails before Python 3.10 evaluated)
@@ -247,6 +248,36 @@ def share(
         if target == own_module and out[i].status is not Status.FAILED:
             out[i] = dataclasses.replace(out[i], code=module, status=Status.UNCHANGED if module == out[i].source else Status.TRANSLATED)
     return out, module
+
+
+def _without_unused_paddle(code: str, source: str) -> str:
+    """``code`` without its top-level ``import paddle`` line when nothing left in it uses the
+    name (the moved support code did) and the input did not import paddle itself (a Paddle
+    import of the input is kept as written).  The blank lines around it are kept as one group."""
+    if "import paddle" in source:
+        return code
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    lines = code.splitlines(keepends=True)
+    at = None
+    for stmt in tree.body:
+        if (isinstance(stmt, ast.Import) and [(a.name, a.asname) for a in stmt.names] == [("paddle", None)]
+                and lines[stmt.lineno - 1].strip() == "import paddle"):
+            at = stmt.lineno - 1
+    if at is None:
+        return code
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "paddle":
+            return code
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "paddle" in node.value:
+            return code  # a string annotation may name it
+    del lines[at]
+    before = next((k for k in range(at) if lines[at - 1 - k].strip()), at)  # blank lines above it
+    after = next((k for k in range(len(lines) - at) if lines[at + k].strip()), len(lines) - at)
+    del lines[at : at + (after if before == at else min(before, after))]
+    return "".join(lines)
 
 
 def _import_line(source: str, names: list[str], newline: str, line_length: int) -> str:
@@ -263,6 +294,8 @@ def share_tree(
     """:func:`share` for the tree ``src`` translated into ``out`` (what the command line and
     ``translate_path`` both do): whether the tree is a package, and its own top-level name, are
     read from ``src``."""
+    if occupied(src, out) is not None:
+        return results, None  # the files keep their support code inline
     is_package = (src / "__init__.py").is_file()
     own = package_root(src / "__init__.py") if is_package else None
     try:
@@ -270,3 +303,20 @@ def share_tree(
     except (OSError, UnicodeDecodeError):
         existing = None
     return share(results, targets, out, is_package, own.name if own is not None else None, existing, line_length)
+
+
+def occupied(src: Path, out: Path) -> Path | None:
+    """A file named like the support module that is the user's own (in the tree ``src`` or
+    already in the output folder ``out``, and not a module :func:`share` wrote), or None: it is
+    never written over, so the tree's files keep their support code inline."""
+    for folder in (src, out):
+        path = folder / f"{MODULE}.py"
+        if not path.exists():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return path
+        if not is_shared_module(text):
+            return path
+    return None

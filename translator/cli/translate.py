@@ -422,8 +422,13 @@ def _style(args: argparse.Namespace, config: ProjectConfig) -> dict:
 def _share_support(results: list, plan: list, src: Path, out: Path, stderr: IO[str], line_length: int) -> list:
     """A tree's support code moved into one module at the output root (``shared_support``)."""
     from ..paths import write_if_changed
-    from ..shared_support import MODULE, share_tree
+    from ..shared_support import MODULE, occupied, share_tree
 
+    own = occupied(src, out)
+    if own is not None:
+        print(f"{own}: the user's own file, not a support module torch2paddle wrote: the tree's support "
+              f"code stays in each file (no shared {MODULE}.py)", file=stderr)
+        return results
     shared, module = share_tree(results, [p.target for p in plan], src, out, line_length)
     if module is not None:
         try:

@@ -73,7 +73,10 @@ def bind_args(call: cst.Call, rule: ApiRule) -> list[BoundArg] | Refused:
             if p is None or p.kind in ("varargs", "varkw"):
                 if varkw is None:
                     message = f"unexpected keyword argument {arg.keyword.value!r}; left unchanged"
-                    return Refused(Refusal.CANNOT_BIND, message, call)
+                    # a method call spelled with Paddle's name of a renamed argument
+                    # (`m.named_parameters(include_sublayers=False)`) is a first pass's output
+                    paddle_form = rule.kind == "method" and arg.keyword.value in rule.rename.values()
+                    return Refused(Refusal.CANNOT_BIND, message, call, quiet=paddle_form)
                 out.append(BoundArg(arg, varkw, None))
             else:
                 out.append(BoundArg(arg, p, None))

@@ -53,8 +53,11 @@ def contain_leftovers(module: cst.Module, package: str | None, libraries: tuple[
         lines = [line for _, line in imported[local]]
         using = {id(fn) for fn in where[local]}
         for fn in where[local]:
-            if not any(id(outer) in using for outer in uses.enclosing[id(fn)]):  # a closure sees it
-                targets.setdefault(id(fn), []).extend(lines)
+            if any(id(outer) in using for outer in uses.enclosing[id(fn)]):  # a closure sees it
+                continue
+            # a function (or one around the branch) that imports it itself needs no second import
+            owned = [line for line in lines if not any(_imports_itself(f, line) for f in (*uses.enclosing[id(fn)], fn))]
+            targets.setdefault(id(fn), []).extend(owned)
     return module.visit(_Move(movable, leftover, targets, _paths_to(module, set(targets))))
 
 
@@ -267,6 +270,23 @@ def _lazy_annotations(module: cst.Module) -> bool:
                         and any(dotted_name(a.name) == "annotations" for a in small.names)):
                     return True
     return False
+
+
+def _imports_itself(block: cst.FunctionDef | cst.IndentedBlock | None, line: cst.SimpleStatementLine) -> bool:
+    """Whether the statements of ``block`` (a function's body, an ``if`` branch) include the
+    import ``line`` (the user's own ``import torch`` in a function whose uses we would move)."""
+    if block is None:
+        return False
+    if isinstance(block, cst.IndentedBlock):
+        stmts: Sequence[cst.BaseStatement] = block.body
+    else:
+        stmts = block.body.body if isinstance(block.body, cst.IndentedBlock) else ()
+    text = _code(line)
+    return any(isinstance(stmt, cst.SimpleStatementLine) and _code(stmt) == text for stmt in stmts)
+
+
+def _code(line: cst.SimpleStatementLine) -> str:
+    return cst.Module(body=[line.with_changes(leading_lines=[])]).code
 
 
 def _is_docstring(stmt: cst.BaseStatement) -> bool:

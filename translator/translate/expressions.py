@@ -420,6 +420,10 @@ class ExpressionKinds:
             return None
         return qual + ("." + rest if rest else "")
 
+    def _imports_paddle(self) -> bool:
+        """The file imports paddle (it is, at least in part, Paddle code: a translation read again)."""
+        return any(qual.split(".")[0] == "paddle" for qual in self.pre.other_qualnames.values())
+
     def _foreign_root(self, expr: cst.BaseExpression) -> bool:
         """``paddle.zeros(3).T``, ``np.ones(2)``: rooted at an import of paddle or numpy."""
         expr = chain_root(expr, self.chain_roots)
@@ -575,6 +579,8 @@ class ExpressionKinds:
             return _STR_METHODS.get(method)
         if base is None and method in self.table.names_with_evidence("method", "layer-only"):
             return self._layer_method(LAYER, method, call)  # only layers have this method
+        if base is None and method == "saved_tensor" and not call.args and self._imports_paddle():
+            return seq(FOREIGN)  # Paddle's `ctx.saved_tensor()`: a first pass's `ctx.saved_tensors`
         if base is None and method in self.table.methods and method not in self.table.names_with_evidence("method", "value"):
             # `self.<attribute>.<method>()` in a layer: a sublayer's method (as the old evidence said)
             if isinstance(recv, cst.Attribute) and self._is_self(recv.value, state, frame):

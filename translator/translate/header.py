@@ -250,11 +250,19 @@ def _with_paddle(module: cst.Module, body: list, need_paddle: bool) -> cst.Modul
     if need_paddle and not _binds_paddle(module):
         pos = _first_import_index(module)
         line = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(cst.Name("paddle"))])])
-        if pos < len(body) and body[pos].leading_lines:
+        if pos < len(body) and body[pos].leading_lines and not _opens_support(body[pos]):
             line = line.with_changes(leading_lines=body[pos].leading_lines)
             body[pos] = body[pos].with_changes(leading_lines=[])
+        elif pos and pos < len(body) and _opens_support(body[pos]):  # after a docstring
+            line = line.with_changes(leading_lines=[cst.EmptyLine(indent=False, whitespace=_NO_SPACE)])
         body.insert(pos, line)
     return module.with_changes(body=body)
+
+
+def _opens_support(stmt: cst.BaseStatement) -> bool:
+    """``stmt`` is the first statement of the support code: its header comment stays with it
+    (an ``import paddle`` put before it does not take the comment along)."""
+    return any(line.comment is not None and line.comment.value == support_code.HEADER for line in stmt.leading_lines)
 
 
 def _import_bound_names(stmts: Sequence[cst.CSTNode]) -> set[str]:

@@ -19,6 +19,7 @@ import sys
 
 import libcst as cst
 
+from ..diagnostics import MARKER
 from .resolve import dotted_name
 from .syntax import _NO_SPACE, _code
 
@@ -90,6 +91,17 @@ def _blank_prefix(lines: tuple | list) -> tuple[list, list]:
     return lines[:i], lines[i:]
 
 
+def _marked(lines_up: list) -> bool:
+    """Whether the comment lines directly above a line (``lines_up``: nearest first, up to the
+    first blank line) hold a translation marker."""
+    for line in lines_up:
+        if line.comment is None:
+            return False
+        if MARKER in line.comment.value:
+            return True
+    return False
+
+
 def _redundant_torch_submodule(stmt: cst.SimpleStatementLine, plain_torch: bool) -> bool:
     if not plain_torch or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Import):
         return False
@@ -132,7 +144,16 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
                 continue
         is_new = line_key(stmt) not in old_lines or line_key(stmt) in written
         blank, comments = _blank_prefix(stmt.leading_lines)
-        if is_new and not comments:
+        if start == 0 and stmt is block[0]:
+            # the file's first statement: what is above it is the module's header when the output
+            # is read again, so a comment sits on it only when directly above (a marker), and the
+            # lines above it stay at the top of the file when it moves
+            if is_new and not _marked(list(reversed([*module.header, *stmt.leading_lines]))):
+                block_lead = list(stmt.leading_lines)
+                moving.append(stmt.with_changes(leading_lines=[]))
+                carry = carry or blank
+                continue
+        elif is_new and not comments:
             if stmt is block[0]:
                 block_lead = blank
             moving.append(stmt.with_changes(leading_lines=[]))
@@ -150,6 +171,8 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
         if carry and end < len(body):
             body[end] = _with_leading_blank(body[end], carry)
         return module.with_changes(body=[*body[:start], *kept, *body[end:]])
+    users: list[cst.SimpleStatementLine] = []
+    last_is_new = False
     if not kept:
         # nothing of the user's: the new lines in order, a blank line between sections
         first_lead = list(block[0].leading_lines)
@@ -162,10 +185,16 @@ def place_new_imports(module: cst.Module, old_lines: set[str], package: str | No
             kept.append(stmt.with_changes(leading_lines=lead))
             previous = section
     else:
+        users = kept
         for stmt in sorted(moving, key=lambda s: _sort_key(s, first_party)):
             kept = _insert(kept, stmt, first_party)
+        last_is_new = line_key(kept[-1]) in {line_key(m) for m in moving}
     if carry and end < len(body) and not body[end].leading_lines:
         body[end] = body[end].with_changes(leading_lines=carry)
+    if users and last_is_new and end < len(body) and not body[end].leading_lines:
+        # a new line now ends the block, after the user's: the code after it is set off by a
+        # blank line (as a second pass, which takes the line out and puts it back, sets it off)
+        body[end] = body[end].with_changes(leading_lines=[_blank()])
     return module.with_changes(body=[*body[:start], *kept, *body[end:]])
 
 

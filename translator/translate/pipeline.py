@@ -103,9 +103,10 @@ def _top_paddle_imports(module: cst.Module) -> set[str]:
 
 def _support_block(module: cst.Module) -> set[int]:
     """The ids of the top-level statements between the support code's header and footer
-    comments (``support.HEADER``/``FOOTER``, which a first pass wrote), if there are both."""
+    comments (``support.HEADER``/``FOOTER``, which a first pass wrote), if there are both.  When
+    the block is the module's first statement, its header comment is in the module's header."""
     ids: set[int] = set()
-    inside = False
+    inside = support_code.HEADER in [line.comment.value for line in module.header if line.comment]
     for stmt in module.body:
         comments = [line.comment.value for line in stmt.leading_lines if line.comment]
         if support_code.FOOTER in comments:

@@ -111,8 +111,10 @@ def method_call(call_: cst.Call, name: str, args: list[cst.Arg]) -> cst.Call:
 
 
 def call_on(recv: cst.BaseExpression, name: str, args: list[cst.Arg]) -> cst.Call:
-    """``recv.name(args)``, ``recv`` in parentheses where it is an operation."""
-    return cst.Call(func=cst.Attribute(value=atom(recv), attr=cst.Name(name)), args=separated(args))
+    """``recv.name(args)``, ``recv`` in parentheses where it is an operation or an integer
+    literal (``0.clip_()`` does not parse)."""
+    base = paren(recv) if isinstance(recv, cst.Integer) and not recv.lpar else atom(recv)
+    return cst.Call(func=cst.Attribute(value=base, attr=cst.Name(name)), args=separated(args))
 
 
 def as_list(args: list[cst.Arg]) -> cst.List:
