@@ -25,6 +25,11 @@ def import_torchvision_models(name: str) -> types.ModuleType:
 def load_module_from_code(code: str, name: str, tmp_path: Path) -> types.ModuleType:
     path = tmp_path / f"{name}.py"
     path.write_text(code, encoding="utf-8")
+    return load_script(path, name)
+
+
+def load_script(path: Path, name: str) -> types.ModuleType:
+    """The Python file ``path`` (a benchmark script, a generated module) imported as ``name``."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

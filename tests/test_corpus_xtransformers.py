@@ -16,16 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from helpers import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "benchmarks" / "corpus_scripts"
 
 
 def _corpus():
-    spec = importlib.util.spec_from_file_location("corpus_harness_xt", ROOT / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["corpus_harness_xt"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "benchmarks" / "corpus.py", "corpus_harness_xt")
 
 
 def test_entries_name_the_user_scripts():

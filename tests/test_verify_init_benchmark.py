@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,11 +16,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("torchvision") is None,
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("verify_init_torchvision", ROOT / "benchmarks" / "verify_init_torchvision.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["verify_init_torchvision"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "benchmarks" / "verify_init_torchvision.py", "verify_init_torchvision")
 
 
 def test_every_classification_family_is_listed_smallest_first():
