@@ -9,9 +9,7 @@ it), and is skipped otherwise."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
