@@ -18,7 +18,9 @@ translations, in a worker process:
    or the original library made by the translated code still raises (``builtins.__import__``
    is guarded by the importing module's file), so building and running the Paddle model is
    checked torch-free too;
-3. the torch model is built (seeded), its BatchNorm statistics set
+3. the torch model is built (seeded), its parameters that hold one value throughout varied
+   (``_vary_constant_parameters``: a zero-initialized head, as torchvision's ViT has, makes
+   every output 0 in both frameworks), its BatchNorm statistics set
    (``translator.verify.randomize_bn_stats``), and ``translator.verify.verify`` converts its
    weights with ``translator.weights``, runs both models in eval mode on the same random inputs,
    compares the outputs (atol = rtol = 1e-4, re-checked in float64 when float32 differs) and,
@@ -72,7 +74,8 @@ MODES = ("file", "package", "user")
 TRANSLATOR = [REPO]  # the checkout whose translator the CLI runs (--translator)
 RESULT = "@@corpus-result "
 CRITERION = ("match: Paddle and torch outputs within atol = rtol = 1e-4 in float32, or in float64 when float32 "
-             "differs (both sides re-run); BatchNorm statistics measured layer by layer in eval mode, then perturbed")  # prefix of a worker's result lines (paddle prints to stdout too)
+             "differs (both sides re-run); parameters of one value varied; BatchNorm statistics measured layer by layer "
+             "in eval mode, then perturbed")  # prefix of a worker's result lines (paddle prints to stdout too)
 
 sys.path.insert(0, str(HERE))
 from corpus_models import Library, Model  # noqa: E402
@@ -233,6 +236,28 @@ def _attr_path(obj: Any, dotted: str) -> Any:
     return obj
 
 
+def _vary_constant_parameters(torch_model: Any, seed: int = 0) -> list[str]:
+    """Parameters a model initializes to one value (torchvision's ViT head and its zero
+    weight, layer-scale and BatchNorm gammas of ones) get random values around it: a zero head
+    makes every output 0 in both frameworks, and a match that compares nothing.  Weights get
+    N(0, 1/fan_in) spread, vectors 0.1; the names changed are returned."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    changed = []
+    with torch.no_grad():
+        for name, p in torch_model.named_parameters():
+            if p.numel() < 2 or not p.is_floating_point():
+                continue
+            flat = p.detach().reshape(-1)
+            if not bool((flat == flat[0]).all()):
+                continue
+            scale = (1.0 / p[0].numel()) ** 0.5 if p.dim() >= 2 else 0.1
+            p.copy_(flat[0] + torch.randn(p.shape, generator=g, dtype=p.dtype) * scale)
+            changed.append(name)
+    return changed
+
+
 def _short(exc: BaseException) -> str:
     """One line: the exception and the innermost frame of translated (or library) code."""
     import traceback
@@ -326,6 +351,7 @@ def worker(spec: dict[str, Any]) -> None:
                     if model.tokens:
                         rng = np.random.default_rng(0)
                         arrays = [rng.integers(0, model.tokens, size=shape).astype(np.int64) for shape in model.inputs]
+                    _vary_constant_parameters(torch_model, seed=0)
                     randomize_bn_stats(torch_model, seed=0, inputs=[torch.from_numpy(a) for a in arrays])
                     torch_model.eval()
                 report = verify(torch_model, p_model, arrays, atol=model.atol, rtol=model.rtol, count_flops=False)
