@@ -26,7 +26,7 @@ import ast
 import dataclasses
 import re
 
-__all__ = ["Unit", "formatted_unit", "minimum_version", "units"]
+__all__ = ["Unit", "first_line", "formatted_unit", "last_line", "minimum_version", "units"]
 
 #: compound statements whose header alone, with ``pass`` for a body, is a statement
 _OPENERS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast.For, ast.AsyncFor, ast.While,
@@ -48,11 +48,12 @@ class Unit:
     header: bool
 
 
-def _first(stmt: ast.stmt) -> int:
+def first_line(stmt: ast.stmt) -> int:
+    """A statement's first line, its decorators included."""
     return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
 
 
-def _last(stmt: ast.stmt) -> int:
+def last_line(stmt: ast.stmt) -> int:
     return stmt.end_lineno or stmt.lineno
 
 
@@ -89,18 +90,18 @@ def _locate(body: list[ast.stmt], lines: list[str], lo: int, hi: int, depth: int
     for k, stmt in enumerate(body):
         if line > hi:
             break
-        if _last(stmt) < line:
+        if last_line(stmt) < line:
             continue
-        top = _first(stmt)
+        top = first_line(stmt)
         if line < top:  # comment lines directly above the statement, changed
             if not depth or any(not _is_comment(lines[n - 1]) for n in range(line, top)):
                 return None
             top = line
-        got = _statement(body, k, lines, line, min(hi, _last(stmt)), depth, head_end, top=top, in_class=in_class)
+        got = _statement(body, k, lines, line, min(hi, last_line(stmt)), depth, head_end, top=top, in_class=in_class)
         if got is None:
             return None
         out.extend(got)
-        line = _last(stmt) + 1
+        line = last_line(stmt) + 1
     return out if line > hi else None
 
 
@@ -114,7 +115,7 @@ def _statement(body: list[ast.stmt], k: int, lines: list[str], lo: int, hi: int,
     """Units for lines ``lo..hi`` of ``body[k]``; a unit made for the statement itself starts at
     ``top`` (changed comment lines above it included)."""
     stmt = body[k]
-    top = _first(stmt) if top is None else top
+    top = first_line(stmt) if top is None else top
     indent = " " * (4 * depth)
     kept = not depth or _kept_above(body, k, lines, head_end, top, in_class)  # needed by a unit made here
     blocks = _blocks(stmt, lines)
@@ -125,14 +126,14 @@ def _statement(body: list[ast.stmt], k: int, lines: list[str], lo: int, hi: int,
             if not header_ok or not kept or not isinstance(stmt, _OPENERS) or not _plain(lines, top, end, indent):
                 return None
             out.append(Unit(top, end, len(indent), [(lo, min(hi, end))], True))
-        elif top < _first(stmt):
+        elif top < first_line(stmt):
             return None  # changed comments above a statement changed only inside
         for n, (block_head, block) in enumerate(blocks):
             a = max(lo, block_head + 1)
-            b = min(hi, blocks[n + 1][0] - 1 if n + 1 < len(blocks) else _last(stmt))
+            b = min(hi, blocks[n + 1][0] - 1 if n + 1 < len(blocks) else last_line(stmt))
             if a > b:
                 continue
-            if a <= _first(block[0]) - 1 or b > _last(block[-1]):
+            if a <= first_line(block[0]) - 1 or b > last_line(block[-1]):
                 return None  # an `else:` line, or lines around the block, changed
             if len(block) == 1 and isinstance(block[0], ast.If) and n and _starts(lines, block[0], "elif"):
                 inner = _statement(block, 0, lines, a, b, depth, block_head, header_ok=False)
@@ -144,9 +145,9 @@ def _statement(body: list[ast.stmt], k: int, lines: list[str], lo: int, hi: int,
         return out
     if not depth or _is_string(stmt) or hasattr(stmt, "body"):
         return None  # top level (given whole, as before), a docstring, or a compound statement
-    if not kept or not _plain(lines, top, _last(stmt), indent):
+    if not kept or not _plain(lines, top, last_line(stmt), indent):
         return None
-    return [Unit(top, _last(stmt), len(indent), [(min(lo, top), hi)], False)]
+    return [Unit(top, last_line(stmt), len(indent), [(min(lo, top), hi)], False)]
 
 
 def _starts(lines: list[str], stmt: ast.stmt, word: str) -> bool:
@@ -168,15 +169,15 @@ def _blocks(stmt: ast.stmt, lines: list[str]) -> list[tuple[int, list[ast.stmt]]
     else:
         return None
     out = []
-    previous = _first(stmt)
+    previous = first_line(stmt)
     for block in parts:
         if not block or not _own_lines(block, lines):
             return None
-        end = _header_end(lines, previous, _first(block[0]))
+        end = _header_end(lines, previous, first_line(block[0]))
         if end is None:
             return None
         out.append((end, block))
-        previous = _last(block[-1]) + 1
+        previous = last_line(block[-1]) + 1
     return out
 
 
@@ -202,14 +203,14 @@ def _kept_above(body: list[ast.stmt], k: int, lines: list[str], head_end: int | 
     line or a comment above it), keeps the lines above ``top`` as they are (``in_class``: the
     block is a class body, whose docstring black follows with a blank line)."""
     stmt = body[k]
-    start = _last(body[k - 1]) + 1 if k else (head_end or 0) + 1
+    start = last_line(body[k - 1]) + 1 if k else (head_end or 0) + 1
     if head_end is None and not k:
         return False
     blank = 0
     n = top - 1
     while n >= start and not lines[n - 1].strip():
         blank, n = blank + 1, n - 1
-    definition = top == _first(stmt) and (isinstance(stmt, _DEFINITIONS) or bool(getattr(stmt, "decorator_list", None)))
+    definition = top == first_line(stmt) and (isinstance(stmt, _DEFINITIONS) or bool(getattr(stmt, "decorator_list", None)))
     if n >= start:  # a comment line above: black keeps one blank line after it, or none
         line = lines[n - 1]
         return _is_comment(line) and _indent(line) == _indent(lines[top - 1]) and blank <= 1
@@ -243,13 +244,13 @@ def _own_lines(body: list[ast.stmt], lines: list[str]) -> bool:
     """Whether each statement of ``body`` starts its own line (no ``a; b``)."""
     previous_end = 0
     for stmt in body:
-        first = _first(stmt)
+        first = first_line(stmt)
         if first <= previous_end:
             return False
         line = lines[first - 1]
         if first == stmt.lineno and stmt.col_offset != len(line) - len(line.lstrip()):
             return False
-        previous_end = _last(stmt)
+        previous_end = last_line(stmt)
     return True
 
 
@@ -280,6 +281,7 @@ def formatted_unit(unit: Unit, lines: list[str], black_run, mode_for) -> list[st
 
 _TRAILING_STAR_COMMA = re.compile(r"\*\*?\s*[\w.]+\s*,\s*[)\]]")
 _NUMBER_UNDERSCORE = re.compile(r"\b\d[\d_]*_\d")
+_PARENTHESIZED_WITH = re.compile(r"^\s*(async\s+)?with\s*\(", re.MULTILINE)
 
 
 def minimum_version(stmt: ast.stmt, text: str) -> int:
@@ -309,7 +311,8 @@ def minimum_version(stmt: ast.stmt, text: str) -> int:
                 not _dotted_call(d) for d in node.decorator_list):
             need = max(need, 9)
         elif isinstance(node, (ast.With, ast.AsyncWith)) and len(node.items) > 1:
-            need = max(need, 9 if _parenthesized_with(node, text) else need)
+            if _PARENTHESIZED_WITH.search(text):
+                need = max(need, 9)
         elif type(node).__name__ == "Match":
             need = max(need, 10)
         elif type(node).__name__ == "TryStar":
@@ -332,6 +335,3 @@ def _dotted_call(node: ast.expr) -> bool:
         node = node.value
     return isinstance(node, ast.Name)
 
-
-def _parenthesized_with(node: ast.stmt, text: str) -> bool:
-    return bool(re.search(r"^\s*(async\s+)?with\s*\(", text, re.MULTILINE))

@@ -316,13 +316,16 @@ def normalized_marker(marker: str) -> str:
 
 
 # -------------------------------------------------------------------------- black ----
-@functools.lru_cache(maxsize=8)
-def _mode(line_length: int, string_normalization: bool, magic_trailing_comma: bool):  # type: ignore[no-untyped-def]
+@functools.lru_cache(maxsize=64)
+def _mode(line_length: int, string_normalization: bool, magic_trailing_comma: bool, minor: int = 0):  # type: ignore[no-untyped-def]
+    """black's mode; ``minor`` > 0 sets the target versions to Python 3.``minor`` and later (a
+    unit's, as its top-level statement implies: ``format_units.minimum_version``), 0 leaves
+    them to black's inference."""
     import black
 
-    return black.Mode(
-        line_length=line_length, string_normalization=string_normalization, magic_trailing_comma=magic_trailing_comma
-    )
+    versions = {v for v in black.TargetVersion if int(v.name[3:]) >= minor} if minor else set()
+    return black.Mode(line_length=line_length, string_normalization=string_normalization,
+                      magic_trailing_comma=magic_trailing_comma, target_versions=versions)
 
 
 def format_changed(
@@ -424,11 +427,7 @@ def _parsed(code: str) -> ast.Module | None:
 
 def _top_level_spans(tree: ast.Module) -> list[tuple[int, int]]:
     """The lines of each top-level statement of ``tree`` (from its first decorator)."""
-    spans = []
-    for stmt in tree.body:
-        start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-        spans.append((start, stmt.end_lineno or stmt.lineno))
-    return spans
+    return [(format_units.first_line(stmt), format_units.last_line(stmt)) for stmt in tree.body]
 
 
 def _format_chunks(black, code: str, mode, ranges: list[tuple[int, int]], tree: ast.Module | None) -> str:  # type: ignore[no-untyped-def]
@@ -481,7 +480,7 @@ def _in_units(black, stmt: ast.stmt, lines: list[str], touched: list[tuple[int, 
     minor = format_units.minimum_version(stmt, "".join(lines[start - 1 : end]))
 
     def mode_for(indent: int):  # type: ignore[no-untyped-def]
-        return _unit_mode(mode.line_length - indent, mode.string_normalization, mode.magic_trailing_comma, minor)
+        return _mode(mode.line_length - indent, mode.string_normalization, mode.magic_trailing_comma, minor)
 
     out = []
     for unit in found:
@@ -493,17 +492,6 @@ def _in_units(black, stmt: ast.stmt, lines: list[str], touched: list[tuple[int, 
             return None
         out.append((unit.start, unit.end, formatted))
     return out
-
-
-@functools.lru_cache(maxsize=64)
-def _unit_mode(line_length: int, string_normalization: bool, magic_trailing_comma: bool, minor: int):  # type: ignore[no-untyped-def]
-    """black's mode for a unit: the target versions its top-level statement implies (none
-    given when it implies nothing, as black infers then)."""
-    import black
-
-    versions = {v for v in black.TargetVersion if int(v.name[3:]) >= minor} if minor else set()
-    return black.Mode(line_length=line_length, string_normalization=string_normalization,
-                      magic_trailing_comma=magic_trailing_comma, target_versions=versions)
 
 
 def _black_whole(chunk: str, *, mode, lines: list[tuple[int, int]]) -> str:  # type: ignore[no-untyped-def]
