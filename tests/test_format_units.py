@@ -31,6 +31,17 @@ CASES = {
                    "torch.ones", "paddle.ones"),
     "elif block": ("def f(a):\n    if a:\n        b = 1\n    elif a > 1:\n        b = torch.ones( 1 )\n    return b\n",
                    "torch.ones", "paddle.ones"),
+    "elif header": ("def f(m):\n    if isinstance(m, nn.Conv2d):\n        a = 1\n    elif isinstance(m, nn.BatchNorm2d):\n        a = 2\n",
+                    "nn.BatchNorm2d", "nn.BatchNorm2D"),
+    "elif header split": ("def f(m):\n    if m:\n        a = 1\n    elif isinstance(mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm, nn.BatchNorm2d) and m is not None:\n        a = 2\n",
+                          "nn.BatchNorm2d", "nn.BatchNorm2D"),
+    "body, elif header and body": (
+        "def f(m):\n    for m in ms:\n        if isinstance(m, nn.Conv2d):\n            init( m )\n"
+        "        elif isinstance(m, nn.BatchNorm2d):\n            init( m )\n        else:\n            pass\n",
+        "nn.Conv2d):\n            init( m )\n        elif isinstance(m, nn.BatchNorm2d):\n            init( m )",
+        "nn.Conv2D):\n            init(m )\n        elif isinstance(m, nn.BatchNorm2D):\n            init(m )"),
+    "else line with a comment": ("def f(a):\n    if a:\n        b = 1\n    else:  # torch.x\n        b = torch.ones( 1 )\n",
+                                 "else:  # torch.x\n        b = torch", "else:    # paddle.x\n        b = paddle"),
     "try block": ("def f(a):\n    try:\n        b = torch.ones( 1 )\n    except E:\n        pass\n", "torch.ones", "paddle.ones"),
     "kwargs in an exploded def, f-string elsewhere": (
         "class A:\n    x = 1\n\n    def __init__(\n        self,\n        aaaaaaaaaaaaaaa: Module,\n        bbbbbbbbbbbbbbbbbbbb=1,\n"
@@ -80,6 +91,34 @@ def test_units_are_what_black_is_given():
     assert [(u.start, u.end, u.header) for u in header] == [(1, 1, True)]
     # a multi-line string in the statement, or lines between statements: the class whole
     assert format_units.units(tree.body[0], lines, [(3, 3)], 88) is None
+
+
+def test_elif_headers_and_blocks_are_units():
+    """An ``elif`` has no header line of its own: its condition is a unit (given after
+    ``if x: pass``), and so are the statements of the blocks around it; a changed ``else:``
+    line is not a unit (the statement is given whole)."""
+    import ast
+
+    code = textwrap.dedent('''\
+        def f(ms):
+            for m in ms:
+                if isinstance(m, nn.Conv2D):
+                    init(m.weight)
+                elif isinstance(m, nn.BatchNorm2D):
+                    init(m.bias)
+                else:
+                    pass
+        ''')
+    lines = code.splitlines(keepends=True)
+    stmt = ast.parse(code).body[0]
+
+    def found(lo, hi):
+        got = format_units.units(stmt, lines, [(lo, hi)], 88)
+        return got and [(u.start, u.end, u.header, u.elif_) for u in got]
+
+    assert found(4, 6) == [(4, 4, False, False), (5, 5, True, True), (6, 6, False, False)]
+    assert found(7, 7) is None and found(6, 7) is None
+    assert found(8, 8) == [(8, 8, False, False)]
 
 
 def test_minimum_version():

@@ -39,13 +39,17 @@ _MIN_WIDTH = 40  # narrower than this after the indentation: the statement is gi
 class Unit:
     """Lines ``start..end`` (1-based, inclusive), indented by ``indent`` spaces, formatted on
     their own with black's line ranges ``ranges`` (lines of the file); ``header``: a compound
-    statement's header, given with ``pass`` for its body."""
+    statement's header, given with ``pass`` for its body; ``elif_``: the header is an ``elif``,
+    given after ``if x: pass`` (black lays it out as it would an ``if`` two characters
+    longer, which a shorter line length does not reproduce: the lines inside its brackets
+    are measured without the two)."""
 
     start: int
     end: int
     indent: int
     ranges: list[tuple[int, int]]
     header: bool
+    elif_: bool = False
 
 
 def first_line(stmt: ast.stmt) -> int:
@@ -110,7 +114,7 @@ def _is_comment(line: str) -> bool:
 
 
 def _statement(body: list[ast.stmt], k: int, lines: list[str], lo: int, hi: int, depth: int,
-               head_end: int | None, header_ok: bool = True, top: int | None = None,
+               head_end: int | None, elif_: bool = False, top: int | None = None,
                in_class: bool = False) -> list[Unit] | None:
     """Units for lines ``lo..hi`` of ``body[k]``; a unit made for the statement itself starts at
     ``top`` (changed comment lines above it included)."""
@@ -123,20 +127,22 @@ def _statement(body: list[ast.stmt], k: int, lines: list[str], lo: int, hi: int,
         end = blocks[0][0]
         out: list[Unit] = []
         if lo <= end:
-            if not header_ok or not kept or not isinstance(stmt, _OPENERS) or not _plain(lines, top, end, indent):
+            if not kept or not isinstance(stmt, _OPENERS) or not _plain(lines, top, end, indent):
                 return None
-            out.append(Unit(top, end, len(indent), [(lo, min(hi, end))], True))
+            out.append(Unit(top, end, len(indent), [(lo, min(hi, end))], True, elif_))
         elif top < first_line(stmt):
             return None  # changed comments above a statement changed only inside
         for n, (block_head, block) in enumerate(blocks):
-            a = max(lo, block_head + 1)
-            b = min(hi, blocks[n + 1][0] - 1 if n + 1 < len(blocks) else last_line(stmt))
+            above = last_line(blocks[n - 1][1][-1]) if n else block_head
+            if above < block_head and lo <= block_head and hi > above:
+                return None  # an `else:`/`except ...:` line, or a line above it, changed
+            a, b = max(lo, block_head + 1), min(hi, last_line(block[-1]))
             if a > b:
                 continue
-            if a <= first_line(block[0]) - 1 or b > last_line(block[-1]):
-                return None  # an `else:` line, or lines around the block, changed
-            if len(block) == 1 and isinstance(block[0], ast.If) and n and _starts(lines, block[0], "elif"):
-                inner = _statement(block, 0, lines, a, b, depth, block_head, header_ok=False)
+            if a <= first_line(block[0]) - 1:
+                return None  # a line between the header and the block changed
+            if _is_elif(block, lines, n):
+                inner = _statement(block, 0, lines, a, b, depth, block_head, elif_=True)
             else:
                 inner = _locate(block, lines, a, b, depth + 1, block_head, isinstance(stmt, ast.ClassDef) and not n)
             if inner is None:
@@ -170,15 +176,25 @@ def _blocks(stmt: ast.stmt, lines: list[str]) -> list[tuple[int, list[ast.stmt]]
         return None
     out = []
     previous = first_line(stmt)
-    for block in parts:
+    for n, block in enumerate(parts):
         if not block or not _own_lines(block, lines):
             return None
-        end = _header_end(lines, previous, first_line(block[0]))
+        if _is_elif(block, lines, n):
+            # `elif` has no header of its own: the block is the nested `if`, right below the
+            # last line of the block above (comment lines between them: given whole)
+            end = first_line(block[0]) - 1 if first_line(block[0]) == previous else None
+        else:
+            end = _header_end(lines, previous, first_line(block[0]))
         if end is None:
             return None
         out.append((end, block))
         previous = last_line(block[-1]) + 1
     return out
+
+
+def _is_elif(block: list[ast.stmt], lines: list[str], n: int) -> bool:
+    """Whether ``block``, the ``n``-th block of a compound statement, is an ``elif``."""
+    return bool(n) and len(block) == 1 and isinstance(block[0], ast.If) and _starts(lines, block[0], "elif")
 
 
 def _is_string(stmt: ast.stmt) -> bool:
@@ -264,8 +280,13 @@ def formatted_unit(unit: Unit, lines: list[str], black_run, mode_for) -> list[st
     body = "    pass\n"
     if unit.header:
         text += body
-    inside = [(lo - unit.start + 1, hi - unit.start + 1) for lo, hi in sorted(unit.ranges)]
-    out = black_run(text, mode=mode_for(unit.indent), lines=inside).splitlines(keepends=True)
+    opening = ["if x:\n", body] if unit.elif_ else []
+    shift = len(opening) + 1 - unit.start
+    inside = [(lo + shift, hi + shift) for lo, hi in sorted(unit.ranges)]
+    out = black_run("".join(opening) + text, mode=mode_for(unit.indent), lines=inside).splitlines(keepends=True)
+    if out[: len(opening)] != opening:
+        return None
+    del out[: len(opening)]
     if unit.header:
         if not out or out[-1] != body:
             return None

@@ -485,7 +485,7 @@ def _in_units(black, stmt: ast.stmt, lines: list[str], touched: list[tuple[int, 
     out = []
     for unit in found:
         try:
-            formatted = format_units.formatted_unit(unit, lines, black.format_str, mode_for)
+            formatted = format_units.formatted_unit(unit, lines, _black_unit, mode_for)
         except Exception:  # noqa: BLE001 - given whole instead, where black's error is reported
             return None
         if formatted is None:
@@ -499,6 +499,19 @@ def _black_whole(chunk: str, *, mode, lines: list[tuple[int, int]]) -> str:  # t
     import black
 
     return _black_cached(black.format_str, chunk, mode, tuple(lines))
+
+
+def _black_unit(text: str, *, mode, lines: list[tuple[int, int]]) -> str:  # type: ignore[no-untyped-def]
+    """black on a unit (``format_units``), once per process, text, ranges and style: the same
+    statement recurs across the files of a tree (``self.relu = nn.ReLU()``, ``import paddle``)."""
+    import black
+
+    return _black_unit_cached(black.format_str, text, mode, tuple(lines))
+
+
+@functools.lru_cache(maxsize=4096)
+def _black_unit_cached(format_str, text: str, mode, lines: tuple[tuple[int, int], ...]) -> str:  # type: ignore[no-untyped-def]
+    return format_str(text, mode=mode, lines=list(lines))
 
 
 @functools.lru_cache(maxsize=512)
