@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from translator import translate_source
+from translator.diagnostics import Status
 from translator.settings import Settings
 from translator.shared_support import MODULE
 
@@ -132,6 +133,22 @@ def test_partial_unchanged_lookalikes():
     assert translate_source(code).code == code
     local = "import torch\n\n\ndef partial(f, **kw):\n    return f\n\n\ng = partial(print, end='')\nx = torch.zeros(2)\n"
     assert "g = partial(print, end='')" in translate_source(local).code
+
+
+def test_partial_leaving_what_the_translation_needs_is_refused():
+    """A rule whose translation reads the input (torch.std's correction/overload handling)
+    cannot translate ``partial(torch.std, unbiased=False)``, which leaves the input to its call:
+    reported at the partial and left as torch (it crashed the file: monai's intensity transforms).
+    A partial that gives the input, or a data rule's partial, is translated."""
+    code = ("import torch\nfrom functools import partial\n\nstd = partial(torch.std, unbiased=False)\n"
+            "given = partial(torch.std, x, unbiased=False)\nm = partial(torch.mean, dim=0)\n")
+    result = translate_source(code)
+    assert result.status is not Status.FAILED
+    (diag,) = result.errors
+    assert (diag.line, diag.col, diag.api) == (4, 7, "torch.std") and "'input'" in diag.message
+    assert "std = partial(torch.std, unbiased=False)" in result.code
+    assert "given = partial(paddle.std, x, unbiased=False)" in result.code
+    assert "m = partial(paddle.mean, axis=0)" in result.code
 
 
 def test_partial_layer_matches_torch():

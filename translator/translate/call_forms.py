@@ -11,11 +11,12 @@ import libcst as cst
 
 from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule
-from .registry import Refused, Removed, Rewritten
-from .syntax import _code, _version_tuple, fix_commas
+from .arguments import binding_partially
+from .registry import Refusal, Refused, Removed, Rewritten, RuleCrash
+from .syntax import COMMA, _code, _version_tuple, fix_commas
 
 __all__ = [
-    "_LAYER_ITERATORS", "_is_partial", "torch_init_partial", "_next_of_iterator_method", "_out_argument", "_same_expression",
+    "_LAYER_ITERATORS", "_is_partial", "leave_partial", "torch_init_partial", "_next_of_iterator_method", "_out_argument", "_same_expression",
     "_typed", "_uncoded", "_versioned_rule", "_without_arg", "would_change",
 ]
 
@@ -43,6 +44,50 @@ def _versioned_rule(rule: ApiRule, target: str | None) -> ApiRule:
         else:
             unsupported[name] += f" (Paddle >= {version} has it; translating for Paddle {target})"
     return dataclasses.replace(rule, unsupported=unsupported, drop_if=drop_if, since={})
+
+
+def leave_partial(tr, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:  # type: ignore[no-untyped-def]
+    """``functools.partial(F, *args, **kwargs)`` of a torch function ``F``: ``F(*args,
+    **kwargs)`` translated by its rule, wrapped in ``partial`` again (its renamed and
+    converted arguments with it); refused as a call would be, and when the rule's translation
+    needs an argument the partial leaves to its call (``partial(torch.std, unbiased=False)``:
+    the input)."""
+    func = original.args[0].value
+    qual = tr.scopes.resolve(func)
+    rule = tr.table.apis.get(qual) if qual is not None else None
+    if rule is None or rule.kind != "function":
+        return updated
+    inner_original = cst.Call(func=func, args=original.args[1:])
+    inner_updated = cst.Call(func=updated.args[0].value, args=updated.args[1:])
+    first = len(tr.diags)
+    try:
+        with binding_partially(inner_original, inner_updated):
+            result = torch_init_partial(tr, tr.leave_Call(inner_original, inner_updated))
+    except RuleCrash as crash:
+        name = crash.exc.args[0] if isinstance(crash.exc, KeyError) and crash.exc.args else None
+        if name not in _required(rule) or any(a.keyword is not None and a.keyword.value == name for a in original.args):
+            raise
+        del tr.diags[first:]
+        message = f"the translation of {rule.torch} needs {name!r}, which this partial leaves to its call; left unchanged"
+        tr.report(original, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
+        return tr.keep_torch(original)
+    for i in range(first, len(tr.diags)):  # positions: the partial call as written
+        node, fallback, *rest = tr.diags[i]
+        inner = {id(inner_original), id(inner_updated)}
+        tr.diags[i] = (original if id(node) in inner else node, original if id(fallback) in inner else fallback, *rest)
+    if isinstance(result, cst.Call) and all(a.star != "**" or i == len(result.args) - 1 for i, a in enumerate(result.args)):
+        args = [cst.Arg(result.func, comma=COMMA), *result.args]
+        return updated.with_changes(args=fix_commas(updated.args, args))
+    if result is inner_updated:
+        return updated
+    message = "this partial's function becomes an expression, not a call; left unchanged"
+    tr.report(original, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
+    return tr.keep_torch(original)
+
+
+def _required(rule: ApiRule) -> set[str]:
+    """The parameters of the rule's torch signature that a call must give."""
+    return {p.name for p in rule.params or () if p.default is None and p.kind in ("positional", "keyword")}
 
 
 def torch_init_partial(tr, result: cst.BaseExpression) -> cst.BaseExpression:  # type: ignore[no-untyped-def]

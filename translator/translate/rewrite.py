@@ -17,9 +17,9 @@ from ..diagnostics import MARKER, Severity
 from ..rules import ApiRule, RuleTable
 from . import adapters, type_uses
 from . import support as support_code
-from .arguments import _changes_something, binding_partially, rewrite_args
+from .arguments import _changes_something, rewrite_args
 from .call_forms import (
-    _is_partial, _next_of_iterator_method, _out_argument, _typed, _uncoded, _versioned_rule, torch_init_partial,
+    _is_partial, leave_partial, _next_of_iterator_method, _out_argument, _typed, _uncoded, _versioned_rule, torch_init_partial,
     would_change,
     _without_arg,
 )
@@ -563,7 +563,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if _is_partial(original_node) and isinstance(updated_node.func, (cst.Name, cst.Attribute)):
-            return self._leave_partial(original_node, updated_node)
+            return leave_partial(self, original_node, updated_node)
         qual = self.scopes.resolve(original_node.func)
         rule: ApiRule | None = None
         if qual is not None:
@@ -609,33 +609,6 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         if original_node.lpar and isinstance(result, cst.BaseExpression) and not getattr(result, "lpar", None):
             result = _keep_parens(original_node, result)  # `(a\n .b())` must keep its parentheses
         return result  # type: ignore[return-value]
-
-    def _leave_partial(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        """``functools.partial(F, *args, **kwargs)`` of a torch function ``F``: ``F(*args,
-        **kwargs)`` translated by its rule, wrapped in ``partial`` again (its renamed and
-        converted arguments with it); refused as a call would be."""
-        func = original.args[0].value
-        qual = self.scopes.resolve(func)
-        rule = self.table.apis.get(qual) if qual is not None else None
-        if rule is None or rule.kind != "function":
-            return updated
-        inner_original = cst.Call(func=func, args=original.args[1:])
-        inner_updated = cst.Call(func=updated.args[0].value, args=updated.args[1:])
-        first = len(self.diags)
-        with binding_partially(inner_original, inner_updated):
-            result = torch_init_partial(self, self.leave_Call(inner_original, inner_updated))
-        for i in range(first, len(self.diags)):  # positions: the partial call as written
-            node, fallback, *rest = self.diags[i]
-            inner = {id(inner_original), id(inner_updated)}
-            self.diags[i] = (original if id(node) in inner else node, original if id(fallback) in inner else fallback, *rest)  # type: ignore[assignment]
-        if isinstance(result, cst.Call) and all(a.star != "**" or i == len(result.args) - 1 for i, a in enumerate(result.args)):
-            args = [cst.Arg(result.func, comma=COMMA), *result.args]
-            return updated.with_changes(args=fix_commas(updated.args, args))
-        if result is inner_updated:
-            return updated
-        message = "this partial's function becomes an expression, not a call; left unchanged"
-        self.report(original, rule.torch, message, Severity.ERROR, kind=Refusal.UNSUPPORTED_USE)
-        return self.keep_torch(original)
 
     def _builtin_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         """``next(m.parameters())`` and ``getattr(nn, rnn_type)``: builtins applied to torch."""
