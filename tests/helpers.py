@@ -47,17 +47,28 @@ def torch_to_paddle(torch_model, paddle_model) -> None:
     assert not missing and not unexpected, (missing, unexpected)
 
 
-def run_both(torch_model, paddle_model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def run_both(torch_model, paddle_model, x: np.ndarray, pick=None) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Both models' outputs for ``x``, in eval mode; ``pick``: the output to compare from what
+    the model returns (``lambda out: out[0]``), the whole of it when None."""
     import paddle
     import torch
 
+    pick = pick or (lambda out: out)
     torch_model.eval()
     paddle_model.eval()
     with torch.no_grad():
-        t = torch_model(torch.from_numpy(x)).numpy()
+        t = pick(torch_model(torch.from_numpy(x))).numpy()
     with paddle.no_grad():
-        p = paddle_model(paddle.to_tensor(x)).numpy()
+        p = pick(paddle_model(paddle.to_tensor(x))).numpy()
     return t, p
+
+
+def assert_matches_torch(torch_model, paddle_model, x: np.ndarray, *, tol: float = 1e-4, pick=None) -> None:  # type: ignore[no-untyped-def]
+    """The torch model's weights converted into the Paddle model, both run on ``x`` in eval
+    mode, outputs equal within ``atol = rtol = tol``."""
+    torch_to_paddle(torch_model, paddle_model)
+    t_out, p_out = run_both(torch_model, paddle_model, x, pick)
+    np.testing.assert_allclose(p_out, t_out, atol=tol, rtol=tol)
 
 
 def assert_outputs_close(p_out, t_out, *, tol: float = 1e-5) -> None:

@@ -12,7 +12,7 @@ from translator import translate_source
 from translator.settings import Settings
 from translator.translate.support import strip_support
 
-from helpers import load_module_from_code, torch_to_paddle
+from helpers import assert_matches_torch, load_module_from_code
 
 PLAIN = Settings(format=False)
 
@@ -158,7 +158,6 @@ def build():
 
 def test_layers_picked_at_run_time_match_torch(tmp_path):
     torch = pytest.importorskip("torch")
-    import paddle
 
     out = translate_source(_SRC, path="t.py")
     assert not [d for d in out.diagnostics if d.severity.name == "ERROR"], out.diagnostics
@@ -174,14 +173,8 @@ def test_layers_picked_at_run_time_match_torch(tmp_path):
     p_model = p_mod.build()
     assert p_model[0].norm._momentum == pytest.approx(0.7)  # torch's momentum 0.3 as Paddle's
     assert p_model[0].norm._epsilon == pytest.approx(1e-3)  # eps passed by position
-    torch_to_paddle(t_model, p_model)
     x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype("float32")
-    t_model.eval()
-    p_model.eval()
-    with torch.no_grad():
-        expected = t_model(torch.from_numpy(x)).numpy()
-    got = p_model(paddle.to_tensor(x)).numpy()
-    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=1e-5)
+    assert_matches_torch(t_model, p_model, x, tol=1e-5)
 
 
 def test_an_unsupported_combination_raises_at_run_time(tmp_path):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .diagnostics import Status, Translation
 from .packages import package_root
+from .translate.format_units import first_line
 
 __all__ = ["MODULE", "is_shared_module", "occupied", "share", "share_tree"]
 
@@ -82,8 +83,7 @@ def _read_block(text: str) -> _Block | None:
     lines = text.splitlines(keepends=True)
     block = _Block(0, 0, [], [])
     for stmt in tree.body:
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
-        source = "".join(lines[first - 1 : stmt.end_lineno]).rstrip() + "\n"
+        source = "".join(lines[first_line(stmt) - 1 : stmt.end_lineno]).rstrip() + "\n"
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             block.imports.append(source)
             continue

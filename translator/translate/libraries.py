@@ -34,6 +34,7 @@ from .library_source import (
     LibModule, Reads, Sources, bound_names, built_on_torch, import_statements, import_targets, public_names, top_dir,
     run_order,
 )
+from .format_units import first_line, last_line
 from .lib_renames import rename_spots
 from .library_gather import NATIVE, NOT_LIBRARIES, Gatherer, disabled_message
 from .resolve import package_of, resolve_relative
@@ -455,9 +456,8 @@ def _emit_block(gather: Gatherer, emit) -> None:  # type: ignore[no-untyped-def]
             emit("", None)
             emit("", None)
         stmt = definition.stmt
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
         lines = _renamed(definition.module, stmt, gather.renames.get(definition.module.path, {}))
-        for number in range(first, (stmt.end_lineno or stmt.lineno) + 1):
+        for number in range(first_line(stmt), last_line(stmt) + 1):
             emit(lines.get(number, definition.module.lines[number - 1]), (str(definition.module.path), number))
     for local, name in gather.aliases:
         emit("", None)
