@@ -29,6 +29,12 @@ checkout is re-installed on every run, so the figures are for the code as it is.
 installed into the project's environment.  One row also times the project's own (editable)
 environment for comparison.
 
+``--against REV ...`` also times earlier revisions of this repository on models/ ``--jobs 2``
+(each exported with ``git archive`` and installed, once per commit, into its own venv beside the
+others), in rounds that alternate them with this checkout and PaConvert, so that a change's cost
+is a ratio from one run: ``--against 9f87d02 3e7a481`` compares the code before and after a
+refactor with today's, each against the PaConvert run of the same round.
+
 Two "floor" rows show what any LibCST-based translator pays before translating anything: importing
 libcst, and parsing and printing the same files with LibCST and nothing else (2 processes for
 models/, forked after the import, as ``--jobs 2`` does).
@@ -218,6 +224,28 @@ def ensure_t2p_venv(venv: Path) -> Path:
     return venv / "bin" / "torch2paddle"
 
 
+def ensure_rev_venv(rev: str, bench_dir: Path) -> tuple[str, Path]:
+    """(commit, torch2paddle executable) of revision ``rev`` of this repository, installed (not
+    editable, with its own pinned dependencies) into ``bench_dir/rev-<commit>`` on first use."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True,
+                            text=True)
+    if commit.returncode != 0:
+        raise SystemExit(f"benchmarks/translate.py: --against {rev}: not a revision of {ROOT}")
+    sha = commit.stdout.strip()
+    venv = bench_dir / f"rev-{sha[:12]}"
+    exe = venv / "bin" / "torch2paddle"
+    if not exe.exists():
+        print(f"installing {rev} ({sha[:12]}) into {venv} (once) ...", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="t2p-rev-") as tmp:
+            archive = subprocess.run(["git", "archive", "--format=tar", sha], cwd=ROOT, capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            constraints = Path(tmp) / "constraints.txt"
+            pins = ["-c", str(constraints)] if constraints.exists() else []
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *pins, tmp], check=True)
+    return sha, exe
+
+
 _T2P_EXE: list[str] = []  # set by main: the installed torch2paddle
 
 
@@ -347,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--t2p-venv", type=Path, default=None,
                     help=f"venv for torch2paddle (default: {T2P_VENV_NAME} beside the PaConvert venv)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
+    ap.add_argument("--against", nargs="+", default=[], metavar="REV",
+                    help="also time these revisions of this repository on models/ --jobs 2, in rounds alternating"
+                         " with this checkout and PaConvert (--slow-runs rounds); see the module docstring")
     args = ap.parse_args(argv)
     runs = 1 if args.quick else args.runs
     slow_runs = 1 if args.quick else args.slow_runs
@@ -366,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     (work / "floor.py").write_text(_FLOOR, encoding="utf-8")
     results: list[dict] = []
     rows: list[tuple] = []  # (case, ours, paconvert default, paconvert no_format)
+    against: list[tuple[str, float]] = []  # (revision, median seconds) of --against
     try:
         syn: dict[int, Path] = {}
         for n in sizes:
@@ -445,6 +477,29 @@ def main(argv: list[str] | None = None) -> int:
             results.append(bn)
             rows.append(("(b) resnet.py, no cache at all (rules from TOML)", bn, b_pc, b_pcn))
 
+        if args.against:
+            revs = [(rev, *ensure_rev_venv(rev, t2p_venv.parent)) for rev in args.against]
+            tools: list[tuple[str, list[str], int]] = []
+            for rev, sha, exe in revs:
+                flags = ["--no-cache"] if "--no-cache" in subprocess.run([str(exe), "translate", "--help"],
+                                                                         capture_output=True, text=True).stdout else []
+                tools.append((f"{rev} ({sha[:8]})", [str(exe), "translate", str(models), "-o", str(work / "d_out"), "-q",
+                                                     *flags, "--jobs", "2"], 0))
+            tools.append(("this checkout", [*t2p_cmd(), str(models), "-o", str(work / "d_out"), "-q", *no_cache, "--jobs", "2"], 0))
+            if t2p_has_flag("--no-format"):
+                tools.append(("this checkout --no-format", [*tools[-1][1], "--no-format"], 0))
+            if pc is not None:
+                tools.append(("PaConvert", [str(pc), "--in_dir", str(models), "--out_dir", str(work / "d_out")], 1))
+            print(f"(d) models/ --jobs 2: {len(revs)} earlier revision(s), this checkout and PaConvert, {slow_runs} alternating round(s)",
+                  file=sys.stderr)
+            times: dict[str, list[float]] = {name: [] for name, _, _ in tools}
+            for _ in range(slow_runs):
+                for name, cmd, _ in tools:
+                    times[name].append(measure(name, cmd, 1, out=work / "d_out", cwd=work, env=env,
+                                               ok_codes=(0, 1, 2))["median_s"])
+            against = [(name, statistics.median(ts)) for name, ts in times.items()]
+            results.append({"name": "against", "medians_s": dict(against), "rounds": slow_runs})
+
         c_comments = {}
         for n, p in syn.items():
             real = p.read_text(encoding="utf-8").count("\n")
@@ -500,6 +555,14 @@ def main(argv: list[str] | None = None) -> int:
         r1 = next(r for r in results if r["name"] == f"t2p synthetic {ns[-1]}")
         print(f"growth {ns[0]} -> {ns[-1]} lines ({ns[-1] / ns[0]:.0f}x): torch2paddle time x{r1['median_s'] / r0['median_s']:.1f}"
               f" (including ~fixed start-up), cpu x{r1['cpu_s'] / r0['cpu_s']:.1f}")
+    if against:
+        pc_s = dict(against).get("PaConvert")
+        first = against[0][1]
+        print()
+        print(f"(d) models/ --jobs 2, same run, medians over {slow_runs} alternating round(s):")
+        for name, sec in against:
+            vs_pc = f"{pc_s / sec:.2f}x vs PaConvert" if pc_s else "-"
+            print(f"  {name:34s} {sec:6.2f}s  {vs_pc:>18s}  x{sec / first:.2f} the time of {against[0][0]}")
     print()
     cm = a_comments
     print(f"comments kept by torch2paddle, models/: {cm['comments_kept']}/{cm['comments_in']} comment lines"
