@@ -73,6 +73,8 @@ _LOOK_ALIKES = {
     "imports first": "import math\nfrom os import path\n\n\ndef f():\n    import sys\n    return 1\n",
     "import after code": "import math\n\nX = 1\n\n\ndef f():\n    return 2\n\n\nimport json\n\nY = 2\n",
     "after a semicolon": "import math\n\n\ndef f():\n    return 1\n\n\nX = 1; import json\nY = 2\n",
+    "indented semicolons": "import math\n\n\ndef f():\n    a = 1; b = 2\n    return a\n\n\nS = '; '\nX = 1; import json\n",
+    "indented semicolon last": "import math\n\n\ndef f():\n    a = 1; import json\n    return a\n",
     "in a docstring": 'import math\n\nDOC = """\nimport json\nfrom os import path\n"""\n\n\ndef f():\n    pass\n',
     "string closing at column 0": 'import math\nS = """\nimport json\n"""\nT = 3\n',
     "try after the imports": "import math\ntry:\n    import json\nexcept ImportError:\n    json = None\nimport re\nX = 1\n",

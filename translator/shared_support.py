@@ -153,13 +153,14 @@ def _existing(code: str | None) -> _Block | None:
 def _parse_imports_part(lines: list[str]) -> ast.Module | None:
     """The module of ``lines`` as far as its top-level imports go (None when it does not parse).
 
-    A top-level import starts a line at column 0 (``import``, ``from``) or follows a ``;``, so
-    the text is cut before the first line after the last such line that starts at column 0 (not
-    a comment).  Such a line begins a top-level statement, or lies inside a string or brackets
+    A top-level import starts a line at column 0 (``import``, ``from``) or follows a ``;`` on a
+    line that starts at column 0, so the text is cut before the first line after the last such
+    line that starts at column 0 (not a comment).  Such a line begins a top-level statement, or lies inside a string or brackets
     left open (then the cut text does not parse and the whole text is parsed): the statements
     before it are the file's, and no top-level import follows.  Most files' imports are their
     first lines, so this spares parsing the rest."""
-    last = max((i for i, line in enumerate(lines) if line.startswith(("import", "from")) or ";" in line), default=-1)
+    last = max((i for i, line in enumerate(lines)
+                if line.startswith(("import", "from")) or (";" in line and line[:1] not in " \t#")), default=-1)
     cut = next((j for j in range(last + 1, len(lines)) if lines[j][:1].strip() not in ("", "#")), len(lines))
     try:
         return ast.parse("".join(lines[:cut]))
