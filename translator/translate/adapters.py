@@ -141,7 +141,7 @@ class AdapterMaker:
             f"{_parameter_aliases(rule)}"
         )
         code = _formatted(code)
-        deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
+        deps = _deps(name, code)
         existing = support_code.SNIPPETS.get(name)
         if existing is None or existing.code != code:
             support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True, made=True)
@@ -158,7 +158,7 @@ class AdapterMaker:
             f"        super().__init__(*args, **kwargs)\n"
             f"        _torch_init(self)\n"
         )
-        deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
+        deps = _deps(name, code)
         support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, paddle=True, made=True)
         return Adapter(name=name)
 
@@ -181,7 +181,7 @@ class AdapterMaker:
             f"{_render_tree(tree, '    ')}"
         )
         code = _formatted(code)
-        deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
+        deps = _deps(name, code)
         imports = tuple(i for i in dict.fromkeys(self._imports) if i != "import paddle")
         support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True, made=True)
         return Adapter(name=name)
@@ -228,7 +228,7 @@ class AdapterMaker:
             f"        return {translated}\n"
             f"    return {written}\n"
         )
-        deps = tuple(n for n in support_code.SNIPPETS if n != name and re.search(rf"\b{re.escape(n)}\b", code))
+        deps = _deps(name, code)
         imports = tuple(i for i in imports if i != "import paddle")
         support_code.SNIPPETS[name] = support_code.Snippet(code=code, deps=deps, imports=imports, paddle=True, made=True)
         return Adapter(name=name)
@@ -346,6 +346,12 @@ def _adapter_name(rule: ApiRule) -> str:
 
 
 _GENERATED: set[str] = set()  # the snippet names adapters registered
+
+
+def _deps(name: str, code: str) -> tuple[str, ...]:
+    """The support snippets (other than ``name``) that ``code`` names, in the table's order."""
+    words = set(re.findall(r"\w+", code))
+    return tuple(n for n in support_code.SNIPPETS if n != name and n in words)
 
 
 def _free(name: str) -> str:
