@@ -23,7 +23,7 @@ _PARTIAL_CALLS: set[int] = set()
 
 @contextlib.contextmanager
 def binding_partially(*calls: cst.Call) -> Iterator[None]:
-    """While inside, binding ``calls`` does not require every argument (see ``_leave_partial``)."""
+    """While inside, binding ``calls`` does not require every argument (see ``call_forms.leave_partial``)."""
     ids = {id(c) for c in calls}
     _PARTIAL_CALLS.update(ids)
     try:
