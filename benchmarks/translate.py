@@ -48,6 +48,7 @@ import io
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -356,6 +357,21 @@ def compare_trees(src: Path, dst: Path) -> dict:
             "lines_in": lines_in, "lines_kept_verbatim": lines_kept, "files": len(files), "not_written": not_written}
 
 
+_TORCH_IMPORT = re.compile(r"(?:import|from)\s+torch(?:vision)?(?:[.\s,]|$)")
+
+
+def torch_at_import(out: Path) -> tuple[int, int]:
+    """(files of the translated tree ``out`` whose module-level code imports torch, .py files):
+    a module-level ``import torch``/``from torch...`` makes the module unusable without torch."""
+    files = sorted(out.rglob("*.py")) if out.is_dir() else []
+    bound = 0
+    for f in files:
+        lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+        if any(_TORCH_IMPORT.match(line) for line in lines):
+            bound += 1
+    return bound, len(files)
+
+
 def count_lines(path: Path) -> tuple[int, int]:
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
     return len(files), sum(f.read_text(encoding="utf-8").count("\n") for f in files)
@@ -398,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict] = []
     rows: list[tuple] = []  # (case, ours, paconvert default, paconvert no_format)
     against: list[tuple[str, float]] = []  # (revision, median seconds) of --against
+    torch_bound: dict[str, tuple[int, int]] = {}  # revision -> (output files importing torch at import time, files)
     try:
         syn: dict[int, Path] = {}
         for n in sizes:
@@ -493,12 +510,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(d) models/ --jobs 2: {len(revs)} earlier revision(s), this checkout and PaConvert, {slow_runs} alternating round(s)",
                   file=sys.stderr)
             times: dict[str, list[float]] = {name: [] for name, _, _ in tools}
-            for _ in range(slow_runs):
+            for round_ in range(slow_runs):
                 for name, cmd, _ in tools:
                     times[name].append(measure(name, cmd, 1, out=work / "d_out", cwd=work, env=env,
                                                ok_codes=(0, 1, 2))["median_s"])
+                    if not round_:  # what the output is worth: files that still need torch to import
+                        torch_bound[name] = torch_at_import(work / "d_out")
             against = [(name, statistics.median(ts)) for name, ts in times.items()]
-            results.append({"name": "against", "medians_s": dict(against), "rounds": slow_runs})
+            results.append({"name": "against", "medians_s": dict(against), "rounds": slow_runs,
+                            "files_importing_torch": torch_bound})
 
         c_comments = {}
         for n, p in syn.items():
@@ -562,7 +582,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(d) models/ --jobs 2, same run, medians over {slow_runs} alternating round(s):")
         for name, sec in against:
             vs_pc = f"{pc_s / sec:.2f}x vs PaConvert" if pc_s else "-"
-            print(f"  {name:34s} {sec:6.2f}s  {vs_pc:>18s}  x{sec / first:.2f} the time of {against[0][0]}")
+            bound, files = torch_bound.get(name, (0, 0))
+            print(f"  {name:34s} {sec:6.2f}s  {vs_pc:>18s}  x{sec / first:.2f} the time of {against[0][0]};"
+                  f" {bound}/{files} output files import torch when imported")
     print()
     cm = a_comments
     print(f"comments kept by torch2paddle, models/: {cm['comments_kept']}/{cm['comments_in']} comment lines"
