@@ -87,7 +87,7 @@ CODES: tuple[Code, ...] = (
         "the name is used as a value rather than called, and the like. The message says which.",
         "Do what the message asks (assign the value to a name first, write a literal), or port the spot "
         "by hand.",
-        example="import torch\n\nv = torch.ones(3).max(0)\n",
+        example="import torch\n\nv = torch.std_mean(torch.ones(3))\n",
     ),
     Code(
         "T2P005", "needs-newer-paddle", Severity.ERROR, ("refusal", "NEEDS_NEWER_PADDLE"),

@@ -91,6 +91,18 @@ def atom(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr
 
 
+def argument(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` as a call's argument (inside the call's brackets): a receiver's own parentheses
+    (``(x * 2).sort()`` -> ``f(x * 2)``) dropped when one pair holds an operation with no
+    comment beside them; a tuple, a generator or a name keeps them."""
+    lpar = getattr(expr, "lpar", None)
+    if isinstance(expr, _OPERATIONS) and len(lpar or ()) == 1:
+        beside = _code(lpar[0]) + _code(expr.rpar[0])  # type: ignore[attr-defined]
+        if "#" not in beside:
+            return expr.with_changes(lpar=[], rpar=[])
+    return expr
+
+
 def _keep_parens(original: cst.BaseExpression, node: cst.BaseExpression) -> cst.BaseExpression:
     if getattr(original, "lpar", None):
         return node.with_changes(lpar=original.lpar, rpar=original.rpar)  # type: ignore[attr-defined]

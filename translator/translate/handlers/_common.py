@@ -25,6 +25,7 @@ from ..syntax import (  # noqa: F401  (re-exported for the handler modules)
     EQ,
     NOT_LITERAL,
     _same_literal,
+    argument,
     atom,
     float_literal,
     int_literal,

@@ -28,6 +28,7 @@ from ._common import (
     SPACE,
     Outcome,
     _same_literal,
+    argument,
     atom,
     call_on,
     doubt,
@@ -38,6 +39,7 @@ from ._common import (
     is_simple,
     kw,
     literal_is,
+    make_call,
     method_call,
     paren,
     quietly,
@@ -278,8 +280,10 @@ def _dim_or_other(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> tuple
 def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.max()`` -> ``x.max()``; ``x.max(other)`` -> ``paddle.maximum(x, other)``;
     ``x.max(dim, keepdim)`` returns (values, indices) in torch ->
-    ``(x.max(axis=dim, keepdim=k), x.argmax(axis=dim, keepdim=k))`` (a plain tuple: unpacking
-    and ``[0]``/``[1]`` work, ``.values``/``.indices`` do not)."""
+    ``(x.max(axis=dim, keepdim=k), x.argmax(axis=dim, keepdim=k))`` for a receiver that is a
+    name (a plain tuple: unpacking and ``[0]``/``[1]`` work, and ``.values``/``.indices``
+    written on the call pick one; on a stored result they do not), ``_torch_max(expr, dim,
+    keepdim=k)`` for any other receiver (the named tuple torch.max(x, dim) becomes too)."""
     which = _dim_or_other(ctx, call, rule)
     if refused(which):
         return which
@@ -291,8 +295,11 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
         fn = "paddle.maximum" if name == "max" else "paddle.minimum"
         return cst.Call(func=ctx.ref(fn), args=separated([cst.Arg(receiver(call)), cst.Arg(values["other"])]))
     recv = receiver(call)
-    if not is_simple(recv):
-        return refuse(Refusal.UNSUPPORTED_USE, "max/min over a dim returns values and indices; assign the receiver to a name first")
+    if not is_simple(recv):  # written once: the emitted function computes both
+        args = [cst.Arg(argument(recv)), cst.Arg(values["dim"])]
+        if "keepdim" in values:
+            args.append(kw("keepdim", values["keepdim"]))
+        return make_call(cst.Name(ctx.support(f"_torch_{name}")), args)
     args = [kw("axis", values["dim"])]
     if "keepdim" in values:
         args.append(kw("keepdim", values["keepdim"]))
@@ -304,7 +311,8 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
 @handler("tensor_sort")
 def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.sort(dim, descending)`` returns (values, indices) ->
-    ``(x.sort(axis=dim, descending=d), x.argsort(axis=dim, descending=d))``."""
+    ``(x.sort(axis=dim, descending=d), x.argsort(axis=dim, descending=d))`` for a receiver that
+    is a name, ``_torch_sort(expr, dim=dim, descending=d)`` (as torch.sort) for any other."""
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
@@ -314,8 +322,14 @@ def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
     if stable is not None and "stable" in rule.unsupported:  # a Paddle without it (the rule's `since`)
         return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"stable={ctx.code(stable)}: {rule.unsupported['stable']}; left unchanged")
     recv = receiver(call)
-    if not is_simple(recv):
-        return refuse(Refusal.UNSUPPORTED_USE, "sort returns values and indices; assign the receiver to a name first")
+    if not is_simple(recv):  # written once: the emitted function computes both
+        args = [cst.Arg(argument(recv))]
+        for name in ("dim", "descending"):
+            if name in bound:
+                args.append(kw(name, bound[name]))
+        if stable is not None:
+            return make_call(cst.Name(ctx.support("_torch_sort_stable")), [*args, kw("stable", stable)])
+        return make_call(cst.Name(ctx.support("_torch_sort")), args)
     args = []
     if "dim" in bound:
         args.append(kw("axis", bound["dim"]))
