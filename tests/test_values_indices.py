@@ -1,7 +1,8 @@
-"""max/min over a dim and sort return (values, indices) in torch: on a receiver that is a name the
-method forms become a tuple of the two Paddle calls (``.values``/``.indices`` on the call pick
-one); any other receiver (it was refused: a training loop's ``model(x).softmax(-1).max(dim=1)``)
-goes to the emitted function the torch.max/min/sort forms use, a named tuple."""
+"""max/min over a dim and sort return (values, indices) in torch, a named tuple: the method forms
+become the emitted functions the torch.max/min/sort forms use (a stored result's ``.values``
+works; a receiver that is not a name was refused: a training loop's
+``model(x).softmax(-1).max(dim=1)``), or, where the result is only taken apart and the receiver
+is a name, the tuple of the two Paddle calls (``.values``/``.indices`` on the call pick one)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def stats(out: torch.Tensor):
     low = out.abs().min(0, keepdim=True).indices
     order = (out * 2).sort(dim=-1, descending=True).indices
     first = out.sum(-1).sort()[0]
-    return pred, top, low, order, first
+    stored = out.max(-1)
+    i = out.min(1)[1]
+    return pred, top, low, order, first, stored.values, stored.indices, i
 """
 
 
@@ -36,7 +39,8 @@ def test_method_forms_translate_for_any_receiver():
     assert "low = _torch_min(out.abs(), 0, keepdim=True).indices" in body
     assert "order = _torch_sort(out * 2, dim=-1, descending=True).indices" in body  # its parentheses go
     assert "first = _torch_sort(out.sum(-1))[0]" in body
-    assert "_torch_sort(x" not in body and "_torch_max(out," not in body
+    assert "stored = _torch_max(out, -1)" in body  # its .values are read later
+    assert "i = out.argmin(axis=1)" in body
 
 
 def test_method_forms_match_torch(tmp_path):

@@ -48,13 +48,15 @@ class TranslateContext:
     recording warnings and support code."""
 
     def __init__(
-        self, tr: Engine, original: cst.CSTNode | None, updated: cst.CSTNode | None = None, *, statement: bool = False
+        self, tr: Engine, original: cst.CSTNode | None, updated: cst.CSTNode | None = None, *, statement: bool = False,
+        pair: bool = False,
     ) -> None:
         self._tr = tr
         #: the node as written (positions come from it); None for attribute rules
         self.original = original
         self._updated = updated
         self._statement = statement
+        self._pair = pair
         self.notes: list[Note] = []
         self.supports: list[str] = []
         self.needs_paddle = False  # a Paddle name was spelled through `import paddle`
@@ -157,6 +159,12 @@ class TranslateContext:
     def result_unused(self) -> bool:
         """True when the call being translated is a whole expression statement."""
         return self._statement
+
+    @property
+    def result_taken_apart(self) -> bool:
+        """True when the call's result is only unpacked (``a, b = call``), indexed by a literal
+        0 or 1, or read as ``.values``/``.indices``: a plain tuple serves there."""
+        return self._pair
 
     def resolve(self, expr: cst.BaseExpression) -> str | None:
         """The torch qualified name an original (untranslated) expression refers to, or None."""

@@ -49,6 +49,14 @@ def _with_markers(stmt: cst.SimpleStatementLine | cst.BaseCompoundStatement, mar
     return stmt.with_changes(leading_lines=[*stmt.leading_lines, *lines])
 
 
+def _pair_index(node: cst.Subscript) -> int | None:
+    """0 or 1 for ``e[0]``/``e[1]``, else None."""
+    index = node.slice[0].slice if len(node.slice) == 1 else None
+    if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer) and index.value.value in ("0", "1"):
+        return int(index.value.value)
+    return None
+
+
 class Translator(EvidenceMixin, ImportsMixin, _Transformer):
     def __init__(self, table: RuleTable, pre: Prepass, path: str, paddle_version: str | None = None,
                  module: cst.Module | None = None) -> None:
@@ -81,6 +89,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.adapters: adapters.AdapterMaker | None = None  # torch classes used as values (pipeline sets it)
         self.dropped_args: set[int] = set()  # argument values placement.py drops (not translated)
         self.statement_calls: set[int] = set()
+        # calls whose result is only taken apart: unpacked, `[0]`/`[1]`, `.values`/`.indices`
+        self.pair_calls: set[int] = set()
         self.chain_roots: dict = {}  # expressions.chain_root's memo
         self.remove_stmt = False
         self.layer_classes: set[str] = set()  # classes in this file that subclass nn.Module
@@ -344,6 +354,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             self.skip_names.add(id(node.keyword))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in ("values", "indices"):
+            self.pair_calls.add(id(node.value))
         self.skip_names.add(id(node.attr))
         layer_attrs.mark_value_uses(self, node)
         self.inner_chain.add(id(node.value))
@@ -374,7 +386,21 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return self._rewrite_tensor_attribute(original_node, updated_node)
         return self._rewrite_reference(original_node, updated_node)
 
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if _pair_index(node) is not None:
+            self.pair_calls.add(id(node.value))
+
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
+        pair, k = updated_node.value, _pair_index(original_node)
+        if k is not None and isinstance(original_node.value, cst.Call) and isinstance(pair, cst.Tuple) and (
+            len(pair.elements) == 2 and pair is not original_node.value
+        ):  # `x.max(1)[1]`: the translation gave the (values, indices) pair as a tuple
+            return pair.elements[k].value
+        return updated_node
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, (cst.Tuple, cst.List)):
+            self.pair_calls.add(id(node.value))
         for t in node.targets:
             if isinstance(t.target, cst.Attribute):
                 self.store_attrs.add(id(t.target))
@@ -583,7 +609,8 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
             return self._builtin_call(original_node, updated_node)
         if self.too_new(rule, original_node):
             return self.keep_torch(original_node) if qual is not None else updated_node
-        ctx = TranslateContext(self, original_node, updated_node, statement=id(original_node) in self.statement_calls)
+        ctx = TranslateContext(self, original_node, updated_node, statement=id(original_node) in self.statement_calls,
+                               pair=id(original_node) in self.pair_calls)
         try:
             outcome = self._apply_call_rule(rule, ctx, original_node, updated_node)
         except RuleCrash:

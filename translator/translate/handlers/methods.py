@@ -280,10 +280,10 @@ def _dim_or_other(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> tuple
 def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.max()`` -> ``x.max()``; ``x.max(other)`` -> ``paddle.maximum(x, other)``;
     ``x.max(dim, keepdim)`` returns (values, indices) in torch ->
-    ``(x.max(axis=dim, keepdim=k), x.argmax(axis=dim, keepdim=k))`` for a receiver that is a
-    name (a plain tuple: unpacking and ``[0]``/``[1]`` work, and ``.values``/``.indices``
-    written on the call pick one; on a stored result they do not), ``_torch_max(expr, dim,
-    keepdim=k)`` for any other receiver (the named tuple torch.max(x, dim) becomes too)."""
+    ``(x.max(axis=dim, keepdim=k), x.argmax(axis=dim, keepdim=k))`` where the result is only
+    taken apart (unpacked, ``[0]``/``[1]``, ``.values``/``.indices``, which pick one) and the
+    receiver is a name; elsewhere ``_torch_max(expr, dim, keepdim=k)``, the named tuple
+    torch.max(x, dim) becomes too (a stored result's ``.values`` works)."""
     which = _dim_or_other(ctx, call, rule)
     if refused(which):
         return which
@@ -295,7 +295,7 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
         fn = "paddle.maximum" if name == "max" else "paddle.minimum"
         return cst.Call(func=ctx.ref(fn), args=separated([cst.Arg(receiver(call)), cst.Arg(values["other"])]))
     recv = receiver(call)
-    if not is_simple(recv):  # written once: the emitted function computes both
+    if not is_simple(recv) or not ctx.result_taken_apart:  # a named tuple, computed once
         args = [cst.Arg(argument(recv)), cst.Arg(values["dim"])]
         if "keepdim" in values:
             args.append(kw("keepdim", values["keepdim"]))
@@ -311,8 +311,9 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
 @handler("tensor_sort")
 def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.sort(dim, descending)`` returns (values, indices) ->
-    ``(x.sort(axis=dim, descending=d), x.argsort(axis=dim, descending=d))`` for a receiver that
-    is a name, ``_torch_sort(expr, dim=dim, descending=d)`` (as torch.sort) for any other."""
+    ``(x.sort(axis=dim, descending=d), x.argsort(axis=dim, descending=d))`` where the result is
+    only taken apart and the receiver is a name, ``_torch_sort(expr, dim=dim, descending=d)``
+    (as torch.sort, a named tuple) elsewhere."""
     bound = ctx.bind(call, rule)
     if refused(bound):
         return bound
@@ -322,7 +323,7 @@ def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
     if stable is not None and "stable" in rule.unsupported:  # a Paddle without it (the rule's `since`)
         return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"stable={ctx.code(stable)}: {rule.unsupported['stable']}; left unchanged")
     recv = receiver(call)
-    if not is_simple(recv):  # written once: the emitted function computes both
+    if not is_simple(recv) or not ctx.result_taken_apart:  # a named tuple, computed once
         args = [cst.Arg(argument(recv))]
         for name in ("dim", "descending"):
             if name in bound:
