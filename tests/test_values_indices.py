@@ -34,7 +34,7 @@ def test_method_forms_translate_for_any_receiver():
     result = translate_source(SRC, settings=Settings(format=False))
     assert not result.diagnostics
     body = result.code.split("def stats")[1]
-    assert "_, pred = (out.max(axis=1), out.argmax(axis=1))" in body
+    assert "_, pred = out.max(axis=1), out.argmax(axis=1)" in body
     assert "top = _torch_max(paddle.nn.functional.softmax(out, -1), 1).values" in body
     assert "low = _torch_min(out.abs(), 0, keepdim=True).indices" in body
     assert "order = _torch_sort(out * 2, dim=-1, descending=True).indices" in body  # its parentheses go

@@ -305,7 +305,8 @@ def tensor_max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outc
         args.append(kw("keepdim", values["keepdim"]))
     vals = method_call(call, name, args)
     idx = call_on(recv, "arg" + name, args)
-    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(idx)])
+    # only taken apart: `.values`/`[0]` pick an element, an assignment unpacks it bare
+    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(idx)], lpar=[], rpar=[])
 
 
 @handler("tensor_sort")
@@ -340,7 +341,8 @@ def tensor_sort(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
         args.append(kw("stable", stable))
     vals = method_call(call, "sort", args)
     idx = call_on(recv, "argsort", args)
-    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(idx)])
+    # only taken apart: `.values`/`[0]` pick an element, an assignment unpacks it bare
+    return cst.Tuple([cst.Element(vals, comma=cst.Comma(whitespace_after=SPACE)), cst.Element(idx)], lpar=[], rpar=[])
 
 
 @handler("tensor_std_var")
