@@ -269,6 +269,18 @@ def _tensor_fmod(x, other):
     return paddle.where((r != 0) & ((r < 0) != (x < 0)), r - other, r)
 """)
 
+snippet("_tensor_bernoulli_", """
+def _tensor_bernoulli_(x, p=0.5):
+    \"\"\"Tensor.bernoulli_: x filled in place with 0/1 draws that are 1 with probability p
+    (a number, or a tensor broadcast to x's shape); x returned.\"\"\"
+    if isinstance(p, paddle.Tensor):
+        probs = paddle.broadcast_to(p.astype("float32"), x.shape)
+    else:
+        probs = paddle.full(x.shape, p, dtype="float32")
+    paddle.assign(paddle.bernoulli(probs).astype(x.dtype), output=x)
+    return x
+""")
+
 snippet("_tensor_xlogy", """
 def _tensor_xlogy(x, other):
     y = other if isinstance(other, paddle.Tensor) else paddle.full_like(x, other)
