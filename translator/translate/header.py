@@ -245,6 +245,30 @@ def _add_header(
     return _with_paddle(module, body, need_paddle)
 
 
+def with_stdlib_imports(module: cst.Module, wanted: set[tuple[str, str]], package: str | None) -> cst.Module:
+    """``module`` with ``import m`` (``import m as local``) for each standard-library module a
+    rule's target was spelled through (``ImportsMixin.spell``) whose name the output still uses as
+    the module-level name; the lines go at the head of the import block, which
+    ``import_order.place_new_imports`` sorts them into."""
+    if not wanted:
+        return module
+    uses = _module_level_uses(module, {local for _, local in wanted}, package)
+    lines = []
+    for mod, local in sorted(wanted):
+        if uses[local] > 0:
+            asname = cst.AsName(cst.Name(local)) if local != mod else None
+            lines.append(cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(make_chain(mod), asname=asname)])]))
+    if not lines:
+        return module
+    body = list(module.body)
+    pos = _first_import_index(module)
+    if pos < len(body) and body[pos].leading_lines:
+        lines[0] = lines[0].with_changes(leading_lines=body[pos].leading_lines)
+        body[pos] = body[pos].with_changes(leading_lines=[])
+    body[pos:pos] = lines
+    return module.with_changes(body=body)
+
+
 def _with_paddle(module: cst.Module, body: list, need_paddle: bool) -> cst.Module:
     """``module`` with ``body``, and ``import paddle`` first in its import block if it needs one."""
     if need_paddle and not _binds_paddle(module):

@@ -3,6 +3,7 @@ left-over code through torch, and the tidy-up that drops imports nothing uses an
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Callable
 
@@ -30,6 +31,9 @@ class ImportsMixin:
     scopes: "ScopeStack"
     out_bindings: dict[str, str]  # Paddle qualified name -> the local name the output binds it to
     need_paddle_import: bool
+    # (standard-library module, local name) the output may spell names through without the file
+    # importing it: the pipeline adds `import module [as local]` where the output uses the name
+    stdlib_imports: set[tuple[str, str]]
 
     def _paddle_module_for(self, qual: str) -> str | None:
         rule = self.table.modules.get(qual)
@@ -108,7 +112,24 @@ class ImportsMixin:
             local = self.out_bindings.get(prefix)
             if local is not None and not self.scopes.shadowed(local):
                 return make_chain(".".join([local, *parts[i:]])), False
+        if parts[0] != "paddle" and parts[0] in sys.stdlib_module_names:
+            return make_chain(".".join([self._stdlib_local(parts[0]), *parts[1:]])), False
         return make_chain(target), parts[0] == "paddle"
+
+    def _stdlib_local(self, module: str) -> str:
+        """The name standard-library ``module`` goes by here (a rule may spell its target through
+        one: ``math.pi``): the file's own module-level import of it where not shadowed; else the
+        module's name, or that name with underscores in front where the file binds it otherwise,
+        recorded in ``stdlib_imports`` (added only if the output keeps a use: a dry run spells too)."""
+        pre = self.pre
+        for local, qual in pre.other_qualnames.items():
+            if qual == module and local in pre.module_locals and not self.scopes.shadowed(local):
+                return local
+        local = module
+        while local in pre.module_locals or local in pre.bindings or self.scopes.shadowed(local):
+            local = "_" + local
+        self.stdlib_imports.add((module, local))
+        return local
 
     def use_paddle(self) -> None:
         """The output spells names through ``import paddle``: add it."""
@@ -323,6 +344,13 @@ def _is_paddle_import(stmt: cst.BaseSmallStatement) -> bool:
     return False
 
 
+def _is_stdlib_import(stmt: cst.BaseSmallStatement) -> bool:
+    """An import of a standard-library module or name (a rule's target: ``from math import pi``)."""
+    if isinstance(stmt, cst.ImportFrom):
+        return stmt.module is not None and not stmt.relative and (dotted_name(stmt.module) or "").split(".")[0] in sys.stdlib_module_names
+    return isinstance(stmt, cst.Import) and all((dotted_name(a.name) or "").split(".")[0] in sys.stdlib_module_names for a in stmt.names)
+
+
 class _TidyImports(_Transformer):
     """Drop torch imports nothing uses, drop duplicate Paddle imports, drop unused new ones."""
 
@@ -391,7 +419,7 @@ class _TidyImports(_Transformer):
                     continue  # the same import written again by the translation, above
                 self.seen_paddle.update(keys)
                 self.bound_by_paddle.update(local for _, local in _import_locals(stmt))
-            elif _is_paddle_import(stmt) and _code(stmt).strip() in self.new_imports:
+            elif (_is_paddle_import(stmt) or _is_stdlib_import(stmt)) and _code(stmt).strip() in self.new_imports:
                 keep = []
                 for alias, local in _import_locals(stmt):
                     key = _code(stmt.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)]))  # type: ignore[union-attr]

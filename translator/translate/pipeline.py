@@ -348,6 +348,7 @@ def _translate(
     if header._USE_PLACEHOLDERS and module.has_trailing_newline and _SUPPORT_PLACEHOLDER not in code:
         placeholders = {}
     style = settings.format and (settings.line_length, settings.string_normalization, settings.magic_trailing_comma)
+    out = header.with_stdlib_imports(out, tr.stdlib_imports, package)  # `math.pi`: `import math`
     out = _add_header(out, tr.need_paddle_import, tr.supports, tr.torch_imports, tr.tv_root, placeholders, style or None)
     # the support code and header may use names too
     import_lines: list[cst.SimpleStatementLine] = []

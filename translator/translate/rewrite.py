@@ -97,6 +97,7 @@ class Translator(EvidenceMixin, ImportsMixin, _Transformer):
         self.store_attrs: set[int] = set()  # attributes that are assignment targets
         # paddle qualname -> local name, for the imports this translation writes
         self.out_bindings: dict[str, str] = {}
+        self.stdlib_imports: set[tuple[str, str]] = set()  # (module, local): see ImportsMixin.spell
         self.import_plan: dict[int, list[cst.BaseSmallStatement]] = {}
         # local names that a Paddle import takes over from a torch import (`nn`, `F`, `th`)
         self.rebound: set[str] = set()

@@ -59,6 +59,42 @@ class TorchSmoothL1Loss(paddle.nn.Layer):
     deps=("_torch_smooth_l1_loss",),
 )
 
+# torch.nn.modules.loss._Loss and _WeightedLoss, the bases of torch's losses that user losses
+# (monai's) derive from: Paddle's losses derive from paddle.nn.Layer directly, with no base
+# keeping `reduction`.  torch's _Loss reads the deprecated size_average/reduce as
+# torch.nn._reduction.legacy_get_string does (either one given: "mean" when both hold, "sum"
+# when only reduce holds, "none" otherwise; an absent one counts as True).
+snippet(
+    "TorchLoss",
+    '''
+class TorchLoss(paddle.nn.Layer):
+    """torch.nn.modules.loss._Loss: a layer keeping ``self.reduction``, given directly or
+    by the deprecated ``size_average``/``reduce`` arguments."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            size_average = True if size_average is None else size_average
+            reduce = True if reduce is None else reduce
+            reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+        self.reduction = reduction
+''',
+)
+
+snippet(
+    "TorchWeightedLoss",
+    '''
+class TorchWeightedLoss(TorchLoss):
+    """torch.nn.modules.loss._WeightedLoss: ``TorchLoss`` with a ``weight`` buffer (None
+    when not given)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+''',
+    deps=("TorchLoss",),
+)
+
 
 @handler("smooth_l1")
 def smooth_l1(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
