@@ -190,7 +190,8 @@ def linalg_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
 
     ``torch.linalg.norm(x)`` (no ord, no dim) and ``vector_norm(x)`` are 2-norms of the flattened
     tensor; an int ``dim`` is a vector norm along it; ``ord="fro"`` (or no ord) over two dims is
-    the Frobenius norm.  Other matrix norms are reported.
+    the Frobenius norm; a ``dim`` not written out (one dim or several) is ``_torch_vector_norm``
+    for ``vector_norm`` and for ``norm`` without ord.  Other matrix norms are reported.
     """
     bound = bind_supported(ctx, call, rule)
     if refused(bound):
@@ -208,6 +209,14 @@ def linalg_norm(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
             return refuse(Refusal.UNSUPPORTED_ARGUMENT, "ord= without dim= is a matrix norm for 2-d inputs; give dim=; left unchanged")
         if ord_ is not None:
             args.append(kw("p", ord_))
+    elif dim_lit is NOT_LITERAL and not isinstance(dim, (cst.Tuple, cst.List)) and (vector or ord_ is None):
+        # one dim or several, known only when it runs (monai's `dim=reduce_axis`): paddle.norm
+        # over two axes would be a matrix norm (p=2: the spectral norm), so a vector norm over them
+        args.append(cst.Arg(ord_ if ord_ is not None else cst.Integer("2")))
+        args.append(cst.Arg(dim))
+        if "keepdim" in bound:
+            args.append(cst.Arg(bound["keepdim"]))
+        return make_call(cst.Name(ctx.support("_torch_vector_norm")), args)
     elif isinstance(dim_lit, int) or (dim_lit is NOT_LITERAL and not isinstance(dim, (cst.Tuple, cst.List))):
         args.append(kw("p", ord_ if ord_ is not None else cst.Float("2.0")))
         args.append(kw("axis", dim))
@@ -425,4 +434,27 @@ def _torch_sort_stable(x, dim=-1, descending=False, stable=True):
     return _TorchValuesIndices(values, paddle.argsort(x, axis=dim, descending=descending, stable=stable))
 ''',
     deps=("_TorchValuesIndices",),
+)
+
+snippet(
+    "_torch_vector_norm",
+    '''
+def _torch_vector_norm(x, ord=2, dim=None, keepdim=False):
+    """torch.linalg.vector_norm: the ord-norm of x as a vector over dim (an int, several
+    dims, or None: all), where paddle.norm over two axes is a matrix norm."""
+    if dim is not None and not isinstance(dim, int):
+        dim = [int(d) for d in dim]
+    a = paddle.abs(x)
+    if ord == float("inf"):
+        return a.amax(axis=dim, keepdim=keepdim)
+    if ord == -float("inf"):
+        return a.amin(axis=dim, keepdim=keepdim)
+    if ord == 0:
+        return (a != 0).astype(x.dtype).sum(axis=dim, keepdim=keepdim)
+    if ord == 1:
+        return a.sum(axis=dim, keepdim=keepdim)
+    if ord == 2:
+        return paddle.sqrt((a * a).sum(axis=dim, keepdim=keepdim))
+    return (a**ord).sum(axis=dim, keepdim=keepdim) ** (1.0 / ord)
+''',
 )
