@@ -58,9 +58,20 @@ def _tensor_operand(ctx: TranslateContext, value: cst.BaseExpression) -> bool:
     return name is not None and name.startswith("paddle.") and ctx.resolve(original) is None
 
 
+def _sliced(value: cst.BaseExpression) -> bool:
+    """A subscript taking a slice, ``None`` or ``...`` (``boxes[:, :2]``): never an int dim as
+    written (a sequence's slice is a sequence, a tensor's a tensor), so the other operand."""
+    if not isinstance(value, cst.Subscript):
+        return False
+    return any(isinstance(e.slice, cst.Slice) or (isinstance(e.slice, cst.Index) and (
+        (isinstance(e.slice.value, cst.Name) and e.slice.value.value == "None") or isinstance(e.slice.value, cst.Ellipsis)))
+        for e in value.slice)
+
+
 @handler("fn_max_min")
 def max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``torch.max(x)``, ``torch.max(x, dim, keepdim)`` (values and indices) and ``torch.max(x, y)``."""
+    """``torch.max(x)``, ``torch.max(x, dim, keepdim)`` (values and indices) and ``torch.max(x, y)``
+    (``y`` known to be a tensor, or a slice: ``_sliced``)."""
     bound = bind_supported(ctx, call, rule)
     if refused(bound):
         return bound
@@ -72,7 +83,7 @@ def max_min(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         lit = literal_value(second)
         if isinstance(lit, int) and not isinstance(lit, bool):
             pass
-        elif _tensor_operand(ctx, second) and "keepdim" not in bound:
+        elif (_tensor_operand(ctx, second) or _sliced(ctx.original_of(second) or second)) and "keepdim" not in bound:
             other, second = second, None
         elif any(a.keyword is None for a in call.args[1:2]):
             return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"cannot tell whether {ctx.code(second)!r} is a dim or a tensor; "

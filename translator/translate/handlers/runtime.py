@@ -29,7 +29,14 @@ def autocast(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     The dtype is a string in Paddle 2.6; torch's default depends on the device type (float16 on
     CUDA, bfloat16 on CPU), so it is written out when it is not Paddle's float16; with
     ``enabled=False`` no dtype is used and any device type translates.
-    ``cache_enabled`` only tunes torch's weight cast cache and is dropped."""
+    ``cache_enabled`` only tunes torch's weight cast cache and is dropped.
+
+    Where the arguments are known only when it runs (``**amp_kwargs``, a dtype held in a
+    variable), ``torch.autocast`` becomes the emitted ``_torch_autocast``, which decides the
+    same at run time."""
+    has_device = rule.param("device_type") is not None
+    if has_device and any(a.star for a in call.args):
+        return make_call(cst.Name(ctx.support("_torch_autocast")), list(call.args))
     bound = bind_supported(ctx, call, rule)
     if refused(bound):
         return bound  # type: ignore[return-value]
@@ -39,9 +46,11 @@ def autocast(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         original = ctx.original_of(dtype_value)
         name = ctx.resolve(original) if original is not None else None
         dtype = _AMP_DTYPES.get(name or "")
+        if dtype is None and name is None and has_device:
+            return _at_run_time(ctx, bound)  # a variable: decided when it runs
         if dtype is None:
             return refuse(Refusal.UNSUPPORTED_ARGUMENT, f"dtype={ctx.code(dtype_value)}: Paddle's autocast takes float16 or bfloat16; left unchanged")
-    elif rule.param("device_type") is not None:
+    elif has_device:
         device = bound.get("device_type")
         text = device.evaluated_value if isinstance(device, cst.SimpleString) else None
         dtype = _DEVICE_DTYPES.get(str(text).split(":")[0]) if text is not None else None
@@ -59,6 +68,29 @@ def autocast(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if dtype != "float16" or dtype_value is not None:
         args.append(kw("dtype", cst.SimpleString(f'"{dtype}"')))
     return make_call(ctx.ref("paddle.amp.auto_cast"), args)
+
+
+def _at_run_time(ctx: TranslateContext, bound: dict[str, cst.BaseExpression]) -> cst.Call:
+    args = [cst.Arg(bound["device_type"])]
+    args += [kw(name, bound[name]) for name in ("dtype", "enabled") if name in bound]
+    return make_call(cst.Name(ctx.support("_torch_autocast")), args)
+
+
+snippet(
+    "_torch_autocast",
+    '''
+def _torch_autocast(device_type, dtype=None, enabled=True, cache_enabled=None):
+    """torch.autocast with arguments known when it runs: paddle.amp.auto_cast, whose dtype
+    is "float16" or "bfloat16"; torch's default is float16 on "cuda", bfloat16 on "cpu"."""
+    if dtype is None:
+        dtype = "float16" if str(device_type).split(":")[0] in ("cuda", "gpu") else "bfloat16"
+    name = str(dtype).replace("paddle.", "").replace("torch.", "")
+    name = {"half": "float16", "bf16": "bfloat16", "fp16": "float16"}.get(name, name)
+    if enabled and name not in ("float16", "bfloat16"):
+        raise ValueError(f"Paddle's autocast takes float16 or bfloat16, not {dtype}")
+    return paddle.amp.auto_cast(enable=enabled, dtype=name if enabled else "float16")
+''',
+)
 
 
 snippet(
