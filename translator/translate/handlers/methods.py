@@ -48,6 +48,7 @@ from ._common import (
     refused,
     separated,
     shape_argument,
+    snippet,
 )
 
 # legacy tensor type strings
@@ -194,14 +195,16 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
 
     Which overload a positional argument means is decided from what it looks like (a device
     string, ``torch.device(...)``, a name called ``device``, a dtype, a known tensor); an
-    argument that could be either is reported and the call left alone.
+    argument that could be either is reported and the call left alone.  Arguments passed with
+    ``*``/``**`` go to the emitted ``_torch_to``, which tells them apart when it runs.
     """
     recv = receiver(call)
     dtype: cst.BaseExpression | None = None
     seen_device = False
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args):
-        return refuse(Refusal.CANNOT_BIND, "arguments passed with * or ** cannot be translated; left unchanged")
+        # known only when it runs (`x.to(device=d, **kwargs)`): decided there
+        return make_call(cst.Name(ctx.support("_torch_to")), [cst.Arg(recv), *call.args])
     for a in call.args:
         if a.keyword is None:
             continue
@@ -238,6 +241,31 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if ctx.is_layer(recv):  # integer buffers keep their dtype, as in torch
         return cst.Call(func=cst.Name(ctx.support("_module_to")), args=separated([cst.Arg(recv), cst.Arg(dtype)]))
     return doubt(Refusal.UNKNOWN_RECEIVER, f"receiver {ctx.code(recv)!r} is not known to be a tensor or a layer; dtype conversion left unchanged")
+
+
+snippet(
+    "_torch_to",
+    '''
+def _torch_to(obj, *args, **kwargs):
+    """Tensor.to / Module.to with arguments known only when it runs: a dtype (given, or
+    a tensor's) converts, a device is left to Paddle's global placement; anything that
+    is neither a Paddle tensor nor a layer gets its own ``to``."""
+    if not isinstance(obj, (paddle.Tensor, paddle.nn.Layer)):
+        return obj.to(*args, **kwargs)
+    dtype = kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, paddle.Tensor):
+            dtype = arg.dtype
+        elif isinstance(arg, paddle.dtype):
+            dtype = arg
+    if isinstance(obj, paddle.nn.Layer):
+        return _module_to(obj, dtype)
+    if kwargs.get("copy"):
+        obj = obj.clone()
+    return obj if dtype is None else obj.astype(dtype)
+''',
+    deps=("_module_to",),
+)
 
 
 # ----------------------------------------------------------------------- reductions --------
