@@ -68,8 +68,8 @@ snippet(
     "TorchLoss",
     '''
 class TorchLoss(paddle.nn.Layer):
-    """torch.nn.modules.loss._Loss: a layer keeping ``self.reduction``, given directly or
-    by the deprecated ``size_average``/``reduce`` arguments."""
+    """torch.nn.modules.loss._Loss: a layer keeping ``self.reduction``, given
+    directly or by the deprecated ``size_average``/``reduce`` arguments."""
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()

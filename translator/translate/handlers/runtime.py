@@ -80,8 +80,9 @@ snippet(
     "_torch_autocast",
     '''
 def _torch_autocast(device_type, dtype=None, enabled=True, cache_enabled=None):
-    """torch.autocast with arguments known when it runs: paddle.amp.auto_cast, whose dtype
-    is "float16" or "bfloat16"; torch's default is float16 on "cuda", bfloat16 on "cpu"."""
+    """torch.autocast with arguments known when it runs: paddle.amp.auto_cast, whose
+    dtype is "float16" or "bfloat16"; torch's default is float16 on "cuda", bfloat16
+    on "cpu"."""
     if dtype is None:
         dtype = "float16" if str(device_type).split(":")[0] in ("cuda", "gpu") else "bfloat16"
     name = str(dtype).replace("paddle.", "").replace("torch.", "")
