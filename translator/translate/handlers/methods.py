@@ -201,6 +201,7 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     recv = receiver(call)
     dtype: cst.BaseExpression | None = None
     seen_device = False
+    copy = False
     positional = [a for a in call.args if a.keyword is None]
     if any(a.star for a in call.args):
         # known only when it runs (`x.to(device=d, **kwargs)`): decided there
@@ -216,7 +217,9 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         elif name in ("non_blocking", "memory_format"):
             pass
         elif name == "copy":
-            if not literal_is(a.value, "False"):
+            if literal_is(a.value, "True") and ctx.is_tensor(recv):
+                copy = True  # a new tensor whatever the dtype: `.clone()`
+            elif not literal_is(a.value, "False"):
                 return refuse(Refusal.UNSUPPORTED_ARGUMENT, "copy=True has no Paddle equivalent here; left unchanged")
         else:
             return refuse(Refusal.CANNOT_BIND, f"unexpected keyword argument {name!r}; left unchanged")
@@ -234,6 +237,9 @@ def tensor_to(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
         # later positionals are non_blocking / copy flags
         elif i >= 1 and not (literal_is(v, "False", "True") and not (i == 2 and literal_is(v, "True"))):
             return doubt(Refusal.CANNOT_BIND, f"unexpected positional argument {ctx.code(v)!r}; left unchanged")
+    if copy:
+        converted = method_call(call, "astype", [cst.Arg(dtype)]) if dtype is not None else recv
+        return call_on(converted, "clone", [])
     if dtype is None:
         return _remove_or(ctx, recv)
     if ctx.is_tensor(recv):
