@@ -168,7 +168,8 @@ API = Table(
             required=True),
         Key("kind", STRING, "`function` (anything called or used by its path, classes included); `method`"
             " and `attribute` are found on a receiver by their last name", default='"function"', choices=KINDS),
-        Key("paddle", STRING, "what it becomes (`paddle.nn.Conv2D`); an entry needs `paddle`, `handler`,"
+        Key("paddle", STRING, "what it becomes (`paddle.nn.Conv2D`; a standard-library name such as `math.pi`"
+            " gets its `import math` where the file lacks one); an entry needs `paddle`, `handler`,"
             " `support` or (a layer attribute) `value`"),
         Key("args", STRING, "torch's signature (`input, dim=None, *, keepdim=False`): positional arguments"
             " are bound to names against it; needed by every argument rule below"),
