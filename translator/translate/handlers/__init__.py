@@ -25,6 +25,7 @@ from . import (  # noqa: F401
     indexing,
     inplace_arith,
     init,
+    internals,
     jit,
     layer_attributes,
     layers,

@@ -1,0 +1,151 @@
+"""Support code for torch internals that real model libraries import.
+
+torchvision, timm, mmcv and code derived from them reach into private torch modules for small
+helpers that Paddle has no public counterpart of.  Each is reproduced here as support code with
+torch's behaviour (the rule entries in ``rules/nn_utils.toml``, ``rules/jit.toml`` and
+``rules/nn_internals.toml`` name them):
+
+* ``torch.nn.modules.utils._single/_pair/_triple/_quadruple/_ntuple`` (and
+  ``_reverse_repeat_tuple``): an iterable becomes a tuple, anything else is repeated n times;
+* ``torch._check`` and its siblings: the condition is read as a truth value; when it is false,
+  the message (a callable, called only then) is raised with torch's exception type;
+* ``torch.ao.nn.quantized.FloatFunctional``: a layer whose methods are the float operations
+  (quantization is not translated; the float semantics are those of an unprepared model);
+* ``torch.nn.init._calculate_fan_in_and_fan_out``: the fans of a weight.
+"""
+
+from __future__ import annotations
+
+from ._common import snippet
+
+# ------------------------------------------------------------------ torch.nn.modules.utils --
+snippet("_torch_make_ntuple", '''
+def _torch_make_ntuple(n, name="parse"):
+    """torch.nn.modules.utils._ntuple: a function giving an iterable as a tuple and
+    anything else (a number) as a tuple of n copies."""
+
+    def parse(x):
+        if isinstance(x, collections.abc.Iterable):
+            return tuple(x)
+        return tuple(itertools.repeat(x, n))
+
+    parse.__name__ = name
+    return parse
+''', imports=("import collections.abc", "import itertools"), paddle=False)
+
+
+def _ntuple(name: str, n: int) -> None:
+    snippet(f"_torch_{name}", f'''
+_torch_{name} = _torch_make_ntuple({n}, "_{name}")  # torch.nn.modules.utils._{name}
+''', deps=("_torch_make_ntuple",), paddle=False)
+
+
+_ntuple("single", 1)
+_ntuple("pair", 2)
+_ntuple("triple", 3)
+_ntuple("quadruple", 4)
+
+snippet("_torch_reverse_repeat_tuple", '''
+def _torch_reverse_repeat_tuple(t, n):
+    """torch.nn.modules.utils._reverse_repeat_tuple: the elements of t in reverse order,
+    each repeated n times (a conv padding as F.pad takes it)."""
+    return tuple(x for x in reversed(t) for _ in range(n))
+''', paddle=False)
+
+# ------------------------------------------------------------------------ torch._check ------
+snippet("_torch_check_with", '''
+def _torch_check_with(error_type, cond, message=None):
+    """torch._check_with: nothing when cond is true; otherwise error_type with the
+    message, a callable called only then (torch requires a bool cond; a one-element
+    Paddle tensor is read as its truth value)."""
+    if cond:
+        return
+    if message is None:
+        text = "Expected cond to be True, but got False."
+    elif not callable(message):
+        raise TypeError("message must be a callable")
+    else:
+        text = str(message())
+    raise error_type(text)
+''', paddle=False)
+
+
+def _check(name: str, error: str, origin: str) -> None:
+    snippet(name, f'''
+def {name}(cond, message=None):
+    """{origin}: {error} with the message when cond is false."""
+    _torch_check_with({error}, cond, message)
+''', deps=("_torch_check_with",), paddle=False)
+
+
+_check("_torch_check", "RuntimeError", "torch._check")
+_check("_torch_check_value", "ValueError", "torch._check_value")
+_check("_torch_check_type", "TypeError", "torch._check_type")
+_check("_torch_check_index", "IndexError", "torch._check_index")
+_check("_torch_check_not_implemented", "NotImplementedError", "torch._check_not_implemented")
+
+snippet("_torch_check_is_size", '''
+def _torch_check_is_size(i, message=None, *, max=None):
+    """torch._check_is_size: RuntimeError unless 0 <= i (and i <= max when given)."""
+    _torch_check_with(RuntimeError, i >= 0, message)
+    if max is not None:
+        _torch_check_with(RuntimeError, i <= max, message)
+''', deps=("_torch_check_with",), paddle=False)
+
+snippet("_torch_check_tensor_all", '''
+def _torch_check_tensor_all(cond, message=None):
+    """torch._check_tensor_all: RuntimeError with the message unless every element of
+    the boolean tensor cond is true."""
+    if not isinstance(cond, paddle.Tensor):
+        raise TypeError(f"cond must be a tensor, but got {type(cond)}")
+    if cond.dtype != paddle.bool:
+        raise TypeError(f"cond tensor must have dtype bool, but got {cond.dtype}")
+    _torch_check_with(RuntimeError, bool(cond.all()), message)
+''', deps=("_torch_check_with",))
+
+# ---------------------------------------------------------------------- FloatFunctional -----
+snippet("TorchFloatFunctional", '''
+class TorchFloatFunctional(paddle.nn.Layer):
+    """torch.ao.nn.quantized.FloatFunctional in float: a layer whose methods are the
+    operations a quantized model observes (add, cat, mul, add_relu, add_scalar,
+    mul_scalar, matmul); it has no forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.activation_post_process = paddle.nn.Identity()
+
+    def forward(self, x):
+        raise RuntimeError(
+            "FloatFunctional is not intended to use the 'forward'. Please use the "
+            "underlying operation"
+        )
+
+    def add(self, x, y):
+        return self.activation_post_process(x + y)
+
+    def add_scalar(self, x, y):
+        return x + y
+
+    def mul(self, x, y):
+        return self.activation_post_process(x * y)
+
+    def mul_scalar(self, x, y):
+        return x * y
+
+    def cat(self, x, dim=0):
+        return self.activation_post_process(paddle.concat(list(x), axis=dim))
+
+    def add_relu(self, x, y):
+        return self.activation_post_process(paddle.nn.functional.relu(x + y))
+
+    def matmul(self, x, y):
+        return self.activation_post_process(paddle.matmul(x, y))
+''')
+
+# ------------------------------------------------------------------------- torch.nn.init ----
+snippet("_torch_fan_in_and_fan_out", '''
+def _torch_fan_in_and_fan_out(tensor):
+    """torch.nn.init._calculate_fan_in_and_fan_out: (fan_in, fan_out) of a weight, a 2-d
+    weight read in Paddle's Linear layout (in, out)."""
+    return _torch_fan(tensor, "fan_in"), _torch_fan(tensor, "fan_out")
+''', deps=("_torch_fan",), paddle=False)
