@@ -9,7 +9,8 @@ Paddle runs the translated code eagerly, so most TorchScript/FX markers need not
 * ``@torch.jit.ignore``/``@torch.jit.unused`` become ``@paddle.jit.not_to_static``, Paddle's
   marker for "keep this function in Python when converting to static graph";
 * ``torch.jit.is_scripting()``, ``torch.jit.is_tracing()``, ``torch.compiler.is_compiling()``
-  are ``False`` (what they return when torch runs the code eagerly);
+  are ``False`` and ``torch._C._get_tracing_state()`` is ``None`` (what they return when torch
+  runs the code eagerly);
 * ``torch.jit.annotate(T, x)``, ``torch.jit.trace(f, ...)`` give their value.
 
 ``torch.autograd``: ``Function`` subclasses become subclasses of ``TorchFunction``, a support
@@ -36,6 +37,15 @@ def jit_false(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     if call.args:
         return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
     return cst.Name("False")
+
+
+@handler("jit_none")
+def jit_none(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``torch._C._get_tracing_state()`` -> ``None``: torch's tracer state when nothing is
+    traced."""
+    if call.args:
+        return refuse(Refusal.CANNOT_BIND, "unexpected arguments; left unchanged")
+    return cst.Name("None")
 
 
 @handler("jit_not_to_static")
@@ -217,8 +227,10 @@ def compiler_disable(fn=None, recursive=True, **options):
 
 snippet("torch_assert", '''
 def torch_assert(condition, message):
-    """torch._assert: a Python assert (what torch does when not scripting)."""
-    assert condition, message
+    """torch._assert: AssertionError with the message when the condition is false (also
+    under python -O, as torch)."""
+    if not condition:
+        raise AssertionError(message)
 ''', paddle=False)
 
 snippet("Final", '''
