@@ -37,7 +37,7 @@ OUT = ROOT / "rules" / "torch_names.toml"
 # torch packages whose public modules are searched for other spellings (recursively)
 PACKAGES = ("torch.nn", "torch.autograd", "torch.utils.data", "torch.optim", "torch.amp", "torch.fft",
             "torch.linalg", "torch.special", "torch.random", "torch.serialization", "torch.functional",
-            "torch.hub", "torch.distributions")
+            "torch.hub", "torch.distributions", "torch.ao.nn")
 API_OUT = ROOT / "docs" / "torch_api.json"
 # the namespaces the coverage page counts (torch.Tensor: its public methods)
 NAMESPACES = (
