@@ -11,14 +11,19 @@ pattern: the same code written by the user is left alone.
   the class): the assignment goes;
 * ``[e][0]`` / ``[e][-1]``: ``e`` (in parentheses when it is not an atom);
 * ``bool(e)`` as the test of ``if``/``while``/``assert``/a conditional expression or the
-  operand of ``not``: ``e`` (a truth test calls ``bool`` itself).
+  operand of ``not``: ``e`` (a truth test calls ``bool`` itself);
+* a ``True``/``False`` the translation made (``torch.jit.is_scripting()`` -> ``False``):
+  ``not False`` -> ``True``; ``False or e`` / ``True and e`` -> ``e``; ``False and e`` /
+  ``True or e`` -> the literal (``e`` is not evaluated in either); as a truth test,
+  ``e and True`` / ``e or False`` -> ``e``.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-__all__ = ["CLEANED", "clean", "self_assignment", "single_item", "truth_test"]
+__all__ = ["CLEANED", "clean", "constant_not", "constant_operand", "self_assignment", "single_item", "truth_operand",
+           "truth_test"]
 
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
           cst.List, cst.Tuple, cst.Dict, cst.Set, cst.FormattedString, cst.ConcatenatedString)
@@ -98,6 +103,56 @@ def truth_test(original: cst.BaseExpression, updated: cst.BaseExpression, operan
     return inner
 
 
+_LITERALS = {"True": True, "False": False}
+
+
+def _made_literal(original: cst.BaseExpression, updated: cst.BaseExpression) -> bool | None:
+    """The value of a ``True``/``False`` the translation wrote in place of ``original``; None
+    when ``updated`` is no such literal or the user wrote it."""
+    if not isinstance(updated, cst.Name) or updated.value not in _LITERALS:
+        return None
+    if isinstance(original, cst.Name) and original.value == updated.value:
+        return None
+    return _LITERALS[updated.value]
+
+
+def _in_parens(inner: cst.BaseExpression, outer: cst.BaseExpression) -> cst.BaseExpression:
+    """``inner`` in place of ``outer``, keeping ``outer``'s parentheses unless ``inner`` is an
+    atom (``(False or y)`` -> ``y``)."""
+    if isinstance(inner, _ATOMS):
+        return inner
+    return inner.with_changes(lpar=[*outer.lpar, *inner.lpar], rpar=[*inner.rpar, *outer.rpar])
+
+
+def constant_not(original: cst.UnaryOperation, updated: cst.UnaryOperation) -> cst.BaseExpression | None:
+    """``True`` for a ``not False`` whose ``False`` the translation made (and the reverse)."""
+    value = _made_literal(original.expression, updated.expression)
+    if value is None:
+        return None
+    return _in_parens(cst.Name(str(not value)), updated)
+
+
+def constant_operand(original: cst.BooleanOperation, updated: cst.BooleanOperation) -> cst.BaseExpression | None:
+    """``False or e`` / ``True and e`` -> ``e``, ``False and e`` / ``True or e`` -> the literal,
+    where the translation made the literal (Python's own value of the operation)."""
+    value = _made_literal(original.left, updated.left)
+    if value is None:
+        return None
+    keeps_right = value == isinstance(updated.operator, cst.And)
+    return _in_parens(updated.right if keeps_right else updated.left, updated)
+
+
+def truth_operand(original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``e`` for an ``e and True`` / ``e or False`` whose literal the translation made, read as a
+    truth test (as a value, ``0 or False`` is ``False``)."""
+    if not isinstance(updated, cst.BooleanOperation) or not isinstance(original, cst.BooleanOperation):
+        return None
+    value = _made_literal(original.right, updated.right)
+    if value is None or value != isinstance(updated.operator, cst.And):
+        return None
+    return _in_parens(updated.left, updated)
+
+
 def clean(original: cst.CSTNode, updated: cst.CSTNode, in_class_body: bool) -> cst.CSTNode | None:
     """The clean-up of ``updated`` (the translation of ``original``), or None when none applies;
     a ``SimpleStatementLine`` with no statement left comes back with an empty body."""
@@ -110,11 +165,19 @@ def clean(original: cst.CSTNode, updated: cst.CSTNode, in_class_body: bool) -> c
         return single_item(original, updated)
     if isinstance(updated, (cst.If, cst.While, cst.IfExp, cst.Assert)) and type(original) is type(updated):
         test = truth_test(original.test, updated.test)  # type: ignore[attr-defined]
+        if test is None:
+            test = truth_operand(original.test, updated.test)  # type: ignore[attr-defined]
         return None if test is None else updated.with_changes(test=test)
     if isinstance(updated, cst.UnaryOperation) and isinstance(original, cst.UnaryOperation) and isinstance(updated.operator, cst.Not):
+        constant = constant_not(original, updated)
+        if constant is not None:
+            return constant
         operand = truth_test(original.expression, updated.expression, operand_of_not=True)
         return None if operand is None else updated.with_changes(expression=operand)
+    if isinstance(updated, cst.BooleanOperation) and isinstance(original, cst.BooleanOperation):
+        return constant_operand(original, updated)
     return None
 
 
-CLEANED = (cst.SimpleStatementLine, cst.Subscript, cst.If, cst.While, cst.IfExp, cst.Assert, cst.UnaryOperation)
+CLEANED = (cst.SimpleStatementLine, cst.Subscript, cst.If, cst.While, cst.IfExp, cst.Assert, cst.UnaryOperation,
+           cst.BooleanOperation)
