@@ -16,7 +16,7 @@ torch's behaviour (the rule entries in ``rules/nn_utils.toml``, ``rules/jit.toml
 
 from __future__ import annotations
 
-from ._common import snippet
+from ._common import docstring, snippet
 
 # ------------------------------------------------------------------ torch.nn.modules.utils --
 snippet("_torch_make_ntuple", '''
@@ -73,7 +73,7 @@ def _torch_check_with(error_type, cond, message=None):
 def _check(name: str, error: str, origin: str) -> None:
     snippet(name, f'''
 def {name}(cond, message=None):
-    """{origin}: {error} with the message when cond is false."""
+    {docstring(f"{origin}: {error} with the message when cond is false.")}
     _torch_check_with({error}, cond, message)
 ''', deps=("_torch_check_with",), paddle=False)
 
