@@ -8,7 +8,8 @@
   False/None, and the ``if`` they stand in kept readable (the literal folded where Python's value
   is known, ``peephole``);
 * ``torch.ao.nn.quantized.FloatFunctional``: a support layer with its float operations;
-* ``torch.nn.init._calculate_fan_in_and_fan_out``.
+* ``torch.nn.init._calculate_fan_in_and_fan_out``, ``x.bernoulli_(p)``,
+  ``torch.jit.annotations.BroadcastingList2``, ``torch._C._log_api_usage_once``.
 
 Each is run against torch on the same inputs (here, and the key ones on the Paddle 2.6.2 venv);
 look-alikes (a user's own ``_pair``, ``self._check``, a local called ``torch``) stay as written.
@@ -97,7 +98,7 @@ class Block(nn.Module):
         if torchvision._is_tracing() or torch.jit.is_scripting():
             y = y * 0
         y = self.skip.add_relu(y, self.pool(x))
-        y = self.skip.mul_scalar(y, 0.5)
+        y = self.skip.mul_scalar(y, 0.5) * x.new_empty((x.shape[0], 1, 1, 1)).bernoulli_(1.0)
         y = self.skip.add(y, self.skip.mul(x, x))
         return self.skip.cat([y, x], dim=1) * self.bound
 
@@ -449,3 +450,43 @@ def build():
     t_model = tm.build()
     randomize(t_model)
     assert pm.build().fans() == t_model.fans() == [(12, 36), (21, 35), (3, 5)]
+
+
+# ------------------------------------------------------------------ bernoulli_ and others --
+
+def test_bernoulli_draws_in_place_with_torch_statistics(tmp_path):
+    import paddle
+
+    src = """
+import torch
+
+
+def draws(x: torch.Tensor, p):
+    a = x.bernoulli_(p)
+    return a is x, x.new_empty((20000,)).bernoulli_(0.2).mean()
+"""
+    _, pm, result = _both(src, "tvint_bernoulli", tmp_path)
+    assert "_torch_bernoulli_(x, p)" in result.code
+    x = paddle.full([400, 3], 7.0, dtype="float64")
+    p = paddle.to_tensor([0.0, 1.0, 0.5], dtype="float32")
+    same, mean = pm.draws(x, p)
+    assert same and x.dtype == paddle.float64
+    values = x.numpy()
+    assert (values[:, 0] == 0).all() and (values[:, 1] == 1).all()
+    assert set(np.unique(values[:, 2])) == {0.0, 1.0} and 0.4 < values[:, 2].mean() < 0.6
+    assert 0.18 < float(mean) < 0.22
+
+
+def test_internal_annotations_and_logging_leave_no_torch(tmp_path):
+    src = """
+import torch
+from torch.jit.annotations import BroadcastingList2
+
+
+def roi_pool(x: torch.Tensor, output_size: BroadcastingList2[int], scale: float = 1.0):
+    torch._C._log_api_usage_once("mylib.roi_pool")
+    return x * scale, output_size
+"""
+    tm, pm, result = _both(src, "tvint_annotations", tmp_path)
+    assert "_log_api_usage_once" not in result.code and "import torch" not in result.code
+    assert pm.roi_pool.__annotations__["output_size"] is None is tm.roi_pool.__annotations__["output_size"]

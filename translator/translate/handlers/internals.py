@@ -3,7 +3,7 @@
 torchvision, timm, mmcv and code derived from them reach into private torch modules for small
 helpers that Paddle has no public counterpart of.  Each is reproduced here as support code with
 torch's behaviour (the rule entries in ``rules/nn_utils.toml``, ``rules/jit.toml`` and
-``rules/nn_internals.toml`` name them):
+``rules/torch_internals.toml`` name them):
 
 * ``torch.nn.modules.utils._single/_pair/_triple/_quadruple/_ntuple`` (and
   ``_reverse_repeat_tuple``): an iterable becomes a tuple, anything else is repeated n times;
@@ -16,7 +16,12 @@ torch's behaviour (the rule entries in ``rules/nn_utils.toml``, ``rules/jit.toml
 
 from __future__ import annotations
 
-from ._common import docstring, snippet
+import libcst as cst
+
+from ...rules import ApiRule
+from ..registry import TranslateContext, handler
+from ._common import Outcome, bind_supported, docstring, refused, snippet
+from .methods import support_method
 
 # ------------------------------------------------------------------ torch.nn.modules.utils --
 snippet("_torch_make_ntuple", '''
@@ -149,3 +154,39 @@ def _torch_fan_in_and_fan_out(tensor):
     weight read in Paddle's Linear layout (in, out)."""
     return _torch_fan(tensor, "fan_in"), _torch_fan(tensor, "fan_out")
 ''', deps=("_torch_fan",), paddle=False)
+
+# ------------------------------------------------------- torchvision's remaining leftovers ---
+@handler("bernoulli_")
+def bernoulli_(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
+    """``x.bernoulli_(p)`` -> ``_torch_bernoulli_(x, p)``; a ``generator=`` is refused."""
+    bound = bind_supported(ctx, call, rule)
+    if refused(bound):
+        return bound
+    return support_method(ctx, call, rule)
+
+
+snippet("_torch_bernoulli_", '''
+def _torch_bernoulli_(x, p=0.5):
+    """torch's ``x.bernoulli_(p)``: x filled in place with draws of 1 (probability p, a
+    number or a tensor broadcast to x's shape) or 0, in x's dtype; returns x."""
+    if isinstance(p, paddle.Tensor):
+        probs = paddle.broadcast_to(p.astype("float32"), x.shape)
+    else:
+        probs = paddle.full(x.shape, p, "float32")
+    paddle.assign(paddle.bernoulli(probs).astype(x.dtype), x)
+    return x
+''')
+
+snippet("_TorchBroadcastingList", '''
+class _TorchBroadcastingList:
+    """torch.jit.annotations.BroadcastingList1/2/3 outside TorchScript: subscripted in
+    annotations (``BroadcastingList2[int]``), giving None as torch's does."""
+
+    def __getitem__(self, types):
+        return None
+''', paddle=False)
+
+for _n in (1, 2, 3):
+    snippet(f"BroadcastingList{_n}", f"""
+BroadcastingList{_n} = _TorchBroadcastingList()  # torch.jit.annotations.BroadcastingList{_n}
+""", deps=("_TorchBroadcastingList",), paddle=False)
