@@ -136,49 +136,60 @@ def test_block_matches_torch(tmp_path):
         assert str(p_err.value) == str(t_err.value)
 
 
-@pytest.mark.skipif(not OLD_PADDLE.exists(), reason="the Paddle 2.6.2 venv is not built")
-def test_block_on_paddle_26(tmp_path):
+def _on_paddle_26(src: str, name: str, shape: tuple, tmp_path: Path, extra: str = "") -> None:
+    """``src``'s ``build()`` translated and run on the Paddle 2.6.2 venv with weights converted
+    from torch's: the output must match torch's."""
     import torch
 
     from helpers import randomize
+    from translator.weights import convert_state_dict
 
-    tm = _torch_module(BLOCK, "tvint_block26_torch", tmp_path)
-    (tmp_path / "block_translated.py").write_text(_tr(BLOCK).code)
+    tm = _torch_module(src, f"{name}_torch26", tmp_path)
+    code = _tr(src).code
+    (tmp_path / f"{name}_translated.py").write_text(code)
+    here = load_module_from_code(code, f"{name}_here26", tmp_path)  # names the layers for the converter
     t_model = tm.build()
     randomize(t_model)
     t_model.eval()
-    x = np.random.default_rng(1).standard_normal((2, 4, 8, 8)).astype("float32")
+    x = np.random.default_rng(1).standard_normal(shape).astype("float32")
     with torch.no_grad():
         expected = t_model(torch.from_numpy(x)).numpy()
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "expected.npy", expected)
-    state = {k: v.numpy() for k, v in t_model.state_dict().items()}
-    from translator.weights import convert_state_dict
-
-    np.savez(tmp_path / "state.npz", **convert_state_dict(state))
+    state = convert_state_dict({k: v.numpy() for k, v in t_model.state_dict().items()}, here.build())
+    np.savez(tmp_path / "state.npz", **state)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     script = f"""
         import sys
         import numpy as np
         import paddle
         sys.path.insert(0, {str(tmp_path)!r})
-        import block_translated as m
+        import {name}_translated as m
         model = m.build()
         state = dict(np.load({str(tmp_path / 'state.npz')!r}))
-        model.set_state_dict({{k: paddle.to_tensor(v) for k, v in state.items()}})
+        missing, unexpected = model.set_state_dict({{k: paddle.to_tensor(v) for k, v in state.items()}})
+        assert not missing and not unexpected, (missing, unexpected)
         model.eval()
         got = model(paddle.to_tensor(np.load({str(tmp_path / 'x.npy')!r}))).numpy()
         np.testing.assert_allclose(got, np.load({str(tmp_path / 'expected.npy')!r}), rtol=1e-5, atol=1e-5)
-        try:
-            m.PadPool()(paddle.zeros([3, 4, 4]))
-        except RuntimeError as e:
-            assert str(e) == "expected a 4-d input, got 3-d", e
+    """ + textwrap.indent(textwrap.dedent(extra), " " * 8) + """
         print("ok", paddle.__version__)
     """
     proc = subprocess.run([str(OLD_PADDLE), "-c", textwrap.dedent(script)], capture_output=True, text=True,
                           env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "ok 2.6" in proc.stdout
+
+
+@pytest.mark.skipif(not OLD_PADDLE.exists(), reason="the Paddle 2.6.2 venv is not built")
+def test_block_on_paddle_26(tmp_path):
+    _on_paddle_26(BLOCK, "block", (2, 4, 8, 8), tmp_path, extra="""
+        try:
+            m.PadPool()(paddle.zeros([3, 4, 4]))
+            raise AssertionError("no error")
+        except RuntimeError as e:
+            assert str(e) == "expected a 4-d input, got 3-d", e
+    """)
 
 
 def test_block_translation_is_idempotent():
@@ -490,3 +501,83 @@ def roi_pool(x: torch.Tensor, output_size: BroadcastingList2[int], scale: float 
     tm, pm, result = _both(src, "tvint_annotations", tmp_path)
     assert "_log_api_usage_once" not in result.code and "import torch" not in result.code
     assert pm.roi_pool.__annotations__["output_size"] is None is tm.roi_pool.__annotations__["output_size"]
+
+
+# ------------------------------------------------------------- normalization base classes --
+
+NORMS = '''
+import torch
+import torch.nn as nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.modules.instancenorm import _InstanceNorm
+
+
+class FlexBN(_BatchNorm):
+    """mmcv-style: a batch norm for inputs of any rank."""
+
+    def _check_input_dim(self, input):
+        return
+
+
+class FlexIN(_InstanceNorm):
+    def _get_no_batch_dim(self):
+        return 3
+
+    def _check_input_dim(self, input):
+        return
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.bn = nn.BatchNorm2d(4)
+        self.flex = FlexBN(4, eps=1e-3, momentum=0.3)
+        self.inorm = FlexIN(4, affine=True)
+        self.gn = nn.GroupNorm(2, 4)
+
+    def forward(self, x):
+        return self.gn(self.inorm(self.flex(self.bn(self.conv(x)))))
+
+
+def freeze(model: nn.Module):
+    frozen = []
+    for name, m in model.named_modules():
+        if isinstance(m, (_BatchNorm, _InstanceNorm)):
+            m.eval()
+            frozen.append(name)
+    return frozen
+
+
+def build():
+    return Net()
+'''
+
+
+def test_norm_base_classes_match_torch(tmp_path):
+    import paddle
+    import torch
+
+    from helpers import randomize
+
+    tm, pm, result = _both(NORMS, "tvint_norms", tmp_path)
+    assert "class FlexBN(TorchBatchNormBase):" in result.code and "class FlexIN(TorchInstanceNormBase):" in result.code
+    t_model, p_model = tm.build(), pm.build()
+    randomize(t_model)
+    torch_to_paddle(t_model, p_model)  # FlexBN's running statistics and FlexIN's weight convert
+    assert tm.freeze(t_model) == pm.freeze(p_model) == ["bn", "flex", "inorm"]
+    t_model.eval()
+    p_model.eval()
+    x = np.random.default_rng(2).standard_normal((2, 3, 7, 6)).astype("float32")
+    with torch.no_grad():
+        expected = t_model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(p_model(paddle.to_tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(p_model.flex.running_mean.numpy(), t_model.flex.running_mean.numpy())
+    assert (p_model.flex.momentum, p_model.flex.eps) == (0.3, 1e-3)
+
+
+@pytest.mark.skipif(not OLD_PADDLE.exists(), reason="the Paddle 2.6.2 venv is not built")
+def test_norm_base_classes_on_paddle_26(tmp_path):
+    _on_paddle_26(NORMS, "norms", (2, 3, 7, 6), tmp_path, extra="""
+        assert m.freeze(model) == ["bn", "flex", "inorm"]
+    """)

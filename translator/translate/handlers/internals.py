@@ -190,3 +190,96 @@ for _n in (1, 2, 3):
     snippet(f"BroadcastingList{_n}", f"""
 BroadcastingList{_n} = _TorchBroadcastingList()  # torch.jit.annotations.BroadcastingList{_n}
 """, deps=("_TorchBroadcastingList",), paddle=False)
+
+# ------------------------------------------------------------- normalization base classes ---
+snippet("TorchBatchNormBase", '''
+class TorchBatchNormBase(paddle.nn.layer.norm._BatchNormBase):
+    """A class deriving from torch.nn.modules.batchnorm._BatchNorm, built with torch's
+    arguments: momentum weighs the new batch in torch (1 - momentum in Paddle),
+    affine=False has no weight and bias, track_running_stats=False normalizes with
+    batch statistics in eval mode too. The subclass says which inputs it takes
+    (_check_input_dim), as in torch."""
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        if momentum is None:
+            raise NotImplementedError(
+                "momentum=None (a cumulative moving average) has no Paddle counterpart"
+            )
+        off = None if affine else False
+        super().__init__(
+            num_features,
+            momentum=1 - momentum,
+            epsilon=eps,
+            weight_attr=off,
+            bias_attr=off if bias else False,
+            use_global_stats=None if track_running_stats else False,
+        )
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+
+    @property
+    def running_mean(self):
+        return self._mean
+
+    @property
+    def running_var(self):
+        return self._variance
+
+    def _check_input_dim(self, input):
+        raise NotImplementedError
+
+    def _check_data_format(self, input):
+        self._data_format = "NCHW"  # Paddle's kernel reads 2-d to 5-d inputs as NC...
+''')
+
+snippet("TorchInstanceNormBase", '''
+class TorchInstanceNormBase(paddle.nn.layer.norm._InstanceNormBase):
+    """A class deriving from torch.nn.modules.instancenorm._InstanceNorm, built with
+    torch's arguments (affine=False by default: no weight and bias). Paddle's instance
+    norm keeps no running statistics: track_running_stats=True raises when built."""
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=False,
+        track_running_stats=False,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        if track_running_stats:
+            raise NotImplementedError(
+                "track_running_stats=True: Paddle's instance norm keeps no running statistics"
+            )
+        if affine and not bias:
+            raise NotImplementedError("Paddle's instance norm has a bias whenever it has a weight")
+        off = None if affine else False
+        super().__init__(
+            num_features, epsilon=eps, momentum=1 - momentum, weight_attr=off, bias_attr=off
+        )
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+
+    def _check_input_dim(self, input):
+        raise NotImplementedError
+''')
