@@ -283,3 +283,18 @@ class TorchInstanceNormBase(paddle.nn.layer.norm._InstanceNormBase):
     def _check_input_dim(self, input):
         raise NotImplementedError
 ''')
+
+snippet("_torch_consume_prefix", '''
+def _torch_consume_prefix(state_dict, prefix):
+    """torch.nn.modules.utils.consume_prefix_in_state_dict_if_present: the prefix (a
+    DataParallel's "module.") stripped in place from the keys that start with it, and
+    from the keys of the state dict's _metadata when it has one."""
+    for key in list(state_dict.keys()):
+        if key.startswith(prefix):
+            state_dict[key[len(prefix):]] = state_dict.pop(key)
+    metadata = getattr(state_dict, "_metadata", None)
+    if metadata is not None:
+        for key in list(metadata.keys()):
+            if key and (key == prefix.replace(".", "") or key.startswith(prefix)):
+                metadata[key[len(prefix):]] = metadata.pop(key)
+''', paddle=False)
