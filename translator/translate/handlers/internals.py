@@ -298,3 +298,130 @@ def _torch_consume_prefix(state_dict, prefix):
             if key and (key == prefix.replace(".", "") or key.startswith(prefix)):
                 metadata[key[len(prefix):]] = metadata.pop(key)
 ''', paddle=False)
+
+# ------------------------------------------------------------------ torch.utils._pytree -----
+snippet("TorchTreeSpec", '''
+class TorchTreeSpec:
+    """torch.utils._pytree.TreeSpec: the structure of a flattened tree. A container's
+    spec holds its type (tuple, list, dict, OrderedDict, defaultdict, deque, or
+    "namedtuple"), its context (dict keys, the namedtuple class, a deque's maxlen) and
+    its children's specs; a leaf's type is None. Containers are matched by exact type,
+    as in torch (a subclass of list is a leaf; None is a leaf)."""
+
+    def __init__(self, type, context, children_specs):
+        self.type = type
+        self.context = context
+        self.children_specs = list(children_specs)
+        self.num_children = len(self.children_specs)
+        self.num_leaves = 1 if type is None else sum(c.num_leaves for c in self.children_specs)
+
+    def is_leaf(self):
+        return self.type is None
+
+    def __eq__(self, other):
+        if not isinstance(other, TorchTreeSpec):
+            return NotImplemented
+        return (self.type, self.context, self.children_specs) == (
+            other.type,
+            other.context,
+            other.children_specs,
+        )
+
+    def __repr__(self):
+        if self.type is None:
+            return "*"
+        name = self.type if isinstance(self.type, str) else self.type.__name__
+        return f"TreeSpec({name}, {self.context!r}, {self.children_specs!r})"
+
+    @staticmethod
+    def node(tree):
+        """(type, context, children) of a container, None for a leaf."""
+        kind = type(tree)
+        if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+            return "namedtuple", kind, list(tree)
+        if kind in (tuple, list):
+            return kind, None, list(tree)
+        if kind in (dict, collections.OrderedDict):
+            return kind, list(tree.keys()), list(tree.values())
+        if kind is collections.defaultdict:
+            return kind, [tree.default_factory, list(tree.keys())], list(tree.values())
+        if kind is collections.deque:
+            return kind, tree.maxlen, list(tree)
+        return None
+
+    def build(self, children):
+        """The container of this spec holding ``children``."""
+        if self.type == "namedtuple":
+            return self.context(*children)
+        if self.type in (tuple, list):
+            return self.type(children)
+        if self.type in (dict, collections.OrderedDict):
+            return self.type(zip(self.context, children))
+        if self.type is collections.defaultdict:
+            return collections.defaultdict(self.context[0], zip(self.context[1], children))
+        return collections.deque(children, maxlen=self.context)
+''', imports=("import collections",), paddle=False)
+
+snippet("_torch_tree_flatten", '''
+def _torch_tree_flatten(tree, is_leaf=None):
+    """torch.utils._pytree.tree_flatten: (the leaves in order, the tree's spec)."""
+    leaves = []
+
+    def walk(node):
+        parts = None if is_leaf is not None and is_leaf(node) else TorchTreeSpec.node(node)
+        if parts is None:
+            leaves.append(node)
+            return TorchTreeSpec(None, None, [])
+        kind, context, children = parts
+        return TorchTreeSpec(kind, context, [walk(c) for c in children])
+
+    spec = walk(tree)
+    return leaves, spec
+''', deps=("TorchTreeSpec",), paddle=False)
+
+snippet("_torch_tree_unflatten", '''
+def _torch_tree_unflatten(leaves, treespec):
+    """torch.utils._pytree.tree_unflatten: the tree of ``treespec`` holding
+    ``leaves``."""
+    leaves = list(leaves)
+    if len(leaves) != treespec.num_leaves:
+        raise ValueError(
+            f"treespec.unflatten(leaves): `leaves` has length {len(leaves)} but the spec "
+            f"refers to a pytree that holds {treespec.num_leaves} items ({treespec})."
+        )
+    items = iter(leaves)
+
+    def build(spec):
+        if spec.is_leaf():
+            return next(items)
+        return spec.build([build(c) for c in spec.children_specs])
+
+    return build(treespec)
+''', deps=("TorchTreeSpec",), paddle=False)
+
+snippet("_torch_tree_leaves", '''
+def _torch_tree_leaves(tree, is_leaf=None):
+    """torch.utils._pytree.tree_leaves: the leaves of the tree, in order."""
+    return _torch_tree_flatten(tree, is_leaf)[0]
+''', deps=("_torch_tree_flatten",), paddle=False)
+
+snippet("_torch_tree_structure", '''
+def _torch_tree_structure(tree, is_leaf=None):
+    """torch.utils._pytree.tree_structure: the tree's spec."""
+    return _torch_tree_flatten(tree, is_leaf)[1]
+''', deps=("_torch_tree_flatten",), paddle=False)
+
+snippet("_torch_tree_map", '''
+def _torch_tree_map(func, tree, *rests, is_leaf=None):
+    """torch.utils._pytree.tree_map: a tree of the same structure holding func of each
+    leaf (and of the leaves at the same place in ``rests``, which must have the tree's
+    structure: torch also takes a subtree where the tree has a leaf)."""
+    leaves, spec = _torch_tree_flatten(tree, is_leaf)
+    others = []
+    for rest in rests:
+        rest_leaves, rest_spec = _torch_tree_flatten(rest, is_leaf)
+        if rest_spec != spec:
+            raise ValueError(f"tree_map: {rest_spec} does not have the structure {spec}")
+        others.append(rest_leaves)
+    return _torch_tree_unflatten([func(*xs) for xs in zip(leaves, *others)], spec)
+''', deps=("_torch_tree_flatten", "_torch_tree_unflatten"), paddle=False)
