@@ -135,14 +135,14 @@ def test_top_level_paddle_import_nothing_uses_is_kept():
     # translates the file) and must not drop it
     src = (
         "import paddle\nimport paddle.nn as nn\n\nfrom ._torch2paddle_support import f\n\n\n"
-        "def g():\n    import torch\n\n    return torch.nn.quantized.FloatFunctional(), nn.ReLU()\n"
+        "def g():\n    import torch\n\n    return torch.ao.quantization.QuantStub(), nn.ReLU()\n"
     )
     out = translate_source(src).code
     assert out.startswith("import paddle\nimport paddle.nn as nn\n")
     assert translate_source(out).code == out
     # look-alikes: the translation's own unused import is still not written, and a Paddle
     # import the translation writes again is written once
-    fresh = translate_source("import torch\n\n\ndef g():\n    return torch.nn.quantized.FloatFunctional()\n").code
+    fresh = translate_source("import torch\n\n\ndef g():\n    return torch.ao.quantization.QuantStub()\n").code
     assert "import paddle" not in fresh
     both = translate_source("import torch\nimport paddle\n\nx = torch.abs(y)\n").code
     assert both == "import paddle\n\nx = paddle.abs(y)\n"
@@ -258,7 +258,7 @@ PROMOTED_ONLY_WITH_ARANGE = (
     "import torch\nfrom torchvision.ops import roi_align\n\n\n"
     "def f(x: torch.Tensor, boxes, k):\n    y = roi_align(x, boxes, 7)\n"
     "    return (x.to(torch.int64) - k).to(torch.int64), y\n\n\n"
-    "q = torch.nn.quantized.FloatFunctional()  # no rule: torch stays imported\n"
+    "q = torch.ao.quantization.QuantStub()  # no rule: torch stays imported\n"
 )
 
 
