@@ -581,3 +581,30 @@ def test_norm_base_classes_on_paddle_26(tmp_path):
     _on_paddle_26(NORMS, "norms", (2, 3, 7, 6), tmp_path, extra="""
         assert m.freeze(model) == ["bn", "flex", "inorm"]
     """)
+
+
+# ------------------------------------------------------- torch.jit.annotations' typing names --
+
+def test_typing_names_from_torch_jit_annotations():
+    """Older torchvision-derived code imports typing's names from torch.jit.annotations: they
+    come from typing, and the torch import goes."""
+    result = _tr("""
+        import torch
+        from torch.jit.annotations import Tuple, List, Optional, Dict
+        from torch import Tensor
+
+
+        def f(x: List[Tensor], y: Optional[Dict[str, Tensor]] = None) -> Tuple[Tensor, int]:
+            return x[0], 1
+    """)
+    assert not result.diagnostics
+    assert result.code == textwrap.dedent("""\
+        from typing import Tuple, List, Optional, Dict
+
+        from paddle import Tensor
+
+
+        def f(x: List[Tensor], y: Optional[Dict[str, Tensor]] = None) -> Tuple[Tensor, int]:
+            return x[0], 1
+    """)
+    assert _tr(result.code).code == result.code
