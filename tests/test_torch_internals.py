@@ -8,8 +8,9 @@
   False/None, and the ``if`` they stand in kept readable (the literal folded where Python's value
   is known, ``peephole``);
 * ``torch.ao.nn.quantized.FloatFunctional``: a support layer with its float operations;
-* ``torch.nn.init._calculate_fan_in_and_fan_out``, ``x.bernoulli_(p)``,
-  ``torch.jit.annotations.BroadcastingList2``, ``torch._C._log_api_usage_once``.
+* ``torch.nn.init._calculate_fan_in_and_fan_out``, ``torch.jit.annotations.BroadcastingList2``
+  and typing's names there, ``torch._C._log_api_usage_once``, ``torch.utils._pytree``,
+  ``torch.nn.modules.batchnorm._BatchNorm``/``instancenorm._InstanceNorm``.
 
 Each is run against torch on the same inputs (here, and the key ones on the Paddle 2.6.2 venv);
 look-alikes (a user's own ``_pair``, ``self._check``, a local called ``torch``) stay as written.
@@ -477,7 +478,7 @@ def draws(x: torch.Tensor, p):
     return a is x, x.new_empty((20000,)).bernoulli_(0.2).mean()
 """
     _, pm, result = _both(src, "tvint_bernoulli", tmp_path)
-    assert "_torch_bernoulli_(x, p)" in result.code
+    assert "bernoulli_(x, p)" in result.code  # support code filling x in place
     x = paddle.full([400, 3], 7.0, dtype="float64")
     p = paddle.to_tensor([0.0, 1.0, 0.5], dtype="float32")
     same, mean = pm.draws(x, p)

@@ -16,12 +16,7 @@ torch's behaviour (the rule entries in ``rules/nn_utils.toml``, ``rules/jit.toml
 
 from __future__ import annotations
 
-import libcst as cst
-
-from ...rules import ApiRule
-from ..registry import TranslateContext, handler
-from ._common import Outcome, bind_supported, docstring, refused, snippet
-from .methods import support_method
+from ._common import docstring, snippet
 
 # ------------------------------------------------------------------ torch.nn.modules.utils --
 snippet("_torch_make_ntuple", '''
@@ -156,27 +151,6 @@ def _torch_fan_in_and_fan_out(tensor):
 ''', deps=("_torch_fan",), paddle=False)
 
 # ------------------------------------------------------- torchvision's remaining leftovers ---
-@handler("bernoulli_")
-def bernoulli_(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
-    """``x.bernoulli_(p)`` -> ``_torch_bernoulli_(x, p)``; a ``generator=`` is refused."""
-    bound = bind_supported(ctx, call, rule)
-    if refused(bound):
-        return bound
-    return support_method(ctx, call, rule)
-
-
-snippet("_torch_bernoulli_", '''
-def _torch_bernoulli_(x, p=0.5):
-    """torch's ``x.bernoulli_(p)``: x filled in place with draws of 1 (probability p, a
-    number or a tensor broadcast to x's shape) or 0, in x's dtype; returns x."""
-    if isinstance(p, paddle.Tensor):
-        probs = paddle.broadcast_to(p.astype("float32"), x.shape)
-    else:
-        probs = paddle.full(x.shape, p, "float32")
-    paddle.assign(paddle.bernoulli(probs).astype(x.dtype), x)
-    return x
-''')
-
 snippet("_TorchBroadcastingList", '''
 class _TorchBroadcastingList:
     """torch.jit.annotations.BroadcastingList1/2/3 outside TorchScript: subscripted in
