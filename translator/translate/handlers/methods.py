@@ -30,6 +30,7 @@ from ._common import (
     _same_literal,
     argument,
     atom,
+    bind_supported,
     call_on,
     doubt,
     int_literal,
@@ -566,15 +567,16 @@ def new_factory(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome
 def support_method(ctx: TranslateContext, call: cst.Call, rule: ApiRule) -> Outcome:
     """``x.requires_grad_(False)`` -> ``_requires_grad_(x, False)``, ``x.copy_(src)`` ->
     ``_copy_(x, src)``: the receiver becomes the first argument of emitted support code; the
-    rule's ``drop`` arguments (``non_blocking``) are not passed."""
+    rule's ``drop`` arguments (``non_blocking``) are not passed, nor its ``unsupported`` ones,
+    which are refused unless written at their default (``generator=None``)."""
     assert rule.support is not None
-    bound = ctx.bind(call, rule)
+    bound = bind_supported(ctx, call, rule)
     if refused(bound):
         return bound
     args = [cst.Arg(receiver(call))]
     gap = False
     for p in rule.params or ():
-        if p.name not in bound or p.name in rule.drop:
+        if p.name not in bound or p.name in rule.drop or p.name in rule.unsupported:
             gap = True
         elif gap or p.kind == "keyword":
             args.append(kw(p.name, bound[p.name]))
